@@ -301,11 +301,20 @@ def dag_blocks(data: bytes) -> list[tuple[str, bytes]]:
     single raw block. Repeated blocks (identical chunks) are listed once.
     """
     blocks: dict[str, bytes] = {}
-    build_dag(_chunks_of(bytes(data)), lambda c, b: blocks.setdefault(c, b))
+
+    def keep(cid: str, block: bytes) -> None:
+        blocks.setdefault(cid, block)
+
+    build_dag(_chunks_of(bytes(data)), keep)
     return list(blocks.items())
 
 
-def file_dag_blocks(path: str | PathLike[str], sink: BlockSink) -> str:
+def emit_dag_blocks(data: bytes, sink: BlockSink) -> str:
+    """Pass every block of ``data``'s DAG to ``sink`` (see :func:`build_dag`); return its CID."""
+    return build_dag(_chunks_of(bytes(data)), sink)
+
+
+def emit_file_dag_blocks(path: str | PathLike[str], sink: BlockSink) -> str:
     """Stream a file's blocks to ``sink`` (as :func:`build_dag`); return the root CID."""
     return build_dag(_chunks_of_file(path), sink)
 
@@ -343,7 +352,7 @@ def _decode_node(cid: str, block: bytes) -> tuple[list[Cid], bytes]:
     except ValueError as e:
         raise MetadataMismatch(f"block {cid} is not a valid dag-pb node: {e}") from None
     if ftype not in (_UNIXFS_FILE, _UNIXFS_RAW):
-        raise MetadataMismatch(f"block {cid} is not a UnixFS file node (type {ftype})")
+        raise MetadataMismatch(f"block {cid} is not a UnixFS file node (type {ftype!r})")
     return links, data
 
 

@@ -1,0 +1,42 @@
+"""Metadata stores: where work metadata and files are kept, addressed by IPFS CIDv1.
+
+:func:`open_store` picks one from a setting: the embedded :class:`LocalStore` by default,
+or a kubo node through its HTTP API (:class:`KuboStore`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ledger.errors import ConfigError
+from ledger.store.base import MetadataStore
+from ledger.store.kubo import KuboStore
+from ledger.store.local import LocalStore
+
+_API_PREFIXES = ("/ip4/", "/ip6/", "/dns/", "/dns4/", "/dns6/", "http://", "https://")
+
+
+def open_store(spec: str | None, home: Path) -> MetadataStore:
+    """The store a setting names.
+
+    * ``None`` or ``"local"``: :class:`LocalStore` in ``home/"store"``;
+    * ``"local:<dir>"``: :class:`LocalStore` in ``<dir>``;
+    * ``"kubo:<addr>"``, or an API address alone (``/ip4/127.0.0.1/tcp/5001``,
+      ``http://127.0.0.1:5001``): :class:`KuboStore`.
+    """
+    if spec is None or spec.strip() in ("", "local"):
+        return LocalStore(Path(home) / "store")
+    spec = spec.strip()
+    if spec.startswith("local:"):
+        return LocalStore(Path(spec.removeprefix("local:")).expanduser())
+    if spec.startswith("kubo:"):
+        return KuboStore(spec.removeprefix("kubo:"))
+    if spec.startswith(_API_PREFIXES):
+        return KuboStore(spec)
+    raise ConfigError(
+        f"unknown metadata store {spec!r}",
+        hint="use 'local', 'local:<dir>', 'kubo:/ip4/127.0.0.1/tcp/5001' or an API address",
+    )
+
+
+__all__ = ["KuboStore", "LocalStore", "MetadataStore", "open_store"]

@@ -1,0 +1,45 @@
+# Rights Ledger: `make demo` sets everything up and runs the main job; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+export SOLCX_BINARY_PATH := $(CURDIR)/tools/solc/bin
+
+.PHONY: setup demo test test-contracts test-fast bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+build/.compiled: $(VENV)/.installed node_modules/.installed $(wildcard contracts/*.sol contracts/*/*.sol) brownie-config.yaml
+	$(BIN)/brownie compile
+	touch $@
+
+setup: build/.compiled   ## venv + npm packages + compiled contracts
+
+demo: setup              ## start the embedded chain (if needed) and run the demo
+	$(BIN)/rights-ledger demo
+
+test: setup              ## the whole suite against real anvil nodes
+	$(BIN)/brownie test tests/ $(PYTEST_ARGS)
+
+test-contracts: setup
+	$(BIN)/brownie test tests/contracts $(PYTEST_ARGS)
+
+bench: setup             ## benchmarks: gas per operation, operations per second, replay rate
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+lint: setup
+	$(BIN)/ruff check ledger tests scripts benchmarks
+
+clean:
+	rm -rf build reports .pytest_cache .hypothesis

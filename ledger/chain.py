@@ -1,0 +1,322 @@
+"""The chain connection: local signing, raw transactions, receipts, decoded reverts.
+
+Nothing here asks the node to sign: every transaction is built, signed with the local key
+(eth-account) and sent with ``eth_sendRawTransaction``, as a permissioned Besu/QBFT or
+GoQuorum network requires. Legacy (type 0) transactions with the configured gas price
+work on all of them, including free-gas networks (gas price 0).
+
+A revert is decoded against every custom error of the ledger's ABIs and raised as the
+matching :mod:`ledger.errors` class, keeping the error's name and arguments.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from eth_abi import decode as abi_decode
+from eth_account.signers.local import LocalAccount
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from web3 import Web3
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+
+from ledger import errors as E
+from ledger.config import NetworkProfile
+
+GAS_MARGIN = 1.25
+
+_ROLE_NAMES = {
+    "0x" + "00" * 32: "GOVERNOR",
+    Web3.keccak(text="REGISTRAR_ROLE").hex(): "REGISTRAR",
+    Web3.keccak(text="CMO_ROLE").hex(): "CMO",
+    Web3.keccak(text="HOLDER_ROLE").hex(): "HOLDER",
+    Web3.keccak(text="LICENSEE_ROLE").hex(): "LICENSEE",
+    Web3.keccak(text="AUDITOR_ROLE").hex(): "AUDITOR",
+}
+_ROLE_NAMES = {("0x" + k.removeprefix("0x")): v for k, v in _ROLE_NAMES.items()}
+
+STATUS_NAMES = {0: "NONE", 1: "PENDING", 2: "CONFIRMED", 3: "REJECTED", 4: "DISPUTED", 5: "REVOKED"}
+
+
+def role_name(role: bytes | str) -> str:
+    key = role if isinstance(role, str) else "0x" + role.hex()
+    return _ROLE_NAMES.get(key.lower(), key)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)
+
+
+# error name -> (exception class, message builder, hint)
+def _msg_unauthorized(a: dict[str, Any]) -> str:
+    return f"account {a['account']} lacks the {role_name(a['neededRole'])} role"
+
+
+_ERRORS: dict[str, tuple[type[E.ContractError], Callable[[dict[str, Any]], str], str | None]] = {
+    "AccessControlUnauthorizedAccount": (
+        E.NotAuthorized,
+        _msg_unauthorized,
+        "ask the governor (or, for HOLDER, a registrar) to grant it",
+    ),
+    "WorkRegistry__AlreadyRegistered": (
+        E.WorkAlreadyRegistered,
+        lambda a: f"this content is registered already as work {_short(a['workId'])} "
+        f"({STATUS_NAMES.get(a['status'], a['status'])})",
+        "see it with `rights-ledger work show ID`",
+    ),
+    "WorkRegistry__NotFound": (
+        E.WorkNotFound,
+        lambda a: f"no work {_short(a['workId'])} is registered",
+        "check the id, or find a file's work with `rights-ledger verify FILE`",
+    ),
+    "WorkRegistry__WrongStatus": (
+        E.InvalidState,
+        lambda a: f"work {_short(a['workId'])} is {STATUS_NAMES.get(a['status'], a['status'])}, "
+        f"this needs it {STATUS_NAMES.get(a['expected'], a['expected'])}",
+        None,
+    ),
+    "WorkRegistry__NotAHolder": (
+        E.NotAuthorized,
+        lambda a: f"account {a['account']} is not a holder of work {_short(a['workId'])}",
+        None,
+    ),
+    "WorkRegistry__SharesNotWhole": (
+        E.InvalidShares,
+        lambda a: f"holder shares sum to {a['total']} basis points, they must sum to 10000",
+        None,
+    ),
+    "WorkRegistry__InvalidHolder": (
+        E.InvalidShares,
+        lambda a: f"holder #{a['index']} ({a['account']}, {a['bps']} bps) is invalid: "
+        "zero address, zero share or listed twice",
+        None,
+    ),
+    "WorkRegistry__InsufficientShare": (
+        E.InvalidShares,
+        lambda a: f"{a['holder']} holds {a['held']} bps of the work, cannot transfer {a['requested']}",
+        None,
+    ),
+    "WorkRegistry__ConsentMissing": (
+        E.NotAuthorized,
+        lambda a: f"co-owner {a['coOwner']} has not consented to this action",
+        "each co-owner consents first with `rights-ledger work consent`",
+    ),
+    "WorkRegistry__DisputeOpen": (
+        E.InvalidState,
+        lambda a: f"work {_short(a['workId'])} has open dispute {a['disputeId']}",
+        None,
+    ),
+}
+
+
+def _exception_class(name: str) -> type[E.ContractError]:
+    if name in _ERRORS:
+        return _ERRORS[name][0]
+    if "Licen" in name or "Offer" in name:
+        return E.LicenceInvalid
+    if "Signature" in name or "Signer" in name or "ECDSA" in name:
+        return E.SignatureInvalid
+    if "Status" in name or "Dispute" in name or "State" in name:
+        return E.InvalidState
+    return E.ContractError
+
+
+class ErrorDecoder:
+    """Maps revert data to typed exceptions using the custom errors in the given ABIs."""
+
+    def __init__(self, abi_entries: Iterable[dict[str, Any]]) -> None:
+        self._by_selector: dict[bytes, tuple[str, list[str], list[str]]] = {}
+        for entry in abi_entries:
+            if entry.get("type") != "error":
+                continue
+            types = [_abi_type(i) for i in entry["inputs"]]
+            sig = f"{entry['name']}({','.join(types)})"
+            self._by_selector[function_signature_to_4byte_selector(sig)] = (
+                entry["name"],
+                [i["name"] for i in entry["inputs"]],
+                types,
+            )
+
+    def decode(self, data: bytes) -> E.ContractError | None:
+        if len(data) < 4:
+            return None
+        known = self._by_selector.get(data[:4])
+        if known is None:
+            if data[:4] == bytes.fromhex("08c379a0"):  # Error(string)
+                (reason,) = abi_decode(["string"], data[4:])
+                return E.ContractError("Error", {"reason": reason}, f"reverted: {reason}")
+            return None
+        name, names, types = known
+        try:
+            values = abi_decode(types, data[4:])
+        except Exception:  # malformed revert data: report the name only
+            values = [None] * len(types)
+        args = dict(zip(names, values, strict=True))
+        cls = _exception_class(name)
+        builder = _ERRORS.get(name)
+        if builder:
+            message, hint = builder[1](args), builder[2]
+        else:
+            rendered = ", ".join(f"{k}={_short(v)}" for k, v in args.items())
+            message, hint = f"refused by the contract: {name}({rendered})", None
+        return cls(name, args, message, hint=hint)
+
+
+def _abi_type(param: dict[str, Any]) -> str:
+    t = param["type"]
+    if t.startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + t[5:]
+    return str(t)
+
+
+@dataclass(frozen=True)
+class TxResult:
+    """A mined transaction."""
+
+    tx_hash: str
+    block_number: int
+    gas_used: int
+    logs: tuple[Any, ...]
+
+
+class Chain:
+    """One JSON-RPC endpoint, with local signing and nonce tracking per sender."""
+
+    def __init__(self, profile: NetworkProfile, decoder: ErrorDecoder) -> None:
+        self.profile = profile
+        self.decoder = decoder
+        self.w3 = Web3(Web3.HTTPProvider(profile.rpc_url, request_kwargs={"timeout": profile.rpc_timeout}))
+        self._nonces: dict[str, int] = {}
+        self._chain_id: int | None = None
+
+    # --- connection ------------------------------------------------------------------
+
+    def unavailable(self, exc: BaseException | None = None) -> E.ChainUnavailable:
+        hint = (
+            "start it with `rights-ledger node start`"
+            if self.profile.embedded
+            else "check that the node is running and the RPC URL is right, then retry"
+        )
+        cause = f": {type(exc).__name__}" if exc else ""
+        return E.ChainUnavailable(f"the chain node at {self.profile.rpc_url} is not reachable{cause}", hint=hint)
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        """Run a read, turning connection failures into ChainUnavailable and reverts into errors."""
+        try:
+            return fn()
+        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+            raise self.unavailable(exc) from exc
+        except ContractLogicError as exc:
+            raise self._decode(exc) from exc
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            cid = int(self.call(lambda: self.w3.eth.chain_id))
+            if self.profile.chain_id is not None and cid != self.profile.chain_id:
+                raise E.ConfigError(
+                    f"the node at {self.profile.rpc_url} has chain id {cid}, "
+                    f"network {self.profile.name!r} expects {self.profile.chain_id}"
+                )
+            self._chain_id = cid
+        return self._chain_id
+
+    def block_number(self) -> int:
+        return int(self.call(lambda: self.w3.eth.block_number))
+
+    # --- transactions ----------------------------------------------------------------
+
+    def _decode(self, exc: ContractLogicError) -> E.LedgerError:
+        raw = exc.data
+        if isinstance(raw, str) and raw.startswith("0x"):
+            decoded = self.decoder.decode(bytes.fromhex(raw[2:]))
+            if decoded is not None:
+                return decoded
+        return E.TransactionFailed(f"the transaction would revert: {exc.message or exc}")
+
+    def _gas_price(self) -> int:
+        if self.profile.gas_price is not None:
+            return self.profile.gas_price
+        return int(self.call(lambda: self.w3.eth.gas_price))
+
+    def next_nonce(self, address: str) -> int:
+        if address not in self._nonces:
+            self._nonces[address] = int(self.call(lambda: self.w3.eth.get_transaction_count(address, "pending")))
+        return self._nonces[address]
+
+    def reset_nonce(self, address: str) -> None:
+        self._nonces.pop(address, None)
+
+    def build(self, fn: ContractFunction, signer: LocalAccount, *, gas: int | None = None) -> dict[str, Any]:
+        """The unsigned transaction for a call, gas estimated (simulated) unless given."""
+        sender = signer.address
+        if gas is None:
+            gas = int(self.call(lambda: fn.estimate_gas({"from": sender})) * GAS_MARGIN) + 10_000
+        return {
+            "to": fn.address,
+            "data": fn._encode_transaction_data(),
+            "gas": gas,
+            "gasPrice": self._gas_price(),
+            "chainId": self.chain_id,
+            "value": 0,
+        }
+
+    def send(self, tx: dict[str, Any], signer: LocalAccount) -> str:
+        """Sign locally and send raw; return the transaction hash without waiting."""
+        sender = signer.address
+        tx = {**tx, "nonce": self.next_nonce(sender)}
+        signed = signer.sign_transaction(tx)
+        try:
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+            self.reset_nonce(sender)
+            raise self.unavailable(exc) from exc
+        except Web3RPCError as exc:
+            self.reset_nonce(sender)
+            raise E.TransactionFailed(f"the node refused the transaction: {exc}") from exc
+        self._nonces[sender] = tx["nonce"] + 1
+        return "0x" + bytes(tx_hash).hex()
+
+    def wait(self, tx_hash: str, timeout: float | None = None) -> TxResult:
+        try:
+            receipt = self.w3.eth.wait_for_transaction_receipt(
+                tx_hash, timeout=timeout or self.profile.receipt_timeout, poll_latency=0.05
+            )
+        except TimeExhausted as exc:
+            raise E.TransactionFailed(
+                f"transaction {tx_hash} was not mined in time",
+                hint="it may still be mined; check it later or rerun (writes are idempotent)",
+            ) from exc
+        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+            raise self.unavailable(exc) from exc
+        if receipt["status"] != 1:
+            raise E.TransactionFailed(f"transaction {tx_hash} reverted in block {receipt['blockNumber']}")
+        return TxResult(tx_hash, receipt["blockNumber"], receipt["gasUsed"], tuple(receipt["logs"]))
+
+    def transact(self, fn: ContractFunction, signer: LocalAccount, *, gas: int | None = None) -> TxResult:
+        """Simulate, sign, send and wait: a revert is raised before anything is sent."""
+        return self.wait(self.send(self.build(fn, signer, gas=gas), signer))
+
+    def deploy(self, abi: list[dict[str, Any]], bytecode: str, args: list[Any], signer: LocalAccount) -> tuple[str, TxResult]:
+        factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
+        data = factory.constructor(*args).data_in_transaction
+        gas = int(self.call(lambda: self.w3.eth.estimate_gas({"from": signer.address, "data": data})) * GAS_MARGIN)
+        tx = {"data": data, "gas": gas, "gasPrice": self._gas_price(), "chainId": self.chain_id, "value": 0}
+        result = self.wait(self.send(tx, signer))
+        receipt = self.w3.eth.get_transaction_receipt(result.tx_hash)
+        return to_checksum_address(receipt["contractAddress"]), result
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

@@ -1,0 +1,22 @@
+"""``rights-ledger``: the command line over the SDK.
+
+One sub-group per noun (node, account, work, store) plus ``verify`` and ``demo``.
+Settings come from options or their environment variables. A user mistake or an
+unavailable service ends with ``error: <one line>`` on stderr and exit code 2, never a
+traceback; commands that report take ``--json``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ledger.cli.app import cli
+from ledger.cli import account, demo, node, store, verify, work  # noqa: F401  (register commands)
+
+
+def main() -> None:
+    cli(prog_name="rights-ledger")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

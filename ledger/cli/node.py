@@ -1,0 +1,64 @@
+"""``rights-ledger node``: the embedded chain node."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.cli.app import App, cli, emit_json, json_option, out_console
+from ledger.errors import ConfigError
+from ledger.node import EmbeddedNode
+
+
+def _node(app: App) -> EmbeddedNode:
+    if not app.settings.network.embedded:
+        raise ConfigError(
+            f"network {app.settings.network.name!r} is not the embedded node",
+            hint="node commands manage the local anvil node only",
+        )
+    return EmbeddedNode(app.settings.network, app.settings.chain_dir)
+
+
+@cli.group()
+def node() -> None:
+    """Start, stop and inspect the embedded chain node."""
+
+
+@node.command()
+@json_option
+@click.pass_obj
+def start(app: App, as_json: bool) -> None:
+    """Start the embedded node (state kept in the data directory); deploy on first start."""
+    ledger = app.ledger()  # starts the node and deploys the contracts when needed
+    status = _node(app).status()
+    if as_json:
+        emit_json({"node": status, "contracts": {k: v.address for k, v in ledger.deployment.contracts.items()}})
+        return
+    out_console.print(f"node running on {status.rpc_url} (block {status.block_number}, pid {status.pid})")
+    for name, rec in ledger.deployment.contracts.items():
+        out_console.print(f"  {name:<14} {rec.address}")
+
+
+@node.command()
+@json_option
+@click.pass_obj
+def stop(app: App, as_json: bool) -> None:
+    """Stop the embedded node cleanly; its state is saved."""
+    stopped = _node(app).stop()
+    if as_json:
+        emit_json({"stopped": stopped})
+    else:
+        out_console.print("node stopped, state saved" if stopped else "node was not running")
+
+
+@node.command()
+@json_option
+@click.pass_obj
+def status(app: App, as_json: bool) -> None:
+    """Say whether the embedded node runs, where, and at which block."""
+    st = _node(app).status()
+    if as_json:
+        emit_json(st)
+    elif st.running:
+        out_console.print(f"running on {st.rpc_url}, block {st.block_number}, state in {st.state_file}")
+    else:
+        out_console.print(f"not running (state in {st.state_file}); start it with `rights-ledger node start`")

@@ -1,0 +1,69 @@
+"""Human-readable rendering of records shared by several commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.table import Table
+
+from ledger.cli.app import out_console
+from ledger.metadata import CreationMode, WorkType
+from ledger.types import WorkRecord
+
+
+def when(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if ts else "-"
+
+
+def work_json(rec: WorkRecord, metadata: dict[str, Any] | None) -> dict[str, Any]:
+    reg, conf = rec.registered, rec.confirmed
+    return {
+        "workId": rec.work_id,
+        "status": rec.status.name,
+        "workType": WorkType(rec.work_type).label,
+        "creationMode": CreationMode(rec.creation_mode).label,
+        "holders": [{"account": h.account, "bps": h.bps} for h in rec.holders],
+        "metadataCid": rec.metadata_cid,
+        "title": (metadata or {}).get("title"),
+        "registrant": rec.registrant,
+        "registeredAt": reg.timestamp if reg else rec.registered_at,
+        "registerTx": reg.tx_hash if reg else None,
+        "confirmedBy": conf.actor if conf else None,
+        "confirmedAt": conf.timestamp if conf else None,
+        "confirmTx": conf.tx_hash if conf else None,
+        "reservedUses": list(rec.reserved_uses),
+        "openDispute": rec.open_dispute or None,
+        "history": [
+            {"event": h.event, "block": h.block, "time": h.timestamp, "tx": h.tx_hash, "actor": h.actor, **h.details}
+            for h in rec.history
+        ],
+        "metadata": metadata,
+    }
+
+
+def print_work(rec: WorkRecord, metadata: dict[str, Any] | None, note: str | None = None) -> None:
+    t = Table(show_header=False, box=None, pad_edge=False)
+    t.add_column(style="bold")
+    t.add_column()
+    t.add_row("work", rec.work_id)
+    if metadata:
+        t.add_row("title", str(metadata.get("title")))
+        creators = ", ".join(f"{c['name']} ({c['role']})" for c in metadata.get("creators", []))
+        t.add_row("creators", creators)
+    t.add_row("status", rec.status.name)
+    t.add_row("type / creation", f"{WorkType(rec.work_type).label} / {CreationMode(rec.creation_mode).label}")
+    t.add_row("holders", "\n".join(f"{h.account}  {h.bps / 100:.2f}%" for h in rec.holders))
+    reg, conf = rec.registered, rec.confirmed
+    if reg:
+        t.add_row("registered", f"{when(reg.timestamp)} by {rec.registrant} (tx {reg.tx_hash})")
+    if conf:
+        t.add_row("confirmed", f"{when(conf.timestamp)} by {conf.actor} (tx {conf.tx_hash})")
+    if rec.reserved_uses:
+        t.add_row("reserved uses", ", ".join(rec.reserved_uses))
+    if rec.open_dispute:
+        t.add_row("open dispute", str(rec.open_dispute))
+    t.add_row("metadata", rec.metadata_cid or "-")
+    if note:
+        t.add_row("note", note)
+    out_console.print(t)

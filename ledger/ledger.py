@@ -1,0 +1,404 @@
+"""The ``Ledger``: one object for reading and writing the rights ledger.
+
+Reads (``work``, ``find_by_hash``, ``roles_of`` ...) need no key. Writes need a signer
+(``Ledger.open(..., account=NAME, password=...)``) and follow one order: validate
+locally, store any document in the metadata store, simulate the call (a revert raises a
+typed error and nothing is sent), then sign, send raw and wait for the receipt. A store
+that is down therefore stops a write before anything reaches the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import is_address, to_checksum_address
+from web3 import Web3
+from web3.contract import Contract
+
+from ledger import errors as E
+from ledger.artifacts import all_abis, load_artifact
+from ledger.chain import Chain, ErrorDecoder, TxResult
+from ledger.cid import cid_from_bytes, cid_to_bytes
+from ledger.config import Settings
+from ledger.deploy import deploy_all
+from ledger.deployments import Deployment, load_deployment
+from ledger.events import Event, EventDecoder, block_timestamps, fetch_logs
+from ledger.keystore import Keystore
+from ledger.metadata import encode_work_metadata
+from ledger.node import EmbeddedNode
+from ledger.store import MetadataStore, open_store
+from ledger.types import (
+    Holder,
+    HistoryEntry,
+    Registered,
+    WorkId,
+    WorkRecord,
+    WorkStatus,
+    WriteResult,
+    mask_to_uses,
+    uses_to_mask,
+)
+
+ROLE_IDS = {
+    "GOVERNOR": b"\x00" * 32,
+    "REGISTRAR": Web3.keccak(text="REGISTRAR_ROLE"),
+    "CMO": Web3.keccak(text="CMO_ROLE"),
+    "HOLDER": Web3.keccak(text="HOLDER_ROLE"),
+    "LICENSEE": Web3.keccak(text="LICENSEE_ROLE"),
+    "AUDITOR": Web3.keccak(text="AUDITOR_ROLE"),
+}
+GOVERNOR_ACCOUNT = "governor"
+
+
+def parse_address(value: str, what: str = "address") -> str:
+    if not isinstance(value, str) or not is_address(value.strip()):
+        raise E.InputError(f"{what} {value!r} is not an Ethereum address (0x followed by 40 hex digits)")
+    return to_checksum_address(value.strip())
+
+
+def parse_work_id(value: str) -> WorkId:
+    """A work id: the content's sha-256 as 64 hex digits, with or without 0x."""
+    v = value.strip().lower().removeprefix("0x")
+    if len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
+        raise E.InputError(
+            f"work id {value!r} is malformed: expected the 64-hex-digit sha-256 of the content",
+            hint="`rights-ledger verify FILE` finds a file's work",
+        )
+    return WorkId("0x" + v)
+
+
+def sha256_of_file(path: Path) -> str:
+    try:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+    except FileNotFoundError:
+        raise E.InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise E.InputError(f"{path}: is a directory, expected a file") from None
+    except OSError as exc:
+        raise E.InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def parse_holders(specs: Iterable[str], default: str | None = None) -> list[Holder]:
+    """``ADDR:BPS`` strings into holders; none given means ``default`` holds 10000."""
+    holders = []
+    for spec in specs:
+        addr, sep, bps = spec.partition(":")
+        if not sep:
+            raise E.InputError(f"holder {spec!r} must be ADDRESS:BASIS_POINTS, e.g. 0xabc...:5000")
+        try:
+            n = int(bps)
+        except ValueError:
+            raise E.InputError(f"holder {spec!r}: basis points {bps!r} is not a whole number") from None
+        if not 0 < n <= 10000:
+            raise E.InputError(f"holder {spec!r}: basis points must be between 1 and 10000")
+        holders.append(Holder(parse_address(addr, "holder address"), n))
+    if not holders:
+        if default is None:
+            raise E.InputError("no holder given", hint="pass --holder ADDRESS:BPS")
+        holders = [Holder(default, 10000)]
+    total = sum(h.bps for h in holders)
+    if total != 10000:
+        raise E.InputError(f"holder shares sum to {total} basis points; they must sum to 10000")
+    if len({h.account for h in holders}) != len(holders):
+        raise E.InputError("a holder is listed twice")
+    return holders
+
+
+class Ledger:
+    """A connection to one deployment of the ledger, optionally with a signer."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        chain: Chain,
+        deployment: Deployment,
+        store: MetadataStore,
+        keystore: Keystore,
+        signer: LocalAccount | None = None,
+    ) -> None:
+        self.settings = settings
+        self.chain = chain
+        self.deployment = deployment
+        self.store = store
+        self.keystore = keystore
+        self.signer = signer
+        self.w3 = chain.w3
+        build = settings.build_dir
+        self.roles: Contract = self._contract("LedgerRoles", build)
+        self.registry: Contract = self._contract("WorkRegistry", build)
+        self.events = EventDecoder(all_abis(build))
+
+    def _contract(self, name: str, build: Path) -> Contract:
+        return self.w3.eth.contract(address=self.deployment.address(name), abi=load_artifact(build, name).abi)
+
+    # --- opening ---------------------------------------------------------------------
+
+    @staticmethod
+    def connect_chain(settings: Settings) -> Chain:
+        return Chain(settings.network, ErrorDecoder(all_abis(settings.build_dir)))
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        account: str | None = None,
+        password: str | None = None,
+        start_node: bool = True,
+        log: Callable[[str], None] = lambda _m: None,
+    ) -> Ledger:
+        """Connect, starting and deploying the embedded node on first use when allowed."""
+        keystore = Keystore(settings.keys_dir)
+        chain = cls.connect_chain(settings)
+        if settings.network.embedded:
+            node = EmbeddedNode(settings.network, settings.chain_dir)
+            if not node.status().running:
+                if not start_node:
+                    raise chain.unavailable()
+                log(f"starting the embedded chain node on {settings.network.rpc_url}")
+                node.start()
+            if not settings.deployments_file.exists():
+                password = password if password is not None else os.environ.get("RIGHTS_LEDGER_PASSWORD")
+                if not keystore.exists(GOVERNOR_ACCOUNT):
+                    if not password:
+                        raise E.KeystoreError(
+                            "the first start creates the governor account and needs a password",
+                            hint="set RIGHTS_LEDGER_PASSWORD or pass --password",
+                        )
+                    keystore.create(GOVERNOR_ACCOUNT, password)
+                    log("created the governor account")
+                governor = keystore.unlock(GOVERNOR_ACCOUNT, password)
+                deploy_all(chain, governor, settings.build_dir, settings.deployments_file, log=log)
+        deployment = load_deployment(settings.deployments_file, settings.network.name)
+        if chain.chain_id != deployment.chain_id:
+            raise E.ConfigError(
+                f"the deployments file is for chain {deployment.chain_id}, the node is chain {chain.chain_id}"
+            )
+        code = chain.call(lambda: chain.w3.eth.get_code(deployment.address("WorkRegistry")))
+        if not code:
+            raise E.ConfigError(
+                f"no contract at the recorded WorkRegistry address on {settings.network.rpc_url}",
+                hint=f"the chain was reset; move {settings.deployments_file} aside to deploy afresh",
+            )
+        store = open_store(settings.store, settings.home)
+        signer = keystore.unlock(account, password) if account else None
+        return cls(settings, chain, deployment, store, keystore, signer)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def require_signer(self) -> LocalAccount:
+        if self.signer is None:
+            raise E.KeystoreError("this action needs a signer", hint="pass --as ACCOUNT (see `account list`)")
+        return self.signer
+
+    def _write(self, fn: Any) -> WriteResult:
+        r: TxResult = self.chain.transact(fn, self.require_signer())
+        return WriteResult(r.tx_hash, r.block_number, r.gas_used)
+
+    def _store_document(self, doc: dict[str, Any]) -> str:
+        from ledger.canonical import canonical_json
+
+        return self.store.add(canonical_json(doc))
+
+    # --- roles -----------------------------------------------------------------------
+
+    @staticmethod
+    def role_id(name: str) -> bytes:
+        try:
+            return ROLE_IDS[name.upper()]
+        except KeyError:
+            raise E.InputError(f"unknown role {name!r}", hint="one of: " + ", ".join(ROLE_IDS)) from None
+
+    def grant_role(self, role: str, account: str) -> WriteResult:
+        return self._write(self.roles.functions.grantRole(self.role_id(role), parse_address(account)))
+
+    def revoke_role(self, role: str, account: str) -> WriteResult:
+        return self._write(self.roles.functions.revokeRole(self.role_id(role), parse_address(account)))
+
+    def verify_holder(self, account: str, real_name: str, salt: bytes | None = None) -> tuple[WriteResult, str, str]:
+        """Record a real-name verification; returns (result, commitment, salt) — keep the salt."""
+        if not real_name.strip():
+            raise E.InputError("the real name is empty")
+        salt = salt or secrets.token_bytes(32)
+        commitment = Web3.keccak(salt + real_name.strip().encode("utf-8"))
+        result = self._write(self.roles.functions.verifyHolder(parse_address(account), commitment))
+        return result, "0x" + commitment.hex(), "0x" + salt.hex()
+
+    def roles_of(self, account: str) -> list[str]:
+        address = parse_address(account)
+        return [n for n, rid in ROLE_IDS.items() if self.chain.call(lambda r=rid: self.roles.functions.hasRole(r, address).call())]
+
+    def members(self, role: str) -> list[str]:
+        rid = self.role_id(role)
+        count = self.chain.call(lambda: self.roles.functions.getRoleMemberCount(rid).call())
+        return [self.roles.functions.getRoleMember(rid, i).call() for i in range(count)]
+
+    # --- works: writes ---------------------------------------------------------------
+
+    def register_work(self, metadata: dict[str, Any], holders: Sequence[Holder]) -> Registered:
+        """Validate the metadata, store it, then register the work (PENDING)."""
+        signer = self.require_signer()
+        body = encode_work_metadata(metadata)  # raises MetadataInvalid before anything is stored
+        work_id = parse_work_id(metadata["contentSha256"])
+        status = self.status_of(work_id)
+        if status not in (WorkStatus.NONE, WorkStatus.REJECTED):
+            raise E.WorkAlreadyRegistered(
+                "WorkRegistry__AlreadyRegistered",
+                {"workId": work_id, "status": int(status)},
+                f"this content is registered already as work {work_id} ({status.name})",
+                hint="see it with `rights-ledger work show ID`",
+            )
+        cid = self.store.add(body)
+        fn = self.registry.functions.register(self._registration(work_id, cid, metadata, holders))
+        r = self.chain.transact(fn, signer)
+        return Registered(work_id, cid, r.tx_hash, r.block_number, r.gas_used)
+
+    @staticmethod
+    def _registration(work_id: str, cid: str, metadata: dict[str, Any], holders: Sequence[Holder]) -> tuple[Any, ...]:
+        from ledger.metadata import CreationMode, WorkType
+
+        return (
+            bytes.fromhex(work_id[2:]),
+            cid_to_bytes(cid),
+            int(WorkType.parse(metadata["workType"])),
+            int(CreationMode.parse(metadata["creationMode"])),
+            [(h.account, h.bps) for h in holders],
+        )
+
+    def confirm_work(self, work_id: str) -> WriteResult:
+        return self._write(self.registry.functions.confirm(bytes.fromhex(parse_work_id(work_id)[2:])))
+
+    def reject_work(self, work_id: str, reason: str, code: int = 1) -> tuple[WriteResult, str]:
+        """Reject a pending work; the reason text is stored as a document and its CID sent."""
+        wid = parse_work_id(work_id)
+        if not reason.strip():
+            raise E.InputError("a rejection needs a reason", hint="pass --reason TEXT")
+        if not 0 <= code <= 65535:
+            raise E.InputError(f"reason code {code} is out of range 0..65535")
+        fn_check = self.registry.functions.reject(bytes.fromhex(wid[2:]), code, b"\x01")
+        self.chain.build(fn_check, self.require_signer())  # simulate before storing anything
+        cid = self._store_document({"type": "rejection", "workId": wid, "code": code, "reason": reason.strip()})
+        result = self._write(self.registry.functions.reject(bytes.fromhex(wid[2:]), code, cid_to_bytes(cid)))
+        return result, cid
+
+    def transfer_share(self, work_id: str, to: str, bps: int) -> WriteResult:
+        wid = parse_work_id(work_id)
+        if not 0 < bps <= 10000:
+            raise E.InputError(f"basis points must be between 1 and 10000, got {bps}")
+        return self._write(self.registry.functions.transferShare(bytes.fromhex(wid[2:]), parse_address(to), bps))
+
+    def transfer_action_hash(self, work_id: str, sender: str, to: str, bps: int) -> str:
+        wid = bytes.fromhex(parse_work_id(work_id)[2:])
+        h = self.chain.call(
+            lambda: self.registry.functions.transferActionHash(wid, parse_address(sender), parse_address(to), bps).call()
+        )
+        return "0x" + bytes(h).hex()
+
+    def consent(self, work_id: str, action_hash: str) -> WriteResult:
+        wid = bytes.fromhex(parse_work_id(work_id)[2:])
+        ah = parse_work_id(action_hash)  # same shape: 32 bytes hex
+        return self._write(self.registry.functions.consent(wid, bytes.fromhex(ah[2:])))
+
+    def reserve_uses(self, work_id: str, uses: Sequence[str]) -> WriteResult:
+        wid = bytes.fromhex(parse_work_id(work_id)[2:])
+        return self._write(self.registry.functions.reserveUses(wid, uses_to_mask(tuple(uses))))
+
+    # --- works: reads ----------------------------------------------------------------
+
+    def status_of(self, work_id: str) -> WorkStatus:
+        wid = bytes.fromhex(parse_work_id(work_id)[2:])
+        return WorkStatus(self.chain.call(lambda: self.registry.functions.statusOf(wid).call()))
+
+    def work_events(self, work_id: str) -> list[Event]:
+        """Every event about one work, oldest first (topic filter on the indexed work id)."""
+        wid = parse_work_id(work_id)
+        topic = "0x" + wid[2:]
+        addresses = [self.deployment.address("WorkRegistry")]
+        head = self.chain.block_number()
+        out: list[Event] = []
+        for topics in ([None, topic], [None, None, topic]):  # workId is topic 1, or 2 for disputes
+            for _end, logs in fetch_logs(
+                self.settings.network.rpc_url,
+                addresses,
+                self.deployment.first_block,
+                head,
+                chunk=self.settings.network.log_chunk,
+                topics=topics,
+            ):
+                for raw in logs:
+                    ev = self.events.decode(raw)
+                    if ev is not None and ("0x" + bytes(ev.args.get("workId", b"")).hex()) == wid:
+                        out.append(ev)
+        out.sort(key=lambda e: (e.block, e.log_index))
+        return out
+
+    def work(self, work_id: str) -> WorkRecord:
+        wid = parse_work_id(work_id)
+        raw = bytes.fromhex(wid[2:])
+        view = self.chain.call(lambda: self.registry.functions.getWork(raw).call())
+        status, work_type, mode, _count, registered_at, reserved, dispute = view
+        if status == 0:
+            raise E.WorkNotFound(
+                "WorkRegistry__NotFound",
+                {"workId": wid},
+                f"no work {wid} is registered",
+                hint="check the id, or find a file's work with `rights-ledger verify FILE`",
+            )
+        holders = tuple(
+            Holder(a, int(b)) for a, b in self.chain.call(lambda: self.registry.functions.holdersOf(raw).call())
+        )
+        events = self.work_events(wid)
+        stamps = block_timestamps(self.settings.network.rpc_url, [e.block for e in events])
+        history = []
+        cid = registrant = None
+        for ev in events:
+            details: dict[str, object] = {}
+            for k, v in ev.args.items():
+                if k == "workId":
+                    continue
+                if k.endswith("Cid") and isinstance(v, bytes):
+                    details[k] = cid_from_bytes(v) if v else ""
+                elif isinstance(v, bytes):
+                    details[k] = "0x" + v.hex()
+                elif k == "holders":
+                    details[k] = [{"account": a, "bps": b} for a, b in v]
+                else:
+                    details[k] = v
+            if ev.name == "WorkRegistered":
+                cid = str(details["metadataCid"])
+                registrant = ev.args["registrant"]
+            actor = next((ev.args[k] for k in ("registrant", "registrar", "holder", "from", "claimant") if k in ev.args), None)
+            history.append(HistoryEntry(ev.name, ev.block, stamps.get(ev.block, 0), ev.tx_hash, actor, details))
+        return WorkRecord(
+            work_id=wid,
+            status=WorkStatus(status),
+            work_type=work_type,
+            creation_mode=mode,
+            holders=holders,
+            registered_at=registered_at,
+            reserved_uses=mask_to_uses(reserved),
+            open_dispute=dispute,
+            metadata_cid=cid,
+            registrant=registrant,
+            history=tuple(history),
+        )
+
+    def metadata(self, cid: str) -> dict[str, Any]:
+        """The metadata document under ``cid``, verified against the CID."""
+        data = self.store.cat(cid)
+        try:
+            doc: dict[str, Any] = json.loads(data)
+        except ValueError as exc:
+            raise E.MetadataMismatch(f"the document under {cid} is not JSON") from exc
+        return doc

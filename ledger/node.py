@@ -1,0 +1,179 @@
+"""The embedded chain: an anvil node on 127.0.0.1 whose state persists in the data directory.
+
+``EmbeddedNode.start()`` launches anvil with ``--state`` (loaded at start, dumped on a
+clean stop and every few seconds), gas price and base fee 0 (like a permissioned
+network), and waits until it answers. ``stop()`` sends SIGTERM so anvil dumps its state.
+Crash safety does not rest on anvil: senders journal what they send (see ledger.batch).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from ledger.config import REPO_ROOT, NetworkProfile
+from ledger.errors import ChainUnavailable, ConfigError
+
+STATE_INTERVAL_SECONDS = 2
+
+
+def anvil_binary() -> str:
+    """anvil from RIGHTS_LEDGER_ANVIL, the repo's node_modules, or PATH."""
+    explicit = os.environ.get("RIGHTS_LEDGER_ANVIL")
+    candidates = [explicit] if explicit else []
+    candidates += [str(REPO_ROOT / "node_modules" / ".bin" / "anvil"), shutil.which("anvil") or ""]
+    for c in candidates:
+        if c and Path(c).exists():
+            return c
+    raise ConfigError("anvil is not installed", hint="run `make setup` (npm ci installs it)")
+
+
+def rpc_alive(url: str, timeout: float = 1.0) -> int | None:
+    """The chain id the node at ``url`` reports, or None when nothing answers."""
+    try:
+        r = requests.post(
+            url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=timeout
+        )
+        return int(r.json()["result"], 16)
+    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return None
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    running: bool
+    rpc_url: str
+    pid: int | None
+    state_file: str
+    block_number: int | None
+
+
+class EmbeddedNode:
+    """Start, stop and inspect the embedded anvil node of one network profile."""
+
+    def __init__(self, profile: NetworkProfile, chain_dir: Path) -> None:
+        if not profile.embedded:
+            raise ConfigError(f"network {profile.name!r} is not the embedded node")
+        self.profile = profile
+        self.dir = chain_dir
+        self.state_file = chain_dir / "state.json"
+        self.pid_file = chain_dir / "anvil.pid"
+        self.log_file = chain_dir / "anvil.log"
+
+    @property
+    def port(self) -> int:
+        return int(self.profile.rpc_url.rsplit(":", 1)[1])
+
+    def _pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            os.kill(pid, 0)
+            return pid
+        except (OSError, ValueError):
+            return None
+
+    def status(self) -> NodeStatus:
+        pid = self._pid()
+        chain_id = rpc_alive(self.profile.rpc_url)
+        block = None
+        if chain_id is not None:
+            try:
+                r = requests.post(
+                    self.profile.rpc_url,
+                    json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []},
+                    timeout=2,
+                )
+                block = int(r.json()["result"], 16)
+            except (requests.RequestException, ValueError, KeyError):
+                block = None
+        return NodeStatus(chain_id is not None, self.profile.rpc_url, pid, str(self.state_file), block)
+
+    def start(self, timeout: float = 30.0) -> NodeStatus:
+        """Start anvil unless a node already answers on the port; return once it answers."""
+        answered = rpc_alive(self.profile.rpc_url)
+        if answered is not None:
+            if self.profile.chain_id is not None and answered != self.profile.chain_id:
+                raise ChainUnavailable(
+                    f"port {self.port} is taken by a node with chain id {answered}",
+                    hint="stop that node or set RIGHTS_LEDGER_PORT to a free port",
+                )
+            return self.status()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            anvil_binary(),
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--chain-id", str(self.profile.chain_id or 31337),
+            "--state", str(self.state_file),
+            "--state-interval", str(STATE_INTERVAL_SECONDS),
+            "--gas-limit", "30000000",
+            "--base-fee", "0",
+            "--gas-price", "0",
+            "--accounts", "1",
+            "--hardfork", self.profile.evm_version,
+        ]  # fmt: skip
+        if self.profile.block_time:
+            cmd += ["--block-time", str(self.profile.block_time)]
+        with open(self.log_file, "ab") as log:
+            proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
+        self.pid_file.write_text(str(proc.pid))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                tail = self.log_file.read_text(errors="replace")[-400:]
+                raise ChainUnavailable(f"anvil exited with code {proc.returncode}: {tail.strip()}")
+            if rpc_alive(self.profile.rpc_url) is not None:
+                return self.status()
+            time.sleep(0.1)
+        proc.terminate()
+        raise ChainUnavailable(f"anvil did not answer on {self.profile.rpc_url} within {timeout:.0f} s")
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop anvil cleanly (SIGTERM, so it dumps its state). False when it was not running."""
+        pid = self._pid()
+        if pid is None:
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+                if _is_zombie(pid):
+                    break
+            except OSError:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, signal.SIGKILL)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def kill(self) -> None:
+        """SIGKILL the node (fault tests): whatever anvil had not dumped is lost."""
+        pid = self._pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+            while not _is_zombie(pid):
+                try:
+                    os.kill(pid, 0)
+                except OSError:
+                    break
+                time.sleep(0.05)
+            self.pid_file.unlink(missing_ok=True)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True

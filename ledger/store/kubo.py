@@ -1,0 +1,165 @@
+"""A metadata store backed by an IPFS node (kubo) through its HTTP RPC API.
+
+Content is added with kubo's CIDv1 import settings (``cid-version=1``, raw leaves, chunker
+``size-262144``) and pinned. The CID the node reports is checked against the one computed
+locally by :mod:`ledger.cid`, and everything read back with ``cat`` is re-hashed here
+before it is returned: the node is trusted for availability, never for integrity.
+
+The client is built directly, not with ``ipfshttpclient.connect()``, which refuses daemon
+versions newer than the ones that library knows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import urllib.parse
+import warnings
+from collections.abc import Iterator
+from os import PathLike
+from typing import Any
+
+import ipfshttpclient
+from ipfshttpclient import exceptions as ipfs_errors
+
+from ledger.cid import cid_for_bytes, cid_for_file, parse_cid
+from ledger.errors import (
+    ConfigError,
+    ContentNotFound,
+    InputError,
+    MetadataMismatch,
+    StoreError,
+    StoreUnavailable,
+)
+from ledger.store.base import MetadataStore, verify_content
+
+ADD_OPTIONS = {"cid-version": "1", "raw-leaves": "true", "chunker": "size-262144", "pin": "true"}
+_HINT = "start the daemon (`ipfs daemon`) or check the API address, e.g. /ip4/127.0.0.1/tcp/5001"
+
+
+def api_multiaddr(addr: str) -> str:
+    """Normalise an API address to the multiaddr ipfshttpclient wants.
+
+    Accepts a multiaddr (``/ip4/127.0.0.1/tcp/5001``, ``/dns/host/tcp/5001/https``), a URL
+    (``http://127.0.0.1:5001``, optionally ending in ``/api/v0``) or ``host:port``.
+    """
+    addr = addr.strip()
+    if addr.startswith("/"):
+        return addr
+    if "://" not in addr:
+        addr = "http://" + addr
+    url = urllib.parse.urlsplit(addr)
+    try:
+        port = url.port
+    except ValueError:
+        port = -1
+    if (
+        url.scheme not in ("http", "https")
+        or not url.hostname
+        or port == -1
+        or url.path.rstrip("/") not in ("", "/api/v0")
+        or url.query
+    ):
+        raise ConfigError(f"cannot use {addr!r} as an IPFS API address", hint=_HINT)
+    host = url.hostname
+    try:
+        proto = "ip4" if ipaddress.ip_address(host).version == 4 else "ip6"
+    except ValueError:
+        proto = "dns"
+    port = port or (443 if url.scheme == "https" else 80)
+    return f"/{proto}/{host}/tcp/{port}/{url.scheme}"
+
+
+class KuboStore(MetadataStore):
+    """Content kept and pinned by a kubo node."""
+
+    def __init__(self, api: str, *, timeout: float = 60.0) -> None:
+        self.address = api_multiaddr(api)
+        try:
+            with _quiet():
+                self._client = ipfshttpclient.Client(self.address, timeout=timeout)
+        except ipfs_errors.AddressError:
+            raise ConfigError(f"cannot use {api!r} as an IPFS API address", hint=_HINT) from None
+
+    def describe(self) -> str:
+        return f"IPFS (kubo) API at {self.address}"
+
+    @contextlib.contextmanager
+    def _call(self, what: str) -> Iterator[None]:
+        """Turn client failures into store errors that name the address."""
+        try:
+            with _quiet():
+                yield
+        except ipfs_errors.ConnectionError:
+            raise StoreUnavailable(
+                f"cannot reach the IPFS API at {self.address} ({what})", hint=_HINT
+            ) from None
+        except ipfs_errors.TimeoutError:
+            raise StoreUnavailable(
+                f"the IPFS API at {self.address} timed out ({what})",
+                hint="the content may not be reachable from this node",
+            ) from None
+        except ipfs_errors.ErrorResponse as e:
+            raise StoreError(f"the IPFS API at {self.address} refused {what}: {e}") from None
+        except ipfs_errors.Error as e:
+            raise StoreUnavailable(f"the IPFS API at {self.address} failed ({what}): {e}") from None
+
+    def _check_added(self, got: Any, expected: str) -> str:
+        if got != expected:
+            raise MetadataMismatch(
+                f"{self.describe()} stored the content as {got}, expected {expected}",
+                hint="the node's import settings differ from kubo's CIDv1 defaults",
+            )
+        return expected
+
+    def add(self, data: bytes) -> str:
+        expected = cid_for_bytes(data)
+        with self._call("add"):
+            got = self._client.add_bytes(bytes(data), opts=dict(ADD_OPTIONS))
+        return self._check_added(got, expected)
+
+    def add_file(self, path: str | PathLike[str]) -> str:
+        try:
+            expected = cid_for_file(path)
+            with open(path, "rb") as f, self._call("add"):
+                pieces = iter(lambda: f.read(1 << 20), b"")
+                got = self._client.add_bytes(pieces, opts=dict(ADD_OPTIONS))
+        except OSError as e:
+            raise InputError(f"cannot read {path}: {e.strerror or e}") from None
+        return self._check_added(got, expected)
+
+    def cat(self, cid: str) -> bytes:
+        parse_cid(cid)
+        try:
+            with self._call(f"cat {cid}"):
+                data = self._client.cat(cid)
+        except StoreError as e:
+            if "not found" in e.message:
+                raise ContentNotFound(f"no content under {cid} at {self.describe()}") from None
+            raise
+        return verify_content(cid, data, self.describe())
+
+    def has(self, cid: str) -> bool:
+        """Whether the node holds the root block of ``cid`` locally (no network search)."""
+        parse_cid(cid)
+        try:
+            with self._call(f"block stat {cid}"):
+                self._client.block.stat(cid, offline=True)
+        except StoreUnavailable:
+            raise
+        except StoreError:
+            return False
+        return True
+
+    def pin(self, cid: str) -> None:
+        parse_cid(cid)
+        with self._call(f"pin add {cid}"):
+            self._client.pin.add(cid)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the urllib3 deprecation warning ipfshttpclient 0.8 triggers on every request."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The 'strict' parameter", category=FutureWarning)
+        yield
