@@ -234,22 +234,15 @@ def _chunks_of(data: bytes) -> Iterator[bytes]:
 
 
 def _chunks_of_file(path: str | PathLike[str]) -> Iterator[bytes]:
+    # A buffered read(n) returns n bytes unless the end of the file comes first.
     with open(path, "rb") as f:
-        first = True
-        while True:
+        chunk = f.read(CHUNK_SIZE)
+        yield chunk  # an empty file is one empty chunk, as for bytes
+        while len(chunk) == CHUNK_SIZE:
             chunk = f.read(CHUNK_SIZE)
-            # read() may return less than asked only at the end of a regular file.
-            while chunk and len(chunk) < CHUNK_SIZE:
-                more = f.read(CHUNK_SIZE - len(chunk))
-                if not more:
-                    break
-                chunk += more
-            if not chunk and not first:
+            if not chunk:
                 return
-            first = False
             yield chunk
-            if len(chunk) < CHUNK_SIZE:
-                return
 
 
 def build_dag(chunks: Iterable[bytes], sink: BlockSink | None = None) -> str:

@@ -19,8 +19,11 @@ from eth_account.signers.local import LocalAccount
 from ledger.errors import InputError, KeystoreError
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-# scrypt cost; tests lower it through the environment to stay fast.
-KDF_N = int(os.environ.get("RIGHTS_LEDGER_KDF_N", 2**17))
+
+
+def kdf_n() -> int:
+    """scrypt cost of new keystores (2**17); tests lower it through RIGHTS_LEDGER_KDF_N."""
+    return int(os.environ.get("RIGHTS_LEDGER_KDF_N", 2**17))
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Keystore:
         if not password:
             raise InputError("a password is required to encrypt the new key")
         acct = Account.from_key(private_key) if private_key else Account.create()
-        data = Account.encrypt(acct.key, password, kdf="scrypt", iterations=KDF_N)
+        data = Account.encrypt(acct.key, password, kdf="scrypt", iterations=kdf_n())
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -45,7 +45,7 @@ def work_json(rec: WorkRecord, metadata: dict[str, Any] | None) -> dict[str, Any
 def print_work(rec: WorkRecord, metadata: dict[str, Any] | None, note: str | None = None) -> None:
     t = Table(show_header=False, box=None, pad_edge=False)
     t.add_column(style="bold")
-    t.add_column()
+    t.add_column(overflow="fold")
     t.add_row("work", rec.work_id)
     if metadata:
         t.add_row("title", str(metadata.get("title")))

@@ -351,3 +351,20 @@ def disputed_work(registry, confirmed_work, coauthor):
         return work_id, tx.return_value
 
     return make
+
+
+@pytest.fixture(scope="module")
+def extra_accounts(accounts, governor):
+    """`n` more local accounts with no role (deterministic keys), funded for gas."""
+
+    def make(n: int) -> list:
+        made = []
+        for i in range(n):
+            key = "0x" + hashlib.sha256(f"rights-ledger-extra-{i}".encode()).hexdigest()
+            acct = accounts.add(key)
+            if acct.balance() == 0:
+                governor.transfer(acct, "1 ether")
+            made.append(acct)
+        return made
+
+    return make

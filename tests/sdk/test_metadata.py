@@ -18,6 +18,7 @@ from ledger.canonical import canonical_json
 from ledger.cid import cid_for_bytes
 from ledger.errors import InputError, MetadataInvalid
 from ledger.metadata import (
+    CREATOR_ROLES,
     CreationMode,
     Creator,
     WorkType,
@@ -126,25 +127,40 @@ INVALID = [
     ("no-creators", _set("creators", []), "metadata.creators:"),
     ("bad-role", _set("creators.0.role", "x"), "metadata.creators[0].role: 'x' is not one of ["),
     ("no-role", _set("creators.1.role", ...), "metadata.creators[1].role: required"),
-    ("bad-commit", _set("creators.0.realNameCommitment", "0x12"),
-     "metadata.creators[0].realNameCommitment: '0x12' must be 0x"),
+    (
+        "bad-commit",
+        _set("creators.0.realNameCommitment", "0x12"),
+        "metadata.creators[0].realNameCommitment: '0x12' must be 0x",
+    ),
     ("bad-worktype", _set("workType", "poem"), "metadata.workType: 'poem' is not one of"),
     ("bad-iswc", _set("identifiers.iswc", "T-34.246.800-1"), "metadata.identifiers.iswc:"),
     ("bad-isrc", _set("identifiers.isrc", "brbmg2400001"), "metadata.identifiers.isrc:"),
     ("bad-isbn", _set("identifiers.isbn", "12345678901"), "metadata.identifiers.isbn:"),
-    ("extra-identifier", _set("identifiers.doi", "10.1/x"),
-     "metadata.identifiers.doi: unknown field"),
+    (
+        "extra-identifier",
+        _set("identifiers.doi", "10.1/x"),
+        "metadata.identifiers.doi: unknown field",
+    ),
     ("bad-date", _set("creationDate", "2023-02-29"), "metadata.creationDate:"),
     ("bad-sha-prefix", _set("contentSha256", "0x" + SHA[2:]), "metadata.contentSha256:"),
     ("bad-sha-case", _set("contentSha256", SHA.upper()), "metadata.contentSha256:"),
     ("bad-mode", _set("creationMode", "robot"), "metadata.creationMode:"),
-    ("no-ai-declaration", _set("aiDeclaration", ...),
-     "metadata.aiDeclaration: required field is missing"),
-    ("human-with-ai", _set("creationMode", "human"),
-     "metadata.aiDeclaration: not allowed when creationMode is 'human'"),
+    (
+        "no-ai-declaration",
+        _set("aiDeclaration", ...),
+        "metadata.aiDeclaration: required field is missing",
+    ),
+    (
+        "human-with-ai",
+        _set("creationMode", "human"),
+        "metadata.aiDeclaration: not allowed when creationMode is 'human'",
+    ),
     ("no-models", _set("aiDeclaration.models", []), "metadata.aiDeclaration.models:"),
-    ("model-no-name", _set("aiDeclaration.models.1.name", ...),
-     "metadata.aiDeclaration.models[1].name: required"),
+    (
+        "model-no-name",
+        _set("aiDeclaration.models.1.name", ...),
+        "metadata.aiDeclaration.models[1].name: required",
+    ),
     ("long-description", _set("description", "d" * 5001), "metadata.description:"),
     ("schema-version", _set("schemaVersion", "2"), "metadata.schemaVersion:"),
     ("unknown-field", _set("rating", 5), "metadata.rating: unknown field"),
@@ -152,7 +168,9 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("mutate", "message"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID])
+@pytest.mark.parametrize(
+    ("mutate", "message"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID]
+)
 def test_invalid_documents_name_the_field(mutate: Callable[..., None], message: str) -> None:
     doc = full()
     mutate(doc)
@@ -198,8 +216,10 @@ def test_key_order_does_not_change_bytes_or_cid() -> None:
 def test_build_work_metadata() -> None:
     doc = build_work_metadata(
         title="Synthetic Dawn",
-        creators=[Creator("Ana Lima", "author", COMMIT.upper().replace("0X", "0x")), {
-            "name": "Studio X", "role": "producer"}],
+        creators=[
+            Creator("Ana Lima", "author", COMMIT.upper().replace("0X", "0x")),
+            {"name": "Studio X", "role": "producer"},
+        ],
         work_type=WorkType.AUDIOVISUAL,
         content_sha256=SHA.upper(),
         creation_mode="ai-assisted",
@@ -210,23 +230,40 @@ def test_build_work_metadata() -> None:
         description="A short film.",
     )
     assert doc == full()
-    assert build_work_metadata(
-        title="Blue in Green", creators=[Creator("Bill Evans", "composer")],
-        work_type="music", content_sha256=SHA,
-    ) == minimal()
-    with pytest.raises(MetadataInvalid, match="metadata.aiDeclaration"):
-        build_work_metadata(title="t", creators=[Creator("a", "author")], work_type="text",
-                            content_sha256=SHA, creation_mode=CreationMode.AI_GENERATED)
+    assert (
+        build_work_metadata(
+            title="Blue in Green",
+            creators=[Creator("Bill Evans", "composer")],
+            work_type="music",
+            content_sha256=SHA,
+        )
+        == minimal()
+    )
+    with pytest.raises(MetadataInvalid, match=r"metadata\.aiDeclaration"):
+        build_work_metadata(
+            title="t",
+            creators=[Creator("a", "author")],
+            work_type="text",
+            content_sha256=SHA,
+            creation_mode=CreationMode.AI_GENERATED,
+        )
     with pytest.raises(InputError, match="unknown WorkType 'poem'"):
         build_work_metadata(title="t", creators=[], work_type="poem", content_sha256=SHA)
 
 
 def test_on_chain_enums() -> None:
     assert {w.label: int(w) for w in WorkType} == {
-        "music": 1, "text": 2, "audiovisual": 3, "image": 4, "software": 5, "other": 6,
+        "music": 1,
+        "text": 2,
+        "audiovisual": 3,
+        "image": 4,
+        "software": 5,
+        "other": 6,
     }
     assert {m.label: int(m) for m in CreationMode} == {
-        "human": 1, "ai-assisted": 2, "ai-generated": 3,
+        "human": 1,
+        "ai-assisted": 2,
+        "ai-generated": 3,
     }
     assert WorkType.parse("image") is WorkType.IMAGE
     assert WorkType.parse(5) is WorkType.SOFTWARE
@@ -234,6 +271,7 @@ def test_on_chain_enums() -> None:
     schema = work_metadata_schema()
     assert schema["properties"]["workType"]["enum"] == [w.label for w in WorkType]
     assert schema["properties"]["creationMode"]["enum"] == [m.label for m in CreationMode]
+    assert schema["$defs"]["creator"]["properties"]["role"]["enum"] == list(CREATOR_ROLES)
     for bad in (0, 7, True, "Music", None):
         with pytest.raises(InputError):
             WorkType.parse(bad)
@@ -246,7 +284,7 @@ def test_decode_work_metadata() -> None:
         decode_work_metadata(b'{"title":"a","title":"b"}')
     with pytest.raises(MetadataInvalid, match="not a JSON document"):
         decode_work_metadata(b"\xff")
-    with pytest.raises(MetadataInvalid, match="metadata.title"):
+    with pytest.raises(MetadataInvalid, match=r"metadata\.title"):
         decode_work_metadata(json.dumps({**minimal(), "title": ""}).encode())
 
 
