@@ -80,6 +80,23 @@ def holders_list(holders: Sequence[tuple[Any, int]]) -> list[tuple[str, int]]:
     return [(str(a), int(b)) for a, b in holders]
 
 
+def plain(value: Any) -> Any:
+    """A Brownie return value as plain Python (tuples of int/str/bytes).
+
+    Brownie 1.22's compiled ReturnValue.__eq__ raises TypeError against plain ints, so
+    compare `plain(x)` rather than `x` itself.
+    """
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, bytes):
+        return bytes(value)
+    return str(value) if isinstance(value, str) else value
+
+
 def as_holder_set(holders: Sequence[Sequence[Any]]) -> set[tuple[str, int]]:
     """A holdersOf(...) result (or event field) as a set of (address, bps)."""
     return {(str(h[0]), int(h[1])) for h in holders}
@@ -195,7 +212,7 @@ def kit():
     """Pure helpers: content_hash, cid_for, commitment_for, as_holder_set, WHOLE, ZERO."""
     return SimpleNamespace(
         content_hash=content_hash, cid_for=cid_for, commitment_for=commitment_for,
-        as_holder_set=as_holder_set, encode_error=encode_error,
+        as_holder_set=as_holder_set, encode_error=encode_error, plain=plain,
         WHOLE=WHOLE, ZERO=ZERO_ADDRESS,
     )
 
@@ -366,5 +383,32 @@ def extra_accounts(accounts, governor):
                 governor.transfer(acct, "1 ether")
             made.append(acct)
         return made
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def work_in_status(registry, registrar, coauthor, register_work, confirmed_work):
+    """A work brought to status `name` (PENDING, CONFIRMED, REJECTED, DISPUTED, REVOKED).
+
+    Default holder: `author` alone; disputes are opened by `coauthor`. Returns the id.
+    """
+
+    def make(name: str, seed: str = "w", holders=None) -> str:
+        if name in ("PENDING", "REJECTED"):
+            work_id = register_work(seed, holders)
+            if name == "REJECTED":
+                registry.reject(work_id, 1, cid_for("reason:" + seed), {"from": registrar})
+            return work_id
+        work_id = confirmed_work(seed, holders)
+        if name in ("DISPUTED", "REVOKED"):
+            registry.openDispute(work_id, cid_for("evidence:" + seed), {"from": coauthor})
+        if name == "REVOKED":
+            registry.resolveDispute(
+                work_id, OUTCOME_REVOKED, [], 9, cid_for("ruling:" + seed), {"from": registrar}
+            )
+        if name not in ("CONFIRMED", "DISPUTED", "REVOKED"):
+            raise ValueError(name)
+        return work_id
 
     return make

@@ -1,19 +1,13 @@
-"""Metadata stores: the local block folder, the kubo client (against a fake API, and a real
-daemon when RIGHTS_LEDGER_IPFS_API is set) and open_store."""
+"""Metadata stores: the local block folder, the kubo client (unreachable, and a real
+daemon when RIGHTS_LEDGER_IPFS_API is set; never a fake one) and open_store."""
 
 from __future__ import annotations
 
-import email
 import errno
-import json
 import os
 import random
 import re
 import socket
-import threading
-import urllib.parse
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -219,119 +213,6 @@ def test_kubo_unreachable() -> None:
     with pytest.raises(StoreUnavailable):
         store.has(cid)
 
-
-class FakeKubo(BaseHTTPRequestHandler):
-    """Enough of kubo's /api/v0 for the client: add, cat, block/stat, pin/add."""
-
-    server: Any
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            out = b""
-            while size := int(self.rfile.readline().split(b";")[0], 16):
-                out += self.rfile.read(size)
-                self.rfile.readline()
-            self.rfile.readline()
-            return out
-        return self.rfile.read(int(self.headers.get("Content-Length", 0)))
-
-    def _reply(self, status: int, body: bytes, ctype: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _error(self, message: str) -> None:
-        self._reply(500, json.dumps({"Message": message, "Code": 0, "Type": "error"}).encode())
-
-    def do_POST(self) -> None:
-        url = urllib.parse.urlsplit(self.path)
-        query = urllib.parse.parse_qs(url.query)
-        body = self._body()
-        state = self.server.state
-        state["requests"].append((url.path, query))
-        arg = query.get("arg", [""])[0]
-        if url.path == "/api/v0/add":
-            msg = email.message_from_bytes(
-                b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body
-            )
-            parts: list[Any] = msg.get_payload()  # type: ignore[assignment]
-            data: bytes = parts[0].get_payload(decode=True) or b""
-            cid = state.get("add_answer") or cid_for_bytes(data)
-            state["content"][cid] = data
-            reply = {"Name": cid, "Hash": cid, "Size": str(len(data))}
-            self._reply(200, json.dumps(reply).encode())
-        elif url.path == "/api/v0/cat":
-            if arg not in state["content"]:
-                return self._error(f"block was not found locally (offline): {arg} not found")
-            data = state["content"][arg]
-            if state.get("tamper"):
-                data = data + b" "
-            self._reply(200, data, "text/plain")
-        elif url.path == "/api/v0/block/stat":
-            if arg not in state["content"]:
-                return self._error("block was not found locally (offline)")
-            self._reply(200, json.dumps({"Key": arg, "Size": 1}).encode())
-        elif url.path == "/api/v0/pin/add":
-            self._reply(200, json.dumps({"Pins": [arg]}).encode())
-        else:
-            self._error(f"unknown command {url.path}")
-
-
-@pytest.fixture
-def fake_kubo() -> Iterator[tuple[KuboStore, dict[str, Any]]]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeKubo)
-    server.state = {"content": {}, "requests": []}  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield KuboStore(f"http://127.0.0.1:{server.server_port}", timeout=10), server.state  # type: ignore[attr-defined]
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_kubo_client_requests(fake_kubo: tuple[KuboStore, dict[str, Any]], tmp_path: Path) -> None:
-    store, state = fake_kubo
-    cid = store.add(b"hello")
-    assert cid == cid_for_bytes(b"hello") and state["content"][cid] == b"hello"
-    path, query = state["requests"][-1]
-    assert path == "/api/v0/add"
-    assert query["cid-version"] == ["1"] and query["raw-leaves"] == ["true"]
-    assert query["chunker"] == ["size-262144"] and query["pin"] == ["true"]
-    assert store.cat(cid) == b"hello"
-    assert store.has(cid) and not store.has(cid_for_bytes(b"other"))
-    store.pin(cid)
-    path, query = state["requests"][-1]
-    assert path == "/api/v0/pin/add" and query["arg"] == [cid]
-    src = tmp_path / "f.bin"
-    src.write_bytes(BIG)
-    assert store.add_file(src) == cid_for_bytes(BIG)
-    assert state["content"][cid_for_bytes(BIG)] == BIG
-
-
-def test_kubo_verifies_what_it_reads(fake_kubo: tuple[KuboStore, dict[str, Any]]) -> None:
-    store, state = fake_kubo
-    cid = store.add(b"document")
-    state["tamper"] = True
-    with pytest.raises(MetadataMismatch, match=cid):
-        store.cat(cid)
-    with pytest.raises(ContentNotFound):
-        store.cat(cid_for_bytes(b"absent"))
-
-
-def test_kubo_checks_the_cid_it_is_given(fake_kubo: tuple[KuboStore, dict[str, Any]]) -> None:
-    store, state = fake_kubo
-    state["add_answer"] = cid_for_bytes(b"something else")
-    with pytest.raises(MetadataMismatch, match="import settings"):
-        store.add(b"document")
-
-
-# --- KuboStore against a real daemon ----------------------------------------------------
 
 KUBO_API = os.environ.get("RIGHTS_LEDGER_IPFS_API")
 

@@ -1,0 +1,31 @@
+"""scripts/deploy.py deploys through the SDK on Brownie's network and records the addresses."""
+
+import json
+
+from brownie import web3
+
+from scripts.deploy import main
+
+
+def test_deploy_script_records_addresses_with_code(tmp_path, monkeypatch):
+    monkeypatch.setenv("RIGHTS_LEDGER_HOME", str(tmp_path))
+    addresses = main(name="brownie-dev")
+    recorded = json.loads((tmp_path / "deployments" / "brownie-dev.json").read_text())
+    assert recorded["chainId"] == web3.eth.chain_id
+    for name in ("LedgerRoles", "WorkRegistry"):
+        assert recorded["contracts"][name]["address"] == addresses[name]
+        assert len(web3.eth.get_code(addresses[name])) > 0
+
+
+def test_deploy_script_upgrade_keeps_roles_and_links_predecessor(tmp_path, monkeypatch):
+    monkeypatch.setenv("RIGHTS_LEDGER_HOME", str(tmp_path))
+    first = main(name="brownie-dev")
+    monkeypatch.setenv("RIGHTS_LEDGER_UPGRADE", "1")
+    second = main(name="brownie-dev")
+    recorded = json.loads((tmp_path / "deployments" / "brownie-dev.json").read_text())
+    assert second["LedgerRoles"] == first["LedgerRoles"]
+    assert second["WorkRegistry"] != first["WorkRegistry"]
+    assert [h["address"] for h in recorded["history"]] == [first["WorkRegistry"]]
+    abi = json.loads(open("build/contracts/WorkRegistry.json").read())["abi"]
+    new = web3.eth.contract(address=second["WorkRegistry"], abi=abi)
+    assert new.functions.predecessor().call() == first["WorkRegistry"]
