@@ -11,7 +11,7 @@ from typing import Any
 from ledger.errors import ConfigError
 
 # The contracts the ledger deploys, in deployment order.
-LEDGER_CONTRACTS = ("LedgerRoles", "WorkRegistry")
+LEDGER_CONTRACTS = ("LedgerRoles", "WorkRegistry", "LicenceRegistry")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ ZERO = "0x0000000000000000000000000000000000000000"
 CONSTRUCTOR_ARGS: dict[str, Callable[[dict[str, str], str, dict[str, str]], list[Any]]] = {
     "LedgerRoles": lambda done, governor, prev: [governor],
     "WorkRegistry": lambda done, governor, prev: [done["LedgerRoles"], prev.get("WorkRegistry", ZERO)],
+    "LicenceRegistry": lambda done, governor, prev: [done["LedgerRoles"], done["WorkRegistry"]],
 }
 
 

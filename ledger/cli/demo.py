@@ -116,6 +116,9 @@ def demo(app: App) -> None:
     rec = ledger.work("0x" + sha256_of_file(poem))
     conf = rec.confirmed
     say(f"   {poem.name}: {rec.status.name}, confirmed by the registrar in block {conf.block if conf else '-'}")
+    next_step = 8
+    next_step = _optional_stories(app, ledger, addr, as_, poem_id, art_id, next_step)
+
     say("\n[green]Done.[/green] Try: rights-ledger work show " + poem_id + "   |   rights-ledger verify " + str(poem))
     say("The node keeps running with its state in the data directory; stop it with `rights-ledger node stop`.")
 
@@ -132,3 +135,33 @@ def _register(ledger: Ledger, path: Path, doc: dict, holders: list[Holder], quie
     r = ledger.register_work(doc, holders)
     say(f"   {path.name} -> work {r.work_id[:18]}..., PENDING (block {r.block}, {r.gas_used} gas)")
     return r.work_id
+
+
+def _optional_stories(app: App, ledger: Ledger, addr: dict[str, str], as_, poem_id: str, art_id: str, n: int) -> int:
+    """The chapters of later features: licensing, usage and royalties, protection and audit."""
+    import importlib
+    import importlib.util
+
+    counter = [n]
+
+    def auto_step(_n: int, text: str) -> None:
+        step(counter[0], text)
+        counter[0] += 1
+
+    def chapter(module: str) -> object | None:
+        if importlib.util.find_spec(f"ledger.cli.{module}") is None:
+            return None
+        return importlib.import_module(f"ledger.cli.{module}")
+
+    lic = chapter("demo_licensing")
+    if lic is not None:
+        lic.licensing_story(app, ledger, addr, as_, say, auto_step, poem_id)  # type: ignore[attr-defined]
+    roy = chapter("demo_royalties")
+    if roy is not None:
+        counter[0] = roy.royalty_story(app, ledger, addr, as_, say, step, counter[0])  # type: ignore[attr-defined]
+    prot = chapter("demo_protection")
+    if prot is not None:
+        counter[0] = prot.protection_story(  # type: ignore[attr-defined]
+            app, ledger, addr, as_, say, step, poem_id, art_id, counter[0]
+        )
+    return counter[0]

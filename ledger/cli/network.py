@@ -1,0 +1,40 @@
+"""``rights-ledger network``: what the nodes of a permissioned network need from the ledger."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ledger.besu import permissions_toml
+from ledger.cli.app import App, cli, out_console
+from ledger.errors import InputError
+
+
+@cli.group()
+def network() -> None:
+    """Node configuration derived from the ledger (Besu permissioning)."""
+
+
+@network.command("besu-permissions")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the TOML here (default: stdout).")
+@click.option("--nodes", "nodes_file", type=click.Path(path_type=Path),
+              help="A file of enode URLs, one per line, for nodes-allowlist.")
+@click.pass_obj
+def besu_permissions(app: App, output: Path | None, nodes_file: Path | None) -> None:
+    """Export Besu's accounts allowlist (permissions TOML) from the on-chain roles."""
+    nodes: list[str] = []
+    if nodes_file is not None:
+        try:
+            nodes = nodes_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{nodes_file}: cannot read ({exc})") from None
+    text = permissions_toml(app.ledger(), nodes)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, output)
+    out_console.print(f"wrote {output}")
