@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solc/bin
 
-.PHONY: setup demo test test-contracts test-fast bench lint clean
+.PHONY: setup demo test test-contracts test-fast bench lint clean slither
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,13 @@ lint: setup
 
 clean:
 	rm -rf build reports .pytest_cache .hypothesis
+
+SLITHER_VENV := .venv-slither
+$(SLITHER_VENV)/bin/slither:
+	$(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/pip install -q slither-analyzer==0.11.6
+
+slither: $(SLITHER_VENV)/bin/slither node_modules/.installed   ## static analysis; fails on any medium or high finding
+	$(SLITHER_VENV)/bin/slither contracts --solc-standard-json --solc $(CURDIR)/tools/solc/bin/solc-v0.8.37 \
+	  --solc-remaps "@openzeppelin=node_modules/@openzeppelin" --filter-paths "node_modules|contracts/benchmarks" \
+	  --exclude-informational --exclude-optimization --fail-medium

@@ -282,7 +282,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         Holder[] calldata hs = r.holders;
         _validateHolders(hs);
         if (isHolder && !isCmo) {
-            bool listed;
+            bool listed = false;
             for (uint256 i; i < hs.length; ++i) {
                 if (hs[i].account == msg.sender) listed = true;
             }
@@ -323,7 +323,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
 
     function _validateHolders(Holder[] calldata hs) internal pure {
         if (hs.length == 0 || hs.length > MAX_HOLDERS) revert WorkRegistry__InvalidHolderCount(hs.length, MAX_HOLDERS);
-        uint256 total;
+        uint256 total = 0;
         for (uint256 i; i < hs.length; ++i) {
             address a = hs[i].account;
             if (a == address(0) || hs[i].bps == 0) revert WorkRegistry__InvalidHolder(i, a, hs[i].bps);

@@ -201,12 +201,11 @@ def _replay_registry(logs):
         a, name = log["args"], log["event"]
         wid = "0x" + bytes(a["workId"]).hex()
         if name == "WorkRegistered":
-            old = works.get(wid, {})
             works[wid] = {
                 "status": 1, "workType": a["workType"], "creationMode": a["creationMode"],
                 "registeredAt": web3.eth.get_block(log["blockNumber"])["timestamp"],
                 "holders": [(h["account"], h["bps"]) for h in a["holders"]],
-                "reservedUses": old.get("reservedUses", 0), "openDispute": 0,
+                "reservedUses": 0, "openDispute": 0,  # a registration starts clean (R42)
             }
         elif name == "WorkConfirmed":
             works[wid]["status"] = 2

@@ -1,0 +1,872 @@
+"""Bulk registration and confirmation: catalogues in, batched contract calls out, resumable.
+
+A *catalogue* is a CSV file with a header, or JSON lines, one work per row::
+
+    file,title,creators,type,creation,holders,isrc,iswc,isbn,date,models
+    song1.wav,First Song,Ana Lima:composer;Rui Sá:lyricist,music,human,,USABC2400001,,,2024-03-01,
+
+``file`` (a path relative to the catalogue's folder) or ``sha256`` names the content;
+``holders`` is ``0xADDR:BPS;...`` and defaults to the signer; ``creation`` defaults to
+``human``; ``models`` (``name@version;name2``) is required for AI-assisted/-generated works.
+:func:`read_catalogue` validates *every* row before anything is stored or sent and raises
+one :class:`~ledger.errors.InputError` naming ``file:line:field`` (the hint counts the rest).
+
+Duplicates inside a catalogue (the same content on two rows): when the rows agree (same
+metadata, same holders) the later rows are skipped with a note in the summary; when they
+disagree the catalogue is refused, naming both lines, because the ledger could only keep
+one of the two descriptions and must not guess which.
+
+:class:`BatchRegistrar` registers the rows in ``registerBatch`` calls of ``batch_size``
+works, several transactions in flight at once (at most ``max_in_flight``, so the node is
+never flooded), with nonces assigned locally in order. :class:`BatchConfirmer` does the
+same with ``confirmBatch`` for a registrar.
+
+Crash safety comes from a *journal* (JSON lines, appended and fsync'ed per event):
+``run`` (header), ``planned`` (batch id and its work ids), ``sent`` (tx hash and nonce,
+written *before* the transaction is broadcast), ``mined`` / ``reverted`` (receipt) and
+``lost`` (a sent transaction the node no longer knows). A run that was cut off (Ctrl-C,
+SIGKILL, node down, node restarted with lost blocks) is resumed by running it again:
+
+1. every journalled transaction without an outcome is looked up: mined → recorded; still
+   in the node's pool → awaited; unknown to the node → its works are planned again;
+2. the chain is then asked (``statusesOf``) for every work: what is registered (by this
+   catalogue earlier, or by anyone) is skipped, whatever the journal says, so blocks the
+   node lost are simply sent again;
+3. ``registerBatch`` is all-or-none and refuses a registered content hash, so even a
+   stale transaction that resurfaces can never register a work twice: its batch reverts,
+   and the works of a reverted batch are checked again and re-planned if still missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from eth_utils import is_address, to_checksum_address
+from web3.contract.contract import ContractFunction
+from web3.exceptions import TimeExhausted, Web3RPCError
+
+from ledger import errors as E
+from ledger.canonical import canonical_json
+from ledger.config import Settings
+from ledger.events import fetch_logs
+from ledger.ledger import ROLE_IDS, Ledger, parse_work_id, sha256_of_file
+from ledger.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata
+from ledger.types import Holder, WorkId, WorkStatus
+
+MAX_BATCH = 500  # WorkRegistry.MAX_BATCH
+DEFAULT_BATCH_SIZE = 200
+DEFAULT_MAX_IN_FLIGHT = 8
+STATUS_CHUNK = 2000  # work ids per statusesOf call
+BATCH_GAS_MARGIN = 1.1  # batch gas is deterministic; a small margin packs blocks fuller than 1.25
+
+COLUMNS = ("file", "sha256", "title", "creators", "type", "creation", "holders",
+           "isrc", "iswc", "isbn", "date", "models")  # fmt: skip
+_FIELD_OF_METADATA = {
+    "title": "title", "creators": "creators", "workType": "type", "creationMode": "creation",
+    "contentSha256": "sha256", "creationDate": "date", "aiDeclaration": "models",
+    "iswc": "iswc", "isrc": "isrc", "isbn": "isbn",
+}  # fmt: skip
+
+
+# --- records ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogueRow:
+    """One validated catalogue row: the work id, its metadata document and its holders."""
+
+    line: int
+    work_id: WorkId
+    metadata: Mapping[str, Any]
+    holders: tuple[Holder, ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """A validated catalogue: its rows (duplicates removed), its sha-256 and the notes."""
+
+    path: Path
+    sha256: str
+    rows: tuple[CatalogueRow, ...]
+    total_rows: int
+    duplicates: tuple[str, ...] = ()  # one note per skipped duplicate row
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """What a progress callback receives after each step."""
+
+    done: int  # works settled: registered/confirmed, skipped or failed
+    total: int
+    batches: int  # batches mined so far in this run
+    work_ids: tuple[str, ...] = ()  # the works the last mined batch settled
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """The outcome of a batch run.
+
+    ``total`` counts catalogue rows: ``registered + skipped_existing + failed + duplicates``.
+    ``registered`` counts what this run got mined (for a confirmer: confirmed);
+    ``skipped_existing`` what was on chain already (``from_journal`` of them by an earlier,
+    interrupted run of the same catalogue; the rest by someone else or before).
+    """
+
+    total: int
+    registered: int
+    skipped_existing: int
+    failed: int
+    batches: int
+    gas_used: int
+    seconds: float
+    duplicates: int = 0
+    from_journal: int = 0
+    resent: int = 0  # works the journal had as sent or mined that the chain lacked
+    journal: str = ""
+    notes: tuple[str, ...] = ()
+    failures: tuple[str, ...] = ()  # "work id: reason" for each failed work
+
+
+ProgressCallback = Callable[[BatchProgress], None]
+
+
+# --- catalogues --------------------------------------------------------------------------
+
+
+@dataclass
+class _Problems:
+    path: Path
+    items: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def add(self, line: int, column: str, message: str) -> None:
+        self.items.append((line, column, message))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        line, column, message = self.items[0]
+        hint = None
+        if len(self.items) > 1:
+            rest = "; ".join(f"line {ln} ({col})" for ln, col, _ in self.items[1:6])
+            more = f" and {len(self.items) - 6} more" if len(self.items) > 6 else ""
+            hint = f"{len(self.items) - 1} more problem(s): {rest}{more}; nothing was stored or sent"
+        else:
+            hint = "fix the row and rerun; nothing was stored or sent"
+        raise E.InputError(message, where=f"{self.path}:{line}:{column}", hint=hint)
+
+
+def _raw_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
+    """``(line, {column: value})`` for each row of a CSV or JSON-lines catalogue."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise E.InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise E.InputError(f"{path}: not UTF-8 text") from None
+    except IsADirectoryError:
+        raise E.InputError(f"{path}: is a directory, expected a catalogue file") from None
+    first = text.lstrip()[:1]
+    if path.suffix.lower() in (".jsonl", ".ndjson") or first == "{":
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise E.InputError(f"not JSON: {exc.msg}", where=f"{path}:{n}:-") from None
+            if not isinstance(obj, dict):
+                raise E.InputError("each line must be a JSON object", where=f"{path}:{n}:-")
+            yield n, obj
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    header = [h.strip().lower() for h in header]
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise E.InputError(
+            f"unknown column {unknown[0]!r} (allowed: {', '.join(COLUMNS)})", where=f"{path}:1:{unknown[0]}"
+        )
+    start = reader.line_num + 1
+    for values in reader:
+        line, start = start, reader.line_num + 1
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            raise E.InputError(f"{len(values)} values for {len(header)} columns", where=f"{path}:{line}:-")
+        yield line, dict(zip(header, values, strict=False))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return str(value).strip()
+
+
+def _parts(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [p.strip() for p in _text(value).split(";") if p.strip()]
+
+
+def _content_id(raw: Mapping[str, Any], base: Path) -> tuple[str, str]:
+    """``(column, work id)`` from the ``file`` or ``sha256`` column; raises (column, message)."""
+    file, sha = _text(raw.get("file")), _text(raw.get("sha256"))
+    if file and sha:
+        raise _RowError("sha256", "give `file` or `sha256`, not both")
+    if file:
+        try:
+            return "file", sha256_of_file(base / file)
+        except E.InputError as exc:
+            raise _RowError("file", exc.message) from None
+    if sha:
+        try:
+            return "sha256", parse_work_id(sha)[2:]
+        except E.InputError:
+            raise _RowError("sha256", f"{sha!r} is not a sha-256 (64 hex digits)") from None
+    raise _RowError("file", "a row needs `file` (a path) or `sha256`")
+
+
+class _RowError(Exception):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+def _parse_holders(value: Any, default: str) -> tuple[Holder, ...]:
+    specs = _parts(value)
+    if not specs:
+        return (Holder(default, 10000),)
+    holders = []
+    for spec in specs:
+        addr, sep, bps = spec.rpartition(":")
+        if not sep or not is_address(addr.strip()):
+            raise _RowError("holders", f"holder {spec!r} must be 0xADDRESS:BASIS_POINTS")
+        try:
+            n = int(bps)
+        except ValueError:
+            raise _RowError("holders", f"holder {spec!r}: basis points {bps!r} is not a whole number") from None
+        if not 0 < n <= 10000:
+            raise _RowError("holders", f"holder {spec!r}: basis points must be between 1 and 10000")
+        holders.append(Holder(to_checksum_address(addr.strip()), n))
+    if len(holders) > 16:
+        raise _RowError("holders", f"{len(holders)} holders; at most 16")
+    total = sum(h.bps for h in holders)
+    if total != 10000:
+        raise _RowError("holders", f"shares sum to {total} basis points; they must sum to 10000")
+    if len({h.account for h in holders}) != len(holders):
+        raise _RowError("holders", "a holder is listed twice")
+    return tuple(holders)
+
+
+def _parse_row(raw: Mapping[str, Any], base: Path, signer: str, signer_is_cmo: bool) -> CatalogueRow:
+    unknown = [k for k in raw if k not in COLUMNS]
+    if unknown:
+        raise _RowError(unknown[0], f"unknown field (allowed: {', '.join(COLUMNS)})")
+    _, work_hex = _content_id(raw, base)
+    title = _text(raw.get("title"))
+    if not title:
+        raise _RowError("title", "a title is required")
+    creators = []
+    for spec in _parts(raw.get("creators")):
+        name, sep, role = spec.rpartition(":")
+        if not sep:
+            name, role = spec, "author"
+        name, role = name.strip(), role.strip() or "author"
+        if role not in CREATOR_ROLES:
+            raise _RowError("creators", f"creator {spec!r}: role {role!r} is not one of {', '.join(CREATOR_ROLES)}")
+        creators.append({"name": name, "role": role})
+    if not creators:
+        raise _RowError("creators", "at least one creator is required (Name:role;Name2:role)")
+    work_type = _text(raw.get("type"))
+    if not work_type:
+        raise _RowError("type", f"a work type is required (one of: {', '.join(t.label for t in WorkType)})")
+    try:
+        WorkType.parse(work_type)
+    except E.InputError as exc:
+        raise _RowError("type", exc.message) from None
+    creation = _text(raw.get("creation")) or "human"
+    try:
+        CreationMode.parse(creation)
+    except E.InputError as exc:
+        raise _RowError("creation", exc.message) from None
+    models = _parts(raw.get("models"))
+    ai = None
+    if creation != "human":
+        if not models:
+            raise _RowError("models", f"a {creation} work needs the AI models used (name@version;name2)")
+        ai = {"models": [dict(zip(("name", "version"), m.split("@", 1), strict=False)) for m in models], "tools": []}
+    elif models:
+        raise _RowError("models", "models are only for ai-assisted or ai-generated works")
+    identifiers = {k: _text(raw.get(k)) for k in ("isrc", "iswc", "isbn") if _text(raw.get(k))}
+    holders = _parse_holders(raw.get("holders"), signer)
+    if not signer_is_cmo and all(h.account != signer for h in holders):
+        raise _RowError("holders", f"the signer {signer} is not among the holders and is not a CMO")
+    try:
+        doc = build_work_metadata(
+            title=title, creators=creators, work_type=work_type, content_sha256=work_hex,
+            creation_mode=creation, ai_declaration=ai, identifiers=identifiers or None,
+            creation_date=_text(raw.get("date")) or None,
+        )  # fmt: skip
+    except E.InputError as exc:
+        where = exc.where or ""
+        key = next((k for k in reversed(where.replace("[", ".").split(".")) if k in _FIELD_OF_METADATA), "")
+        message = exc.message.removeprefix(f"{where}: ") if where else exc.message
+        raise _RowError(_FIELD_OF_METADATA.get(key, key or "-"), message) from None
+    return CatalogueRow(0, WorkId("0x" + work_hex), doc, holders)
+
+
+def file_sha256(path: Path) -> str:
+    return sha256_of_file(path)
+
+
+def read_catalogue(path: Path, *, signer: str, signer_is_cmo: bool = True) -> Catalogue:
+    """Parse and validate every row; raise one InputError (``file:line:field``) if any is bad.
+
+    ``signer`` is the default holder; unless ``signer_is_cmo``, every row must list it.
+    """
+    path = Path(path)
+    problems = _Problems(path)
+    rows: list[CatalogueRow] = []
+    first_of: dict[str, CatalogueRow] = {}
+    notes: list[str] = []
+    total = 0
+    for line, raw in _raw_rows(path):
+        total += 1
+        try:
+            row = _parse_row(raw, path.parent, signer, signer_is_cmo)
+        except _RowError as exc:
+            problems.add(line, exc.column, exc.message)
+            continue
+        row = CatalogueRow(line, row.work_id, row.metadata, row.holders)
+        earlier = first_of.get(row.work_id)
+        if earlier is None:
+            first_of[row.work_id] = row
+            rows.append(row)
+        elif earlier.metadata == row.metadata and earlier.holders == row.holders:
+            notes.append(f"line {line}: same work as line {earlier.line} ({row.work_id}); skipped")
+        else:
+            column = "file" if _text(raw.get("file")) else "sha256"
+            problems.add(line, column, f"same content as line {earlier.line} but different details; "
+                                       "keep one row per work")
+    problems.raise_if_any()
+    if total == 0:
+        raise E.InputError(f"{path}: the catalogue has no rows")
+    return Catalogue(path, file_sha256(path), tuple(rows), total, tuple(notes))
+
+
+def read_work_ids(path: Path) -> tuple[str, list[str]]:
+    """Work ids from a file for ``confirm-batch``: a catalogue (its file/sha256 column) or
+    plain text with one work id per line. Returns ``(file sha-256, ids)``."""
+    path = Path(path)
+    problems = _Problems(path)
+    ids: list[str] = []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise E.InputError(f"{path}: no such file") from None
+    except (IsADirectoryError, UnicodeDecodeError):
+        raise E.InputError(f"{path}: not a text file of work ids or a catalogue") from None
+    plain = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    if plain and all(len(p.lower().removeprefix("0x")) == 64 and "," not in p for p in plain):
+        for n, line in enumerate(text.splitlines(), start=1):
+            s = line.strip()
+            if not s or s.startswith("#"):
+                continue
+            try:
+                ids.append(parse_work_id(s))
+            except E.InputError as exc:
+                problems.add(n, "workId", exc.message)
+    else:
+        for line, raw in _raw_rows(path):
+            try:
+                ids.append("0x" + _content_id(raw, path.parent)[1])
+            except _RowError as exc:
+                problems.add(line, exc.column, exc.message)
+    problems.raise_if_any()
+    return file_sha256(path), list(dict.fromkeys(ids))
+
+
+def journal_path(settings: Settings, key: str, kind: str = "register") -> Path:
+    """``<home>/journals/<network>/<key>.jsonl`` (``confirm-<key>`` for confirmations)."""
+    name = key if kind == "register" else f"{kind}-{key}"
+    return settings.journal_dir / f"{name}.jsonl"
+
+
+# --- the journal -------------------------------------------------------------------------
+
+
+@dataclass
+class _JournalState:
+    batches: dict[int, list[str]] = field(default_factory=dict)
+    sent: dict[str, tuple[int, int]] = field(default_factory=dict)  # tx -> (batch, nonce)
+    settled: set[str] = field(default_factory=set)  # txs with an outcome
+    mined_batches: set[int] = field(default_factory=set)
+    next_batch: int = 1
+
+    def unsettled(self) -> list[tuple[str, int, int]]:
+        return [(tx, b, n) for tx, (b, n) in self.sent.items() if tx not in self.settled]
+
+    def mined_works(self) -> set[str]:
+        return {w for b in self.mined_batches for w in self.batches.get(b, ())}
+
+
+class Journal:
+    """An append-only JSON-lines file; every event is flushed and fsync'ed before returning."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._fh: io.TextIOWrapper | None = None
+
+    def events(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        out = []
+        with open(self.path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    ev = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line torn by a kill mid-write: the event did not happen
+                if isinstance(ev, dict):
+                    out.append(ev)
+        return out
+
+    def state(self, registry: str) -> _JournalState:
+        """What the journal says about runs against ``registry`` (other deployments ignored)."""
+        st = _JournalState()
+        current = None
+        for ev in self.events():
+            kind = ev.get("event")
+            if isinstance(ev.get("batch"), int):
+                st.next_batch = max(st.next_batch, ev["batch"] + 1)
+            if kind == "run":
+                current = ev.get("registry")
+                continue
+            if current != registry:
+                continue
+            if kind == "planned":
+                st.batches[ev["batch"]] = list(ev["works"])
+            elif kind == "sent":
+                st.sent[ev["tx"]] = (ev["batch"], int(ev["nonce"]))
+            elif kind in ("mined", "reverted", "lost"):
+                st.settled.add(ev["tx"])
+                if kind == "mined":
+                    st.mined_batches.add(ev["batch"])
+        return st
+
+    def append(self, event: dict[str, Any]) -> None:
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
+        self._fh.write(json.dumps({**event, "at": round(time.time(), 3)}, separators=(",", ":")) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+# --- the pipeline --------------------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    id: int
+    works: list[str]
+    tx: str
+    nonce: int
+
+
+class _Pipeline:
+    """Shared engine: plan batches, send them with bounded pipelining, journal, resume."""
+
+    kind = "register"
+    done_statuses: frozenset[int] = frozenset()
+    todo_statuses: frozenset[int] = frozenset()
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        journal_path: Path,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    ) -> None:
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise E.InputError(f"batch size {batch_size} is out of range 1..{MAX_BATCH} (the contract's MAX_BATCH)")
+        if max_in_flight < 1:
+            raise E.InputError(f"max in flight must be at least 1, got {max_in_flight}")
+        self.ledger = ledger
+        self.chain = ledger.chain
+        self.w3 = ledger.w3
+        self.journal = Journal(journal_path)
+        self.batch_size = batch_size
+        self.max_in_flight = max_in_flight
+
+    # hooks ------------------------------------------------------------------------------
+
+    def _prepare(self, works: list[str]) -> None:
+        """Anything to do off-chain before a batch is sent (store metadata)."""
+
+    def _function(self, works: list[str]) -> ContractFunction:
+        raise NotImplementedError
+
+    def _failure_reason(self, status: int) -> str:
+        return f"is {WorkStatus(status).name}"
+
+    # chain helpers ------------------------------------------------------------------------
+
+    def statuses(self, works: Sequence[str]) -> dict[str, int]:
+        return statuses_of(self.ledger, works)
+
+    def _rpc(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+            raise self.chain.unavailable(exc) from exc
+
+    def _receipt_now(self, tx: str) -> Any:
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            return self._rpc(lambda: self.w3.eth.get_transaction_receipt(tx))
+        except TransactionNotFound:
+            return None
+
+    def _known(self, tx: str) -> bool:
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            return self._rpc(lambda: self.w3.eth.get_transaction(tx)) is not None
+        except TransactionNotFound:
+            return False
+
+    def _wait(self, tx: str) -> Any:
+        try:
+            return self._rpc(
+                lambda: self.w3.eth.wait_for_transaction_receipt(
+                    tx, timeout=self.chain.profile.receipt_timeout, poll_latency=0.05
+                )
+            )
+        except TimeExhausted as exc:
+            raise E.TransactionFailed(
+                f"transaction {tx} was not mined within {self.chain.profile.receipt_timeout:.0f} s",
+                hint="rerun the same command: the journal resumes where this run stopped",
+            ) from exc
+
+    # the run -------------------------------------------------------------------------------
+
+    def _run(self, works: list[str], total_rows: int, duplicates: int, notes: list[str],
+             progress: ProgressCallback | None) -> BatchSummary:
+        t0 = time.monotonic()
+        signer = self.ledger.require_signer()
+        registry = self.ledger.registry.address
+        state = self.journal.state(registry)
+        self.journal.append({"event": "run", "kind": self.kind, "registry": registry,
+                             "chainId": self.chain.chain_id, "signer": signer.address, "works": len(works)})
+        wanted = set(works)
+        total = total_rows
+        registered = skipped = failed = from_journal = resent = gas = batches = 0
+        failures: list[str] = []
+        done = duplicates
+        next_batch = state.next_batch
+
+        def report(ids: Sequence[str] = ()) -> None:
+            if progress is not None:
+                progress(BatchProgress(done, total, batches, tuple(ids)))
+
+        try:
+            # 1. transactions the journal sent without an outcome: mined, pending, or lost
+            inflight: deque[_Batch] = deque()
+            awaited: set[str] = set()
+            journal_sent: set[str] = set()
+            for tx, batch_id, nonce in sorted(state.unsettled(), key=lambda t: t[2]):
+                batch_works = state.batches.get(batch_id, [])
+                journal_sent.update(batch_works)
+                receipt = self._receipt_now(tx)
+                if receipt is not None:
+                    ok = receipt["status"] == 1
+                    self.journal.append({"event": "mined" if ok else "reverted", "batch": batch_id, "tx": tx,
+                                         "block": receipt["blockNumber"], "gas": receipt["gasUsed"]})
+                    if ok:
+                        state.mined_batches.add(batch_id)
+                elif self._known(tx):
+                    inflight.append(_Batch(batch_id, [w for w in batch_works if w in wanted], tx, nonce))
+                    awaited.update(batch_works)
+                    notes.append(f"awaiting batch {batch_id} sent by an earlier run (tx {tx})")
+                else:
+                    self.journal.append({"event": "lost", "batch": batch_id, "tx": tx})
+            ours_before = state.mined_works() | journal_sent | {
+                w for _tx, (b, _n) in state.sent.items() for w in state.batches.get(b, ())
+            }
+
+            # 2. the chain decides what is left to do
+            status = self.statuses([w for w in works if w not in awaited])
+            todo: list[str] = []
+            for w in works:
+                if w in awaited:
+                    continue
+                s = status[w]
+                if s in self.todo_statuses:
+                    todo.append(w)
+                    if w in ours_before:
+                        resent += 1
+                elif s in self.done_statuses:
+                    skipped += 1
+                    if w in ours_before:
+                        from_journal += 1
+                else:
+                    failed += 1
+                    failures.append(f"{w}: {self._failure_reason(s)}")
+            done += skipped + failed
+            if resent:
+                notes.append(f"{resent} work(s) the journal had as sent were not on chain (lost by the node?); "
+                             "sent again")
+            report()
+
+            # 3. send in batches, at most max_in_flight transactions unsettled
+            queue: deque[list[str]] = deque(todo[i : i + self.batch_size] for i in range(0, len(todo), self.batch_size))
+            nonce = self.chain.next_nonce(signer.address) if queue else 0
+            while queue or inflight:
+                while queue and len(inflight) < self.max_in_flight:
+                    batch_works = queue.popleft()
+                    try:
+                        tx = self._build(batch_works)
+                    except E.ContractError as exc:
+                        outcome = self._refused(batch_works, exc, queue)
+                        for kind, w, reason in outcome:
+                            if kind == "skipped":
+                                skipped += 1
+                            else:
+                                failed += 1
+                                failures.append(f"{w}: {reason}")
+                            done += 1
+                        report()
+                        continue
+                    batch = _Batch(next_batch, batch_works, "", nonce)
+                    next_batch += 1
+                    self._broadcast(batch, tx, signer)
+                    nonce += 1
+                    inflight.append(batch)
+                if not inflight:
+                    break
+                batch = inflight.popleft()
+                receipt = self._wait(batch.tx)
+                ok = receipt["status"] == 1
+                self.journal.append({"event": "mined" if ok else "reverted", "batch": batch.id, "tx": batch.tx,
+                                     "block": receipt["blockNumber"], "gas": receipt["gasUsed"]})
+                gas += int(receipt["gasUsed"])
+                if ok:
+                    batches += 1
+                    registered += len(batch.works)
+                    done += len(batch.works)
+                    report(batch.works)
+                    continue
+                # reverted: someone (or a resurfaced stale tx) got there first; check each work again
+                again = self.statuses(batch.works)
+                retry = [w for w in batch.works if again[w] in self.todo_statuses]
+                for w in batch.works:
+                    if again[w] in self.done_statuses:
+                        skipped += 1
+                        done += 1
+                    elif again[w] not in self.todo_statuses:
+                        failed += 1
+                        done += 1
+                        failures.append(f"{w}: {self._failure_reason(again[w])}")
+                if retry:
+                    queue.appendleft(retry)
+                report()
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                self.journal.append({"event": "stopped", "error": f"{type(exc).__name__}: {exc}"[:300]})
+            raise
+        finally:
+            self.chain.reset_nonce(signer.address)
+            summary = BatchSummary(
+                total=total, registered=registered, skipped_existing=skipped, failed=failed, batches=batches,
+                gas_used=gas, seconds=round(time.monotonic() - t0, 3), duplicates=duplicates,
+                from_journal=from_journal, resent=resent, journal=str(self.journal.path), notes=tuple(notes),
+                failures=tuple(failures),
+            )
+            with contextlib.suppress(OSError):
+                self.journal.append({"event": "summary", **{k: v for k, v in vars(summary).items()
+                                                            if k not in ("notes", "failures")}})
+            self.journal.close()
+        return summary
+
+    def _build(self, works: list[str]) -> dict[str, Any]:
+        """Store what the batch needs, then simulate it (a revert raises before anything is sent)."""
+        self._prepare(works)
+        fn = self._function(works)
+        signer = self.ledger.require_signer()
+        estimate = int(self.chain.call(lambda: fn.estimate_gas({"from": signer.address})))
+        return self.chain.build(fn, signer, gas=int(estimate * BATCH_GAS_MARGIN) + 20_000)
+
+    def _broadcast(self, batch: _Batch, tx: dict[str, Any], signer: Any) -> None:
+        """Journal the plan and the signed transaction, then send it (write-ahead)."""
+        signed = signer.sign_transaction({**tx, "nonce": batch.nonce})
+        batch.tx = "0x" + bytes(signed.hash).hex()
+        self.journal.append({"event": "planned", "batch": batch.id, "works": batch.works})
+        self.journal.append({"event": "sent", "batch": batch.id, "tx": batch.tx, "nonce": batch.nonce})
+        try:
+            self._rpc(lambda: self.w3.eth.send_raw_transaction(signed.raw_transaction))
+        except Web3RPCError as exc:
+            raise E.TransactionFailed(
+                f"the node refused batch {batch.id}: {exc}",
+                hint="rerun the same command: the journal resumes where this run stopped",
+            ) from exc
+
+    def _refused(self, works: list[str], exc: E.ContractError,
+                 queue: deque[list[str]]) -> list[tuple[str, str, str]]:
+        """A batch failed simulation: settle the work that caused it, re-plan the others."""
+        args = getattr(exc, "args_by_name", {}) or {}
+        culprit = args.get("workId")
+        culprit_hex = "0x" + bytes(culprit).hex() if isinstance(culprit, bytes | bytearray) else None
+        if exc.name == "AccessControlUnauthorizedAccount":
+            raise exc
+        if culprit_hex in works:
+            rest = [w for w in works if w != culprit_hex]
+            if rest:
+                queue.appendleft(rest)
+            if exc.name == "WorkRegistry__AlreadyRegistered" and self.kind == "register":
+                return [("skipped", culprit_hex, exc.message)]
+            if exc.name == "WorkRegistry__WrongStatus" and self.kind == "confirm" and args.get("status") == 2:
+                return [("skipped", culprit_hex, exc.message)]
+            return [("failed", culprit_hex, exc.message)]
+        if len(works) > 1:  # no work named: split to find the one the contract refuses
+            half = len(works) // 2
+            queue.appendleft(works[half:])
+            queue.appendleft(works[:half])
+            return []
+        return [("failed", works[0], exc.message)]
+
+
+class BatchRegistrar(_Pipeline):
+    """Registers catalogue rows with ``registerBatch``; see the module docstring."""
+
+    kind = "register"
+    todo_statuses = frozenset({int(WorkStatus.NONE), int(WorkStatus.REJECTED)})
+    done_statuses = frozenset(int(s) for s in WorkStatus if s not in (WorkStatus.NONE, WorkStatus.REJECTED))
+
+    def __init__(self, ledger: Ledger, journal_path: Path, batch_size: int = DEFAULT_BATCH_SIZE,
+                 max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> None:
+        super().__init__(ledger, journal_path, batch_size, max_in_flight)
+        self._rows: dict[str, CatalogueRow] = {}
+        self._cids: dict[str, str] = {}
+
+    def run(self, rows: Catalogue | Sequence[CatalogueRow], progress: ProgressCallback | None = None) -> BatchSummary:
+        """Register every row not on chain yet; resume from the journal. Returns the summary."""
+        notes: list[str] = []
+        if isinstance(rows, Catalogue):
+            total_rows, duplicates, notes = rows.total_rows, len(rows.duplicates), list(rows.duplicates)
+            rows = rows.rows
+        else:
+            total_rows, duplicates = len(rows), 0
+        self._rows = {}
+        for r in rows:
+            if r.work_id in self._rows:
+                duplicates += 1
+                notes.append(f"line {r.line}: same work as line {self._rows[r.work_id].line}; skipped")
+            else:
+                self._rows[r.work_id] = r
+        return self._run(list(self._rows), total_rows, duplicates, notes, progress)
+
+    def _prepare(self, works: list[str]) -> None:
+        store = self.ledger.store
+        for w in works:
+            if w not in self._cids:
+                self._cids[w] = store.add(canonical_json(dict(self._rows[w].metadata)))
+
+    def _function(self, works: list[str]) -> ContractFunction:
+        regs = []
+        for w in works:
+            row = self._rows[w]
+            regs.append(Ledger._registration(w, self._cids[w], dict(row.metadata), row.holders))
+        return self.ledger.registry.functions.registerBatch(regs)
+
+    def _failure_reason(self, status: int) -> str:
+        return f"cannot be registered: it is {WorkStatus(status).name}"
+
+
+class BatchConfirmer(_Pipeline):
+    """Confirms PENDING works with ``confirmBatch`` (caller: a REGISTRAR)."""
+
+    kind = "confirm"
+    todo_statuses = frozenset({int(WorkStatus.PENDING)})
+    done_statuses = frozenset({int(WorkStatus.CONFIRMED)})
+
+    def run(self, work_ids: Iterable[str], progress: ProgressCallback | None = None) -> BatchSummary:
+        ids = [parse_work_id(w) for w in work_ids]
+        unique = list(dict.fromkeys(ids))
+        dup = len(ids) - len(unique)
+        notes = [f"{dup} repeated work id(s) skipped"] if dup else []
+        return self._run(unique, len(ids), dup, notes, progress)
+
+    def _function(self, works: list[str]) -> ContractFunction:
+        return self.ledger.registry.functions.confirmBatch([bytes.fromhex(w[2:]) for w in works])
+
+    def _failure_reason(self, status: int) -> str:
+        if status == WorkStatus.NONE:
+            return "is not registered"
+        return f"cannot be confirmed: it is {WorkStatus(status).name}"
+
+
+# --- helpers for callers --------------------------------------------------------------------
+
+
+def statuses_of(ledger: Ledger, works: Sequence[str]) -> dict[str, int]:
+    """On-chain status of each work id (``statusesOf`` in chunks of STATUS_CHUNK)."""
+    out: dict[str, int] = {}
+    fn = ledger.registry.functions.statusesOf
+    for i in range(0, len(works), STATUS_CHUNK):
+        chunk = list(works[i : i + STATUS_CHUNK])
+        raw = [bytes.fromhex(w[2:]) for w in chunk]
+        values = ledger.chain.call(lambda r=raw: fn(r).call())
+        out.update(zip(chunk, (int(v) for v in values), strict=True))
+    return out
+
+
+def signer_is_cmo(ledger: Ledger) -> bool:
+    signer = ledger.require_signer()
+    cmo = ROLE_IDS["CMO"]
+    return bool(ledger.chain.call(lambda: ledger.roles.functions.hasRole(cmo, signer.address).call()))
+
+
+def pending_works(ledger: Ledger) -> list[str]:
+    """Every work now PENDING: ids from WorkRegistered events, filtered with statusesOf."""
+    topic = ledger.events.topic_of("WorkRegistered")
+    head = ledger.chain.block_number()
+    ids: list[str] = []
+    for _end, logs in fetch_logs(
+        ledger.settings.network.rpc_url, [ledger.registry.address], ledger.deployment.first_block, head,
+        chunk=ledger.settings.network.log_chunk, topics=[topic],
+    ):  # fmt: skip
+        ids.extend("0x" + log["topics"][1][2:] for log in logs)
+    ids = list(dict.fromkeys(ids))
+    status = statuses_of(ledger, ids)
+    return [w for w in ids if status[w] == WorkStatus.PENDING]
+
+
+__all__ = [
+    "BatchConfirmer", "BatchProgress", "BatchRegistrar", "BatchSummary", "Catalogue", "CatalogueRow",
+    "Journal", "journal_path", "pending_works", "read_catalogue", "read_work_ids", "signer_is_cmo", "statuses_of",
+]  # fmt: skip
+

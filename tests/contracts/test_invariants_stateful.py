@@ -1,0 +1,222 @@
+"""Stateful test of WorkRegistry (SPECIFICATION.md I1, I2, I4, I5, I6).
+
+Hypothesis drives random sequences of register / confirm / reject / transfer (with and
+without co-owner consent) / dispute-open / dispute-resolve over a small pool of content
+hashes and accounts. A Python model predicts every outcome: an action the model allows
+must succeed, one it forbids must revert with the exact custom error. After every step
+the invariants compare the model with the chain.
+
+Size: STATEFUL_EXAMPLES (default 20) runs of STATEFUL_STEPS (default 20) steps each.
+"""
+
+import os
+
+from hypothesis import HealthCheck
+from hypothesis import strategies as st
+
+N_WORKS = 4
+N_PEOPLE = 4  # author, coauthor (verified holders), spare[0], spare[1] (no role)
+WHOLE = 10_000
+NONE, PENDING, CONFIRMED, REJECTED, DISPUTED, REVOKED = range(6)
+
+EXAMPLES = int(os.environ.get("STATEFUL_EXAMPLES", "20"))
+STEPS = int(os.environ.get("STATEFUL_STEPS", "20"))
+
+
+@st.composite
+def _splits(draw):
+    """1..3 distinct people (indices) with shares that sum to 10000."""
+    people = draw(st.lists(st.integers(0, N_PEOPLE - 1), min_size=1, max_size=3, unique=True))
+    cuts = draw(st.lists(st.integers(1, WHOLE - 1), min_size=len(people) - 1, max_size=len(people) - 1, unique=True))
+    bounds = [0, *sorted(cuts), WHOLE]
+    return [(p, bounds[i + 1] - bounds[i]) for i, p in enumerate(people)]
+
+
+def _after_transfer(holders, frm, to, bps):
+    """The contract's documented holder-list update for a transfer (order kept, new last)."""
+    out, found = [], False
+    for acct, share in holders:
+        if acct == frm:
+            share -= bps
+        if acct == to:
+            share += bps
+            found = True
+        if share > 0:
+            out.append((acct, share))
+    if not found:
+        out.append((to, bps))
+    return out
+
+
+class RegistryMachine:
+    seed = st.integers(0, N_WORKS - 1)
+    split = _splits()
+    person = st.integers(0, N_PEOPLE - 1)
+    other = st.integers(1, N_PEOPLE - 1)
+    amount = st.integers(1, WHOLE)
+    flag = st.booleans()
+    outcome_code = st.integers(0, 4)
+
+    def __init__(cls, registry, registrar, cmo, people, err, kit):
+        cls.registry = registry
+        cls.registrar = registrar
+        cls.cmo = cmo
+        cls.people = people
+        cls.by_address = {str(p): p for p in people}
+        cls.err = err
+        cls.kit = kit
+        cls.ids = [kit.content_hash(f"stateful-work-{i}") for i in range(N_WORKS)]
+
+    def setup(self):
+        self.status = {wid: NONE for wid in self.ids}
+        self.holders = {wid: [] for wid in self.ids}  # [(address, bps)] in contract order
+        self.dispute = {wid: 0 for wid in self.ids}
+        self.disputes_opened = 0
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _registration(self, wid, split):
+        i = self.ids.index(wid)
+        holders = [(self.people[p], bps) for p, bps in split]
+        return (wid, self.kit.cid_for(f"meta-{i}"), 1 + i % 6, 1 + i % 3, holders)
+
+    def _expect_status(self, wid, expected):
+        """Revert expected when `wid` is not in status `expected` (None when it is)."""
+        current = self.status[wid]
+        if current == expected:
+            return None
+        if current == NONE:
+            return self.err.reverts_with("WorkRegistry__NotFound(bytes32)", wid)
+        return self.err.reverts_with("WorkRegistry__WrongStatus(bytes32,uint8,uint8)", wid, current, expected)
+
+    # --- rules ------------------------------------------------------------------------
+
+    def rule_register(self, seed, split, flag):
+        wid = self.ids[seed]
+        r = self._registration(wid, split)
+        listed = [str(a) for a, _ in r[4]]
+        sender = self.people[0] if flag and str(self.people[0]) in listed else self.cmo
+        if self.status[wid] in (NONE, REJECTED):
+            self.registry.register(r, {"from": sender})
+            self.status[wid] = PENDING
+            self.holders[wid] = [(str(a), bps) for a, bps in r[4]]
+        else:
+            with self.err.reverts_with("WorkRegistry__AlreadyRegistered(bytes32,uint8)", wid, self.status[wid]):
+                self.registry.register(r, {"from": sender})
+
+    def rule_confirm(self, seed):
+        wid = self.ids[seed]
+        expected = self._expect_status(wid, PENDING)
+        if expected is None:
+            self.registry.confirm(wid, {"from": self.registrar})
+            self.status[wid] = CONFIRMED
+        else:
+            with expected:
+                self.registry.confirm(wid, {"from": self.registrar})
+
+    def rule_reject(self, seed, amount):
+        wid = self.ids[seed]
+        expected = self._expect_status(wid, PENDING)
+        reason = self.kit.cid_for(f"reason-{amount}")
+        if expected is None:
+            self.registry.reject(wid, amount % 2**16, reason, {"from": self.registrar})
+            self.status[wid] = REJECTED
+        else:
+            with expected:
+                self.registry.reject(wid, amount % 2**16, reason, {"from": self.registrar})
+
+    def rule_transfer(self, seed, person, other, amount, flag):
+        wid = self.ids[seed]
+        sender = self.people[person]
+        to = self.people[(person + other) % N_PEOPLE]
+        held = dict(self.holders[wid]).get(str(sender), 0) if self.status[wid] != NONE else 0
+        bps = 1 + (amount - 1) % held if held else amount
+        if amount > WHOLE // 2 and held:
+            bps = held  # give the whole share away half the time
+        expected = self._expect_status(wid, CONFIRMED)
+        if expected is None and not held:
+            expected = self.err.reverts_with("WorkRegistry__NotAHolder(bytes32,address)", wid, sender)
+        others = [a for a, _ in self.holders[wid] if a != str(sender)]
+        if expected is None and others:
+            action = self.registry.transferActionHash(wid, sender, to, bps)
+            if flag:
+                for acct in others:
+                    self.registry.consent(wid, action, {"from": self.by_address[acct]})
+            else:
+                expected = self.err.reverts_with(
+                    "WorkRegistry__ConsentMissing(bytes32,address,bytes32)", wid, others[0], action
+                )
+        if expected is None:
+            self.registry.transferShare(wid, to, bps, {"from": sender})
+            self.holders[wid] = _after_transfer(self.holders[wid], str(sender), str(to), bps)
+        else:
+            with expected:
+                self.registry.transferShare(wid, to, bps, {"from": sender})
+
+    def rule_open_dispute(self, seed, flag):
+        wid = self.ids[seed]
+        claimant = self.cmo if flag else self.people[1]
+        expected = self._expect_status(wid, CONFIRMED)
+        evidence = self.kit.cid_for(f"evidence-{self.disputes_opened}")
+        if expected is None:
+            tx = self.registry.openDispute(wid, evidence, {"from": claimant})
+            self.disputes_opened += 1
+            assert tx.return_value == self.disputes_opened
+            self.status[wid] = DISPUTED
+            self.dispute[wid] = self.disputes_opened
+        else:
+            with expected:
+                self.registry.openDispute(wid, evidence, {"from": claimant})
+
+    def rule_resolve_dispute(self, seed, outcome_code, split):
+        wid = self.ids[seed]
+        new_holders = [(self.people[p], bps) for p, bps in split]
+        args = (wid, outcome_code, new_holders, 1, self.kit.cid_for("ruling"), {"from": self.registrar})
+        expected = self._expect_status(wid, DISPUTED)
+        if expected is None and outcome_code not in (1, 2, 3):
+            expected = self.err.reverts_with("WorkRegistry__InvalidOutcome(uint8)", outcome_code)
+        if expected is None:
+            self.registry.resolveDispute(*args)
+            self.status[wid] = REVOKED if outcome_code == 3 else CONFIRMED
+            self.dispute[wid] = 0
+            if outcome_code == 2:
+                self.holders[wid] = [(str(a), bps) for a, bps in new_holders]
+        else:
+            with expected:
+                self.registry.resolveDispute(*args)
+
+    # --- invariants ---------------------------------------------------------------------
+
+    def invariant_status_matches_model(self):
+        assert [int(s) for s in self.registry.statusesOf(self.ids)] == [self.status[w] for w in self.ids]
+
+    def invariant_holders_match_model_and_sum_to_whole(self):
+        for wid in self.ids:
+            if self.status[wid] == NONE:
+                continue
+            on_chain = [(str(h[0]), int(h[1])) for h in self.registry.holdersOf(wid)]
+            assert set(on_chain) == set(self.holders[wid]), wid
+            assert sum(bps for _, bps in on_chain) == WHOLE, wid
+            assert len({a for a, _ in on_chain}) == len(on_chain), wid
+            assert all(bps > 0 for _, bps in on_chain), wid
+
+    def invariant_work_view_consistent(self):
+        for wid in self.ids:
+            view = self.registry.getWork(wid)
+            assert view["holderCount"] == len(self.holders[wid]), wid
+            assert view["openDispute"] == self.dispute[wid], wid
+            assert (view["openDispute"] != 0) == (self.status[wid] == DISPUTED), wid
+
+
+def test_registry_invariants_hold_under_random_actions(state_machine, registry, registrar, cmo, author, coauthor,
+                                                       spare, err, kit):
+    people = [author, coauthor, spare[0], spare[1]]
+    state_machine(
+        RegistryMachine, registry, registrar, cmo, people, err, kit,
+        settings={
+            "max_examples": EXAMPLES,
+            "stateful_step_count": STEPS,
+            "deadline": None,
+            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+        },
+    )
