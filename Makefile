@@ -20,11 +20,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# Debian's chromium drives the portal's end-to-end tests (Playwright never downloads a browser).
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 build/.compiled: $(VENV)/.installed node_modules/.installed $(wildcard contracts/*.sol contracts/*/*.sol) brownie-config.yaml
 	$(BIN)/brownie compile
 	touch $@
 
-setup: build/.compiled   ## venv + npm packages + compiled contracts
+setup: build/.compiled /usr/bin/chromium   ## venv + npm packages + compiled contracts + chromium
 
 demo: setup              ## start the embedded chain (if needed) and run the demo
 	$(BIN)/rights-ledger demo

@@ -77,28 +77,25 @@ contract AttestationRegistry is RoleGated, IAttestationRegistry {
         bytes calldata paramsCid,
         bytes32 outputHash
     ) external returns (uint64 recordId) {
-        uint8 status = works.statusOf(workId);
-        if (status != _STATUS_PENDING && status != _STATUS_CONFIRMED && status != _STATUS_DISPUTED) {
-            revert AttestationRegistry__WorkNotActive(workId, status);
-        }
-        if (works.shareOf(workId, msg.sender) == 0 && !_hasRole(_CMO_ROLE, msg.sender)) {
-            revert AttestationRegistry__NotHolderOrRegistrant(workId, msg.sender);
-        }
-        uint256 nameLength = bytes(modelName).length;
-        uint256 versionLength = bytes(modelVersion).length;
-        if (nameLength == 0 || nameLength > MAX_MODEL_LENGTH || versionLength > MAX_MODEL_LENGTH) {
-            revert AttestationRegistry__InvalidModel(nameLength, versionLength, MAX_MODEL_LENGTH);
-        }
-        if (inputsRoot == bytes32(0) || outputHash == bytes32(0)) revert AttestationRegistry__EmptyHash();
-        _checkOptionalCid(paramsCid);
+        _checkGenerator(workId);
+        _checkGeneration(modelName, modelVersion, inputsRoot, paramsCid, outputHash);
         recordId = ++_generationTotal;
-        uint40 time = uint40(block.timestamp);
-        _generationDigests[recordId] = keccak256(
-            abi.encode(workId, msg.sender, time, modelName, modelVersion, inputsRoot, paramsCid, outputHash)
-        );
         _generationCounts[workId] += 1;
+        _generationDigests[recordId] = keccak256(
+            abi.encode(
+                workId, msg.sender, uint40(block.timestamp), modelName, modelVersion, inputsRoot, paramsCid, outputHash
+            )
+        );
         emit GenerationRecorded(
-            recordId, workId, msg.sender, modelName, modelVersion, inputsRoot, paramsCid, outputHash, time
+            recordId,
+            workId,
+            msg.sender,
+            modelName,
+            modelVersion,
+            inputsRoot,
+            paramsCid,
+            outputHash,
+            uint40(block.timestamp)
         );
     }
 
@@ -133,6 +130,32 @@ contract AttestationRegistry is RoleGated, IAttestationRegistry {
                 || _hasRole(_GOVERNOR_ROLE, account)
         ) return;
         revert AttestationRegistry__NoLedgerRole(account);
+    }
+
+    function _checkGenerator(bytes32 workId) internal view {
+        uint8 status = works.statusOf(workId);
+        if (status != _STATUS_PENDING && status != _STATUS_CONFIRMED && status != _STATUS_DISPUTED) {
+            revert AttestationRegistry__WorkNotActive(workId, status);
+        }
+        if (works.shareOf(workId, msg.sender) == 0 && !_hasRole(_CMO_ROLE, msg.sender)) {
+            revert AttestationRegistry__NotHolderOrRegistrant(workId, msg.sender);
+        }
+    }
+
+    function _checkGeneration(
+        string calldata modelName,
+        string calldata modelVersion,
+        bytes32 inputsRoot,
+        bytes calldata paramsCid,
+        bytes32 outputHash
+    ) internal pure {
+        uint256 nameLength = bytes(modelName).length;
+        uint256 versionLength = bytes(modelVersion).length;
+        if (nameLength == 0 || nameLength > MAX_MODEL_LENGTH || versionLength > MAX_MODEL_LENGTH) {
+            revert AttestationRegistry__InvalidModel(nameLength, versionLength, MAX_MODEL_LENGTH);
+        }
+        if (inputsRoot == bytes32(0) || outputHash == bytes32(0)) revert AttestationRegistry__EmptyHash();
+        _checkOptionalCid(paramsCid);
     }
 
     function _checkOptionalCid(bytes calldata cid) internal pure {

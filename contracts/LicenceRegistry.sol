@@ -68,6 +68,7 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
     mapping(bytes32 workId => mapping(address cmo => Mandate)) private _mandates;
     mapping(uint32 use => Tariff) private _tariffs;
     mapping(address licensor => mapping(uint256 nonce => uint8 state)) private _offerNonces;
+    address private _settlementToken;
 
     constructor(IAccessControl roles_, IWorkRegistry registry_)
         RoleGated(roles_)
@@ -148,14 +149,36 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         if (signer != offer.licensor || signer == address(0)) {
             revert LicenceRegistry__BadSignature(offer.licensor, signer);
         }
-        if (msg.value != offer.terms.flatFee) revert LicenceRegistry__WrongPayment(offer.terms.flatFee, msg.value);
+        uint256 fee = offer.terms.flatFee;
+        address token = _settlementToken;
+        if (msg.value != (token == address(0) ? fee : 0)) {
+            revert LicenceRegistry__WrongPayment(token == address(0) ? fee : 0, msg.value);
+        }
         _offerNonces[offer.licensor][offer.nonce] = 1;
         licenceId = _grant(offer.licensor, msg.sender, offer.workIds, offer.terms);
-        emit OfferAccepted(licenceId, offer.licensor, offer.nonce, msg.value);
-        if (msg.value > 0) {
-            (bool ok,) = offer.licensor.call{value: msg.value}("");
-            if (!ok) revert LicenceRegistry__PaymentFailed(offer.licensor, msg.value);
+        emit OfferAccepted(licenceId, offer.licensor, offer.nonce, fee);
+        if (fee > 0) {
+            bool ok;
+            if (token == address(0)) {
+                (ok,) = offer.licensor.call{value: fee}("");
+            } else {
+                bytes memory ret;
+                (ok, ret) = token.call(abi.encodeWithSelector(0x23b872dd, msg.sender, offer.licensor, fee));
+                ok = ok && (ret.length == 0 ? token.code.length > 0 : abi.decode(ret, (bool)));
+            }
+            if (!ok) revert LicenceRegistry__PaymentFailed(offer.licensor, fee);
         }
+    }
+
+    /// @inheritdoc ILicenceRegistry
+    function setSettlementToken(address token) external onlyRole(_GOVERNOR_ROLE) {
+        _settlementToken = token;
+        emit SettlementTokenSet(token, msg.sender);
+    }
+
+    /// @inheritdoc ILicenceRegistry
+    function settlementToken() external view returns (address) {
+        return _settlementToken;
     }
 
     /// @inheritdoc ILicenceRegistry

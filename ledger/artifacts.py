@@ -11,7 +11,14 @@ from typing import Any
 from ledger.errors import ConfigError
 
 # The contracts the ledger deploys, in deployment order.
-LEDGER_CONTRACTS = ("LedgerRoles", "WorkRegistry", "LicenceRegistry")
+LEDGER_CONTRACTS = (
+    "LedgerRoles",
+    "WorkRegistry",
+    "LicenceRegistry",
+    "AttestationRegistry",
+    "SettlementToken",
+    "RoyaltyPool",
+)
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,13 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
+from eth_typing import HexStr
 from eth_utils import is_address, to_checksum_address
 from web3.contract.contract import ContractFunction
 from web3.exceptions import TimeExhausted, Web3RPCError
@@ -67,7 +69,8 @@ from ledger.types import Holder, WorkId, WorkStatus
 MAX_BATCH = 500  # WorkRegistry.MAX_BATCH
 DEFAULT_BATCH_SIZE = 200
 DEFAULT_MAX_IN_FLIGHT = 8
-STATUS_CHUNK = 2000  # work ids per statusesOf call
+STATUS_CHUNK = 2000
+STORE_THREADS = 8  # work ids per statusesOf call
 BATCH_GAS_MARGIN = 1.1  # batch gas is deterministic; a small margin packs blocks fuller than 1.25
 
 COLUMNS = ("file", "sha256", "title", "creators", "type", "creation", "holders",
@@ -178,11 +181,11 @@ def _raw_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
         raise E.InputError(f"{path}: is a directory, expected a catalogue file") from None
     first = text.lstrip()[:1]
     if path.suffix.lower() in (".jsonl", ".ndjson") or first == "{":
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
+        for n, text_line in enumerate(text.splitlines(), start=1):
+            if not text_line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = json.loads(text_line)
             except json.JSONDecodeError as exc:
                 raise E.InputError(f"not JSON: {exc.msg}", where=f"{path}:{n}:-") from None
             if not isinstance(obj, dict):
@@ -385,8 +388,8 @@ def read_work_ids(path: Path) -> tuple[str, list[str]]:
         raise E.InputError(f"{path}: not a text file of work ids or a catalogue") from None
     plain = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
     if plain and all(len(p.lower().removeprefix("0x")) == 64 and "," not in p for p in plain):
-        for n, line in enumerate(text.splitlines(), start=1):
-            s = line.strip()
+        for n, text_line in enumerate(text.splitlines(), start=1):
+            s = text_line.strip()
             if not s or s.startswith("#"):
                 continue
             try:
@@ -520,6 +523,9 @@ class _Pipeline:
         self.journal = Journal(journal_path)
         self.batch_size = batch_size
         self.max_in_flight = max_in_flight
+        self._gas_model: dict[Any, float] = {}
+        self._recheck: set[str] = set()  # works of a reverted batch: estimate again before resending
+        self._gas_limits: dict[str, int] = {}
 
     # hooks ------------------------------------------------------------------------------
 
@@ -547,7 +553,7 @@ class _Pipeline:
         from web3.exceptions import TransactionNotFound
 
         try:
-            return self._rpc(lambda: self.w3.eth.get_transaction_receipt(tx))
+            return self._rpc(lambda: self.w3.eth.get_transaction_receipt(HexStr(tx)))
         except TransactionNotFound:
             return None
 
@@ -555,7 +561,7 @@ class _Pipeline:
         from web3.exceptions import TransactionNotFound
 
         try:
-            return self._rpc(lambda: self.w3.eth.get_transaction(tx)) is not None
+            return self._rpc(lambda: self.w3.eth.get_transaction(HexStr(tx))) is not None
         except TransactionNotFound:
             return False
 
@@ -563,7 +569,7 @@ class _Pipeline:
         try:
             return self._rpc(
                 lambda: self.w3.eth.wait_for_transaction_receipt(
-                    tx, timeout=self.chain.profile.receipt_timeout, poll_latency=0.05
+                    HexStr(tx), timeout=self.chain.profile.receipt_timeout, poll_latency=0.05
                 )
             )
         except TimeExhausted as exc:
@@ -649,7 +655,7 @@ class _Pipeline:
                 while queue and len(inflight) < self.max_in_flight:
                     batch_works = queue.popleft()
                     try:
-                        tx = self._build(batch_works)
+                        txd = self._build(batch_works)
                     except E.ContractError as exc:
                         outcome = self._refused(batch_works, exc, queue)
                         for kind, w, reason in outcome:
@@ -663,7 +669,7 @@ class _Pipeline:
                         continue
                     batch = _Batch(next_batch, batch_works, "", nonce)
                     next_batch += 1
-                    self._broadcast(batch, tx, signer)
+                    self._broadcast(batch, txd, signer)
                     nonce += 1
                     inflight.append(batch)
                 if not inflight:
@@ -680,7 +686,10 @@ class _Pipeline:
                     done += len(batch.works)
                     report(batch.works)
                     continue
-                # reverted: someone (or a resurfaced stale tx) got there first; check each work again
+                # reverted: someone (or a resurfaced stale tx) got there first, or it ran out of
+                # gas (then forget the gas model); check each work again
+                if int(receipt["gasUsed"]) >= 0.97 * self._gas_limits.get(batch.tx, 1 << 62):
+                    self._gas_model.clear()
                 again = self.statuses(batch.works)
                 retry = [w for w in batch.works if again[w] in self.todo_statuses]
                 for w in batch.works:
@@ -692,6 +701,7 @@ class _Pipeline:
                         done += 1
                         failures.append(f"{w}: {self._failure_reason(again[w])}")
                 if retry:
+                    self._recheck.update(retry)
                     queue.appendleft(retry)
                 report()
         except BaseException as exc:
@@ -712,18 +722,42 @@ class _Pipeline:
             self.journal.close()
         return summary
 
+    def _shape(self, works: list[str]) -> Any:
+        """Batches of one shape cost the same gas per work (None: always estimate)."""
+        return "all"
+
     def _build(self, works: list[str]) -> dict[str, Any]:
-        """Store what the batch needs, then simulate it (a revert raises before anything is sent)."""
+        """Store what the batch needs, then simulate it (a revert raises before anything is sent).
+
+        ``eth_estimateGas`` runs a call many times (a binary search), which on a busy node
+        costs seconds for a batch of hundreds of works. So the first batch of each shape is
+        estimated and the gas per work remembered; later batches of that shape are simulated
+        once with ``eth_call`` and given that gas per work plus a margin. A batch that still
+        runs out of gas reverts, is checked again and re-planned, and its shape re-estimated.
+        """
         self._prepare(works)
         fn = self._function(works)
         signer = self.ledger.require_signer()
-        estimate = int(self.chain.call(lambda: fn.estimate_gas({"from": signer.address})))
-        return self.chain.build(fn, signer, gas=int(estimate * BATCH_GAS_MARGIN) + 20_000)
+        call = {"from": signer.address, "to": fn.address, "data": fn._encode_transaction_data()}  # encode once
+        shape = self._shape(works)
+        per_work = self._gas_model.get(shape) if shape is not None else None
+        if per_work is None or self._recheck.intersection(works):
+            estimate = int(self.chain.call(lambda: self.w3.eth.estimate_gas(call)))  # type: ignore[arg-type]
+            if shape is not None:
+                self._gas_model[shape] = estimate / len(works)
+            self._recheck.difference_update(works)
+            gas = int(estimate * BATCH_GAS_MARGIN) + 20_000
+        else:
+            self.chain.call(lambda: self.w3.eth.call(call))  # type: ignore[arg-type]
+            gas = int(per_work * len(works) * (BATCH_GAS_MARGIN + 0.05)) + 30_000
+        return {"to": call["to"], "data": call["data"], "gas": gas, "gasPrice": self.chain._gas_price(),
+                "chainId": self.chain.chain_id, "value": 0}
 
     def _broadcast(self, batch: _Batch, tx: dict[str, Any], signer: Any) -> None:
         """Journal the plan and the signed transaction, then send it (write-ahead)."""
         signed = signer.sign_transaction({**tx, "nonce": batch.nonce})
         batch.tx = "0x" + bytes(signed.hash).hex()
+        self._gas_limits[batch.tx] = int(tx["gas"])
         self.journal.append({"event": "planned", "batch": batch.id, "works": batch.works})
         self.journal.append({"event": "sent", "batch": batch.id, "tx": batch.tx, "nonce": batch.nonce})
         try:
@@ -787,15 +821,30 @@ class BatchRegistrar(_Pipeline):
                 notes.append(f"line {r.line}: same work as line {self._rows[r.work_id].line}; skipped")
             else:
                 self._rows[r.work_id] = r
-        return self._run(list(self._rows), total_rows, duplicates, notes, progress)
+        return self._run([str(w) for w in self._rows], total_rows, duplicates, notes, progress)
 
     def _prepare(self, works: list[str]) -> None:
+        """Store the metadata documents (in parallel: each write is fsync'ed)."""
         store = self.ledger.store
-        for w in works:
-            if w not in self._cids:
-                self._cids[w] = store.add(canonical_json(dict(self._rows[w].metadata)))
+        missing = [w for w in works if w not in self._cids]
+        if not missing:
+            return
+        with ThreadPoolExecutor(max_workers=STORE_THREADS) as pool:
+            docs = (canonical_json(dict(self._rows[w].metadata)) for w in missing)
+            for w, cid in zip(missing, pool.map(store.add, docs), strict=True):
+                self._cids[w] = cid
+
+    def _shape(self, works: list[str]) -> Any:
+        counts = {len(self._rows[w].holders) for w in works}
+        return counts.pop() if len(counts) == 1 else None
 
     def _function(self, works: list[str]) -> ContractFunction:
+        sole = [
+            Ledger._sole_registration(w, self._cids[w], dict(self._rows[w].metadata), self._rows[w].holders)
+            for w in works
+        ]
+        if all(s is not None for s in sole):  # one holder, raw CIDs: the compact call
+            return self.ledger.registry.functions.registerSoleBatch(sole)
         regs = []
         for w in works:
             row = self._rows[w]
@@ -818,7 +867,7 @@ class BatchConfirmer(_Pipeline):
         unique = list(dict.fromkeys(ids))
         dup = len(ids) - len(unique)
         notes = [f"{dup} repeated work id(s) skipped"] if dup else []
-        return self._run(unique, len(ids), dup, notes, progress)
+        return self._run([str(w) for w in unique], len(ids), dup, notes, progress)
 
     def _function(self, works: list[str]) -> ContractFunction:
         return self.ledger.registry.functions.confirmBatch([bytes.fromhex(w[2:]) for w in works])
@@ -852,12 +901,12 @@ def signer_is_cmo(ledger: Ledger) -> bool:
 
 def pending_works(ledger: Ledger) -> list[str]:
     """Every work now PENDING: ids from WorkRegistered events, filtered with statusesOf."""
-    topic = ledger.events.topic_of("WorkRegistered")
+    topics = ledger.events.topics_of("WorkRegistered")  # the long and the compact form
     head = ledger.chain.block_number()
     ids: list[str] = []
     for _end, logs in fetch_logs(
         ledger.settings.network.rpc_url, [ledger.registry.address], ledger.deployment.first_block, head,
-        chunk=ledger.settings.network.log_chunk, topics=[topic],
+        chunk=ledger.settings.network.log_chunk, topics=[topics],
     ):  # fmt: skip
         ids.extend("0x" + log["topics"][1][2:] for log in logs)
     ids = list(dict.fromkeys(ids))

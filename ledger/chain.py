@@ -107,9 +107,83 @@ _ERRORS: dict[str, tuple[type[E.ContractError], Callable[[dict[str, Any]], str],
         lambda a: f"co-owner {a['coOwner']} has not consented to this action",
         "each co-owner consents first with `rights-ledger work consent`",
     ),
+    "LicenceRegistry__BadSignature": (
+        E.SignatureInvalid,
+        lambda a: f"the offer is not signed by its licensor {a['licensor']} (recovered {a['recovered']}): "
+        "wrong key, chain, contract or altered terms",
+        "ask the licensor for a fresh offer",
+    ),
+    "LicenceRegistry__OfferUsed": (
+        E.LicenceInvalid,
+        lambda a: f"offer nonce {a['nonce']} of {a['licensor']} was used already",
+        None,
+    ),
+    "LicenceRegistry__OfferCancelled": (
+        E.LicenceInvalid,
+        lambda a: f"offer nonce {a['nonce']} of {a['licensor']} was cancelled",
+        None,
+    ),
+    "LicenceRegistry__OfferExpired": (
+        E.LicenceInvalid,
+        lambda a: f"the offer's deadline {a['deadline']} has passed",
+        "ask the licensor for a fresh offer",
+    ),
+    "LicenceRegistry__NotAHolder": (
+        E.NotAuthorized,
+        lambda a: f"account {a['account']} is not a holder of work {_short(a['workId'])}",
+        None,
+    ),
+    "LicenceRegistry__NotLicensor": (
+        E.NotAuthorized,
+        lambda a: f"account {a['account']} is not the licensor of licence #{a['licenceId']}",
+        None,
+    ),
+    "LicenceRegistry__NoMandate": (
+        E.NotAuthorized,
+        lambda a: f"work {_short(a['workId'])} is not mandated to {a['cmo']} for these uses",
+        "the holder mandates it first with `rights-ledger mandate add`",
+    ),
+    "LicenceRegistry__WorkNotLicensable": (
+        E.InvalidState,
+        lambda a: f"work {_short(a['workId'])} is {STATUS_NAMES.get(a['status'], a['status'])}; "
+        "only CONFIRMED works are licensed",
+        None,
+    ),
+    "LicenceRegistry__ExclusiveConflict": (
+        E.LicenceInvalid,
+        lambda a: f"exclusive licence #{a['licenceId']} already covers this work, use, territory and time",
+        None,
+    ),
+    "LicenceRegistry__ConsentMissing": (
+        E.NotAuthorized,
+        lambda a: f"not every co-owner of work {_short(a['workId'])} consented to this exclusive licence "
+        f"(action {_short(a['actionHash'])})",
+        "each co-owner consents first: `rights-ledger work consent` with that action hash",
+    ),
     "WorkRegistry__DisputeOpen": (
         E.InvalidState,
         lambda a: f"work {_short(a['workId'])} has open dispute {a['disputeId']}",
+        None,
+    ),
+    "AttestationRegistry__NoLedgerRole": (
+        E.NotAuthorized,
+        lambda a: f"account {a['account']} holds no ledger role, so it cannot attest",
+        "any role will do: ask the governor (or a registrar, for HOLDER)",
+    ),
+    "AttestationRegistry__AlreadyAttested": (
+        E.ContractError,
+        lambda a: f"{_short(a['hash'])} was attested already by {a['attester']} at unix time {a['attestedAt']}",
+        "the first attestation stands; see it with `rights-ledger attest verify HASH`",
+    ),
+    "AttestationRegistry__NotHolderOrRegistrant": (
+        E.NotAuthorized,
+        lambda a: f"account {a['account']} is neither a holder nor the registrant of work {_short(a['workId'])}",
+        None,
+    ),
+    "AttestationRegistry__WorkNotActive": (
+        E.InvalidState,
+        lambda a: f"work {_short(a['workId'])} is {STATUS_NAMES.get(a['status'], a['status'])}: generation "
+        "records need it PENDING, CONFIRMED or DISPUTED",
         None,
     ),
 }

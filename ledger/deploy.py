@@ -17,13 +17,44 @@ from ledger.chain import Chain
 from ledger.deployments import ContractRecord, Deployment, save_deployment
 
 ZERO = "0x0000000000000000000000000000000000000000"
+DEFAULT_COMMISSION_BPS = 1000  # RoyaltyPool: the CMO keeps 10% (a setting: RoyaltyPool.setCommission)
 
 # Constructor arguments of each contract, from the addresses deployed before it.
 CONSTRUCTOR_ARGS: dict[str, Callable[[dict[str, str], str, dict[str, str]], list[Any]]] = {
     "LedgerRoles": lambda done, governor, prev: [governor],
     "WorkRegistry": lambda done, governor, prev: [done["LedgerRoles"], prev.get("WorkRegistry", ZERO)],
     "LicenceRegistry": lambda done, governor, prev: [done["LedgerRoles"], done["WorkRegistry"]],
+    "AttestationRegistry": lambda done, governor, prev: [done["LedgerRoles"], done["WorkRegistry"]],
+    "SettlementToken": lambda done, governor, prev: [done["LedgerRoles"]],
+    "RoyaltyPool": lambda done, governor, prev: [done["LedgerRoles"], done["SettlementToken"], DEFAULT_COMMISSION_BPS],
 }
+
+
+# What each contract's constructor refers to: replacing one replaces its dependents too.
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "LedgerRoles": (),
+    "WorkRegistry": ("LedgerRoles",),
+    "LicenceRegistry": ("LedgerRoles", "WorkRegistry"),
+    "AttestationRegistry": ("LedgerRoles", "WorkRegistry"),
+    "SettlementToken": ("LedgerRoles",),
+    "RoyaltyPool": ("LedgerRoles", "SettlementToken"),
+}
+# Contracts that keep a mirror of LedgerRoles (IRoleListener) and the roles they mirror.
+ROLE_LISTENERS = {"WorkRegistry": ("REGISTRAR_ROLE", "CMO_ROLE", "HOLDER_ROLE")}
+SYNC_PAGE = 200
+
+
+def to_replace(requested: tuple[str, ...]) -> set[str]:
+    """The requested contracts and every contract that depends on one of them."""
+    out = set(requested)
+    changed = True
+    while changed:
+        changed = False
+        for name, deps in DEPENDS_ON.items():
+            if name not in out and out.intersection(deps):
+                out.add(name)
+                changed = True
+    return out
 
 
 def deploy_all(
@@ -34,24 +65,31 @@ def deploy_all(
     *,
     governor: str | None = None,
     previous: Deployment | None = None,
+    replace: tuple[str, ...] = ("WorkRegistry",),
     log: Callable[[str], None] = lambda _msg: None,
 ) -> Deployment:
     """Deploy every ledger contract in order and record them in ``deployments_file``.
 
-    With ``previous``, the new WorkRegistry names the old one as its predecessor and the
-    old records move to ``history`` (see docs/adr/002-contract-evolution.md).
+    A fresh deployment makes the signer the governor while it wires the contracts (role
+    listeners), then hands GOVERNOR to ``governor`` and renounces it. With ``previous``,
+    only ``replace`` and the contracts depending on them are deployed anew (roles, the
+    token and the pools keep their addresses and balances); the new WorkRegistry names the
+    old one as its predecessor and the old records move to ``history``
+    (docs/adr/002-contract-evolution.md).
     """
     governor = governor or signer.address
     prev_addresses = {k: v.address for k, v in previous.contracts.items()} if previous else {}
+    renew = to_replace(replace) if previous else set(LEDGER_CONTRACTS)
     done: dict[str, str] = {}
     records: dict[str, ContractRecord] = {}
     for name in LEDGER_CONTRACTS:
-        if previous and name == "LedgerRoles":  # roles outlive contract versions
+        if previous and name not in renew and name in previous.contracts:
             done[name] = previous.contracts[name].address
             records[name] = previous.contracts[name]
             continue
         art = load_artifact(build_dir, name)
-        args = CONSTRUCTOR_ARGS[name](done, governor, prev_addresses)
+        first_governor = signer.address if name == "LedgerRoles" else governor
+        args = CONSTRUCTOR_ARGS[name](done, first_governor, prev_addresses)
         address, result = chain.deploy(art.abi, art.bytecode, args, signer)
         version = int(chain.w3.eth.contract(address=address, abi=art.abi).functions.VERSION().call()) if any(
             e.get("name") == "VERSION" for e in art.abi
@@ -59,6 +97,13 @@ def deploy_all(
         done[name] = address
         records[name] = ContractRecord(name, address, result.block_number, version, result.tx_hash)
         log(f"deployed {name} at {address} (block {result.block_number}, gas {result.gas_used})")
+        if name in ROLE_LISTENERS:
+            _add_listener(chain, signer, build_dir, done["LedgerRoles"], address, ROLE_LISTENERS[name], log)
+    if not previous and governor != signer.address:
+        roles = chain.w3.eth.contract(address=done["LedgerRoles"], abi=load_artifact(build_dir, "LedgerRoles").abi)
+        chain.transact(roles.functions.grantRole(b"\x00" * 32, governor), signer)
+        chain.transact(roles.functions.renounceRole(b"\x00" * 32, signer.address), signer)
+        log(f"handed GOVERNOR to {governor}")
     history: tuple[ContractRecord, ...] = ()
     if previous:
         replaced = tuple(c for n, c in previous.contracts.items() if records[n].address != c.address)
@@ -66,3 +111,26 @@ def deploy_all(
     deployment = Deployment(chain.profile.name, chain.chain_id, records, history)
     save_deployment(deployments_file, deployment)
     return deployment
+
+
+def _add_listener(
+    chain: Chain,
+    signer: LocalAccount,
+    build_dir: Path,
+    roles_address: str,
+    listener: str,
+    role_names: tuple[str, ...],
+    log: Callable[[str], None],
+) -> None:
+    """Register ``listener`` with LedgerRoles and replay the current members to it."""
+    roles = chain.w3.eth.contract(address=roles_address, abi=load_artifact(build_dir, "LedgerRoles").abi)
+    if not roles.functions.hasRole(b"\x00" * 32, signer.address).call():
+        log(f"the deployer is not GOVERNOR: the governor must call addRoleListener({listener}) on LedgerRoles")
+        return
+    chain.transact(roles.functions.addRoleListener(listener), signer)
+    for role_name in role_names:
+        role = getattr(roles.functions, role_name)().call()
+        members = roles.functions.getRoleMemberCount(role).call()
+        for start in range(0, members, SYNC_PAGE):
+            chain.transact(roles.functions.syncRoleListener(listener, role, start, SYNC_PAGE), signer)
+    log(f"{listener} mirrors roles {', '.join(role_names)}")

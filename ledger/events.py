@@ -48,10 +48,15 @@ class EventDecoder:
             self.by_topic[topic] = (entry["name"], params, data_types)
 
     def topic_of(self, name: str) -> str:
-        for topic, (n, _, _) in self.by_topic.items():
-            if n == name:
-                return topic
-        raise KeyError(name)
+        """The first topic of the event ``name`` (see topics_of for overloaded events)."""
+        return self.topics_of(name)[0]
+
+    def topics_of(self, name: str) -> list[str]:
+        """Every first topic of the event ``name`` (WorkRegistered has a long and a compact form)."""
+        found = [topic for topic, (n, _, _) in self.by_topic.items() if n == name]
+        if not found:
+            raise KeyError(name)
+        return found
 
     def decode(self, log: dict[str, Any]) -> Event | None:
         topics = log["topics"]
@@ -72,6 +77,8 @@ class EventDecoder:
                 args[pname] = _from_topic(ptype, raw)
             else:
                 args[pname] = _normalise(next(values))
+        if name in NORMALISE:
+            NORMALISE[name](args)
         return Event(
             name=name,
             address=to_checksum_address(log["address"]),
@@ -80,6 +87,26 @@ class EventDecoder:
             log_index=int(log["logIndex"], 16),
             args=args,
         )
+
+
+RAW_SHA256_CID_PREFIX = bytes.fromhex("01551220")  # CIDv1, raw, sha2-256, 32 bytes
+WHOLE = 10_000
+
+
+def _compact_registration(args: dict[str, Any]) -> None:
+    """The compact WorkRegistered (sole holder, raw CID digest) in the long form's shape:
+    ``metadataCid`` as a binary CID and ``holders`` as ``((holder, 10000),)``."""
+    if "metadataDigest" in args:
+        digest = args.pop("metadataDigest")
+        holder = args.pop("holder")
+        wt, cm = args.pop("workType"), args.pop("creationMode")
+        args.update(
+            workType=wt, creationMode=cm, metadataCid=RAW_SHA256_CID_PREFIX + bytes(digest), holders=((holder, WHOLE),)
+        )
+
+
+# Events whose overloads are decoded into one shape, so readers see one event per name.
+NORMALISE = {"WorkRegistered": _compact_registration}
 
 
 def _from_topic(ptype: str, raw: bytes) -> Any:

@@ -25,7 +25,7 @@ from web3.contract import Contract
 from ledger import errors as E
 from ledger.artifacts import all_abis, load_artifact
 from ledger.chain import Chain, ErrorDecoder, TxResult
-from ledger.cid import cid_from_bytes, cid_to_bytes
+from ledger.cid import CODEC_RAW, cid_from_bytes, cid_to_bytes, parse_cid
 from ledger.config import Settings
 from ledger.deploy import deploy_all
 from ledger.deployments import Deployment, load_deployment
@@ -260,7 +260,11 @@ class Ledger:
                 hint="see it with `rights-ledger work show ID`",
             )
         cid = self.store.add(body)
-        fn = self.registry.functions.register(self._registration(work_id, cid, metadata, holders))
+        sole = self._sole_registration(work_id, cid, metadata, holders)
+        if sole is not None and sole[2] == signer.address:
+            fn = self.registry.functions.registerSole(sole[0], sole[1], sole[3], sole[4])
+        else:
+            fn = self.registry.functions.register(self._registration(work_id, cid, metadata, holders))
         r = self.chain.transact(fn, signer)
         return Registered(work_id, cid, r.tx_hash, r.block_number, r.gas_used)
 
@@ -274,6 +278,24 @@ class Ledger:
             int(WorkType.parse(metadata["workType"])),
             int(CreationMode.parse(metadata["creationMode"])),
             [(h.account, h.bps) for h in holders],
+        )
+
+    @staticmethod
+    def _sole_registration(
+        work_id: str, cid: str, metadata: dict[str, Any], holders: Sequence[Holder]
+    ) -> tuple[Any, ...] | None:
+        """The compact SoleRegistration tuple, when the work has one holder and a raw CID."""
+        from ledger.metadata import CreationMode, WorkType
+
+        parsed = parse_cid(cid)
+        if len(holders) != 1 or parsed.codec != CODEC_RAW:
+            return None
+        return (
+            bytes.fromhex(work_id[2:]),
+            parsed.digest,
+            holders[0].account,
+            int(WorkType.parse(metadata["workType"])),
+            int(CreationMode.parse(metadata["creationMode"])),
         )
 
     def confirm_work(self, work_id: str) -> WriteResult:

@@ -56,6 +56,15 @@ FOREVER = (1 << 40) - 1
 MAX_BATCH = 500
 ZERO = "0x0000000000000000000000000000000000000000"
 _CONFIRMED, _DISPUTED = 2, 4
+_ERC20_ABI = [
+    {"type": "function", "name": n, "stateMutability": m, "inputs": [{"name": f"a{i}", "type": t} for i, t in
+     enumerate(ins)], "outputs": [{"name": "", "type": out}]}
+    for n, m, ins, out in (
+        ("balanceOf", "view", ["address"], "uint256"),
+        ("allowance", "view", ["address", "address"], "uint256"),
+        ("approve", "nonpayable", ["address", "uint256"], "bool"),
+    )
+]
 
 EIP712_NAME = "RightsLedger LicenceRegistry"
 EIP712_VERSION = "1"
@@ -409,3 +418,639 @@ def offer_signer(offer: SignedOffer) -> str:
         return str(Account.recover_message(signable, signature=bytes.fromhex(offer.signature.removeprefix("0x"))))
     except Exception as exc:  # malformed signature bytes
         raise E.SignatureInvalid("BadSignature", {}, f"the offer's signature is malformed ({exc})") from None
+
+
+# --- the in-memory index ------------------------------------------------------------------
+
+
+@dataclass
+class _Lic:
+    """A licence as the index keeps it: the fields coverage needs, plus what `show` prints."""
+
+    id: int
+    licensor: str
+    licensee: str | None
+    scope: int
+    uses: int
+    start: int
+    end: int
+    exclusive: bool
+    collective: bool
+    flat_fee: int
+    rate_per_use: int
+    territories: bytes
+    terms_cid: bytes
+    works: tuple[str, ...]
+    open_code: str | None = None
+    state: int = STATE_ACTIVE
+    revoked_at: int = 0
+    suspended_at: int = 0
+    terr_set: frozenset[bytes] = frozenset()
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self) -> LicenceRecord:
+        return LicenceRecord(
+            licence_id=self.id,
+            licensor=self.licensor,
+            licensee=self.licensee,
+            scope=SCOPE_NAMES.get(self.scope, str(self.scope)),
+            uses=mask_to_uses(self.uses),
+            start=self.start,
+            end=None if self.end >= FOREVER else self.end,
+            exclusive=self.exclusive,
+            collective=self.collective,
+            state=STATE_NAMES.get(self.state, str(self.state)),
+            revoked_at=self.revoked_at or None,
+            suspended_at=self.suspended_at or None,
+            flat_fee=self.flat_fee,
+            rate_per_use=self.rate_per_use,
+            territories=territories_of(self.territories),
+            terms_cid=_cid_text(self.terms_cid),
+            work_ids=self.works,
+            open_code=self.open_code,
+            history=tuple(self.history),
+        )
+
+
+def _cid_text(raw: bytes) -> str | None:
+    if not raw:
+        return None
+    try:
+        return cid_from_bytes(raw)
+    except Exception:
+        return _hex(raw)
+
+
+def _code_text(raw: bytes) -> str:
+    return raw.rstrip(b"\0").decode("utf-8", "replace")
+
+
+class CoverageIndex:
+    """Every licence, mandate, tariff and the work facts coverage needs, replayed from events.
+
+    ``evaluate`` answers one question in memory with the contract's rules (the ``coverage``
+    view): the licensee's licences in id order, then the work's open licences, then the
+    use's tariff; the first that covers wins, otherwise the closest reason (the highest
+    code, the first licence among equals).
+    """
+
+    def __init__(self) -> None:
+        self.licences: dict[int, _Lic] = {}
+        self.by_licensee_work: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.repertoire_by_licensee: dict[str, list[int]] = defaultdict(list)
+        self.open_by_work: dict[str, list[int]] = defaultdict(list)
+        self.mandates: dict[tuple[str, str], tuple[int, int, int]] = {}  # (work, cmo) -> (uses, from, until)
+        self.tariffs: dict[int, tuple[int, int, int, int]] = {}  # use -> (amount, period, from, until)
+        self.status: dict[str, int] = {}
+        self.reserved: dict[str, int] = {}
+        self.offers: dict[tuple[str, int], int] = {}  # (licensor, nonce) -> 1 used, 2 cancelled
+        self.head_time = 0
+
+    # --- replay ----------------------------------------------------------------------
+
+    def apply(self, name: str, a: dict[str, Any], block: int = 0, tx: str = "") -> None:
+        if name == "LicenceGranted":
+            t = a["terms"]
+            lid = int(a["licenceId"])
+            works = tuple(_hex(w) for w in a["workIds"])
+            lic = _Lic(lid, a["licensor"], a["licensee"], int(t[0]), int(t[1]), int(t[2]), int(t[3]), bool(t[4]),
+                       bool(a["collective"]), int(t[5]), int(t[6]), bytes(t[7]), bytes(t[8]), works)
+            self._add(lic)
+            lic.history.append({"event": name, "block": block, "tx": tx})
+        elif name == "OpenLicencePublished":
+            lid = int(a["licenceId"])
+            lic = _Lic(lid, a["licensor"], None, SCOPE_WORK, int(a["uses"]), int(a["start"]), FOREVER, False, False,
+                       0, 0, b"", bytes(a["termsCid"]), (_hex(a["workId"]),), open_code=_code_text(bytes(a["code"])))
+            self._add(lic)
+            lic.history.append({"event": name, "block": block, "tx": tx})
+        elif name in ("LicenceSuspended", "LicenceResumed", "LicenceRevoked"):
+            found = self.licences.get(int(a["licenceId"]))
+            if found is None:
+                return
+            lic = found
+            if name == "LicenceSuspended":
+                lic.state, lic.suspended_at = STATE_SUSPENDED, int(a["at"])
+            elif name == "LicenceResumed":
+                lic.state, lic.suspended_at = STATE_ACTIVE, 0
+            else:
+                lic.state, lic.revoked_at = STATE_REVOKED, int(a["at"])
+            lic.history.append({"event": name, "block": block, "tx": tx, "by": a["by"], "at": int(a["at"]),
+                                **({"reason": a["reason"]} if "reason" in a else {})})
+        elif name == "MandateGranted":
+            self.mandates[(_hex(a["workId"]), a["cmo"])] = (int(a["uses"]), int(a["from"]), FOREVER)
+        elif name == "MandateWithdrawn":
+            key = (_hex(a["workId"]), a["cmo"])
+            uses, frm, _ = self.mandates.get(key, (0, 0, 0))
+            self.mandates[key] = (uses, frm, int(a["effectiveAt"]))
+        elif name == "TariffSet":
+            self.tariffs[int(a["use"])] = (int(a["amountPerWork"]), int(a["period"]), int(a["validFrom"]),
+                                           int(a["validUntil"]))
+        elif name == "OfferAccepted":
+            self.offers[(a["licensor"], int(a["nonce"]))] = 1
+            accepted = self.licences.get(int(a["licenceId"]))
+            if accepted is not None:
+                accepted.history.append({"event": name, "block": block, "tx": tx, "nonce": str(a["nonce"]),
+                                    "paid": int(a["paid"])})
+        elif name == "OfferCancelled":
+            self.offers[(a["licensor"], int(a["nonce"]))] = 2
+        elif name == "WorkConfirmed":
+            self.status[_hex(a["workId"])] = _CONFIRMED
+        elif name == "DisputeOpened":
+            self.status[_hex(a["workId"])] = _DISPUTED
+        elif name == "DisputeResolved":
+            self.status[_hex(a["workId"])] = 5 if int(a["outcome"]) == 3 else _CONFIRMED
+        elif name == "UsesReserved":
+            self.reserved[_hex(a["workId"])] = int(a["reservedUses"])
+
+    def _add(self, lic: _Lic) -> None:
+        lic.terr_set = frozenset(lic.territories[i : i + 2] for i in range(0, len(lic.territories), 2))
+        self.licences[lic.id] = lic
+        if lic.licensee is None:
+            self.open_by_work[lic.works[0]].append(lic.id)
+        elif lic.scope == SCOPE_REPERTOIRE:
+            self.repertoire_by_licensee[lic.licensee].append(lic.id)
+        else:
+            for w in lic.works:
+                self.by_licensee_work[(lic.licensee, w)].append(lic.id)
+
+    # --- questions -------------------------------------------------------------------
+
+    def evaluate(self, work: str, licensee: str, use: int, territory: bytes, at: int) -> tuple[bool, int, int, int]:
+        """(covered, kind, reason, licence id) exactly as the contract's ``coverage`` view."""
+        st = self.status.get(work, 0)
+        if st != _CONFIRMED and st != _DISPUTED:
+            return (False, 0, WORK_NOT_CONFIRMED, 0)
+        disputed = st == _DISPUTED
+        reserved = bool(self.reserved.get(work, 0) & use)
+        own = self.by_licensee_work.get((licensee, work), ())
+        rep = self.repertoire_by_licensee.get(licensee, ())
+        ids: Iterable[int] = sorted((*own, *rep)) if own and rep else (own or rep)
+        best = (False, 0, NONE, 0)
+        for group in (ids, self.open_by_work.get(work, ())):
+            for lid in group:
+                lic = self.licences[lid]
+                reason = self._evaluate(lic, work, use, territory, at, disputed, reserved)
+                kind = 3 if lic.licensee is None else (2 if lic.scope == SCOPE_REPERTOIRE else 1)
+                if reason == COVERED:
+                    return (True, kind, COVERED, lid)
+                if reason > best[2]:
+                    best = (False, kind, reason, lid)
+        tariff = self.tariffs.get(use)
+        if tariff is not None:
+            _, _, frm, until = tariff
+            reason = SUSPENDED if disputed else NOT_YET_VALID if at < frm else EXPIRED if at >= until else COVERED
+            if reason == COVERED and reserved:
+                reason = RESERVED
+            if reason == COVERED:
+                return (True, 4, COVERED, 0)
+            if reason > best[2]:
+                best = (False, 4, reason, 0)
+        return best
+
+    def _evaluate(self, lic: _Lic, work: str, use: int, territory: bytes, at: int, disputed: bool,
+                  reserved: bool) -> int:
+        if not lic.uses & use:
+            return NONE
+        m = self.mandates.get((work, lic.licensor), (0, 0, 0)) if lic.collective else (0, 0, 0)
+        if lic.scope == SCOPE_REPERTOIRE and (not m[0] & use or m[1] > at):
+            return NONE
+        if lic.state == STATE_REVOKED and at >= lic.revoked_at:
+            return REVOKED
+        if (lic.state == STATE_SUSPENDED and at >= lic.suspended_at) or disputed:
+            return SUSPENDED
+        if at < lic.start:
+            return NOT_YET_VALID
+        if at >= lic.end:
+            return EXPIRED
+        if lic.terr_set and territory not in lic.terr_set:
+            return WRONG_TERRITORY
+        if lic.collective:
+            if not m[0] & use or m[1] > at or m[2] <= at:
+                return WITHDRAWN
+            if reserved:
+                return RESERVED
+        return COVERED
+
+    def licences_for(self, work: str | None = None, licensee: str | None = None) -> list[LicenceRecord]:
+        """Licences naming the work (repertoire licences of CMOs it is mandated to included),
+        and/or granted to the licensee, in id order."""
+        out = []
+        cmos = {cmo for (w, cmo) in self.mandates if w == work} if work else set()
+        for lic in sorted(self.licences.values(), key=lambda x: x.id):
+            if licensee is not None and lic.licensee != licensee:
+                continue
+            if work is not None and work not in lic.works and not (
+                lic.scope == SCOPE_REPERTOIRE and lic.licensor in cmos
+            ):
+                continue
+            out.append(lic.record())
+        return out
+
+
+# --- the SDK facade -----------------------------------------------------------------------
+
+
+class Licensing:
+    """Licensing operations of one ``Ledger``: ``Licensing(ledger)``."""
+
+    CONTRACT = "LicenceRegistry"
+    WORK_EVENTS = ("WorkConfirmed", "DisputeOpened", "DisputeResolved", "UsesReserved")
+
+    def __init__(self, ledger: Any) -> None:
+        from ledger.artifacts import load_artifact
+
+        self.ledger = ledger
+        try:
+            address = ledger.deployment.address(self.CONTRACT)
+        except Exception as exc:
+            raise E.NotDeployed(
+                f"no {self.CONTRACT} is recorded in this deployment ({exc})",
+                hint="deploy afresh: move the deployments file aside and restart the node",
+            ) from None
+        self.address = address
+        self.contract = ledger.w3.eth.contract(address=address,
+                                               abi=load_artifact(ledger.settings.build_dir, self.CONTRACT).abi)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _call(self, fn: Any) -> Any:
+        return self.ledger.chain.call(lambda: fn.call())
+
+    def _transact(self, fn: Any, value: int = 0) -> tuple[Any, list[Any]]:
+        from ledger.types import WriteResult
+
+        chain = self.ledger.chain
+        signer = self.ledger.require_signer()
+        if value:
+            gas = int(chain.call(lambda: fn.estimate_gas({"from": signer.address, "value": value})) * 1.25) + 10_000
+            tx = {**chain.build(fn, signer, gas=gas), "value": value}
+            r = chain.wait(chain.send(tx, signer))
+        else:
+            r = chain.transact(fn, signer)
+        events = [ev for ev in (self.ledger.events.decode(_raw_log(log)) for log in r.logs) if ev is not None]
+        return WriteResult(r.tx_hash, r.block_number, r.gas_used), events
+
+    def _licence_id(self, events: list[Any]) -> int:
+        for ev in events:
+            if ev.name in ("LicenceGranted", "OpenLicencePublished"):
+                return int(ev.args["licenceId"])
+        raise E.TransactionFailed("the transaction was mined but reported no licence")
+
+    def _terms_cid(self, terms_cid: str | bytes | None, doc: dict[str, Any]) -> bytes:
+        if isinstance(terms_cid, bytes):
+            return terms_cid
+        if terms_cid:
+            return cid_to_bytes(terms_cid)
+        return cid_to_bytes(self.ledger._store_document(doc))
+
+    def now(self) -> int:
+        """The chain's time: the latest block's timestamp."""
+        return int(self.ledger.chain.call(lambda: self.ledger.w3.eth.get_block("latest")["timestamp"]))
+
+    # --- mandates --------------------------------------------------------------------
+
+    def mandate(self, work: str, cmo: str, uses: Sequence[str]) -> Any:
+        from ledger.ledger import parse_address
+
+        fn = self.contract.functions.mandate(_wid_bytes(work), parse_address(cmo, "CMO"), uses_to_mask(tuple(uses)))
+        return self._transact(fn)[0]
+
+    def withdraw_mandate(self, work: str, cmo: str, effective: Any = None) -> Any:
+        from ledger.ledger import parse_address
+
+        at = parse_time(effective, 0)
+        fn = self.contract.functions.withdrawMandate(_wid_bytes(work), parse_address(cmo, "CMO"), at)
+        return self._transact(fn)[0]
+
+    def mandate_of(self, work: str, cmo: str) -> dict[str, Any]:
+        from ledger.ledger import parse_address
+
+        uses, frm, until = self._call(self.contract.functions.mandateOf(_wid_bytes(work), parse_address(cmo, "CMO")))
+        return {"uses": list(mask_to_uses(uses)), "from": frm or None, "until": None if until >= FOREVER else until}
+
+    # --- licences --------------------------------------------------------------------
+
+    def terms(
+        self,
+        uses: Sequence[str] | int,
+        *,
+        scope: str | int = "work",
+        start: Any = None,
+        end: Any = None,
+        territories: Any = None,
+        exclusive: bool = False,
+        flat_fee: int = 0,
+        rate_per_use: int = 0,
+        terms_cid: str | bytes | None = None,
+        terms_text: str | None = None,
+    ) -> Terms:
+        """Validated terms; with no ``terms_cid`` a terms document is stored and its CID used."""
+        mask = uses if isinstance(uses, int) else uses_to_mask(tuple(uses))
+        if not mask:
+            raise E.InputError("name at least one use", hint="e.g. --use ai-training")
+        sc = scope if isinstance(scope, int) else SCOPES.get(scope)
+        if sc not in SCOPE_NAMES:
+            raise E.InputError(f"unknown scope {scope!r}", hint="one of: work, list, repertoire")
+        s = parse_time(start, self.now())
+        e = parse_time(end, FOREVER)
+        if e <= s:
+            raise E.InputError("the licence's end is not after its start")
+        for name, v in (("flat fee", flat_fee), ("rate per use", rate_per_use)):
+            if not 0 <= int(v) < 2**96:
+                raise E.InputError(f"the {name} must be a whole number from 0 to 2**96-1")
+        terr = parse_territories(territories)
+        doc = {"type": "licence-terms", "scope": SCOPE_NAMES[sc], "uses": list(mask_to_uses(mask)), "start": s,
+               "end": None if e >= FOREVER else e, "territories": list(territories_of(terr)) or ["worldwide"],
+               "exclusive": exclusive, "flatFee": str(flat_fee), "ratePerUse": str(rate_per_use),
+               "text": terms_text or ""}
+        return Terms(sc, mask, s, e, bool(exclusive), int(flat_fee), int(rate_per_use), terr,
+                     self._terms_cid(terms_cid, doc))
+
+    def grant(self, licensee: str, works: Sequence[str], terms: Terms) -> tuple[Any, int]:
+        """Grant a licence; returns (write result, licence id). ``works`` empty for a repertoire."""
+        from ledger.ledger import parse_address
+
+        ids = [_wid_bytes(w) for w in works]
+        if len(ids) > MAX_BATCH:
+            raise E.InputError(f"{len(ids)} works in one licence; at most {MAX_BATCH}",
+                               hint="split the list into several licences")
+        fn = self.contract.functions.grant(parse_address(licensee, "licensee"), ids, terms.as_tuple())
+        result, events = self._transact(fn)
+        return result, self._licence_id(events)
+
+    def publish_open(self, work: str, uses: Sequence[str], code: str, terms_cid: str | None = None) -> tuple[Any, int]:
+        raw = code.encode("utf-8")
+        if not raw or len(raw) > 32:
+            raise E.InputError(f"open licence code {code!r} must be 1-32 bytes, e.g. CC-BY-4.0")
+        cid = cid_to_bytes(terms_cid) if terms_cid else b""
+        fn = self.contract.functions.publishOpenLicence(_wid_bytes(work), uses_to_mask(tuple(uses)),
+                                                         raw.ljust(32, b"\0"), cid)
+        result, events = self._transact(fn)
+        return result, self._licence_id(events)
+
+    def suspend(self, licence_id: int, reason: str) -> Any:
+        return self._transact(self.contract.functions.suspend(int(licence_id), reason))[0]
+
+    def resume(self, licence_id: int) -> Any:
+        return self._transact(self.contract.functions.resume(int(licence_id)))[0]
+
+    def revoke(self, licence_id: int, reason: str) -> Any:
+        if not reason.strip():
+            raise E.InputError("a revocation needs a reason", hint="pass --reason TEXT")
+        return self._transact(self.contract.functions.revoke(int(licence_id), reason))[0]
+
+    def exclusive_action_hash(self, work: str, licensor: str, licensee: str, terms: Terms) -> str:
+        from ledger.ledger import parse_address
+
+        h = self._call(self.contract.functions.exclusiveActionHash(
+            _wid_bytes(work), parse_address(licensor), parse_address(licensee), terms.as_tuple()))
+        return _hex(h)
+
+    # --- tariffs ---------------------------------------------------------------------
+
+    def set_tariff(self, use: str, amount_per_work: int, period: int, valid_from: Any = None,
+                   valid_until: Any = None) -> Any:
+        if period <= 0:
+            raise E.InputError("the tariff period must be a positive number of seconds")
+        fn = self.contract.functions.setTariff(parse_use(use), int(amount_per_work), int(period),
+                                               parse_time(valid_from, self.now()), parse_time(valid_until, 0))
+        return self._transact(fn)[0]
+
+    def tariff_of(self, use: str) -> dict[str, Any] | None:
+        amount, period, frm, until = self._call(self.contract.functions.tariffOf(parse_use(use)))
+        if not until:
+            return None
+        return {"use": use, "amountPerWork": amount, "period": period, "validFrom": frm,
+                "validUntil": None if until >= FOREVER else until}
+
+    # --- offers ----------------------------------------------------------------------
+
+    def make_offer(self, licensee: str | None, works: Sequence[str], terms: Terms, *, nonce: int | None = None,
+                   deadline: Any = None) -> SignedOffer:
+        """Sign an offer with the ledger's signer (nothing is sent)."""
+        from ledger.ledger import parse_address
+
+        signer = self.ledger.require_signer()
+        return sign_offer(
+            signer.key, self.ledger.chain.chain_id, self.address, signer.address,
+            parse_address(licensee, "licensee") if licensee else ZERO, works, terms,
+            nonce if nonce is not None else secrets.randbits(64),
+            parse_time(deadline, self.now() + 7 * 86400),
+        )
+
+    def verify_offer(self, offer: SignedOffer) -> None:
+        """Raise unless the offer is for this chain and contract, genuinely signed, unused and in time."""
+        if offer.chain_id != self.ledger.chain.chain_id or offer.contract != self.address:
+            raise E.SignatureInvalid("BadSignature", {}, f"the offer is for chain {offer.chain_id}, contract "
+                                     f"{offer.contract}; this ledger is chain {self.ledger.chain.chain_id}, "
+                                     f"contract {self.address}")
+        signer = offer_signer(offer)
+        if signer != offer.licensor:
+            raise E.SignatureInvalid("BadSignature", {"recovered": signer},
+                                     f"the offer is signed by {signer}, not by its licensor {offer.licensor}")
+        state = self._call(self.contract.functions.offerNonceState(offer.licensor, offer.nonce))
+        if state:
+            raise E.LicenceInvalid("OfferUsed", {"nonce": offer.nonce},
+                                   f"offer nonce {offer.nonce} is {'used' if state == 1 else 'cancelled'} already")
+        if offer.deadline < self.now():
+            raise E.LicenceInvalid("OfferExpired", {"deadline": offer.deadline},
+                                   f"the offer's deadline {offer.deadline} has passed")
+
+    def settlement_token(self) -> str | None:
+        token = str(self._call(self.contract.functions.settlementToken()))
+        return None if int(token, 16) == 0 else token
+
+    def set_settlement_token(self, token: str | None) -> Any:
+        """As the governor: the ERC-20 token flat fees are paid in (None: native currency)."""
+        from ledger.ledger import parse_address
+
+        return self._transact(self.contract.functions.setSettlementToken(
+            parse_address(token, "token") if token else ZERO))[0]
+
+    def accept(self, offer: SignedOffer) -> tuple[Any, int]:
+        """Submit a signed offer as the licensee and pay its flat fee (approving the settlement
+        token for exactly the fee first when the allowance is short)."""
+        self.verify_offer(offer)
+        me = self.ledger.require_signer().address
+        fee = offer.terms.flat_fee
+        token = self.settlement_token() if fee else None
+        if token:
+            erc20 = self.ledger.w3.eth.contract(address=token, abi=_ERC20_ABI)
+            balance = int(self._call(erc20.functions.balanceOf(me)))
+            if balance < fee:
+                raise E.LicenceInvalid("InsufficientBalance", {"balance": balance, "fee": fee},
+                                       f"the offer's flat fee is {fee} token units; {me} holds {balance}",
+                                       hint="get settlement tokens first")
+            if int(self._call(erc20.functions.allowance(me, self.address))) < fee:
+                self._transact(erc20.functions.approve(self.address, fee))
+        elif fee:
+            balance = int(self.ledger.chain.call(lambda: self.ledger.w3.eth.get_balance(me)))
+            if balance < fee:
+                raise E.LicenceInvalid("InsufficientBalance", {"balance": balance, "fee": fee},
+                                       f"the offer's flat fee is {fee} wei; {me} holds {balance} and no settlement "
+                                       "token is set", hint="the governor sets one with `licence settlement-token`")
+        fn = self.contract.functions.accept(offer.as_tuple(), bytes.fromhex(offer.signature.removeprefix("0x")))
+        result, events = self._transact(fn, value=0 if token else fee)
+        return result, self._licence_id(events)
+
+    def cancel_offer(self, nonce: int) -> Any:
+        return self._transact(self.contract.functions.cancelOffer(int(nonce)))[0]
+
+    # --- reads -----------------------------------------------------------------------
+
+    def status(self, work: str, licensee: str, use: str, territory: str | None = None, at: Any = None) -> Coverage:
+        """Ask the contract whether ``licensee`` may use ``work`` for ``use`` (one call)."""
+        from ledger.ledger import parse_address, parse_work_id
+
+        wid = parse_work_id(work)
+        who = parse_address(licensee, "licensee")
+        bit = parse_use(use)
+        terr = parse_territory(territory)
+        when = parse_time(at, self.now())
+        covered, kind, reason, lid = self._call(
+            self.contract.functions.coverage(bytes.fromhex(wid[2:]), who, bit, terr or b"\0\0", when))
+        return _coverage(wid, who, use, terr, when, (covered, kind, reason, lid))
+
+    def index(self) -> CoverageIndex:
+        """Replay the licence events and the work facts coverage needs into memory."""
+        led = self.ledger
+        url = led.settings.network.rpc_url
+        head = led.chain.block_number()
+        first = led.deployment.first_block
+        idx = CoverageIndex()
+        topics = [[t for n in self.WORK_EVENTS for t in led.events.topics_of(n)]]
+        sources = ((self.address, None), (led.deployment.address("WorkRegistry"), topics))
+        for address, tops in sources:
+            for _end, logs in fetch_logs(url, [address], first, head, chunk=led.settings.network.log_chunk,
+                                         topics=tops):
+                for raw in logs:
+                    ev = led.events.decode(raw)
+                    if ev is not None:
+                        idx.apply(ev.name, ev.args, ev.block, ev.tx_hash)
+        idx.head_time = self.now()
+        return idx
+
+    def check_many(self, pairs: Iterable[Any], licensee: str | None = None,
+                   index: CoverageIndex | None = None) -> Iterator[Coverage]:
+        """Answer many questions from one in-memory index. Each item is a dict with keys
+        work, use[, territory, at, licensee] or a tuple (work, use[, territory[, at]])."""
+        from ledger.ledger import parse_address, parse_work_id
+
+        idx = index or self.index()
+        default = parse_address(licensee, "licensee") if licensee else None
+        now = idx.head_time
+        use_bits = dict(USES)
+        terr_cache: dict[str | None, bytes] = {}
+        addr_cache: dict[str, str] = {}
+        wid_cache: dict[Any, str] = {}
+        for n, item in enumerate(pairs, 1):
+            where = f"item {n}"
+            if isinstance(item, dict):
+                where = item.get("_where", where)
+                work, use = item.get("work"), item.get("use")
+                territory, at, who = item.get("territory"), item.get("at"), item.get("licensee")
+            else:
+                work, use, territory, at = (*tuple(item), None, None)[:4]
+                who = None
+            if not work or not use:
+                raise E.InputError("each line needs a work and a use", where=where)
+            wid = wid_cache.get(work)
+            if wid is None:
+                try:
+                    wid = wid_cache[work] = parse_work_id(str(work))
+                except E.InputError as exc:
+                    raise E.InputError(exc.message, where=where, hint=exc.hint) from None
+            bit = use_bits.get(str(use))
+            if bit is None:
+                raise E.InputError(f"unknown use {use!r}", where=where, hint="one of: " + ", ".join(USES))
+            key = territory or None
+            if who:
+                addr = addr_cache.get(str(who)) or addr_cache.setdefault(str(who), parse_address(str(who)))
+            elif default:
+                addr = default
+            else:
+                raise E.InputError("no licensee given", where=where, hint="pass --licensee ADDRESS")
+            try:
+                when = now if at in (None, "") else (int(at) if isinstance(at, int) else parse_time(at))
+                if key not in terr_cache:
+                    terr_cache[key] = parse_territory(key)
+            except E.InputError as exc:
+                raise E.InputError(exc.message, where=where, hint=exc.hint) from None
+            terr = terr_cache[key]
+            yield _coverage(wid, addr, str(use), terr, when, idx.evaluate(wid, addr, bit, terr, when))
+
+    def licence(self, licence_id: int, index: CoverageIndex | None = None) -> LicenceRecord:
+        idx = index or self.index()
+        lic = idx.licences.get(int(licence_id))
+        if lic is None:
+            raise E.LicenceInvalid("LicenceRegistry__LicenceNotFound", {"licenceId": licence_id},
+                                   f"no licence #{licence_id} is recorded", hint="list them with `licence list`")
+        return lic.record()
+
+    def licences_for(self, work: str | None = None, licensee: str | None = None) -> list[LicenceRecord]:
+        from ledger.ledger import parse_address, parse_work_id
+
+        if work is None and licensee is None:
+            raise E.InputError("name a work or a licensee", hint="pass --work ID or --licensee ADDRESS")
+        return self.index().licences_for(
+            parse_work_id(work) if work else None, parse_address(licensee, "licensee") if licensee else None)
+
+
+def _coverage(wid: str, who: str, use: str, terr: bytes, when: int, r: Sequence[Any]) -> Coverage:
+    covered, kind, reason, lid = r
+    return Coverage(wid, who, use, terr.decode() if terr else None, when, bool(covered),
+                    KIND_NAMES.get(int(kind)) if kind else None, int(lid) or None,
+                    None if covered else REASON_NAMES.get(int(reason), str(reason)))
+
+
+def _raw_log(log: Any) -> dict[str, Any]:
+    """A web3 receipt log in the JSON-RPC shape ``EventDecoder.decode`` reads."""
+    return {
+        "address": log["address"],
+        "topics": ["0x" + bytes(t).hex() for t in log["topics"]],
+        "data": "0x" + bytes(log["data"]).hex(),
+        "blockNumber": hex(int(log["blockNumber"])),
+        "transactionHash": "0x" + bytes(log["transactionHash"]).hex(),
+        "logIndex": hex(int(log["logIndex"])),
+    }
+
+
+# --- reading question files ---------------------------------------------------------------
+
+
+def read_pairs(path: Path) -> Iterator[dict[str, Any]]:
+    """Questions from a CSV file (header ``work,use,territory,at``) or JSON lines."""
+    try:
+        fh = open(path, encoding="utf-8", newline="")
+    except FileNotFoundError:
+        raise E.InputError(f"{path}: no such file") from None
+    with fh:
+        first = fh.readline()
+        rest: Iterable[str] = fh
+        if first.lstrip().startswith("{"):
+            yield _json_line(path, 1, first)
+            for n, line in enumerate(rest, 2):
+                if line.strip():
+                    yield _json_line(path, n, line)
+            return
+        header = [h.strip().lower() for h in next(csv.reader(io.StringIO(first)), [])]
+        if "work" not in header or "use" not in header:
+            raise E.InputError("the first line must be the header work,use,territory,at (or a JSON object)",
+                               where=f"{path}:1")
+        for n, row in enumerate(csv.reader(rest), 2):
+            if not row or not any(c.strip() for c in row):
+                continue
+            item = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)}
+            item["_where"] = f"{path}:{n}"
+            yield item
+
+
+def _json_line(path: Path, n: int, line: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise E.InputError(f"not JSON: {exc.msg}", where=f"{path}:{n}") from None
+    if not isinstance(doc, dict):
+        raise E.InputError("each line must be a JSON object", where=f"{path}:{n}")
+    doc["_where"] = f"{path}:{n}"
+    return doc

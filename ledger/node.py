@@ -25,10 +25,19 @@ STATE_INTERVAL_SECONDS = 2
 
 
 def anvil_binary() -> str:
-    """anvil from RIGHTS_LEDGER_ANVIL, the repo's node_modules, or PATH."""
+    """anvil from RIGHTS_LEDGER_ANVIL, the repo's node_modules, or PATH.
+
+    The native binary inside the platform package is preferred to node_modules/.bin/anvil,
+    a Node wrapper that would stand between us and the process we signal.
+    """
     explicit = os.environ.get("RIGHTS_LEDGER_ANVIL")
     candidates = [explicit] if explicit else []
-    candidates += [str(REPO_ROOT / "node_modules" / ".bin" / "anvil"), shutil.which("anvil") or ""]
+    candidates += [
+        str(REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"),
+        str(REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-arm64" / "bin" / "anvil"),
+        str(REPO_ROOT / "node_modules" / ".bin" / "anvil"),
+        shutil.which("anvil") or "",
+    ]
     for c in candidates:
         if c and Path(c).exists():
             return c
@@ -142,7 +151,7 @@ class EmbeddedNode:
         pid = self._pid()
         if pid is None:
             return False
-        os.kill(pid, signal.SIGTERM)
+        _signal_group(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -153,7 +162,7 @@ class EmbeddedNode:
                 break
             time.sleep(0.1)
         else:
-            os.kill(pid, signal.SIGKILL)
+            _signal_group(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
 
@@ -161,7 +170,7 @@ class EmbeddedNode:
         """SIGKILL the node (fault tests): whatever anvil had not dumped is lost."""
         pid = self._pid()
         if pid is not None:
-            os.kill(pid, signal.SIGKILL)
+            _signal_group(pid, signal.SIGKILL)
             while not _is_zombie(pid):
                 try:
                     os.kill(pid, 0)
@@ -169,6 +178,17 @@ class EmbeddedNode:
                     break
                 time.sleep(0.05)
             self.pid_file.unlink(missing_ok=True)
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    """Signal the node's whole process group (it was started in a session of its own)."""
+    try:
+        os.killpg(pid, sig)
+    except OSError:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
 
 
 def _is_zombie(pid: int) -> bool:

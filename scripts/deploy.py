@@ -9,10 +9,12 @@ addresses are written to ``$RIGHTS_LEDGER_HOME/deployments/<network>.json``, the
 SDK and CLI read (use the same name with ``--network``).
 
 The deployer key: ``RIGHTS_LEDGER_DEPLOYER_KEY`` (hex), or a Brownie keystore account
-named by ``RIGHTS_LEDGER_BROWNIE_ACCOUNT``; on Brownie's local ``development`` network the
+named by ``RIGHTS_LEDGER_BROWNIE_ACCOUNT``; on a local network Brownie launches (``development``) the
 anvil dev key #0 is used when neither is set. ``RIGHTS_LEDGER_GOVERNOR`` names the
 governor address (default: the deployer). With ``RIGHTS_LEDGER_UPGRADE=1`` the existing
-deployment is kept as the predecessor (see docs/adr/002-contract-evolution.md).
+deployment is kept: the contracts named in ``RIGHTS_LEDGER_REPLACE`` (default
+``WorkRegistry``) and those that depend on them are deployed anew, the new WorkRegistry
+names the old one as predecessor (see docs/adr/002-contract-evolution.md).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def _deployer_key(active: str) -> str:
         return os.environ["RIGHTS_LEDGER_DEPLOYER_KEY"]
     if os.environ.get("RIGHTS_LEDGER_BROWNIE_ACCOUNT"):
         return str(accounts.load(os.environ["RIGHTS_LEDGER_BROWNIE_ACCOUNT"]).private_key)
-    if active in ("development", "anvil"):
+    if "cmd" in CONFIG.networks.get(active, {}):  # a local chain Brownie launched (anvil)
         return ANVIL_DEV_KEY_0
     raise SystemExit("set RIGHTS_LEDGER_DEPLOYER_KEY or RIGHTS_LEDGER_BROWNIE_ACCOUNT for a live network")
 
@@ -66,6 +68,7 @@ def main(name: str | None = None) -> dict[str, str]:
         settings.deployments_file,
         governor=os.environ.get("RIGHTS_LEDGER_GOVERNOR") or signer.address,
         previous=previous,
+        replace=tuple(os.environ.get("RIGHTS_LEDGER_REPLACE", "WorkRegistry").split(",")),
         log=print,
     )
     print(f"recorded in {settings.deployments_file}")

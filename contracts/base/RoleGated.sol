@@ -26,12 +26,12 @@ abstract contract RoleGated {
         roles = roles_;
     }
 
-    function _hasRole(bytes32 role, address account) internal view returns (bool) {
+    function _hasRole(bytes32 role, address account) internal view virtual returns (bool) {
         return roles.hasRole(role, account);
     }
 
     function _checkRole(bytes32 role, address account) internal view {
-        if (!roles.hasRole(role, account)) {
+        if (!_hasRole(role, account)) {
             revert IAccessControl.AccessControlUnauthorizedAccount(account, role);
         }
     }

@@ -14,14 +14,31 @@ interface ILedgerRoles is IAccessControlEnumerable {
     /// commitment (a hash of the name with a salt the registrar keeps) goes on-chain.
     event IdentityVerified(address indexed account, bytes32 commitment, address indexed registrar);
 
+    /// @notice `listener` now mirrors role changes (see IRoleListener).
+    event RoleListenerAdded(address indexed listener);
+
     /// @notice The account is the zero address.
     error LedgerRoles__ZeroAccount();
     /// @notice The commitment is zero.
     error LedgerRoles__EmptyCommitment();
+    /// @notice The listener is already registered, or the zero address.
+    error LedgerRoles__InvalidListener(address listener);
+    /// @notice At most MAX_LISTENERS listeners.
+    error LedgerRoles__TooManyListeners(uint256 max);
 
     /// @notice Records a real-name verification of `account` and grants it HOLDER_ROLE.
     /// @dev Only REGISTRAR_ROLE. A later verification replaces the commitment.
     function verifyHolder(address account, bytes32 commitment) external;
+
+    /// @notice GOVERNOR registers a contract that mirrors role changes from now on.
+    function addRoleListener(address listener) external;
+
+    /// @notice GOVERNOR replays the current members `start`..`start+count` of `role` to
+    /// `listener` (for a listener added after members existed); bounded per call.
+    function syncRoleListener(address listener, bytes32 role, uint256 start, uint256 count) external;
+
+    /// @notice The registered listeners.
+    function roleListeners() external view returns (address[] memory);
 
     /// @notice The real-name commitment recorded for `account` (zero when none).
     function identityCommitment(address account) external view returns (bytes32);

@@ -8,8 +8,8 @@ pragma solidity ^0.8.24;
 /// licensee's question "am I covered to use work W for use U in territory T at time t?".
 /// @dev Uses are one bit each (see ledger/types.py USES). Territories are ISO 3166 alpha-2
 /// codes, two ASCII capitals each, concatenated in a `bytes`; an empty `bytes` means
-/// worldwide. Times are unix seconds. Fees are integers in the settlement unit's smallest
-/// denomination (wei of the chain's native currency while no token is wired in).
+/// worldwide. Times are unix seconds. Fees are integers in the settlement token's smallest
+/// unit (the native currency's wei while the governor has set no token).
 /// Every state change emits an event that carries enough to replay it without storage:
 /// an auditor rebuilds every licence, mandate and tariff from the events alone.
 interface ILicenceRegistry {
@@ -120,6 +120,8 @@ interface ILicenceRegistry {
     event OfferAccepted(uint64 indexed licenceId, address indexed licensor, uint256 indexed nonce, uint256 paid);
     /// @notice A licensor cancelled an offer: its nonce can no longer be used.
     event OfferCancelled(address indexed licensor, uint256 indexed nonce);
+    /// @notice The governor chose the ERC-20 token flat fees are paid in (zero: native currency).
+    event SettlementTokenSet(address indexed token, address indexed governor);
     /// @notice The governor set the statutory tariff of a use (validUntil max: no end).
     event TariffSet(
         uint32 indexed use,
@@ -186,9 +188,15 @@ interface ILicenceRegistry {
         external
         returns (uint64 licenceId);
 
-    /// @notice The licensee accepts an offer signed by its licensor and pays its flat fee
-    /// (msg.value, forwarded to the licensor). The licence is granted as if by the licensor.
+    /// @notice The licensee accepts an offer signed by its licensor and pays its flat fee to
+    /// the licensor: in the settlement token when one is set, else as msg.value. The licence
+    /// is granted as if by the licensor.
     function accept(Offer calldata offer, bytes calldata signature) external payable returns (uint64 licenceId);
+
+    /// @notice The GOVERNOR sets the ERC-20 settlement token flat fees of offers are paid in
+    /// (`transferFrom` licensee to licensor: the licensee approves this contract first);
+    /// zero: fees are paid in the native currency (msg.value).
+    function setSettlementToken(address token) external;
 
     /// @notice The licensor cancels an unused offer nonce.
     function cancelOffer(uint256 nonce) external;
@@ -229,6 +237,7 @@ interface ILicenceRegistry {
     function openLicencesOf(bytes32 workId) external view returns (uint64[] memory);
     function mandateOf(bytes32 workId, address cmo) external view returns (Mandate memory);
     function tariffOf(uint32 use) external view returns (Tariff memory);
+    function settlementToken() external view returns (address);
     /// @notice 0 unused, 1 used, 2 cancelled.
     function offerNonceState(address licensor, uint256 nonce) external view returns (uint8);
     /// @notice The action every other co-owner of `workId` consents to (WorkRegistry.consent)

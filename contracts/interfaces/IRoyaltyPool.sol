@@ -110,7 +110,6 @@ interface IRoyaltyPool {
     error RoyaltyPool__ZeroAmount();
     error RoyaltyPool__DistributionMismatch(uint256 paidIn, uint256 commission, uint256 total, uint256 residue);
     error RoyaltyPool__AlreadyClaimed(address cmo, uint32 period, address account);
-    error RoyaltyPool__NotClaimant(address account, address caller);
     error RoyaltyPool__InvalidProof(address cmo, uint32 period, address account, uint256 amount);
     error RoyaltyPool__ClaimExceedsTotal(uint256 claimed, uint256 amount, uint256 total);
     error RoyaltyPool__ReportNotFound(uint64 reportId);

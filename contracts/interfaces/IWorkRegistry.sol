@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoleListener} from "./IRoleListener.sol";
+
 /// @title Rights Ledger work registry
 /// @notice Registration of works, confirmation of ownership by a registrar, holders and
 /// their shares, reservations (opt-outs) of uses, and disputes.
@@ -8,7 +10,7 @@ pragma solidity ^0.8.24;
 /// Metadata lives in a content-addressed store; only its binary CID is on-chain, in the
 /// WorkRegistered event. One packed storage slot holds a sole-held work. Every state
 /// change emits an event that carries enough to replay it without reading storage.
-interface IWorkRegistry {
+interface IWorkRegistry is IRoleListener {
     /// @notice A rights holder and their share in basis points (shares of a work sum to 10000).
     struct Holder {
         address account;
@@ -22,6 +24,16 @@ interface IWorkRegistry {
         uint8 workType; // 1 music, 2 text, 3 audiovisual, 4 image, 5 software, 6 other
         uint8 creationMode; // 1 human, 2 AI-assisted, 3 AI-generated
         Holder[] holders;
+    }
+
+    /// @notice A sole-held work whose metadata CID is a CIDv1 raw sha2-256 (`bafkrei...`,
+    /// every document up to 256 KiB): only the 32-byte digest travels in calldata.
+    struct SoleRegistration {
+        bytes32 contentHash;
+        bytes32 metadataDigest; // sha-256 of the metadata bytes; CID = 0x01551220 ++ digest
+        address holder;
+        uint8 workType;
+        uint8 creationMode;
     }
 
     /// @notice A work as stored.
@@ -43,6 +55,17 @@ interface IWorkRegistry {
         bytes metadataCid,
         Holder[] holders
     );
+    /// @notice The compact form for a sole-held work with a raw sha-256 metadata CID
+    /// (`registerSole`, `registerSoleBatch`): the holder holds 10000 bps and the CID is
+    /// 0x01551220 ++ metadataDigest. Readers treat it exactly as the long form.
+    event WorkRegistered(
+        bytes32 indexed workId,
+        address indexed registrant,
+        address indexed holder,
+        uint8 workType,
+        uint8 creationMode,
+        bytes32 metadataDigest
+    );
     event WorkConfirmed(bytes32 indexed workId, address indexed registrar);
     event WorkRejected(bytes32 indexed workId, address indexed registrar, uint16 reasonCode, bytes reasonCid);
     /// @notice A co-owner consented to an action on a work (a share transfer, an exclusive licence).
@@ -63,6 +86,10 @@ interface IWorkRegistry {
         Holder[] holders
     );
 
+    /// @notice This registry's copy of a LedgerRoles role changed (it mirrors REGISTRAR, CMO, HOLDER).
+    event RoleMirrored(bytes32 indexed role, address indexed account, bool granted);
+
+    error WorkRegistry__NotRolesContract(address caller);
     error WorkRegistry__AlreadyRegistered(bytes32 workId, uint8 status);
     error WorkRegistry__NotFound(bytes32 workId);
     error WorkRegistry__WrongStatus(bytes32 workId, uint8 status, uint8 expected);
@@ -87,6 +114,19 @@ interface IWorkRegistry {
 
     /// @notice Registers up to MAX_BATCH works in one call; all or none.
     function registerBatch(Registration[] calldata rs) external;
+
+    /// @notice Whether `account` holds `role` in this registry's mirror of LedgerRoles
+    /// (REGISTRAR, CMO, HOLDER; false for other roles: ask LedgerRoles).
+    function mirroredRole(bytes32 role, address account) external view returns (bool);
+
+    /// @notice Registers a work held wholly by the caller, with a raw sha-256 metadata CID.
+    /// The cheapest path: the same WorkRegistered event as `register`, with the full CID.
+    function registerSole(bytes32 contentHash, bytes32 metadataDigest, uint8 workType, uint8 creationMode)
+        external;
+
+    /// @notice Registers up to MAX_BATCH sole-held works in one call; all or none. A HOLDER
+    /// may register only works it holds; a CMO may name any holder.
+    function registerSoleBatch(SoleRegistration[] calldata rs) external;
 
     /// @notice A REGISTRAR confirms a PENDING work's ownership.
     function confirm(bytes32 workId) external;

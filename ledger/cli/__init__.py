@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from ledger.cli.app import cli
-from ledger.cli import account, batch, demo, network, node, store, verify, work  # noqa: F401  (register commands)
+from ledger.cli import account, audit, batch, demo, licence, network, node, protect, serve, store, usage, verify, work  # noqa: F401  (register commands)
 
 
 def main() -> None:

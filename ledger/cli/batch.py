@@ -41,7 +41,8 @@ def _run_with_progress(label: str, total: int, as_json: bool, fn: Any) -> BatchS
     show = not as_json and err_console.is_terminal
     with Progress(
         TextColumn(f"[bold]{label}[/bold]"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[batches]} batches"), TimeElapsedColumn(), console=err_console, disable=not show, transient=False,
+        TextColumn("{task.fields[batches]} batches"), TimeElapsedColumn(),
+        console=err_console, disable=not show, transient=False,
     ) as bar:  # fmt: skip
         task = bar.add_task(label, total=total, batches=0)
 

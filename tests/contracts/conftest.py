@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from types import SimpleNamespace
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -117,7 +117,7 @@ def encode_error(signature: str, *args: Any) -> str:
     types = [t for t in match.group(2).split(",") if t]
     if len(types) != len(args):
         raise ValueError(f"{signature} takes {len(types)} arguments, got {len(args)}")
-    values = [_abi_value(t, a) for t, a in zip(types, args)]
+    values = [_abi_value(t, a) for t, a in zip(types, args, strict=True)]
     selector = _keccak(signature.replace(" ", ""))[:4]
     return "0x" + (selector + encode(types, values)).hex()
 

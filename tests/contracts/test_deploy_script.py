@@ -25,7 +25,15 @@ def test_deploy_script_upgrade_keeps_roles_and_links_predecessor(tmp_path, monke
     recorded = json.loads((tmp_path / "deployments" / "brownie-dev.json").read_text())
     assert second["LedgerRoles"] == first["LedgerRoles"]
     assert second["WorkRegistry"] != first["WorkRegistry"]
-    assert [h["address"] for h in recorded["history"]] == [first["WorkRegistry"]]
+    # the registry and the contracts built on it are new; the token and the pools keep their state
+    renewed = {"WorkRegistry", "LicenceRegistry", "AttestationRegistry"}
+    assert {h["name"] for h in recorded["history"]} == renewed
+    assert {h["address"] for h in recorded["history"]} == {first[n] for n in renewed}
+    for kept in ("SettlementToken", "RoyaltyPool"):
+        assert second[kept] == first[kept]
     abi = json.loads(open("build/contracts/WorkRegistry.json").read())["abi"]
     new = web3.eth.contract(address=second["WorkRegistry"], abi=abi)
     assert new.functions.predecessor().call() == first["WorkRegistry"]
+    roles_abi = json.loads(open("build/contracts/LedgerRoles.json").read())["abi"]
+    roles = web3.eth.contract(address=second["LedgerRoles"], abi=roles_abi)
+    assert roles.functions.roleListeners().call() == [first["WorkRegistry"], second["WorkRegistry"]]

@@ -31,7 +31,8 @@ def test_open_dispute_succeeds_for_holder_or_cmo(registry, confirmed_work, kit, 
 
 
 @pytest.mark.parametrize("caller", ["rando", "licensee", "auditor", "registrar", "governor"])
-def test_open_dispute_reverts_when_caller_has_no_role(registry, confirmed_work, role, err, kit, status, request, caller):
+def test_open_dispute_reverts_when_caller_has_no_role(registry, confirmed_work, role, err, kit, status, request,
+                                                      caller):
     work_id = confirmed_work()
     sender = request.getfixturevalue(caller)
 
@@ -149,7 +150,8 @@ def test_resolve_dispute_reverts_when_work_unknown(registry, registrar, err, kit
 # --- R54: the three outcomes --------------------------------------------------------------
 
 
-def test_resolve_dispute_dismissed_restores_confirmed(registry, registrar, disputed_work, author, coauthor, status, kit):
+def test_resolve_dispute_dismissed_restores_confirmed(registry, registrar, disputed_work, author, coauthor, status,
+                                                      kit):
     work_id, _ = disputed_work()
 
     # holders passed with a dismissal are ignored

@@ -6,6 +6,7 @@ chain's logs alone (plain web3.py, as an auditor would) and compares it with sto
 
 import pytest
 from brownie import chain, web3
+from brownie.exceptions import VirtualMachineError
 
 
 def _one(tx, name):
@@ -171,7 +172,7 @@ def test_resolve_dispute_emits_dispute_resolved(registry, registrar, disputed_wo
 def test_reverted_call_emits_nothing(registry, rando, register_work, kit):
     work_id = register_work()
     start = chain.height
-    with pytest.raises(Exception):
+    with pytest.raises(VirtualMachineError):
         registry.confirm(work_id, {"from": rando})
     logs = web3.eth.get_logs({"address": registry.address, "fromBlock": start + 1, "toBlock": "latest"})
     assert logs == []

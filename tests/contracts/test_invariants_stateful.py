@@ -7,17 +7,34 @@ must succeed, one it forbids must revert with the exact custom error. After ever
 the invariants compare the model with the chain.
 
 Size: STATEFUL_EXAMPLES (default 20) runs of STATEFUL_STEPS (default 20) steps each.
+
+This is hypothesis' RuleBasedStateMachine driven the way `brownie.test.state_machine`
+drives it (one chain snapshot, reverted at the start of every run). Brownie 1.22.2's own
+`state_machine` cannot be used: its mypyc-compiled `_BrownieStateMachine` rejects the
+subclass it generates ("_BrownieStateMachine object expected; got ...BrownieStateMachine").
 """
 
 import os
+from collections import Counter
 
-from hypothesis import HealthCheck
+from brownie import chain
+from hypothesis import HealthCheck, settings
+from hypothesis import event as _hypothesis_event
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-N_WORKS = 4
+N_WORKS = 3
 N_PEOPLE = 4  # author, coauthor (verified holders), spare[0], spare[1] (no role)
 WHOLE = 10_000
 NONE, PENDING, CONFIRMED, REJECTED, DISPUTED, REVOKED = range(6)
+
+SEEN: Counter = Counter()  # successful actions by kind over the whole run
+
+
+def event(kind: str) -> None:
+    SEEN[kind] += 1
+    _hypothesis_event(kind)
+
 
 EXAMPLES = int(os.environ.get("STATEFUL_EXAMPLES", "20"))
 STEPS = int(os.environ.get("STATEFUL_STEPS", "20"))
@@ -48,16 +65,21 @@ def _after_transfer(holders, frm, to, bps):
     return out
 
 
-class RegistryMachine:
-    seed = st.integers(0, N_WORKS - 1)
-    split = _splits()
-    person = st.integers(0, N_PEOPLE - 1)
-    other = st.integers(1, N_PEOPLE - 1)
-    amount = st.integers(1, WHOLE)
-    flag = st.booleans()
-    outcome_code = st.integers(0, 4)
+seed = st.integers(0, 15)
+aim = st.integers(0, 3)  # 0: any work (mostly invalid actions); 1-3: a work where the action fits
+split = _splits()
+person = st.integers(0, N_PEOPLE - 1)
+other = st.integers(1, N_PEOPLE - 1)
+amount = st.integers(1, WHOLE)
+flag = st.booleans()
+outcome_code = st.integers(0, 4)  # 0 and 4 are invalid
 
-    def __init__(cls, registry, registrar, cmo, people, err, kit):
+
+class RegistryMachine(RuleBasedStateMachine):
+    """Set the class attributes with `bind(...)` before running."""
+
+    @classmethod
+    def bind(cls, registry, registrar, cmo, people, err, kit):
         cls.registry = registry
         cls.registrar = registrar
         cls.cmo = cmo
@@ -67,13 +89,23 @@ class RegistryMachine:
         cls.kit = kit
         cls.ids = [kit.content_hash(f"stateful-work-{i}") for i in range(N_WORKS)]
 
-    def setup(self):
+    def __init__(self):
+        chain.revert()  # every run starts from the snapshot taken by the test
+        super().__init__()
         self.status = {wid: NONE for wid in self.ids}
         self.holders = {wid: [] for wid in self.ids}  # [(address, bps)] in contract order
         self.dispute = {wid: 0 for wid in self.ids}
         self.disputes_opened = 0
 
     # --- helpers ----------------------------------------------------------------------
+
+    def _pick(self, seed, aim, *statuses):
+        """A work in one of `statuses` when `aim` is non-zero and one exists; else any work."""
+        if aim:
+            candidates = [w for w in self.ids if self.status[w] in statuses]
+            if candidates:
+                return candidates[seed % len(candidates)]
+        return self.ids[seed % N_WORKS]
 
     def _registration(self, wid, split):
         i = self.ids.index(wid)
@@ -91,44 +123,63 @@ class RegistryMachine:
 
     # --- rules ------------------------------------------------------------------------
 
-    def rule_register(self, seed, split, flag):
-        wid = self.ids[seed]
+    @initialize(split=split)
+    def init_confirmed_work(self, split):
+        """Start every run with one CONFIRMED work so transfers and disputes happen early."""
+        wid = self.ids[0]
+        self.registry.register(self._registration(wid, split), {"from": self.cmo})
+        self.registry.confirm(wid, {"from": self.registrar})
+        self.status[wid] = CONFIRMED
+        self.holders[wid] = [(str(self.people[p]), bps) for p, bps in split]
+
+    @rule(seed=seed, aim=aim, split=split, flag=flag)
+    def rule_register(self, seed, aim, split, flag):
+        wid = self._pick(seed, aim, NONE, REJECTED)
         r = self._registration(wid, split)
         listed = [str(a) for a, _ in r[4]]
         sender = self.people[0] if flag and str(self.people[0]) in listed else self.cmo
         if self.status[wid] in (NONE, REJECTED):
             self.registry.register(r, {"from": sender})
+            event("register: ok" if self.status[wid] == NONE else "register: ok after rejection")
             self.status[wid] = PENDING
             self.holders[wid] = [(str(a), bps) for a, bps in r[4]]
         else:
             with self.err.reverts_with("WorkRegistry__AlreadyRegistered(bytes32,uint8)", wid, self.status[wid]):
                 self.registry.register(r, {"from": sender})
 
-    def rule_confirm(self, seed):
-        wid = self.ids[seed]
+    @rule(seed=seed, aim=aim)
+    def rule_confirm(self, seed, aim):
+        wid = self._pick(seed, aim, PENDING)
         expected = self._expect_status(wid, PENDING)
         if expected is None:
             self.registry.confirm(wid, {"from": self.registrar})
+            event("confirm: ok")
             self.status[wid] = CONFIRMED
         else:
             with expected:
                 self.registry.confirm(wid, {"from": self.registrar})
 
-    def rule_reject(self, seed, amount):
-        wid = self.ids[seed]
+    @rule(seed=seed, aim=aim, amount=amount)
+    def rule_reject(self, seed, aim, amount):
+        wid = self._pick(seed, aim, PENDING)
         expected = self._expect_status(wid, PENDING)
         reason = self.kit.cid_for(f"reason-{amount}")
         if expected is None:
             self.registry.reject(wid, amount % 2**16, reason, {"from": self.registrar})
+            event("reject: ok")
             self.status[wid] = REJECTED
         else:
             with expected:
                 self.registry.reject(wid, amount % 2**16, reason, {"from": self.registrar})
 
-    def rule_transfer(self, seed, person, other, amount, flag):
-        wid = self.ids[seed]
+    @rule(seed=seed, aim=aim, person=person, other=other, amount=amount, flag=flag)
+    def rule_transfer(self, seed, aim, person, other, amount, flag):
+        wid = self._pick(seed, aim, CONFIRMED)
         sender = self.people[person]
-        to = self.people[(person + other) % N_PEOPLE]
+        if aim and self.status[wid] == CONFIRMED:  # aim at a real holder of the work
+            holder = self.holders[wid][person % len(self.holders[wid])][0]
+            sender = self.by_address[holder]
+        to = self.people[(self.people.index(sender) + other) % N_PEOPLE]
         held = dict(self.holders[wid]).get(str(sender), 0) if self.status[wid] != NONE else 0
         bps = 1 + (amount - 1) % held if held else amount
         if amount > WHOLE // 2 and held:
@@ -139,7 +190,7 @@ class RegistryMachine:
         others = [a for a, _ in self.holders[wid] if a != str(sender)]
         if expected is None and others:
             action = self.registry.transferActionHash(wid, sender, to, bps)
-            if flag:
+            if flag or aim > 1:
                 for acct in others:
                     self.registry.consent(wid, action, {"from": self.by_address[acct]})
             else:
@@ -148,13 +199,15 @@ class RegistryMachine:
                 )
         if expected is None:
             self.registry.transferShare(wid, to, bps, {"from": sender})
+            event("transfer: ok, co-owned" if others else "transfer: ok, sole holder")
             self.holders[wid] = _after_transfer(self.holders[wid], str(sender), str(to), bps)
         else:
             with expected:
                 self.registry.transferShare(wid, to, bps, {"from": sender})
 
-    def rule_open_dispute(self, seed, flag):
-        wid = self.ids[seed]
+    @rule(seed=seed, aim=aim, flag=flag)
+    def rule_open_dispute(self, seed, aim, flag):
+        wid = self._pick(seed, aim, CONFIRMED)
         claimant = self.cmo if flag else self.people[1]
         expected = self._expect_status(wid, CONFIRMED)
         evidence = self.kit.cid_for(f"evidence-{self.disputes_opened}")
@@ -162,14 +215,16 @@ class RegistryMachine:
             tx = self.registry.openDispute(wid, evidence, {"from": claimant})
             self.disputes_opened += 1
             assert tx.return_value == self.disputes_opened
+            event("dispute: opened")
             self.status[wid] = DISPUTED
             self.dispute[wid] = self.disputes_opened
         else:
             with expected:
                 self.registry.openDispute(wid, evidence, {"from": claimant})
 
-    def rule_resolve_dispute(self, seed, outcome_code, split):
-        wid = self.ids[seed]
+    @rule(seed=seed, aim=aim, outcome_code=outcome_code, split=split)
+    def rule_resolve_dispute(self, seed, aim, outcome_code, split):
+        wid = self._pick(seed, aim, DISPUTED)
         new_holders = [(self.people[p], bps) for p, bps in split]
         args = (wid, outcome_code, new_holders, 1, self.kit.cid_for("ruling"), {"from": self.registrar})
         expected = self._expect_status(wid, DISPUTED)
@@ -177,6 +232,7 @@ class RegistryMachine:
             expected = self.err.reverts_with("WorkRegistry__InvalidOutcome(uint8)", outcome_code)
         if expected is None:
             self.registry.resolveDispute(*args)
+            event(f"dispute: resolved with outcome {outcome_code}")
             self.status[wid] = REVOKED if outcome_code == 3 else CONFIRMED
             self.dispute[wid] = 0
             if outcome_code == 2:
@@ -187,9 +243,11 @@ class RegistryMachine:
 
     # --- invariants ---------------------------------------------------------------------
 
+    @invariant()
     def invariant_status_matches_model(self):
         assert [int(s) for s in self.registry.statusesOf(self.ids)] == [self.status[w] for w in self.ids]
 
+    @invariant()
     def invariant_holders_match_model_and_sum_to_whole(self):
         for wid in self.ids:
             if self.status[wid] == NONE:
@@ -200,6 +258,7 @@ class RegistryMachine:
             assert len({a for a, _ in on_chain}) == len(on_chain), wid
             assert all(bps > 0 for _, bps in on_chain), wid
 
+    @invariant()
     def invariant_work_view_consistent(self):
         for wid in self.ids:
             view = self.registry.getWork(wid)
@@ -208,15 +267,17 @@ class RegistryMachine:
             assert (view["openDispute"] != 0) == (self.status[wid] == DISPUTED), wid
 
 
-def test_registry_invariants_hold_under_random_actions(state_machine, registry, registrar, cmo, author, coauthor,
-                                                       spare, err, kit):
-    people = [author, coauthor, spare[0], spare[1]]
-    state_machine(
-        RegistryMachine, registry, registrar, cmo, people, err, kit,
-        settings={
-            "max_examples": EXAMPLES,
-            "stateful_step_count": STEPS,
-            "deadline": None,
-            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
-        },
+def test_registry_invariants_hold_under_random_actions(registry, registrar, cmo, author, coauthor, spare, err, kit):
+    RegistryMachine.bind(registry, registrar, cmo, [author, coauthor, spare[0], spare[1]], err, kit)
+    chain.snapshot()
+    run_state_machine_as_test(
+        RegistryMachine,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=STEPS,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        ),
     )
+    print("successful actions:", dict(SEEN))

@@ -3,7 +3,6 @@
 
 import pytest
 from brownie import WorkRegistry, chain
-from brownie.exceptions import VirtualMachineError
 
 ALREADY = "WorkRegistry__AlreadyRegistered(bytes32,uint8)"
 NOT_A_HOLDER = "WorkRegistry__NotAHolder(bytes32,address)"
@@ -90,17 +89,8 @@ def test_register_succeeds_when_coholder_unverified(registry, roles, author, spa
     assert registry.shareOf(r[0], unverified) == 5000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=VirtualMachineError,
-    reason=(
-        "BUG WorkRegistry._registrantRoles: when the caller has HOLDER_ROLE it never looks up "
-        "CMO_ROLE (isCmo stays false), so a CMO that is also a verified holder is treated as a "
-        "plain holder and reverts WorkRegistry__NotAHolder when registering works it is not "
-        "listed on, contrary to IWorkRegistry.register ('a HOLDER who is among r.holders, or a CMO')."
-    ),
-)
-def test_register_succeeds_for_cmo_that_is_also_holder(registry, roles, registrar, cmo, author, make_registration, kit, status):
+def test_register_succeeds_for_cmo_that_is_also_holder(registry, roles, registrar, cmo, author, make_registration, kit,
+                                                       status):
     roles.verifyHolder(cmo, kit.commitment_for("cmo"), {"from": registrar})
     r = make_registration("repertoire-work", [(author, kit.WHOLE)])
 
@@ -143,7 +133,8 @@ def test_register_records_sole_holder_with_whole_share(registry, author, make_re
     assert registry.shareOf(r[0], author) == kit.WHOLE
 
 
-def test_register_reverts_leaves_no_record_when_shares_not_whole(registry, author, coauthor, err, make_registration, status, kit):
+def test_register_reverts_leaves_no_record_when_shares_not_whole(registry, author, coauthor, err, make_registration,
+                                                                 status, kit):
     r = make_registration("w", [(author, 5000), (coauthor, 4000)])
 
     with err.reverts_with(NOT_WHOLE, 9000):

@@ -132,15 +132,6 @@ def test_reserve_uses_reverts_for_rejected_claimant_after_reregistration(registr
     assert _reserved(registry, claim[0]) == BROADCAST
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG WorkRegistry: _reservedUses[workId] is not cleared when a REJECTED content hash is "
-        "registered again (_register only deletes _coHolders), and reserveUses() accepts a "
-        "PENDING or REJECTED work. A rejected claimant's opt-out mask therefore becomes the new, "
-        "rightful registration's reservedUses, which the new holders never set."
-    ),
-)
 def test_register_resets_reserved_uses_when_previously_rejected(registry, registrar, cmo, author, spare, kit,
                                                                  make_registration):
     claim = make_registration("w", [(spare[0], kit.WHOLE)])

@@ -216,7 +216,8 @@ def test_transfer_share_reverts_when_consent_was_for_other_terms(registry, co_ow
         registry.transferShare(work_id, spare[0], 2000, {"from": author})
 
 
-def test_transfer_share_reverts_when_consent_given_by_sender_only(registry, co_owned_work, author, coauthor, spare, err):
+def test_transfer_share_reverts_when_consent_given_by_sender_only(registry, co_owned_work, author, coauthor, spare,
+                                                                  err):
     work_id = co_owned_work()
     action = registry.transferActionHash(work_id, author, spare[0], 1000)
     registry.consent(work_id, action, {"from": author})

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {RoleGated} from "./base/RoleGated.sol";
+import {IRoyaltyPool} from "./interfaces/IRoyaltyPool.sol";
+
+/// @title RoyaltyPool
+/// @notice Usage reports, payments and blanket distributions by Merkle root (see IRoyaltyPool).
+/// @dev No loop here grows with state: the only loop is MerkleProof's walk over a calldata proof.
+contract RoyaltyPool is RoleGated, IRoyaltyPool {
+    using SafeERC20 for IERC20;
+
+    /// @dev What one licensee owes and has paid in one pool.
+    struct Account {
+        uint256 owed;
+        uint256 paid;
+    }
+
+    uint8 public constant STATE_OPEN = 0;
+    uint8 public constant STATE_CLOSED = 1;
+    uint8 public constant STATE_DISTRIBUTED = 2;
+    uint16 public constant WHOLE = 10_000;
+    uint16 public constant MAX_COMMISSION_BPS = 5_000;
+    uint256 public constant MAX_CID_LENGTH = 128;
+    /// @notice Version of this contract's interface and storage.
+    uint16 public constant VERSION = 1;
+
+    IERC20 private immutable _token;
+    uint16 private _commissionBps;
+    uint64 private _reportCount;
+    mapping(uint64 reportId => Report) private _reports;
+    mapping(address cmo => mapping(uint32 period => Pool)) private _pools;
+    mapping(address cmo => mapping(uint32 period => mapping(address licensee => Account))) private _accounts;
+    mapping(address cmo => mapping(uint32 period => mapping(address account => bool))) private _claimed;
+
+    constructor(IAccessControl roles_, IERC20 token_, uint16 commissionBps_) RoleGated(roles_) {
+        if (commissionBps_ > MAX_COMMISSION_BPS) revert RoyaltyPool__InvalidCommission(commissionBps_, MAX_COMMISSION_BPS);
+        _token = token_;
+        _commissionBps = commissionBps_;
+    }
+
+    // --- settings ------------------------------------------------------------------------
+
+    /// @inheritdoc IRoyaltyPool
+    function setCommission(uint16 bps) external onlyRole(_GOVERNOR_ROLE) {
+        if (bps > MAX_COMMISSION_BPS) revert RoyaltyPool__InvalidCommission(bps, MAX_COMMISSION_BPS);
+        _commissionBps = bps;
+        emit CommissionSet(msg.sender, bps);
+    }
+
+    // --- usage ---------------------------------------------------------------------------
+
+    /// @inheritdoc IRoyaltyPool
+    function recordUsage(address cmo, uint32 period, UsageLine calldata line)
+        external
+        onlyRole(_LICENSEE_ROLE)
+        returns (uint64 reportId)
+    {
+        Pool storage p = _openPool(cmo, period);
+        if (line.workId == bytes32(0) || line.quantity == 0 || line.use == 0) {
+            revert RoyaltyPool__InvalidLine(line.index, line.workId, line.quantity);
+        }
+        Totals memory t = Totals(1, line.quantity, line.owed);
+        reportId = _addReport(p, cmo, period, _usageLeaf(line), t);
+        emit UsageRecorded(reportId, msg.sender, cmo, period, line);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function recordReport(address cmo, uint32 period, bytes32 root, Totals calldata totals, bytes calldata cid)
+        external
+        onlyRole(_LICENSEE_ROLE)
+        returns (uint64 reportId)
+    {
+        Pool storage p = _openPool(cmo, period);
+        if (totals.lineCount == 0) revert RoyaltyPool__EmptyReport(totals.lineCount);
+        if (root == bytes32(0)) revert RoyaltyPool__EmptyRoot();
+        _checkCid(cid);
+        reportId = _addReport(p, cmo, period, root, totals);
+        emit UsageReportRecorded(reportId, msg.sender, period, cmo, root, totals.lineCount, totals, cid);
+    }
+
+    // --- money ---------------------------------------------------------------------------
+
+    /// @inheritdoc IRoyaltyPool
+    function pay(address cmo, uint32 period, uint256 amount) external {
+        Pool storage p = _openPool(cmo, period);
+        if (amount == 0) revert RoyaltyPool__ZeroAmount();
+        p.paidIn += amount;
+        _accounts[cmo][period][msg.sender].paid += amount;
+        emit Paid(cmo, period, msg.sender, amount);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function closePeriod(uint32 period) external onlyRole(_CMO_ROLE) {
+        Pool storage p = _pools[msg.sender][period];
+        _expectState(msg.sender, period, p.state, STATE_OPEN);
+        p.state = STATE_CLOSED;
+        p.commissionBps = _commissionBps;
+        p.closedAt = uint40(block.timestamp);
+        p.closedBlock = uint64(block.number);
+        emit PeriodClosed(msg.sender, period, p.paidIn, p.commissionBps, p.totals);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function publishDistribution(uint32 period, bytes32 root, uint256 total, bytes calldata cid)
+        external
+        onlyRole(_CMO_ROLE)
+    {
+        Pool storage p = _pools[msg.sender][period];
+        _expectState(msg.sender, period, p.state, STATE_CLOSED);
+        if (root == bytes32(0) && total != 0) revert RoyaltyPool__EmptyRoot();
+        _checkCid(cid);
+        uint256 paidIn = p.paidIn;
+        uint256 commission = paidIn * p.commissionBps / WHOLE;
+        if (total > paidIn - commission) {
+            revert RoyaltyPool__DistributionMismatch(paidIn, commission, total, 0);
+        }
+        uint256 residue = paidIn - commission - total;
+        p.state = STATE_DISTRIBUTED;
+        p.root = root;
+        p.distributed = total;
+        p.commission = commission;
+        p.residue = residue;
+        emit DistributionPublished(msg.sender, period, root, total, commission, residue, cid);
+        if (commission != 0) _token.safeTransfer(msg.sender, commission);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function claim(address cmo, uint32 period, uint256 amount, bytes32[] calldata proof) external {
+        Pool storage p = _pools[cmo][period];
+        _expectState(cmo, period, p.state, STATE_DISTRIBUTED);
+        if (_claimed[cmo][period][msg.sender]) revert RoyaltyPool__AlreadyClaimed(cmo, period, msg.sender);
+        if (amount == 0) revert RoyaltyPool__ZeroAmount();
+        if (!MerkleProof.verifyCalldata(proof, p.root, _claimLeaf(cmo, period, msg.sender, amount))) {
+            revert RoyaltyPool__InvalidProof(cmo, period, msg.sender, amount);
+        }
+        uint256 claimed = p.claimed;
+        if (claimed + amount > p.distributed) revert RoyaltyPool__ClaimExceedsTotal(claimed, amount, p.distributed);
+        _claimed[cmo][period][msg.sender] = true;
+        p.claimed = claimed + amount;
+        emit Claimed(cmo, period, msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    // --- views ---------------------------------------------------------------------------
+
+    /// @inheritdoc IRoyaltyPool
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function commissionBps() external view returns (uint16) {
+        return _commissionBps;
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function reportCount() external view returns (uint64) {
+        return _reportCount;
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function report(uint64 reportId) external view returns (Report memory) {
+        return _reports[reportId];
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function pool(address cmo, uint32 period) external view returns (Pool memory) {
+        return _pools[cmo][period];
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function accountOf(address cmo, uint32 period, address licensee) external view returns (uint256 owed, uint256 paid) {
+        Account storage a = _accounts[cmo][period][licensee];
+        return (a.owed, a.paid);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function isClaimed(address cmo, uint32 period, address account) external view returns (bool) {
+        return _claimed[cmo][period][account];
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function usageLeaf(UsageLine calldata line) external pure returns (bytes32) {
+        return _usageLeaf(line);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function verifyUsageLine(uint64 reportId, UsageLine calldata line, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        Report storage r = _reports[reportId];
+        if (r.licensee == address(0)) revert RoyaltyPool__ReportNotFound(reportId);
+        if (line.index >= r.totals.lineCount) return false;
+        return MerkleProof.verifyCalldata(proof, r.root, _usageLeaf(line));
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function claimLeaf(address cmo, uint32 period, address account, uint256 amount) external pure returns (bytes32) {
+        return _claimLeaf(cmo, period, account, amount);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function verifyClaim(address cmo, uint32 period, address account, uint256 amount, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        Pool storage p = _pools[cmo][period];
+        if (p.state != STATE_DISTRIBUTED) return false;
+        return MerkleProof.verifyCalldata(proof, p.root, _claimLeaf(cmo, period, account, amount));
+    }
+
+    // --- internal ------------------------------------------------------------------------
+
+    function _openPool(address cmo, uint32 period) internal view returns (Pool storage p) {
+        if (!_hasRole(_CMO_ROLE, cmo)) revert RoyaltyPool__NotACmo(cmo);
+        p = _pools[cmo][period];
+        _expectState(cmo, period, p.state, STATE_OPEN);
+    }
+
+    function _addReport(Pool storage p, address cmo, uint32 period, bytes32 root, Totals memory t)
+        internal
+        returns (uint64 reportId)
+    {
+        reportId = ++_reportCount;
+        _reports[reportId] = Report(msg.sender, cmo, period, uint40(block.timestamp), root, t);
+        p.reportCount += 1;
+        p.totals.lineCount += t.lineCount;
+        p.totals.quantity += t.quantity;
+        p.totals.owed += t.owed;
+        _accounts[cmo][period][msg.sender].owed += t.owed;
+    }
+
+    function _usageLeaf(UsageLine calldata l) internal pure returns (bytes32) {
+        return keccak256(
+            bytes.concat(
+                keccak256(abi.encode(l.index, l.workId, l.use, l.quantity, l.usedAt, l.licenceId, l.kind, l.owed))
+            )
+        );
+    }
+
+    function _claimLeaf(address cmo, uint32 period, address account, uint256 amount) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(cmo, period, account, amount))));
+    }
+
+    function _expectState(address cmo, uint32 period, uint8 state, uint8 expected) internal pure {
+        if (state != expected) revert RoyaltyPool__WrongPeriodState(cmo, period, state, expected);
+    }
+
+    function _checkCid(bytes calldata cid) internal pure {
+        if (cid.length == 0 || cid.length > MAX_CID_LENGTH) revert RoyaltyPool__InvalidCid(cid.length);
+    }
+}

@@ -1,0 +1,140 @@
+"""Attestations domain: AttestationRegistry attestations, linked RFC 3161 tokens and AI
+generation records.
+
+State sections: ``attestations`` ``{hash: {contract, attester, kind, timestamped, block,
+cid, tsaTokenCid}}``, ``generations`` ``{id: {contract, workId, generator, modelName,
+modelVersion, inputsRoot, paramsCid, outputHash, time, block}}``. Each token CID is
+checked (blob check) to be an RFC 3161 token over the attested hash.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from eth_abi import encode as abi_encode
+from eth_utils import keccak, to_checksum_address
+
+from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
+from ledger.cid import cid_to_bytes
+from ledger.events import Event
+
+if TYPE_CHECKING:
+    from ledger.ledger import Ledger
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + bytes(b).hex()
+
+
+@reducer("Attested")
+def attested(state: State, ev: Event) -> None:
+    a = ev.args
+    h = _hex(a["hash"])
+    atts = state.section("attestations")
+    if h in atts:
+        state.flag(ev, f"{h} attested twice", atts[h]["attester"], a["attester"])
+        return
+    atts[h] = {
+        "contract": ev.address, "attester": a["attester"], "kind": int(a["kind"]),
+        "timestamped": bool(a["tsaTokenCid"]), "block": ev.block,
+        "cid": state.ref_cid(a["cid"], f"document of attestation {h}"),
+        "tsaTokenCid": state.ref_cid(a["tsaTokenCid"], f"timestamp token of attestation {h}", {"tsaDigest": h}),
+    }
+
+
+@reducer("TimestampLinked")
+def timestamp_linked(state: State, ev: Event) -> None:
+    h = _hex(ev.args["hash"])
+    att = state.section("attestations").get(h)
+    cid = state.ref_cid(ev.args["tsaTokenCid"], f"timestamp token of attestation {h}", {"tsaDigest": h})
+    if att is None:
+        state.flag(ev, f"a token was linked to {h}, which was never attested")
+        return
+    if att["timestamped"]:
+        state.flag(ev, f"a second token was linked to {h}")
+    if att["attester"] != ev.args["attester"]:
+        state.flag(ev, f"{ev.args['attester']} linked a token to {h} attested by {att['attester']}")
+    att["timestamped"] = True
+    att["tsaTokenCid"] = cid
+
+
+@reducer("GenerationRecorded")
+def generation_recorded(state: State, ev: Event) -> None:
+    a = ev.args
+    rid = str(int(a["recordId"]))
+    wid = _hex(a["workId"])
+    gens = state.section("generations")
+    if rid in gens:
+        state.flag(ev, f"generation record {rid} appears twice")
+    work = state.section("works").get(wid)
+    gen = a["generator"]
+    if work is None:
+        state.flag(ev, f"generation record {rid} names work {wid}, which was never registered")
+    elif gen != work["registrant"] and not any(h[0] == gen for h in work["holders"]):
+        state.flag(ev, f"generator {gen} of record {rid} was neither a holder nor the registrant of {wid}")
+    gens[rid] = {
+        "contract": ev.address, "workId": wid, "generator": gen, "modelName": a["modelName"],
+        "modelVersion": a["modelVersion"], "inputsRoot": _hex(a["inputsRoot"]),
+        "paramsCid": state.ref_cid(a["paramsCid"], f"parameters of generation record {rid}"),
+        "outputHash": _hex(a["outputHash"]), "time": int(a["time"]), "block": ev.block,
+    }
+
+
+def generation_digest(g: dict) -> bytes:
+    """The contract's generationDigest of a replayed record."""
+    return keccak(abi_encode(
+        ["bytes32", "address", "uint40", "string", "string", "bytes32", "bytes", "bytes32"],
+        [bytes.fromhex(g["workId"][2:]), g["generator"], g["time"], g["modelName"], g["modelVersion"],
+         bytes.fromhex(g["inputsRoot"][2:]), cid_to_bytes(g["paramsCid"]) if g["paramsCid"] else b"",
+         bytes.fromhex(g["outputHash"][2:])],
+    ))
+
+
+_ATTESTATION = Call("attestationOf(bytes32)", ["(address,uint40,uint8,bool,uint40)"])
+_DIGEST = Call("generationDigest(uint64)", ["bytes32"])
+_COUNT = Call("generationCount(bytes32)", ["uint32"])
+_TOTAL = Call("generationTotal()", ["uint64"])
+
+
+@check("attestations")
+def check_attestations(state: State, ledger: Ledger) -> list[Mismatch]:
+    out: list[Mismatch] = []
+    atts = state.section("attestations")
+    hashes = list(atts)
+    views = call_many(ledger, _ATTESTATION, [(atts[h]["contract"], (bytes.fromhex(h[2:]),)) for h in hashes])
+    for h, v in zip(hashes, views, strict=True):
+        a = atts[h]
+        if v is None:
+            out.append(Mismatch("state", f"attestation {h}", "attestationOf reverted"))
+            continue
+        attester, _at, kind, stamped, block = v
+        for what, mine, theirs in (("attester", a["attester"], to_checksum_address(attester)),
+                                   ("kind", a["kind"], kind), ("timestamped", a["timestamped"], stamped),
+                                   ("block", a["block"], block)):
+            if mine != theirs:
+                out.append(Mismatch("state", f"attestation {h}", f"{what} differs", mine, theirs))
+    gens = state.section("generations")
+    ids = sorted(gens, key=int)
+    digests = call_many(ledger, _DIGEST, [(gens[i]["contract"], (int(i),)) for i in ids])
+    per_work: dict[tuple[str, str], int] = {}
+    for i, d in zip(ids, digests, strict=True):
+        g = gens[i]
+        per_work[(g["contract"], g["workId"])] = per_work.get((g["contract"], g["workId"]), 0) + 1
+        mine = generation_digest(g)
+        if d is None or bytes(d) != mine:
+            out.append(Mismatch("state", f"generation record {i} of work {g['workId']}",
+                                "the recorded digest differs from the replayed fields",
+                                _hex(mine), _hex(d) if d is not None else None))
+    keys = list(per_work)
+    counts = call_many(ledger, _COUNT, [(c, (bytes.fromhex(w[2:]),)) for c, w in keys])
+    for (c, w), n in zip(keys, counts, strict=True):
+        if n != per_work[(c, w)]:
+            out.append(Mismatch("state", f"work {w}", "generation count differs", per_work[(c, w)], n))
+    contracts = {c.address for c in (*ledger.deployment.contracts.values(), *ledger.deployment.history)
+                 if c.name == "AttestationRegistry"}
+    totals = call_many(ledger, _TOTAL, [(c, ()) for c in sorted(contracts)])
+    for c, total in zip(sorted(contracts), totals, strict=True):
+        mine = sum(1 for g in gens.values() if g["contract"] == c)
+        if total is not None and total != mine:
+            out.append(Mismatch("state", f"AttestationRegistry {c}", "generation total differs", mine, total))
+    return out

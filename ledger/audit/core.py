@@ -1,0 +1,468 @@
+"""The replay engine: events in, state out; checks of that state against the chain.
+
+Nothing here knows a domain. Domain modules register
+
+* **reducers** — ``@reducer("EventName")`` on ``fn(state, event)``: apply one decoded
+  event to ``state`` (a :class:`State`), flag what cannot follow from the events before
+  it (``state.flag(...)``) and name every CID the event refers to (``state.ref_cid``);
+* **checks** — ``@check("name")`` on ``fn(state, ledger) -> list[Mismatch]``: compare the
+  rebuilt state with the contracts' view functions (use :func:`batch_call`, one JSON-RPC
+  batch per few hundred calls, never one request per item).
+
+The engine fetches every log of every contract the deployment ever had (``history``
+included) in chunks of ``log_chunk`` blocks, decodes them with
+:class:`~ledger.events.EventDecoder`, and calls the reducers in chain order. It asks the
+node for nothing per event. The whole state is plain JSON (dicts, lists, strings, ints),
+so it is saved as a checkpoint and digested as canonical JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import requests
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import function_signature_to_4byte_selector
+
+from ledger import errors as E
+from ledger.audit.decode import fast_cid
+from ledger.canonical import canonical_json
+from ledger.cid import cid_from_bytes
+from ledger.events import Event, fetch_logs
+
+if TYPE_CHECKING:
+    from ledger.ledger import Ledger
+
+CHECKPOINT_VERSION = 1
+BATCH_CALLS = 400
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One disagreement: ``kind`` (state, blob-missing, blob-changed, replay ...), ``where``
+    (the object or event), ``what`` differs, and the two sides when they are values."""
+
+    kind: str
+    where: str
+    what: str
+    expected: Any = None  # what the events say
+    actual: Any = None  # what the chain or the store says
+
+    def line(self) -> str:
+        s = f"[{self.kind}] {self.where}: {self.what}"
+        if self.expected is not None or self.actual is not None:
+            s += f" (events: {self.expected!r}, chain/store: {self.actual!r})"
+        return s
+
+
+Reducer = Callable[["State", Event], None]
+Check = Callable[["State", "Ledger"], list[Mismatch]]
+REDUCERS: dict[str, Reducer] = {}
+CHECKS: dict[str, Check] = {}
+
+
+def reducer(*names: str) -> Callable[[Reducer], Reducer]:
+    """Register ``fn(state, event)`` for the events ``names``."""
+
+    def register(fn: Reducer) -> Reducer:
+        for n in names:
+            if n in REDUCERS and REDUCERS[n] is not fn:
+                raise ValueError(f"event {n} has a reducer already ({REDUCERS[n].__module__})")
+            REDUCERS[n] = fn
+        return fn
+
+    return register
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    """Register ``fn(state, ledger) -> list[Mismatch]`` under ``name``."""
+
+    def register(fn: Check) -> Check:
+        CHECKS[name] = fn
+        return fn
+
+    return register
+
+
+# --- the state ----------------------------------------------------------------------------
+
+
+class State:
+    """Rebuilt ledger state: ``data`` holds one section per domain, all plain JSON."""
+
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        self.data: dict[str, Any] = data if data is not None else {}
+        self.issues: list[Mismatch] = []
+        self.counts: dict[str, int] = {}
+        self.unreduced: dict[str, int] = {}
+        self.last_block = -1
+        self.events = 0
+
+    def section(self, name: str) -> dict[str, Any]:
+        s = self.data.get(name)
+        if s is None:
+            s = self.data[name] = {}
+        return s
+
+    def flag(self, ev: Event, what: str, expected: Any = None, actual: Any = None) -> None:
+        """An event that cannot follow from the ones before it."""
+        self.issues.append(Mismatch("replay", f"block {ev.block} tx {ev.tx_hash} log {ev.log_index} {ev.name}",
+                                    what, expected, actual))
+
+    def ref_cid(self, raw: bytes | str, where: str, expect: dict[str, Any] | None = None) -> str | None:
+        """Note a CID the ledger refers to; the blob check fetches and verifies each one.
+        ``expect`` asks for more: ``{"contentSha256": hex}`` (a work metadata document),
+        ``{"tsaDigest": 0xhex}`` (an RFC 3161 token over that digest)."""
+        if not raw:
+            return None
+        try:
+            cid = raw if isinstance(raw, str) else (fast_cid(raw) or cid_from_bytes(raw))
+        except E.InputError:
+            self.issues.append(Mismatch("replay", where, "malformed CID", None, str(raw)))
+            return None
+        cids = self.section("cids")
+        if cid not in cids:
+            cids[cid] = {"where": where, **(expect or {})}
+        return cid
+
+    def digest(self) -> str:
+        return hashlib.sha256(canonical_json(self.data)).hexdigest()
+
+    # --- checkpoints ---------------------------------------------------------------------
+
+    def save(self, path: Path, deployment_key: dict[str, Any]) -> None:
+        doc = {"version": CHECKPOINT_VERSION, "deployment": deployment_key, "lastBlock": self.last_block,
+               "events": self.events, "counts": self.counts, "unreduced": self.unreduced,
+               "issues": [asdict(i) for i in self.issues], "state": self.data}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        with open(tmp, "w") as fh:
+            json.dump(doc, fh, separators=(",", ":"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, deployment_key: dict[str, Any]) -> State:
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise E.InputError(f"{path}: unreadable checkpoint ({exc})") from None
+        if doc.get("version") != CHECKPOINT_VERSION:
+            raise E.InputError(f"{path}: checkpoint version {doc.get('version')} is not {CHECKPOINT_VERSION}")
+        if doc.get("deployment") != deployment_key:
+            raise E.InputError(f"{path}: the checkpoint is for another deployment",
+                               hint="delete it, or pass the checkpoint of this network")
+        st = cls(doc["state"])
+        st.last_block = int(doc["lastBlock"])
+        st.events = int(doc["events"])
+        st.counts = dict(doc["counts"])
+        st.unreduced = dict(doc.get("unreduced", {}))
+        st.issues = [Mismatch(**i) for i in doc.get("issues", [])]
+        return st
+
+
+# --- reading the chain --------------------------------------------------------------------
+
+
+def contract_names(ledger: Ledger) -> dict[str, str]:
+    """Address -> contract name for every contract the deployment has had."""
+    dep = ledger.deployment
+    out = {c.address: c.name for c in dep.history}
+    out.update({c.address: c.name for c in dep.contracts.values()})
+    return out
+
+
+def deployment_key(ledger: Ledger) -> dict[str, Any]:
+    dep = ledger.deployment
+    return {"network": dep.network, "chainId": dep.chain_id, "contracts": sorted(contract_names(ledger))}
+
+
+def apply(state: State, events: Iterable[Event]) -> State:
+    """Run the reducers over decoded events (chain order)."""
+    reducers, counts, unreduced = REDUCERS, state.counts, state.unreduced
+    n = 0
+    for ev in events:
+        n += 1
+        name = ev.name
+        counts[name] = counts.get(name, 0) + 1
+        fn = reducers.get(name)
+        if fn is None:
+            unreduced[name] = unreduced.get(name, 0) + 1
+        else:
+            fn(state, ev)
+        if ev.block > state.last_block:
+            state.last_block = ev.block
+    state.events += n
+    return state
+
+
+FETCH_WORKERS = 3
+MIN_PIECES = 16
+
+
+def fetch_events(ledger: Ledger, from_block: int, to_block: int,
+                 on_chunk: Callable[[int, list[Event]], None]) -> None:
+    """Decode every ledger event in ``[from_block, to_block]``; ``on_chunk(end, events)`` per
+    piece, in chain order.
+
+    The range is cut into pieces of at most ``log_chunk`` blocks (and at least
+    ``MIN_PIECES`` pieces), fetched by a few threads ahead of the decoding, so the node's
+    time to answer ``eth_getLogs`` overlaps with the decoding and the reducers here. A
+    piece the node refuses as too large is halved by :func:`ledger.events.fetch_logs`.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from ledger.audit.decode import FastDecoder
+
+    decode = FastDecoder(ledger.events).decode
+    addresses = sorted(contract_names(ledger))
+    url = ledger.settings.network.rpc_url
+    total = to_block - from_block + 1
+    size = max(1, min(ledger.settings.network.log_chunk, -(-total // MIN_PIECES)))
+    pieces = [(a, min(to_block, a + size - 1)) for a in range(from_block, to_block + 1, size)]
+
+    def get(piece: tuple[int, int]) -> list[dict[str, Any]]:
+        logs: list[dict[str, Any]] = []
+        for _end, part in fetch_logs(url, addresses, piece[0], piece[1], chunk=size):
+            logs.extend(part)
+        return logs
+
+    with ThreadPoolExecutor(max_workers=FETCH_WORKERS, thread_name_prefix="audit-fetch") as pool:
+        pending: list[tuple[tuple[int, int], Future[list[dict[str, Any]]]]] = []
+        it = iter(pieces)
+        for piece in it:
+            pending.append((piece, pool.submit(get, piece)))
+            if len(pending) > FETCH_WORKERS:
+                break
+        try:
+            while pending:
+                piece, fut = pending.pop(0)
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.append((nxt, pool.submit(get, nxt)))
+                on_chunk(piece[1], [e for e in map(decode, fut.result()) if e is not None])
+        finally:
+            for _p, f in pending:
+                f.cancel()
+
+
+def batch_call(url: str, calls: Sequence[tuple[str, bytes]], session: requests.Session | None = None,
+               size: int = BATCH_CALLS) -> list[bytes | None]:
+    """``eth_call`` many ``(to, calldata)`` pairs in JSON-RPC batches; None for a revert."""
+    session = session or requests.Session()
+    out: list[bytes | None] = []
+    for i in range(0, len(calls), size):
+        part = calls[i:i + size]
+        payload = [{"jsonrpc": "2.0", "id": j, "method": "eth_call",
+                    "params": [{"to": to, "data": "0x" + data.hex()}, "latest"]} for j, (to, data) in enumerate(part)]
+        try:
+            replies = session.post(url, json=payload, timeout=120).json()
+        except (requests.RequestException, ValueError) as exc:
+            raise E.ChainUnavailable(f"the chain node at {url} is not reachable ({type(exc).__name__})") from exc
+        if not isinstance(replies, list):
+            raise E.ChainUnavailable(f"the node at {url} does not accept batched calls: {replies}")
+        by_id = {r.get("id"): r for r in replies}
+        for j in range(len(part)):
+            r = by_id.get(j, {})
+            res = r.get("result")
+            out.append(bytes.fromhex(res[2:]) if isinstance(res, str) else None)
+    return out
+
+
+class Call:
+    """A view function to call in batches: ``Call("holdersOf(bytes32)", ["(address,uint16)[]"])``."""
+
+    def __init__(self, signature: str, returns: Sequence[str]) -> None:
+        self.selector = function_signature_to_4byte_selector(signature)
+        inside = signature[signature.index("(") + 1:-1]
+        self.args = _split_types(inside)
+        self.returns = list(returns)
+
+    def data(self, *args: Any) -> bytes:
+        return self.selector + (abi_encode(self.args, list(args)) if self.args else b"")
+
+    def decode(self, raw: bytes | None) -> Any:
+        if raw is None:
+            return None
+        values = abi_decode(self.returns, raw)
+        return values[0] if len(values) == 1 else values
+
+
+def _split_types(s: str) -> list[str]:
+    out, depth, cur = [], 0, ""
+    for ch in s:
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur += ch
+    if cur:
+        out.append(cur)
+    return out
+
+
+def call_many(ledger: Ledger, call: Call, items: Sequence[tuple[str, tuple[Any, ...]]]) -> list[Any]:
+    """Decode ``call`` on each ``(contract address, args)``."""
+    raw = batch_call(ledger.settings.network.rpc_url, [(to, call.data(*args)) for to, args in items])
+    return [call.decode(r) for r in raw]
+
+
+# --- the audit ----------------------------------------------------------------------------
+
+
+@dataclass
+class AuditReport:
+    state: State
+    mismatches: list[Mismatch]
+    from_block: int
+    to_block: int
+    replay_seconds: float
+    check_seconds: float
+    resumed_from: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        return self.state.digest()
+
+    @property
+    def rate(self) -> float:
+        return self.state.events / self.replay_seconds if self.replay_seconds > 0 else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "clean": not self.mismatches,
+            "fromBlock": self.from_block,
+            "toBlock": self.to_block,
+            "resumedFrom": self.resumed_from,
+            "events": self.state.events,
+            "eventsByType": dict(sorted(self.state.counts.items())),
+            "eventsWithoutReducer": dict(sorted(self.state.unreduced.items())),
+            "stateDigest": self.digest,
+            "replaySeconds": round(self.replay_seconds, 3),
+            "checkSeconds": round(self.check_seconds, 3),
+            "eventsPerSecond": round(self.rate),
+            "mismatches": [asdict(m) for m in self.mismatches],
+            "notes": self.notes,
+        }
+
+
+def replay(
+    ledger: Ledger,
+    *,
+    from_block: int | None = None,
+    to_block: int | None = None,
+    checkpoint: Path | None = None,
+    state: State | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+    checkpoint_every: float = 5.0,
+) -> tuple[State, int, int, float, int | None]:
+    """Rebuild the state from events; returns (state, first block, last block, seconds, resumed_from)."""
+    from ledger.audit import load_domains
+
+    load_domains()
+    key = deployment_key(ledger)
+    resumed = None
+    if state is None and checkpoint is not None and checkpoint.exists():
+        state = State.load(checkpoint, key)
+        resumed = state.last_block
+    first = ledger.deployment.first_block if from_block is None else from_block
+    if state is None:
+        state = State()
+    else:
+        first = max(first, state.last_block + 1)
+    head = ledger.chain.block_number() if to_block is None else to_block
+    started = time.perf_counter()
+    last_save = time.monotonic()
+
+    def on_chunk(end: int, events: list[Event]) -> None:
+        nonlocal last_save
+        apply(state, events)
+        state.last_block = max(state.last_block, end)
+        if progress:
+            progress(end, head, state.events)
+        if checkpoint is not None and time.monotonic() - last_save > checkpoint_every:
+            state.save(checkpoint, key)
+            last_save = time.monotonic()
+
+    if first <= head:
+        fetch_events(ledger, first, head, on_chunk)
+    state.last_block = max(state.last_block, head)
+    seconds = time.perf_counter() - started
+    if checkpoint is not None:
+        state.save(checkpoint, key)
+    return state, first, head, seconds, resumed
+
+
+def run_checks(state: State, ledger: Ledger, *, skip: Sequence[str] = ()) -> list[Mismatch]:
+    """Replay issues, then every registered check not in ``skip``."""
+    from ledger.audit import load_domains
+
+    load_domains()
+    found = list(state.issues)
+    for name, fn in CHECKS.items():
+        if name not in skip:
+            found.extend(fn(state, ledger))
+    return found
+
+
+def audit(ledger: Ledger, *, skip_checks: Sequence[str] = (), **kwargs: Any) -> AuditReport:
+    state, first, head, seconds, resumed = replay(ledger, **kwargs)
+    t0 = time.perf_counter()
+    mismatches = run_checks(state, ledger, skip=skip_checks)
+    report = AuditReport(state, mismatches, first, head, seconds, time.perf_counter() - t0, resumed)
+    if state.unreduced:
+        report.notes.append("events with no reducer were counted but not replayed: "
+                            + ", ".join(f"{k} ({v})" for k, v in sorted(state.unreduced.items())))
+    return report
+
+
+# --- the store check ----------------------------------------------------------------------
+
+
+@check("blobs")
+def check_blobs(state: State, ledger: Ledger) -> list[Mismatch]:
+    """Every referenced CID resolves in the store to bytes that hash to it (and, where the
+    reference says more, to the expected document or token)."""
+    out: list[Mismatch] = []
+    for cid, ref in state.section("cids").items():
+        where = f"{ref['where']} ({cid})"
+        try:
+            data = ledger.store.cat(cid)
+        except E.ContentNotFound:
+            out.append(Mismatch("blob-missing", where, "the blob is not in the store"))
+            continue
+        except E.MetadataMismatch as exc:
+            out.append(Mismatch("blob-changed", where, f"the stored bytes do not match the CID: {exc.message}"))
+            continue
+        if "contentSha256" in ref:
+            try:
+                doc = json.loads(data)
+                said = doc.get("contentSha256") if isinstance(doc, dict) else None
+            except ValueError:
+                said = None
+            if said != ref["contentSha256"]:
+                out.append(Mismatch("blob-content", where, "metadata contentSha256 is not the work id",
+                                    ref["contentSha256"], said))
+        if "tsaDigest" in ref:
+            from ledger.timestamp import TimestampInvalid, parse_token
+
+            try:
+                info = parse_token(data)
+                if info.digest != ref["tsaDigest"]:
+                    out.append(Mismatch("blob-content", where, "the timestamp token covers another digest",
+                                        ref["tsaDigest"], info.digest))
+            except TimestampInvalid as exc:
+                out.append(Mismatch("blob-content", where, exc.message))
+    return out

@@ -1,0 +1,96 @@
+"""Roles domain: LedgerRoles grants, revocations, role admins and real-name commitments.
+
+State section ``roles``: ``{"members": {role: {account: true}}, "admins": {role: adminRole},
+"identities": {account: commitment}}``; roles and commitments as 0x hex.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
+from ledger.chain import role_name
+from ledger.events import Event
+
+if TYPE_CHECKING:
+    from ledger.ledger import Ledger
+
+GOVERNOR = "0x" + "00" * 32
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + bytes(b).hex()
+
+
+def _roles(state: State) -> dict:
+    s = state.section("roles")
+    if not s:
+        s.update({"members": {}, "admins": {}, "identities": {}})
+    return s
+
+
+@reducer("RoleGranted")
+def role_granted(state: State, ev: Event) -> None:
+    members = _roles(state)["members"].setdefault(_hex(ev.args["role"]), {})
+    if ev.args["account"] in members:
+        state.flag(ev, f"{ev.args['account']} already held {role_name(ev.args['role'])}")
+    members[ev.args["account"]] = True
+
+
+@reducer("RoleRevoked")
+def role_revoked(state: State, ev: Event) -> None:
+    members = _roles(state)["members"].setdefault(_hex(ev.args["role"]), {})
+    if members.pop(ev.args["account"], None) is None:
+        state.flag(ev, f"{ev.args['account']} did not hold {role_name(ev.args['role'])}")
+
+
+@reducer("RoleAdminChanged")
+def role_admin_changed(state: State, ev: Event) -> None:
+    _roles(state)["admins"][_hex(ev.args["role"])] = _hex(ev.args["newAdminRole"])
+
+
+@reducer("IdentityVerified")
+def identity_verified(state: State, ev: Event) -> None:
+    _roles(state)["identities"][ev.args["account"]] = _hex(ev.args["commitment"])
+
+
+_COUNT = Call("getRoleMemberCount(bytes32)", ["uint256"])
+_MEMBER = Call("getRoleMember(bytes32,uint256)", ["address"])
+_ADMIN = Call("getRoleAdmin(bytes32)", ["bytes32"])
+_IDENTITY = Call("identityCommitment(address)", ["bytes32"])
+
+
+@check("roles")
+def check_roles(state: State, ledger: Ledger) -> list[Mismatch]:
+    from eth_utils import to_checksum_address
+
+    from ledger.ledger import ROLE_IDS
+
+    s = _roles(state)
+    out: list[Mismatch] = []
+    roles_addr = ledger.deployment.address("LedgerRoles")
+    role_ids = sorted(set(s["members"]) | {_hex(r) for r in ROLE_IDS.values()})
+    raw = [bytes.fromhex(r[2:]) for r in role_ids]
+    counts = call_many(ledger, _COUNT, [(roles_addr, (r,)) for r in raw])
+    pairs = [(r, i) for r, c in zip(raw, counts, strict=True) for i in range(int(c or 0))]
+    members = call_many(ledger, _MEMBER, [(roles_addr, p) for p in pairs])
+    on_chain: dict[str, set[str]] = {r: set() for r in role_ids}
+    for (rb, _i), m in zip(pairs, members, strict=True):
+        on_chain[_hex(rb)].add(to_checksum_address(m))
+    for rid in role_ids:
+        replayed = set(s["members"].get(rid, {}))
+        if replayed != on_chain[rid]:
+            out.append(Mismatch("state", f"role {role_name(rid)}", "members differ",
+                                sorted(replayed - on_chain[rid]) or None, sorted(on_chain[rid] - replayed) or None))
+    admins = call_many(ledger, _ADMIN, [(roles_addr, (r,)) for r in raw])
+    for rid, adm in zip(role_ids, admins, strict=True):
+        expected = s["admins"].get(rid, GOVERNOR)
+        if adm is not None and _hex(adm) != expected:
+            out.append(Mismatch("state", f"role {role_name(rid)}", "admin role differs", expected, _hex(adm)))
+    ids = sorted(s["identities"])
+    got = call_many(ledger, _IDENTITY, [(roles_addr, (a,)) for a in ids])
+    for a, c in zip(ids, got, strict=True):
+        if c is None or _hex(c) != s["identities"][a]:
+            out.append(Mismatch("state", f"identity of {a}", "commitment differs", s["identities"][a],
+                                _hex(c) if c is not None else None))
+    return out

@@ -1,0 +1,297 @@
+"""``rights-ledger usage`` and ``rights-ledger royalty``: usage reports, payments, distributions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
+from ledger.errors import InputError
+from ledger.ledger import parse_work_id
+from ledger.royalties import Royalties
+from ledger.usage import KIND_NAMES, Usage, UsageRefused, check_period
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Any]:
+    """A rich progress bar per phase on stderr; `quiet` (--json) keeps it off stdout anyway."""
+    if quiet:
+        yield lambda _p, _d, _t: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total or None)
+            bar.update(tasks[phase], completed=done, total=total or None)
+
+        yield update
+
+
+def _cmo(app: App, ledger: Any, value: str | None) -> str:
+    """--cmo NAME|ADDRESS, else the signer if it is a CMO, else the only CMO."""
+    if value:
+        return app.resolve(value, "CMO")
+    if ledger.signer is not None and "CMO" in ledger.roles_of(ledger.signer.address):
+        return str(ledger.signer.address)
+    members = ledger.members("CMO")
+    if len(members) == 1:
+        return str(members[0])
+    raise InputError("name the CMO whose pool this is", hint="pass --cmo NAME|ADDRESS")
+
+
+cmo_option = click.option("--cmo", "cmo", default=None, help="The CMO's pool (name or address; default: the only CMO).")
+period_option = click.option("--period", "period", required=True, type=int, help="Period number, e.g. 202501.")
+
+
+@cli.group()
+def usage() -> None:
+    """Report usage of works: single lines or usage report files (CSV / JSON lines)."""
+
+
+@usage.command("record")
+@click.argument("work_id")
+@click.option("--use", "use", required=True, help="Kind of use, e.g. perform, ai-training.")
+@click.option("--quantity", default=1, show_default=True, type=int, help="Number of uses.")
+@click.option("--at", "used_at", default="now", show_default=True, help="When: YYYY-MM-DD, ISO time or unix seconds.")
+@click.option("--basis", default=None, help="'statutory' or the licence id you rely on (informative).")
+@click.option("--territory", default=None, help="ISO 3166 alpha-2 code of the use.")
+@click.option("--amount", default=None, type=int, help="Amount owed, if not the licence rate x quantity.")
+@cmo_option
+@period_option
+@json_option
+@click.pass_obj
+def usage_record(app: App, work_id: str, use: str, quantity: int, used_at: str, basis: str | None,
+                 territory: str | None, amount: int | None, cmo: str | None, period: int, as_json: bool) -> None:
+    """As a licensee: record one use of WORK_ID (checked for coverage first)."""
+    ledger = app.ledger(signer=True)
+    at = int(time.time()) - 1 if used_at == "now" else used_at
+    r = Usage(ledger).record(parse_work_id(work_id), use, quantity, at, _cmo(app, ledger, cmo), period,
+                             basis=basis, territory=territory, amount=amount)
+    line = r.lines[0]
+    if as_json:
+        emit_json({"reportId": r.report_id, "line": line.as_json(), "root": r.root, "tx": r.tx_hash,
+                   "block": r.block, "gasUsed": r.gas_used})
+    else:
+        out_console.print(f"recorded usage {r.report_id}: {quantity} x {use} of {line.work_id[:18]}... "
+                          f"under {KIND_NAMES[line.kind]}{' ' + str(line.licence_id) if line.licence_id else ''}, "
+                          f"owing {line.owed} (tx {r.tx_hash[:18]}..., {r.gas_used} gas)")
+
+
+@usage.command("report")
+@click.argument("file", type=click.Path(path_type=Path))
+@cmo_option
+@period_option
+@click.option("--dry-run", is_flag=True, help="Check every line and compute the root; store and send nothing.")
+@json_option
+@click.pass_obj
+def usage_report(app: App, file: Path, cmo: str | None, period: int, dry_run: bool, as_json: bool) -> None:
+    """As a licensee: record a usage report FILE (CSV with header, or JSON lines).
+
+    Every line is validated and checked for coverage before anything is stored or sent;
+    one refused line refuses the report and every refused line is listed.
+    """
+    ledger = app.ledger(signer=True)
+    u = Usage(ledger)
+    try:
+        with _progress(as_json) as progress:
+            prepared = u.prepare_file(file, _cmo(app, ledger, cmo), period, progress=progress)
+            result = None if dry_run else u.record_prepared(prepared)
+    except UsageRefused as exc:
+        if as_json:
+            emit_json({"recorded": False, "refused": [r.as_json() for r in exc.refusals], "lines": exc.total})
+        else:
+            for r in exc.refusals[:50]:
+                err_console.print(f"  line {r.line_no}: {r.reason}" + (f" ({r.work_id})" if r.work_id else ""))
+            if len(exc.refusals) > 50:
+                err_console.print(f"  ... and {len(exc.refusals) - 50} more (see --json)")
+        raise
+    t = prepared.totals
+    doc: dict[str, Any] = {"recorded": result is not None, "root": prepared.root, "lines": t.line_count,
+                           "quantity": t.quantity, "owed": str(t.owed), "period": period, "cmo": prepared.cmo}
+    if result:
+        doc.update(reportId=result.report_id, cid=result.cid, tx=result.tx_hash, block=result.block,
+                   gasUsed=result.gas_used)
+    if as_json:
+        emit_json(doc)
+    elif result:
+        out_console.print(f"recorded usage report {result.report_id}: {t.line_count} lines, {t.quantity} uses, "
+                          f"owing {t.owed}")
+        out_console.print(f"  root {result.root}, file {result.cid}, tx {result.tx_hash[:18]}..., "
+                          f"{result.gas_used} gas")
+    else:
+        out_console.print(f"dry run: {t.line_count} lines accepted, root {prepared.root}, owing {t.owed}")
+
+
+@usage.command("show")
+@click.argument("report_id", required=False, type=int)
+@click.option("--period", "period", default=None, type=int, help="Only this period.")
+@json_option
+@click.pass_obj
+def usage_show(app: App, report_id: int | None, period: int | None, as_json: bool) -> None:
+    """Show one usage report, or list them (optionally for one period)."""
+    u = Usage(app.ledger())
+    views = [u.report(report_id)] if report_id is not None else u.reports(period=period)
+
+    def as_doc(v: Any) -> dict[str, Any]:
+        return {"reportId": v.report_id, "licensee": v.licensee, "cmo": v.cmo, "period": v.period, "root": v.root,
+                "lines": v.totals.line_count, "quantity": v.totals.quantity, "owed": str(v.totals.owed),
+                "cid": v.cid, "line": v.line.as_json() if v.line else None, "block": v.block, "tx": v.tx_hash}
+
+    if as_json:
+        emit_json(as_doc(views[0]) if report_id is not None else [as_doc(v) for v in views])
+        return
+    if not views:
+        out_console.print("no usage recorded")
+    for v in views:
+        what = f"file {v.cid}" if v.cid else "single line"
+        out_console.print(f"report {v.report_id}: period {v.period}, {v.totals.line_count} lines, "
+                          f"{v.totals.quantity} uses, owes {v.totals.owed}; {what}; licensee {v.licensee}")
+
+
+@usage.command("prove")
+@click.argument("report_id", type=int)
+@click.argument("line", type=int)
+@json_option
+@click.pass_obj
+def usage_prove(app: App, report_id: int, line: int, as_json: bool) -> None:
+    """Prove that LINE (0-based) belongs to usage report REPORT_ID; checked on-chain."""
+    p = Usage(app.ledger()).prove(report_id, line)
+    if as_json:
+        emit_json({"reportId": p.report_id, "line": p.line.as_json(), "proof": list(p.proof), "root": p.root,
+                   "verifiedOnChain": p.verified_on_chain})
+    else:
+        out_console.print(f"line {line} of report {report_id}: {p.line.as_json()}")
+        out_console.print(f"  proof of {len(p.proof)} hashes to root {p.root}: "
+                          + ("[green]verified on-chain[/green]" if p.verified_on_chain else "[red]NOT verified[/red]"))
+    if not p.verified_on_chain:
+        raise InputError("the contract did not accept the proof")
+
+
+@cli.group()
+def royalty() -> None:
+    """Pay into a CMO's pool, distribute a period, verify it, claim."""
+
+
+@royalty.command("pay")
+@click.argument("amount", type=int)
+@cmo_option
+@period_option
+@json_option
+@click.pass_obj
+def royalty_pay(app: App, amount: int, cmo: str | None, period: int, as_json: bool) -> None:
+    """As a licensee: pay AMOUNT (token units) into the CMO's pool for a period."""
+    ledger = app.ledger(signer=True)
+    roy = Royalties(ledger)
+    pool = _cmo(app, ledger, cmo)
+    r = roy.pay(pool, period, amount)
+    bal = roy.account(pool, period, ledger.require_signer().address)
+    if as_json:
+        emit_json({"paid": str(amount), "period": period, "cmo": pool, "owed": str(bal.owed),
+                   "paidTotal": str(bal.paid), "outstanding": str(bal.outstanding), "tx": r.tx_hash,
+                   "gasUsed": r.gas_used})
+    else:
+        out_console.print(f"paid {amount} into {pool}'s pool for period {period}: "
+                          f"owed {bal.owed}, paid {bal.paid}, outstanding {bal.outstanding}")
+
+
+@royalty.command("distribute")
+@period_option
+@json_option
+@click.pass_obj
+def royalty_distribute(app: App, period: int, as_json: bool) -> None:
+    """As the CMO: close the period, compute its distribution from usage, publish it."""
+    roy = Royalties(app.ledger(signer=True))
+    with _progress(as_json) as progress:
+        dist, r, cid = roy.distribute(check_period(period), progress=progress)
+    doc = {"period": period, "root": dist.root, "cid": cid, "paidIn": str(dist.paid_in),
+           "commission": str(dist.commission), "total": str(dist.total), "residue": str(dist.residue),
+           "holders": len(dist.claims), "tx": r.tx_hash, "gasUsed": r.gas_used}
+    if as_json:
+        emit_json(doc)
+    else:
+        out_console.print(f"published period {period}: {dist.paid_in} paid in, commission {dist.commission}, "
+                          f"{dist.total} to {len(dist.claims)} holders, residue {dist.residue} stays in the pool")
+        out_console.print(f"  root {dist.root}, file {cid}")
+
+
+@royalty.command("verify")
+@cmo_option
+@period_option
+@json_option
+@click.pass_obj
+def royalty_verify(app: App, cmo: str | None, period: int, as_json: bool) -> None:
+    """Recompute a period's distribution from recorded usage and check the published file and root."""
+    ledger = app.ledger()
+    with _progress(as_json) as progress:
+        v = Royalties(ledger).verify(_cmo(app, ledger, cmo), period, progress=progress)
+    if as_json:
+        emit_json(v)
+    else:
+        out_console.print(f"period {period}: {v.reports} reports, {v.lines} lines; recomputed root "
+                          f"{v.recomputed_root}, on-chain {v.published_root}")
+        for p in v.problems:
+            out_console.print(f"  [red]problem:[/red] {p}")
+        if v.ok:
+            out_console.print(f"  [green]verified[/green]: total {v.total}, commission {v.commission}, "
+                              f"residue {v.residue}")
+    if not v.ok:
+        raise InputError(f"the distribution of period {period} does not verify ({len(v.problems)} problems)")
+
+
+@royalty.command("claim")
+@cmo_option
+@period_option
+@json_option
+@click.pass_obj
+def royalty_claim(app: App, cmo: str | None, period: int, as_json: bool) -> None:
+    """As a holder: claim your amount of a distributed period."""
+    ledger = app.ledger(signer=True)
+    r, amount = Royalties(ledger).claim(_cmo(app, ledger, cmo), period)
+    if as_json:
+        emit_json({"claimed": str(amount), "period": period, "tx": r.tx_hash, "gasUsed": r.gas_used})
+    else:
+        out_console.print(f"claimed {amount} from period {period} (tx {r.tx_hash[:18]}..., {r.gas_used} gas)")
+
+
+@royalty.command("balance")
+@click.argument("account", required=False)
+@click.option("--period", "period", default=None, type=int, help="Only this period.")
+@json_option
+@click.pass_obj
+def royalty_balance(app: App, account: str | None, period: int | None, as_json: bool) -> None:
+    """Token balance, what ACCOUNT owes and paid per period, and what it can claim."""
+    ledger = app.ledger()
+    who = app.resolve(account) if account else (app.keystore.address_of(app.account) if app.account else None)
+    if who is None:
+        raise InputError("name the account", hint="rights-ledger royalty balance NAME|ADDRESS, or --as NAME")
+    roy = Royalties(ledger)
+    rows = []
+    for pool, p in roy.periods():
+        if period is not None and p != period:
+            continue
+        bal = roy.account(pool, p, who)
+        view = roy.pool(pool, p)
+        claimable, claimed = 0, False
+        if view.state == "DISTRIBUTED":
+            info = roy.claimable(pool, p, who)
+            claimable, claimed = info.amount, info.claimed
+        if bal.owed or bal.paid or claimable:
+            rows.append({"cmo": pool, "period": p, "state": view.state, "owed": str(bal.owed), "paid": str(bal.paid),
+                         "outstanding": str(bal.outstanding), "claimable": str(claimable), "claimed": claimed})
+    doc = {"account": who, "token": roy.token_address, "balance": str(roy.token_balance(who)), "periods": rows}
+    if as_json:
+        emit_json(doc)
+        return
+    out_console.print(f"{who}: {doc['balance']} settlement token units")
+    for r in rows:
+        out_console.print(f"  period {r['period']} ({r['state']}): owed {r['owed']}, paid {r['paid']}, "
+                          f"claimable {r['claimable']}{' (claimed)' if r['claimed'] else ''}")

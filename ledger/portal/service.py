@@ -1,0 +1,611 @@
+"""What the portal reads, in plain dictionaries: works, events, licence checks, audit.
+
+:class:`Reader` opens the :class:`~ledger.ledger.Ledger` lazily, read-only (no signer, the
+embedded node is never started and nothing is deployed), and reopens it after a failure,
+so a node that comes back is picked up without restarting the portal. Decoded events are
+cached and extended from the last block read, so the audit pages cost one ``eth_getLogs``
+sweep per new block range.
+
+Optional chapters (``ledger.licensing``, ``ledger.audit``, ``ledger.certificate``,
+``ledger.protection``) are imported when present; their absence raises
+:class:`FeatureUnavailable` (HTTP 501), never an import error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+import inspect
+import json
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, is_dataclass, replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import requests
+
+from ledger import errors as E
+from ledger.cid import cid_from_bytes
+from ledger.config import Settings
+from ledger.events import Event, block_timestamps, fetch_logs
+from ledger.keystore import Keystore
+from ledger.ledger import Ledger, parse_address, parse_work_id
+from ledger.metadata import CreationMode, WorkType
+from ledger.types import USES, WorkRecord, WorkStatus
+
+NOT_AVAILABLE = "not available in this build"
+
+
+class FeatureUnavailable(E.LedgerError):
+    """An optional chapter (licensing, audit replay, certificates) is not in this build."""
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def iso(ts: int | None) -> str | None:
+    """A block time as ``YYYY-MM-DD HH:MM:SS UTC`` (None for 0 or None)."""
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if ts else None
+
+
+def plain(value: Any, key: str = "") -> Any:
+    """Anything the SDK returns, as JSON-safe values (bytes as hex, CID fields as CIDs)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): plain(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v, key) for v in value]
+    if isinstance(value, bytes | bytearray):
+        if key.endswith("Cid") and value:
+            try:
+                return cid_from_bytes(bytes(value))
+            except Exception:  # noqa: BLE001 - not a CID after all: show the bytes
+                pass
+        return "0x" + bytes(value).hex()
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "name") and hasattr(value, "value") and isinstance(value.value, int):
+        return value.name  # enums
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+def parse_hash(value: str) -> str:
+    """A content SHA-256 (64 hex digits, optionally ``0x`` or ``sha256:``) as a work id."""
+    v = value.strip()
+    v = v[7:] if v.lower().startswith("sha256:") else v
+    try:
+        return parse_work_id(v)
+    except E.InputError:
+        raise E.InputError(
+            f"{value!r} is not a SHA-256 content hash: expected 64 hexadecimal digits",
+            hint="drop the file on the look-up page to have your browser hash it",
+        ) from None
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """The module ``name`` if it exists and imports cleanly, else None."""
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+        return importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - a chapter being written may not import yet
+        return None
+
+
+def _first_callable(mod: ModuleType | None, names: tuple[str, ...]) -> Any:
+    for n in names:
+        fn = getattr(mod, n, None) if mod is not None else None
+        if callable(fn):
+            return fn
+    return None
+
+
+def _call_with(fn: Any, ledger: Ledger, **known: Any) -> Any:
+    """Call ``fn`` passing the ledger (or settings) and the ``known`` arguments it names."""
+    params = list(inspect.signature(fn).parameters.values())
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for i, p in enumerate(params):
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        required = p.default is inspect.Parameter.empty
+        if p.name in known:
+            kwargs[p.name] = known[p.name]
+        elif p.name == "settings":
+            kwargs[p.name] = ledger.settings
+        elif i == 0 and (required or p.name in ("ledger", "reader")):
+            args.append(ledger)
+        elif p.name in ("ledger", "reader"):
+            kwargs[p.name] = ledger
+        elif required:
+            raise TypeError(f"{getattr(fn, '__qualname__', fn)} needs an argument {p.name!r}")
+    return fn(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class ReplayRun:
+    ran_at: int
+    result: dict[str, Any] | None
+    error: str | None
+
+
+# --- the reader ---------------------------------------------------------------------------
+
+
+class Reader:
+    """One portal's view of one ledger deployment."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        # Never start or deploy: open as a plain RPC client whatever the profile says.
+        self._open_settings = settings.with_network(replace(settings.network, embedded=False))
+        self._ledger: Ledger | None = None
+        self._open_lock = threading.Lock()
+        self._events_lock = threading.Lock()
+        self._events: list[Event] = []
+        self._stamps: dict[int, int] = {}
+        self._scanned_to: int | None = None
+        self._replay_lock = threading.Lock()
+        self.last_replay: ReplayRun | None = None
+        self.licensing_mod = optional_module("ledger.licensing")
+        self.audit_mod = optional_module("ledger.audit")
+        self.certificate_mod = optional_module("ledger.certificate")
+        self.protection_mod = optional_module("ledger.protection")
+
+    # --- connection -------------------------------------------------------------------
+
+    def unavailable(self, exc: BaseException | None = None) -> E.ChainUnavailable:
+        url = self.settings.network.rpc_url
+        hint = (
+            "start it with `rights-ledger node start`, then reload this page"
+            if self.settings.network.embedded
+            else "check that the node is running and the RPC URL is right, then reload this page"
+        )
+        return E.ChainUnavailable(f"The chain node at {url} is not reachable right now.", hint=hint)
+
+    def ledger(self) -> Ledger:
+        with self._open_lock:
+            if self._ledger is None:
+                try:
+                    self._ledger = Ledger.open(self._open_settings, start_node=False)
+                except E.ChainUnavailable as exc:
+                    raise self.unavailable(exc) from exc
+                except (requests.ConnectionError, requests.Timeout) as exc:
+                    raise self.unavailable(exc) from exc
+            return self._ledger
+
+    def guard(self, exc: BaseException) -> BaseException:
+        """Translate a failure during a read; forget the ledger so the next request reopens."""
+        if isinstance(exc, E.ChainUnavailable | requests.ConnectionError | requests.Timeout | ConnectionError):
+            with self._open_lock:
+                self._ledger = None
+            return self.unavailable(exc)
+        return exc
+
+    def head(self) -> int:
+        return self.ledger().chain.block_number()
+
+    @property
+    def licensing_class(self) -> Any:
+        return getattr(self.licensing_mod, "Licensing", None)
+
+    # --- works ------------------------------------------------------------------------
+
+    def work(self, work_id: str) -> dict[str, Any]:
+        """Everything the work page shows, as a dictionary shaped like ``WorkOut``."""
+        ledger = self.ledger()
+        wid = parse_work_id(work_id)
+        rec = ledger.work(wid)
+        metadata, meta_error = None, None
+        if rec.metadata_cid:
+            try:
+                metadata = ledger.metadata(rec.metadata_cid)
+            except E.LedgerError as exc:
+                meta_error = exc.message
+        else:
+            meta_error = "no metadata CID is recorded for this work"
+        return self._work_view(ledger, rec, metadata, meta_error)
+
+    def _work_view(
+        self, ledger: Ledger, rec: WorkRecord, metadata: dict[str, Any] | None, meta_error: str | None
+    ) -> dict[str, Any]:
+        reg, conf = rec.registered, rec.confirmed
+        history = [
+            {
+                "event": h.event,
+                "block": h.block,
+                "time": h.timestamp,
+                "timeIso": iso(h.timestamp),
+                "tx": h.tx_hash,
+                "actor": h.actor,
+                "details": plain(h.details),
+            }
+            for h in rec.history
+        ]
+        licences, licences_note = self._licences(ledger, rec.work_id)
+        provenance, rulings, provenance_note = self._protection(ledger, rec.work_id)
+        mode = CreationMode(rec.creation_mode)
+        return {
+            "workId": rec.work_id,
+            "sha256": rec.work_id[2:],
+            "status": rec.status.name,
+            "workType": WorkType(rec.work_type).label,
+            "creationMode": mode.label,
+            "title": (metadata or {}).get("title"),
+            "creators": plain((metadata or {}).get("creators") or []),
+            "holders": [{"account": h.account, "bps": h.bps, "percent": h.bps / 100} for h in rec.holders],
+            "registrant": rec.registrant,
+            "registeredAt": reg.timestamp if reg else rec.registered_at,
+            "registeredAtIso": iso(reg.timestamp if reg else rec.registered_at),
+            "registerTx": reg.tx_hash if reg else None,
+            "confirmedBy": conf.actor if conf else None,
+            "confirmedAt": conf.timestamp if conf else None,
+            "confirmedAtIso": iso(conf.timestamp) if conf else None,
+            "confirmTx": conf.tx_hash if conf else None,
+            "reservedUses": list(rec.reserved_uses),
+            "openDispute": rec.open_dispute or None,
+            "metadataCid": rec.metadata_cid,
+            "metadata": plain(metadata) if metadata is not None else None,
+            "metadataVerified": metadata is not None,
+            "metadataError": meta_error,
+            "aiDeclaration": plain((metadata or {}).get("aiDeclaration")) if mode != CreationMode.HUMAN else None,
+            "provenance": provenance,
+            "provenanceNote": provenance_note,
+            "history": history,
+            "disputes": [h for h in history if "Dispute" in h["event"]],
+            "disputeRulings": rulings,
+            "licences": licences,
+            "licencesNote": licences_note,
+            "certificateUrl": (
+                f"/works/{rec.work_id}/certificate.pdf"
+                if self.certificate_function() and rec.status == WorkStatus.CONFIRMED
+                else None
+            ),
+        }
+
+    def _licences(self, ledger: Ledger, wid: str) -> tuple[list[dict[str, Any]] | None, str | None]:
+        cls = self.licensing_class
+        if cls is None or not hasattr(cls, "licences_for"):
+            return None, f"licences: {NOT_AVAILABLE}"
+        try:
+            records = cls(ledger).licences_for(work=wid)
+        except E.NotDeployed:
+            return None, "licences: the licensing contracts are not deployed on this network"
+        except E.ChainUnavailable:
+            raise
+        except E.LedgerError as exc:
+            return None, f"licences could not be read: {exc.message}"
+        now = int(time.time())
+        out = []
+        for r in records:
+            status_at = getattr(r, "status_at", None)
+            out.append(
+                {
+                    "licenceId": int(getattr(r, "licence_id", 0)),
+                    "licensor": getattr(r, "licensor", None),
+                    "licensee": getattr(r, "licensee", None),
+                    "scope": str(getattr(r, "scope", "")),
+                    "uses": list(getattr(r, "uses", ()) or ()),
+                    "start": getattr(r, "start", None),
+                    "end": getattr(r, "end", None),
+                    "startIso": iso(getattr(r, "start", None)),
+                    "endIso": iso(getattr(r, "end", None)),
+                    "territories": list(getattr(r, "territories", ()) or ()),
+                    "state": str(getattr(r, "state", "")),
+                    "statusNow": status_at(now) if callable(status_at) else str(getattr(r, "state", "")),
+                }
+            )
+        return out, None
+
+    def _protection(self, ledger: Ledger, wid: str) -> tuple[Any, list[dict[str, Any]] | None, str | None]:
+        """(generation records and attestations, dispute rulings, note) from ledger.protection."""
+        cls = getattr(self.protection_mod, "Protection", None)
+        if cls is None or not hasattr(cls, "generations"):
+            return None, None, f"generation records: {NOT_AVAILABLE}"
+        try:
+            prot = cls(ledger)
+            gens = list(prot.generations(wid))
+            hashes: list[str] = []
+            for g in gens:
+                hashes += [h for h in (getattr(g, "inputs_root", None), getattr(g, "output_hash", None)) if h]
+            wanted = list(dict.fromkeys([*hashes, wid]))
+            attestations = prot.attestations_of(wanted) if hasattr(prot, "attestations_of") else {}
+            rulings = [plain(d) for d in prot.disputes(wid)] if hasattr(prot, "disputes") else None
+        except E.NotDeployed:
+            return None, None, "generation records: the attestation contract is not deployed on this network"
+        except E.ChainUnavailable:
+            raise
+        except E.LedgerError as exc:
+            return None, None, f"generation records could not be read: {exc.message}"
+        provenance = {
+            "generations": [{**plain(g), "timeIso": iso(getattr(g, "time", None))} for g in gens],
+            "attestations": {
+                h: ({**plain(a), "attestedAtIso": iso(getattr(a, "attested_at", None))} if a is not None else None)
+                for h, a in attestations.items()
+            },
+        }
+        return provenance, rulings, None
+
+    def certificate_function(self) -> Any:
+        return _first_callable(self.certificate_mod, ("write_certificate",))
+
+    def certificate(self, work_id: str) -> bytes:
+        """The registration certificate (PDF) of a confirmed work, made by ledger.certificate."""
+        fn = self.certificate_function()
+        if fn is None:
+            raise FeatureUnavailable(f"certificates are {NOT_AVAILABLE}")
+        ledger = self.ledger()
+        wid = parse_work_id(work_id)
+        with tempfile.TemporaryDirectory(prefix="rl-certificate-") as tmp:
+            path = Path(tmp) / "certificate.pdf"
+            try:
+                fn(ledger, wid, path)
+            except ImportError as exc:
+                raise FeatureUnavailable(f"certificates need a library that is not installed ({exc.name})") from exc
+            return path.read_bytes()
+
+    def recent_works(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest registrations, newest first, with titles when the store has them."""
+        ledger = self.ledger()
+        events = [e for e in self.events() if e.name == "WorkRegistered"]
+        seen: set[str] = set()
+        out = []
+        for ev in reversed(events):
+            wid = "0x" + bytes(ev.args.get("workId", b"")).hex()
+            if wid in seen:
+                continue
+            seen.add(wid)
+            title = None
+            cid = ev.args.get("metadataCid")
+            if isinstance(cid, bytes) and cid:
+                try:
+                    title = ledger.metadata(cid_from_bytes(cid)).get("title")
+                except E.LedgerError:
+                    title = None
+            when = self._stamps.get(ev.block)
+            out.append({"workId": wid, "title": title, "time": when, "timeIso": iso(when)})
+            if len(out) >= limit:
+                break
+        return out
+
+    # --- licence checks ---------------------------------------------------------------
+
+    def licence_status(
+        self, work: str, licensee: str, use: str, territory: str | None = None, at: str | None = None
+    ) -> dict[str, Any]:
+        """The same answer as ``rights-ledger licence status``: ``Licensing.status``."""
+        cls = self.licensing_class
+        if cls is None or not hasattr(cls, "status"):
+            raise FeatureUnavailable(f"licence checks are {NOT_AVAILABLE}")
+        wid = parse_work_id(work)
+        who = self.resolve(licensee, "licensee")
+        if use not in USES:
+            raise E.InputError(f"unknown use {use!r}", hint="one of: " + ", ".join(USES))
+        ledger = self.ledger()
+        try:  # ``at`` goes through as typed, as the CLI passes it (Licensing parses it)
+            cov = cls(ledger).status(wid, who, use, territory=territory or None, at=at or None)
+        except E.NotDeployed as exc:
+            raise FeatureUnavailable("licence checks need the licensing contracts, not deployed here") from exc
+        doc = cov.as_json() if hasattr(cov, "as_json") else plain(cov)
+        doc = plain(doc)
+        doc["explanation"] = explain_coverage(doc)
+        doc["atIso"] = iso(doc.get("at"))
+        return doc
+
+    def resolve(self, value: str, what: str = "account") -> str:
+        """An address, or the name of a local account (its public address; no key is unlocked)."""
+        v = value.strip()
+        if v.startswith("0x") or not v:
+            return parse_address(v, what)
+        try:
+            return Keystore(self.settings.keys_dir).address_of(v)
+        except E.KeystoreError:
+            raise E.InputError(
+                f"{what} {value!r} is neither an address (0x + 40 hex digits) nor a local account name"
+            ) from None
+
+    # --- events and audit -------------------------------------------------------------
+
+    def events(self) -> list[Event]:
+        """Every decoded event of the deployment (all contract versions), oldest first."""
+        ledger = self.ledger()
+        dep = ledger.deployment
+        url = self._open_settings.network.rpc_url
+        with self._events_lock:
+            head = ledger.chain.block_number()
+            start = dep.first_block if self._scanned_to is None else self._scanned_to + 1
+            if start <= head:
+                addresses = sorted({c.address for c in (*dep.contracts.values(), *dep.history)})
+                new: list[Event] = []
+                for _end, logs in fetch_logs(url, addresses, start, head, chunk=self.settings.network.log_chunk):
+                    for raw in logs:
+                        ev = ledger.events.decode(raw)
+                        if ev is not None:
+                            new.append(ev)
+                new.sort(key=lambda e: (e.block, e.log_index))
+                missing = {e.block for e in new} - set(self._stamps)
+                self._stamps.update(block_timestamps(url, missing))
+                self._events.extend(new)
+                self._scanned_to = head
+            return list(self._events)
+
+    def contract_names(self) -> dict[str, str]:
+        dep = self.ledger().deployment
+        names = {c.address: f"{c.name} v{c.version}" for c in dep.history}
+        names.update({c.address: c.name for c in dep.contracts.values()})
+        return names
+
+    def event_row(self, ev: Event, names: dict[str, str]) -> dict[str, Any]:
+        wid = ev.args.get("workId")
+        return {
+            "event": ev.name,
+            "contract": names.get(ev.address, ev.address),
+            "address": ev.address,
+            "block": ev.block,
+            "time": self._stamps.get(ev.block, 0),
+            "timeIso": iso(self._stamps.get(ev.block, 0)),
+            "tx": ev.tx_hash,
+            "logIndex": ev.log_index,
+            "workId": "0x" + bytes(wid).hex() if isinstance(wid, bytes | bytearray) else None,
+            "args": {k: plain(v, k) for k, v in ev.args.items() if k != "workId"},
+        }
+
+    def events_page(
+        self, event: str | None = None, work: str | None = None, page: int = 1, per_page: int = 50
+    ) -> dict[str, Any]:
+        if page < 1:
+            raise E.InputError(f"page {page} is out of range: pages start at 1")
+        if not 1 <= per_page <= 500:
+            raise E.InputError(f"per_page {per_page} is out of range 1..500")
+        wid = parse_work_id(work) if work else None
+        events = self.events()
+        names = self.contract_names()
+        selected = []
+        for ev in events:
+            if event and ev.name != event:
+                continue
+            if wid is not None:
+                raw = ev.args.get("workId")
+                ids = ev.args.get("workIds") or ()
+                ids_hex = {"0x" + bytes(x).hex() for x in ids if isinstance(x, bytes | bytearray)}
+                if not (isinstance(raw, bytes | bytearray) and "0x" + bytes(raw).hex() == wid) and wid not in ids_hex:
+                    continue
+            selected.append(ev)
+        selected.reverse()  # newest first
+        total = len(selected)
+        pages = max(1, -(-total // per_page))
+        chunk = selected[(page - 1) * per_page : page * per_page]
+        return {
+            "total": total,
+            "page": page,
+            "perPage": per_page,
+            "pages": pages,
+            "event": event or None,
+            "work": wid,
+            "eventNames": sorted({e.name for e in events}),
+            "items": [self.event_row(e, names) for e in chunk],
+        }
+
+    def audit_summary(self, run_replay: bool = False) -> dict[str, Any]:
+        events = self.events()
+        head = self.head()
+        counts = Counter(e.name for e in events)
+        timeline = make_timeline([(self._stamps.get(e.block, 0), e.name) for e in events])
+        replay = self.replay(run=run_replay)
+        return {
+            "head": head,
+            "totalEvents": len(events),
+            "countsByType": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "timeline": timeline,
+            "replay": replay,
+        }
+
+    def replay_function(self) -> Any:
+        # ``audit(ledger)`` replays and checks (ledger.audit's documented entry point).
+        return _first_callable(self.audit_mod, ("audit", "run_audit", "run_replay", "replay_and_check"))
+
+    def replay(self, run: bool = False) -> dict[str, Any]:
+        """The replay section: run it when asked, else the last run or a checkpoint file."""
+        fn = self.replay_function()
+        doc = (getattr(self.audit_mod, "__doc__", None) or "").strip() or None
+        out: dict[str, Any] = {
+            "available": fn is not None,
+            "note": None if fn is not None else f"the audit replay is {NOT_AVAILABLE}",
+            "doc": doc.split("\n\n")[0] if doc else None,
+            "ran": False,
+            "ranAt": None,
+            "ranAtIso": None,
+            "result": None,
+            "error": None,
+            "eventCounts": None,
+            "mismatches": None,
+            "checkpointFile": None,
+            "checkpoint": None,
+        }
+        if fn is not None and run:
+            with self._replay_lock:
+                ledger = self.ledger()
+                try:
+                    report = _call_with(fn, ledger)
+                    result = plain(report.to_json() if hasattr(report, "to_json") else report)
+                    if not isinstance(result, dict):
+                        result = {"result": result}
+                    self.last_replay = ReplayRun(int(time.time()), result, None)
+                except E.ChainUnavailable:
+                    raise
+                except (E.LedgerError, TypeError, ValueError) as exc:
+                    self.last_replay = ReplayRun(int(time.time()), None, f"{type(exc).__name__}: {exc}")
+        if self.last_replay is not None:
+            r = self.last_replay
+            out.update(ran=True, ranAt=r.ran_at, ranAtIso=iso(r.ran_at), result=r.result, error=r.error)
+            if r.result:
+                out["eventCounts"] = _pick(r.result, ("eventsByType", "counts", "countsByType", "by_event",
+                                                      "event_counts", "eventCounts"))  # fmt: skip
+                out["mismatches"] = _pick(r.result, ("mismatches", "mismatch", "differences"))
+        checkpoint = self._latest_checkpoint()
+        if checkpoint is not None:
+            path, data = checkpoint
+            out["checkpointFile"], out["checkpoint"] = str(path), data
+        return out
+
+    def _latest_checkpoint(self) -> tuple[Path, Any] | None:
+        root = self.settings.home / "audit"
+        if not root.is_dir():
+            return None
+        files = sorted(root.rglob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for f in files[:5]:
+            try:
+                return f, json.loads(f.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+        return None
+
+
+def _pick(doc: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for k in keys:
+        if k in doc:
+            return doc[k]
+    return None
+
+
+def explain_coverage(doc: dict[str, Any]) -> str:
+    """One sentence: why the licensee is or is not covered."""
+    who, use, work = doc.get("licensee"), doc.get("use"), doc.get("work")
+    where = f" in {doc['territory']}" if doc.get("territory") else ""
+    if doc.get("covered"):
+        grant = doc.get("grant") or "a licence"
+        lid = f" #{doc['licenceId']}" if doc.get("licenceId") else ""
+        return f"{who} may {use} work {work}{where}: covered by {grant}{lid}."
+    reason = doc.get("reason") or "no licence covers it"
+    lid = f" (licence #{doc['licenceId']})" if doc.get("licenceId") else ""
+    return f"{who} may not {use} work {work}{where}: {reason}{lid}."
+
+
+NICE_STEPS = (1, 10, 60, 600, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400)
+
+
+def make_timeline(points: list[tuple[int, str]], max_buckets: int = 24) -> list[dict[str, Any]]:
+    """Events counted by type in equal time buckets of a 'nice' width (1 s ... 1 year)."""
+    stamps = [t for t, _ in points if t]
+    if not stamps:
+        return []
+    lo, hi = min(stamps), max(stamps)
+    step = next((s for s in NICE_STEPS if (hi - lo) // s + 1 <= max_buckets), NICE_STEPS[-1])
+    start = lo - lo % step
+    n = (hi - start) // step + 1
+    counts: list[Counter[str]] = [Counter() for _ in range(n)]
+    for t, name in points:
+        if t:
+            counts[(t - start) // step][name] += 1
+    return [
+        {"start": start + i * step, "end": start + (i + 1) * step, "startIso": iso(start + i * step), "counts": dict(c)}
+        for i, c in enumerate(counts)
+    ]

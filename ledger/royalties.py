@@ -1,0 +1,482 @@
+"""Royalties: payments into a CMO's pool, blanket distribution by Merkle root, claims.
+
+Licensees pay licence fees and statutory compensation (ERC-20 settlement token) into a
+CMO's pool for a period (:meth:`Royalties.pay`). When the CMO closes the period, the
+distribution is computed from that period's recorded usage alone (:func:`compute`):
+
+1. each work's weight is the money its lines owe (``owed``); if the period owes nothing
+   (flat-fee blanket licences only), each work's weight is its quantity of uses;
+2. commission = floor(paidIn x commissionBps / 10000); net = paidIn - commission;
+3. each holder of a work (holders as of the block the period closed) gets
+   floor(net x weight x bps / (totalWeight x 10000)) for that work, summed over works;
+4. residue = net - sum of holder amounts: the rounding, left in the pool and shown.
+
+Work-level licence fees therefore go to that work's holders by share. The distribution
+file (canonical JSON: inputs, per-work weights and holders, per-account amounts) goes to
+the metadata store and its Merkle root on-chain; holders claim with a proof (pull
+payments). Anyone recomputes it from the report files in the store, checked against
+their on-chain roots, and compares with the published file and root (:meth:`verify`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from eth_abi import decode as abi_decode
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+
+from ledger import errors as E
+from ledger.canonical import canonical_json
+from ledger.cid import cid_for_bytes, cid_from_bytes, cid_to_bytes
+from ledger.merkle import MerkleTree, leaf_hash
+from ledger.types import WriteResult
+from ledger.usage import Progress, ReportView, Usage, UsageLine, _no_progress, check_period
+
+CLAIM_TYPES = ("address", "uint32", "address", "uint256")
+DISTRIBUTION_TYPE = "rights-ledger/royalty-distribution"
+STATES = {0: "OPEN", 1: "CLOSED", 2: "DISTRIBUTED"}
+WHOLE = 10_000
+_SEL_HOLDERS = function_signature_to_4byte_selector("holdersOf(bytes32)")
+
+
+@dataclass(frozen=True)
+class PoolView:
+    cmo: str
+    period: int
+    state: str
+    commission_bps: int
+    closed_at: int
+    closed_block: int
+    report_count: int
+    line_count: int
+    quantity: int
+    owed: int
+    paid_in: int
+    commission: int
+    distributed: int
+    residue: int
+    claimed: int
+    root: str
+
+    @property
+    def held(self) -> int:
+        """Tokens of this pool still in the contract: paidIn - commission - claimed."""
+        return self.paid_in - self.commission - self.claimed
+
+
+@dataclass(frozen=True)
+class Balance:
+    cmo: str
+    period: int
+    licensee: str
+    owed: int
+    paid: int
+
+    @property
+    def outstanding(self) -> int:
+        return max(0, self.owed - self.paid)
+
+
+@dataclass(frozen=True)
+class ClaimEntry:
+    account: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Distribution:
+    cmo: str
+    period: int
+    paid_in: int
+    commission_bps: int
+    commission: int
+    total: int
+    residue: int
+    weight_basis: str
+    claims: tuple[ClaimEntry, ...]
+    document: bytes
+    tree: MerkleTree | None
+
+    @property
+    def root(self) -> str:
+        return self.tree.root_hex if self.tree else "0x" + "00" * 32
+
+    @property
+    def cid(self) -> str:
+        return cid_for_bytes(self.document)
+
+    def proof(self, account: str) -> tuple[int, list[bytes]]:
+        for i, c in enumerate(self.claims):
+            if c.account == account:
+                assert self.tree is not None
+                return c.amount, self.tree.proof(i)
+        return 0, []
+
+
+@dataclass(frozen=True)
+class ClaimInfo:
+    cmo: str
+    period: int
+    account: str
+    amount: int
+    proof: tuple[str, ...]
+    claimed: bool
+
+
+@dataclass(frozen=True)
+class Verification:
+    cmo: str
+    period: int
+    ok: bool
+    problems: tuple[str, ...]
+    recomputed_root: str | None
+    published_root: str | None
+    published_cid: str | None
+    recomputed_cid: str | None
+    total: int
+    commission: int
+    residue: int
+    reports: int
+    lines: int
+
+
+def claim_leaf(cmo: str, period: int, account: str, amount: int) -> bytes:
+    return leaf_hash(CLAIM_TYPES, (cmo, period, account, amount))
+
+
+def compute(
+    cmo: str,
+    period: int,
+    paid_in: int,
+    commission_bps: int,
+    closed_block: int,
+    reports: Sequence[tuple[ReportView, Sequence[UsageLine]]],
+    holders_of: Callable[[Sequence[str]], dict[str, list[tuple[str, int]]]],
+    progress: Progress = _no_progress,
+) -> Distribution:
+    """The distribution of one closed period from its usage (pure apart from ``holders_of``)."""
+    owed_by_work: dict[str, int] = defaultdict(int)
+    qty_by_work: dict[str, int] = defaultdict(int)
+    n = 0
+    for _view, lines in reports:
+        for ln in lines:
+            owed_by_work[ln.work_id] += ln.owed
+            qty_by_work[ln.work_id] += ln.quantity
+        n += len(lines)
+    basis = "owed" if sum(owed_by_work.values()) > 0 else "quantity"
+    weights = owed_by_work if basis == "owed" else qty_by_work
+    weights = {w: v for w, v in weights.items() if v > 0}
+    total_weight = sum(weights.values())
+    commission = paid_in * commission_bps // WHOLE
+    net = paid_in - commission
+    works = sorted(weights)
+    holders = holders_of(works) if works else {}
+    amounts: dict[str, int] = defaultdict(int)
+    for i, w in enumerate(works):
+        for account, bps in holders.get(w, []):
+            amounts[account] += net * weights[w] * bps // (total_weight * WHOLE)
+        if i % 1000 == 0:
+            progress("distribute", i, len(works))
+    progress("distribute", len(works), len(works))
+    claims = tuple(ClaimEntry(a, amounts[a]) for a in sorted(amounts) if amounts[a] > 0)
+    total = sum(c.amount for c in claims)
+    residue = net - total
+    tree = MerkleTree.build([claim_leaf(cmo, period, c.account, c.amount) for c in claims]) if claims else None
+    doc = {
+        "type": DISTRIBUTION_TYPE,
+        "version": 1,
+        "cmo": cmo,
+        "period": period,
+        "rule": "holder amount = sum over works of floor(net * weight * bps / (totalWeight * 10000)); "
+        "residue = net - total stays in the pool",
+        "paidIn": str(paid_in),
+        "commissionBps": commission_bps,
+        "commission": str(commission),
+        "net": str(net),
+        "total": str(total),
+        "residue": str(residue),
+        "weightBasis": basis,
+        "totalWeight": str(total_weight),
+        "holdersAtBlock": closed_block,
+        "lineCount": n,
+        "reports": [{"reportId": v.report_id, "root": v.root, "cid": v.cid, "lineCount": len(lines)}
+                    for v, lines in sorted(reports, key=lambda r: r[0].report_id)],
+        "works": [{"work": w, "weight": str(weights[w]),
+                   "holders": [{"account": a, "bps": b} for a, b in holders.get(w, [])]} for w in works],
+        "claims": [{"account": c.account, "amount": str(c.amount)} for c in claims],
+        "root": tree.root_hex if tree else "0x" + "00" * 32,
+    }
+    return Distribution(cmo, period, paid_in, commission_bps, commission, total, residue, basis, claims,
+                        canonical_json(doc), tree)
+
+
+def claims_from_document(data: bytes) -> tuple[dict[str, Any], tuple[ClaimEntry, ...]]:
+    try:
+        doc = json.loads(data)
+        if doc.get("type") != DISTRIBUTION_TYPE:
+            raise ValueError("not a distribution file")
+        claims = tuple(ClaimEntry(to_checksum_address(c["account"]), int(c["amount"])) for c in doc["claims"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise E.MetadataMismatch(f"the distribution file is malformed ({exc})") from exc
+    return doc, claims
+
+
+class Royalties:
+    """Payments, distributions and claims over one ledger connection."""
+
+    def __init__(self, ledger: Any, usage: Usage | None = None) -> None:
+        from ledger.artifacts import load_artifact
+
+        self.ledger = ledger
+        self.usage = usage or Usage(ledger)
+        self.pool_contract = self.usage.pool
+        self.token = ledger.w3.eth.contract(
+            address=ledger.deployment.address("SettlementToken"),
+            abi=load_artifact(ledger.settings.build_dir, "SettlementToken").abi,
+        )
+
+    def _call(self, fn: Any, **kw: Any) -> Any:
+        return self.ledger.chain.call(lambda: fn.call(**kw))
+
+    def _write(self, fn: Any) -> WriteResult:
+        r = self.ledger.chain.transact(fn, self.ledger.require_signer())
+        return WriteResult(r.tx_hash, r.block_number, r.gas_used)
+
+    def _me(self) -> str:
+        return str(self.ledger.require_signer().address)
+
+    # --- token and settings -----------------------------------------------------------
+
+    @property
+    def token_address(self) -> str:
+        return str(self._call(self.pool_contract.functions.token()))
+
+    def token_balance(self, account: str) -> int:
+        return int(self._call(self.token.functions.balanceOf(to_checksum_address(account))))
+
+    def mint(self, to: str, amount: int) -> WriteResult:
+        """GOVERNOR: mint test settlement tokens."""
+        return self._write(self.token.functions.mint(to_checksum_address(to), int(amount)))
+
+    def commission_bps(self) -> int:
+        return int(self._call(self.pool_contract.functions.commissionBps()))
+
+    def set_commission(self, bps: int) -> WriteResult:
+        return self._write(self.pool_contract.functions.setCommission(int(bps)))
+
+    # --- money in ---------------------------------------------------------------------
+
+    def pay(self, cmo: str, period: int, amount: int) -> WriteResult:
+        """Approve (if needed) and pay ``amount`` into ``cmo``'s pool for ``period``."""
+        if amount <= 0:
+            raise E.InputError("the amount must be positive (in the token's smallest unit)")
+        cmo, period, me = to_checksum_address(cmo), check_period(period), self._me()
+        balance = self.token_balance(me)
+        if balance < amount:
+            raise E.InputError(f"{me} holds {balance} settlement token units, cannot pay {amount}",
+                               hint="get tokens first (on a test chain the governor mints them)")
+        pool = self.pool_contract.address
+        if int(self._call(self.token.functions.allowance(me, pool))) < amount:
+            self._write(self.token.functions.approve(pool, int(amount)))
+        return self._write(self.pool_contract.functions.pay(cmo, period, int(amount)))
+
+    def account(self, cmo: str, period: int, licensee: str) -> Balance:
+        owed, paid = self._call(self.pool_contract.functions.accountOf(
+            to_checksum_address(cmo), check_period(period), to_checksum_address(licensee)))
+        return Balance(to_checksum_address(cmo), int(period), to_checksum_address(licensee), int(owed), int(paid))
+
+    def pool(self, cmo: str, period: int) -> PoolView:
+        p = self._call(self.pool_contract.functions.pool(to_checksum_address(cmo), check_period(period)))
+        (state, bps, closed_at, closed_block, reports, totals, paid_in, commission, distributed, residue, claimed,
+         root) = p
+        return PoolView(to_checksum_address(cmo), int(period), STATES[int(state)], int(bps), int(closed_at),
+                        int(closed_block), int(reports), int(totals[0]), int(totals[1]), int(totals[2]),
+                        int(paid_in), int(commission), int(distributed), int(residue), int(claimed),
+                        "0x" + bytes(root).hex())
+
+    def periods(self) -> list[tuple[str, int]]:
+        """Every (cmo, period) the pool's events mention, in first-seen order."""
+        seen: dict[tuple[str, int], None] = {}
+        for ev in self.usage.pool_events(("UsageReportRecorded", "UsageRecorded", "Paid", "PeriodClosed")):
+            seen[(ev.args["cmo"], int(ev.args["period"]))] = None
+        return list(seen)
+
+    # --- distribution -----------------------------------------------------------------
+
+    def close(self, period: int) -> WriteResult:
+        return self._write(self.pool_contract.functions.closePeriod(check_period(period)))
+
+    def _holders_at(self, block: int) -> Callable[[Sequence[str]], dict[str, list[tuple[str, int]]]]:
+        url = self.ledger.settings.network.rpc_url
+        registry = self.ledger.deployment.address("WorkRegistry")
+
+        def holders(works: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+            out: dict[str, list[tuple[str, int]]] = {}
+            session = requests.Session()
+            for start in range(0, len(works), 500):
+                chunk = works[start:start + 500]
+                payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_call",
+                            "params": [{"to": registry, "data": "0x" + (_SEL_HOLDERS + bytes.fromhex(w[2:])).hex()},
+                                       hex(block)]} for i, w in enumerate(chunk)]
+                try:
+                    replies = {r["id"]: r for r in session.post(url, json=payload, timeout=120).json()}
+                except (requests.RequestException, ValueError) as exc:
+                    raise E.ChainUnavailable(f"the chain node at {url} is not reachable") from exc
+                for i, w in enumerate(chunk):
+                    r = replies.get(i, {})
+                    if "error" in r:
+                        raise E.ChainUnavailable(
+                            f"the node cannot read holders at block {block}: {r['error'].get('message')}",
+                            hint="use an archive node (one that keeps historical state)")
+                    (hs,) = abi_decode(["(address,uint16)[]"], bytes.fromhex(r["result"][2:]))
+                    out[w] = sorted((to_checksum_address(a), int(b)) for a, b in hs)
+            return out
+
+        return holders
+
+    def _usage_of(self, cmo: str, period: int, problems: list[str] | None,
+                  progress: Progress) -> list[tuple[ReportView, list[UsageLine]]]:
+        """Each report of the period with its lines, each file checked against its on-chain root."""
+        views = self.usage.reports(cmo=cmo, period=period)
+        out = []
+        for i, v in enumerate(views):
+            try:
+                lines = self.usage.lines_of(v)
+                root = MerkleTree.build([ln.leaf() for ln in lines]).root_hex if lines else None
+                if root != v.root or len(lines) != v.totals.line_count:
+                    raise E.MetadataMismatch(
+                        f"report {v.report_id}: its file gives root {root} over {len(lines)} lines, "
+                        f"the chain holds {v.root} over {v.totals.line_count}")
+                owed = sum(ln.owed for ln in lines)
+                qty = sum(ln.quantity for ln in lines)
+                if (qty, owed) != (v.totals.quantity, v.totals.owed):
+                    raise E.MetadataMismatch(f"report {v.report_id}: its lines total {qty} uses / {owed} owed, "
+                                             f"the chain holds {v.totals.quantity} / {v.totals.owed}")
+            except E.LedgerError as exc:
+                if problems is None:
+                    raise
+                problems.append(exc.message)
+                lines = []
+            out.append((v, lines))
+            progress("reports", i + 1, len(views))
+        return out
+
+    def compute(self, cmo: str, period: int, *, problems: list[str] | None = None,
+                progress: Progress = _no_progress) -> Distribution:
+        """Recompute a closed period's distribution from the chain and the store."""
+        cmo, period = to_checksum_address(cmo), check_period(period)
+        p = self.pool(cmo, period)
+        if p.state == "OPEN":
+            raise E.InvalidState("RoyaltyPool__WrongPeriodState", {}, f"period {period} of {cmo} is still open",
+                                 hint="the CMO closes it first (`rights-ledger royalty distribute` does)")
+        reports = self._usage_of(cmo, period, problems, progress)
+        return compute(cmo, period, p.paid_in, p.commission_bps, p.closed_block, reports,
+                       self._holders_at(p.closed_block), progress)
+
+    def publish(self, dist: Distribution) -> tuple[WriteResult, str]:
+        """Store the distribution file and publish its root (as the CMO)."""
+        fn = self.pool_contract.functions.publishDistribution(dist.period, bytes.fromhex(dist.root[2:]), dist.total,
+                                                              b"\x01" * 36)
+        self.ledger.chain.build(fn, self.ledger.require_signer())  # simulate before storing
+        cid = self.ledger.store.add(dist.document)
+        r = self._write(self.pool_contract.functions.publishDistribution(
+            dist.period, bytes.fromhex(dist.root[2:]), dist.total, cid_to_bytes(cid)))
+        return r, cid
+
+    def distribute(self, period: int, *, progress: Progress = _no_progress) -> tuple[Distribution, WriteResult, str]:
+        """As the CMO: close the period if open, compute its distribution, publish it."""
+        me, period = self._me(), check_period(period)
+        if self.pool(me, period).state == "OPEN":
+            self.close(period)
+        dist = self.compute(me, period, progress=progress)
+        r, cid = self.publish(dist)
+        return dist, r, cid
+
+    def published(self, cmo: str, period: int) -> tuple[dict[str, Any], tuple[ClaimEntry, ...], str, bytes]:
+        """The published distribution file of a period: (document, claims, cid, raw bytes)."""
+        cmo = to_checksum_address(cmo)
+        for ev in reversed(self.usage.pool_events(("DistributionPublished",))):
+            if ev.args["cmo"] == cmo and int(ev.args["period"]) == int(period):
+                cid = cid_from_bytes(ev.args["cid"])
+                data = self.ledger.store.cat(cid)
+                doc, claims = claims_from_document(data)
+                return doc, claims, cid, data
+        raise E.InputError(f"no distribution is published for period {period} of {cmo}",
+                           hint="the CMO publishes it with `rights-ledger royalty distribute --period P`")
+
+    def verify(self, cmo: str, period: int, *, progress: Progress = _no_progress) -> Verification:
+        """Recompute the period's distribution and compare it with the published file and root."""
+        cmo, period = to_checksum_address(cmo), check_period(period)
+        p = self.pool(cmo, period)
+        problems: list[str] = []
+        dist = None
+        if p.state == "OPEN":
+            problems.append(f"period {period} is still open: nothing to verify yet")
+        else:
+            dist = self.compute(cmo, period, problems=problems, progress=progress)
+        pub_cid = pub_root = None
+        if p.state == "DISTRIBUTED":
+            pub_root = p.root
+            try:
+                doc, claims, pub_cid, _data = self.published(cmo, period)
+            except E.LedgerError as exc:
+                problems.append(f"published distribution file unavailable: {exc.message}")
+                doc, claims = {}, ()
+            if dist is not None:
+                if dist.root != p.root:
+                    problems.append(f"root mismatch: recomputed {dist.root}, on-chain {p.root}")
+                if dist.total != p.distributed:
+                    problems.append(f"total mismatch: recomputed {dist.total}, on-chain {p.distributed}")
+                if doc:
+                    if pub_cid != dist.cid:
+                        problems.append(f"the published file {pub_cid} differs from the recomputed one {dist.cid}")
+                    if doc.get("root") != p.root:
+                        problems.append(f"the published file names root {doc.get('root')}, on-chain {p.root}")
+                    file_tree = (MerkleTree.build([claim_leaf(cmo, period, c.account, c.amount) for c in claims])
+                                 if claims else None)
+                    file_root = file_tree.root_hex if file_tree else "0x" + "00" * 32
+                    if file_root != p.root:
+                        problems.append(f"the published file's claims give root {file_root}, on-chain {p.root}")
+                    mine = {c.account: c.amount for c in dist.claims}
+                    theirs = {c.account: c.amount for c in claims}
+                    for a in sorted(set(mine) | set(theirs)):
+                        if mine.get(a, 0) != theirs.get(a, 0):
+                            problems.append(f"{a}: recomputed {mine.get(a, 0)}, published {theirs.get(a, 0)}")
+            if p.commission + p.distributed + p.residue != p.paid_in:
+                problems.append("money not conserved: commission + total + residue != paid in")
+        elif p.state == "CLOSED":
+            problems.append(f"period {period} is closed but no distribution is published yet")
+        return Verification(cmo, period, not problems, tuple(problems), dist.root if dist else None, pub_root,
+                            pub_cid, dist.cid if dist else None, dist.total if dist else 0,
+                            dist.commission if dist else 0, dist.residue if dist else 0,
+                            p.report_count, p.line_count)
+
+    # --- claims -----------------------------------------------------------------------
+
+    def claimable(self, cmo: str, period: int, account: str) -> ClaimInfo:
+        cmo, account = to_checksum_address(cmo), to_checksum_address(account)
+        _doc, claims, _cid, _data = self.published(cmo, period)
+        amount, proof = 0, []
+        if claims:
+            tree = MerkleTree.build([claim_leaf(cmo, period, c.account, c.amount) for c in claims])
+            for i, c in enumerate(claims):
+                if c.account == account:
+                    amount, proof = c.amount, tree.proof(i)
+        claimed = bool(self._call(self.pool_contract.functions.isClaimed(cmo, int(period), account)))
+        return ClaimInfo(cmo, int(period), account, amount, tuple("0x" + p.hex() for p in proof), claimed)
+
+    def claim(self, cmo: str, period: int) -> tuple[WriteResult, int]:
+        """Claim the signer's amount of a distributed period (with the proof from the published file)."""
+        info = self.claimable(cmo, period, self._me())
+        if info.amount == 0:
+            raise E.InputError(f"{info.account} has nothing to claim in period {period} of {info.cmo}")
+        if info.claimed:
+            raise E.InvalidState("RoyaltyPool__AlreadyClaimed", {}, f"{info.account} claimed period {period} already")
+        r = self._write(self.pool_contract.functions.claim(info.cmo, int(period), info.amount,
+                                                           [bytes.fromhex(p[2:]) for p in info.proof]))
+        return r, info.amount

@@ -1,0 +1,678 @@
+"""Usage: licensees report what they used, one line at a time or as a usage report file.
+
+A usage report (CSV or JSON lines, DDEX-DSR-like) is read, validated and checked for
+coverage line by line *before* anything is stored or sent: one refused line refuses the
+whole report, with every refused line and its reason (:class:`UsageRefused`). An accepted
+report is normalised (each line gets its index, the grant that covers it and the money it
+owes), stored in the metadata store as JSON lines, and its Merkle root, totals and CID go
+on-chain in one transaction (``RoyaltyPool.recordReport``). Any line can later be proven
+to belong to it (:meth:`Usage.prove`, checked by the contract's ``verifyUsageLine``).
+
+Coverage is asked of a pluggable callable (:data:`CoverageFn`), one answer per line. The
+default, :func:`chain_coverage`, asks the LicenceRegistry's ``coverage`` view in batched
+JSON-RPC calls and prices each line from the covering licence's ``ratePerUse`` or the
+use's statutory tariff (``amountPerWork``): owed = rate x quantity, unless the line states
+its ``amount``.
+
+Input columns (CSV header or JSON keys): ``work`` (work id), ``use`` (e.g. ``perform``),
+``quantity`` (positive integer), ``usedAt`` (YYYY-MM-DD, ISO timestamp or unix seconds),
+optional ``basis`` (``statutory`` or a licence id, informative: the recorded basis is the
+grant the ledger finds), ``territory`` (ISO alpha-2) and ``amount`` (owed, token units).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+
+from ledger import errors as E
+from ledger.cid import cid_from_bytes, cid_to_bytes
+from ledger.events import Event, fetch_logs
+from ledger.merkle import MerkleTree, abi_encode_static, leaf_hash
+from ledger.types import USES
+
+LEAF_TYPES = ("uint32", "bytes32", "uint32", "uint64", "uint40", "uint64", "uint8", "uint128")
+KIND_WORK, KIND_BLANKET, KIND_OPEN, KIND_STATUTORY = 1, 2, 3, 4
+KIND_NAMES = {0: "none", 1: "work licence", 2: "blanket licence", 3: "open licence", 4: "statutory tariff"}
+REASON_NAMES = {
+    0: "covered", 1: "no licence or tariff covers it", 2: "licence revoked", 3: "licence suspended",
+    4: "licence not yet valid", 5: "licence expired", 6: "wrong territory", 7: "mandate withdrawn",
+    8: "use reserved by the holders", 9: "work not confirmed",
+}
+USE_NAMES = {bit: name for name, bit in USES.items()}
+REPORT_TYPE = "rights-ledger/usage-report"
+MAX_UINT64 = (1 << 64) - 1
+MAX_UINT128 = (1 << 128) - 1
+RPC_BATCH = 500
+
+Progress = Callable[[str, int, int], None]
+"""progress(phase, done, total): called as long work advances."""
+
+
+def _no_progress(_phase: str, _done: int, _total: int) -> None:
+    pass
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputLine:
+    """A line as the licensee reported it (validated, not yet checked for coverage)."""
+
+    line_no: int  # 1-based position in the input (data lines)
+    work_id: str
+    use: int  # one bit
+    quantity: int
+    used_at: int
+    basis: int | None  # declared licence id; None for statutory / unspecified
+    territory: bytes  # b"" or 2 ASCII bytes
+    amount: int | None
+
+
+@dataclass(frozen=True)
+class CoverageQuery:
+    work_id: str
+    licensee: str
+    use: int
+    territory: bytes
+    at: int
+
+
+@dataclass(frozen=True)
+class CoverageAnswer:
+    covered: bool
+    kind: int  # 1 work, 2 blanket, 3 open licence, 4 statutory tariff, 0 none
+    reason: int  # 0 when covered, else ILicenceRegistry's reason code
+    licence_id: int
+    rate: int  # owed per unit of quantity
+
+
+CoverageFn = Callable[[Sequence[CoverageQuery]], list[CoverageAnswer]]
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """A recorded (normalised) line: the Merkle leaf's fields."""
+
+    index: int
+    work_id: str
+    use: int
+    quantity: int
+    used_at: int
+    licence_id: int
+    kind: int
+    owed: int
+
+    def values(self) -> tuple[Any, ...]:
+        return (self.index, self.work_id, self.use, self.quantity, self.used_at, self.licence_id, self.kind, self.owed)
+
+    def leaf(self) -> bytes:
+        return leaf_hash(LEAF_TYPES, self.values())
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The contract's UsageLine struct."""
+        v = self.values()
+        return (v[0], bytes.fromhex(self.work_id[2:]), *v[2:])
+
+    def as_json(self) -> dict[str, Any]:
+        return {"index": self.index, "work": self.work_id, "use": USE_NAMES.get(self.use, self.use),
+                "quantity": self.quantity, "usedAt": self.used_at, "licenceId": self.licence_id,
+                "basis": KIND_NAMES.get(self.kind, self.kind), "owed": str(self.owed)}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    line_no: int
+    work_id: str | None
+    use: str | None
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"line": self.line_no, "work": self.work_id, "use": self.use, "reason": self.reason}
+
+
+class UsageRefused(E.InputError):
+    """Lines of a usage report were refused; nothing was stored or sent. ``refusals`` says which."""
+
+    def __init__(self, refusals: Sequence[Refusal], total: int):
+        first = refusals[0]
+        more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
+        super().__init__(
+            f"{len(refusals)} of {total} usage lines refused, nothing recorded; "
+            f"line {first.line_no}: {first.reason}{more}",
+            hint="fix or remove the refused lines (see them with --json), then report again",
+        )
+        self.refusals = tuple(refusals)
+        self.total = total
+
+
+@dataclass(frozen=True)
+class Totals:
+    line_count: int
+    quantity: int
+    owed: int
+
+    def as_tuple(self) -> tuple[int, int, int]:
+        return (self.line_count, self.quantity, self.owed)
+
+
+@dataclass(frozen=True)
+class PreparedReport:
+    """A checked, normalised report, ready to store and record."""
+
+    licensee: str
+    cmo: str
+    period: int
+    lines: tuple[UsageLine, ...]
+    tree: MerkleTree
+    totals: Totals
+    document: bytes
+
+    @property
+    def root(self) -> str:
+        return self.tree.root_hex
+
+
+@dataclass(frozen=True)
+class ReportRecorded:
+    report_id: int
+    root: str
+    cid: str | None
+    totals: Totals
+    tx_hash: str
+    block: int
+    gas_used: int
+    lines: tuple[UsageLine, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    report_id: int
+    licensee: str
+    cmo: str
+    period: int
+    recorded_at: int
+    root: str
+    totals: Totals
+    cid: str | None  # None for a single record (its line is in the event)
+    line: UsageLine | None  # the line of a single record
+    block: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class LineProof:
+    report_id: int
+    line: UsageLine
+    proof: tuple[str, ...]
+    root: str
+    verified_on_chain: bool
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+def _parse_time(value: Any) -> int:
+    from ledger.licensing import parse_time
+
+    return parse_time(value)
+
+
+def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputLine:
+    """One input record (CSV row or JSON object) into an :class:`InputLine`; raises InputError."""
+    from ledger.ledger import parse_work_id
+
+    def get(*keys: str) -> Any:
+        for k in keys:
+            if k in raw and raw[k] not in (None, ""):
+                return raw[k]
+        return None
+
+    work = get("work", "workId", "work_id")
+    if work is None:
+        raise E.InputError("no work id", where=f"{where} {line_no}")
+    work_id = parse_work_id(str(work))
+    use_name = get("use")
+    if use_name is None or str(use_name) not in USES:
+        raise E.InputError(f"unknown use {use_name!r}", where=f"{where} {line_no}")
+    try:
+        quantity = int(get("quantity", "qty") if get("quantity", "qty") is not None else 1)
+    except (TypeError, ValueError):
+        raise E.InputError(f"quantity {get('quantity')!r} is not a whole number", where=f"{where} {line_no}") from None
+    if not 0 < quantity <= MAX_UINT64:
+        raise E.InputError(f"quantity {quantity} must be positive", where=f"{where} {line_no}")
+    at_raw = get("usedAt", "used_at", "date", "at")
+    if at_raw is None:
+        raise E.InputError("no usedAt date", where=f"{where} {line_no}")
+    try:
+        used_at = _parse_time(at_raw)
+    except E.InputError as exc:
+        raise E.InputError(exc.message, where=f"{where} {line_no}") from None
+    if not 0 < used_at < (1 << 40):
+        raise E.InputError(f"usedAt {at_raw!r} is out of range", where=f"{where} {line_no}")
+    basis_raw = get("basis", "licence", "licenceId", "license")
+    basis: int | None = None
+    if basis_raw is not None and str(basis_raw).strip().lower() not in ("statutory", "tariff"):
+        try:
+            basis = int(str(basis_raw).strip().removeprefix("#"))
+        except ValueError:
+            raise E.InputError(f"basis {basis_raw!r} is neither 'statutory' nor a licence id",
+                               where=f"{where} {line_no}") from None
+    terr = get("territory")
+    territory = b""
+    if terr is not None:
+        t = str(terr).strip().upper()
+        if t not in ("", "WORLDWIDE", "WW", "*"):
+            if len(t) != 2 or not t.isascii() or not t.isalpha():
+                raise E.InputError(f"territory {terr!r} is not an ISO alpha-2 code", where=f"{where} {line_no}")
+            territory = t.encode()
+    amount_raw = get("amount", "owed")
+    amount = None
+    if amount_raw is not None:
+        try:
+            amount = int(amount_raw)
+        except (TypeError, ValueError):
+            raise E.InputError(f"amount {amount_raw!r} is not a whole number of token units",
+                               where=f"{where} {line_no}") from None
+        if not 0 <= amount <= MAX_UINT128:
+            raise E.InputError(f"amount {amount} is out of range", where=f"{where} {line_no}")
+    return InputLine(line_no, work_id, USES[str(use_name)], quantity, used_at, basis, territory, amount)
+
+
+def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """The records of a CSV (with header) or JSON-lines file: (line_no, record or error text)."""
+    try:
+        fh = open(path, encoding="utf-8", newline="")
+    except FileNotFoundError:
+        raise E.InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise E.InputError(f"{path}: is a directory, expected a usage report file") from None
+    with fh:
+        first = fh.readline()
+        fh.seek(0)
+        is_json = path.suffix.lower() in (".jsonl", ".ndjson", ".json") or first.lstrip().startswith("{")
+        if is_json:
+            n = 0
+            for text in fh:
+                if not text.strip():
+                    continue
+                n += 1
+                try:
+                    rec = json.loads(text)
+                except ValueError as exc:
+                    yield n, f"not JSON ({exc})"
+                    continue
+                yield n, rec if isinstance(rec, dict) else "not a JSON object"
+        else:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not {"work", "workId", "work_id"} & set(reader.fieldnames):
+                raise E.InputError(f"{path}: a CSV usage report needs a header with a 'work' column",
+                                   hint="columns: work,use,quantity,usedAt[,basis,territory,amount]")
+            for n, row in enumerate(reader, 1):
+                yield n, row
+
+
+def parse_report(records: Iterable[tuple[int, dict[str, Any] | str]]) -> tuple[list[InputLine], list[Refusal]]:
+    """Validate every record; malformed ones become refusals (the rest are still checked)."""
+    lines: list[InputLine] = []
+    refusals: list[Refusal] = []
+    for n, rec in records:
+        if isinstance(rec, str):
+            refusals.append(Refusal(n, None, None, rec))
+            continue
+        try:
+            lines.append(parse_line(rec, n))
+        except E.InputError as exc:
+            refusals.append(Refusal(n, str(rec.get("work") or rec.get("workId") or "") or None,
+                                    str(rec.get("use")) if rec.get("use") else None,
+                                    exc.message.split(": ", 1)[-1]))
+    return lines, refusals
+
+
+# --- coverage ------------------------------------------------------------------------------
+
+_SEL_COVERAGE = function_signature_to_4byte_selector("coverage(bytes32,address,uint32,bytes2,uint40)")
+_SEL_TARIFF = function_signature_to_4byte_selector("tariffOf(uint32)")
+
+
+def _rpc_batch(url: str, session: requests.Session, to: str, datas: Sequence[bytes]) -> list[bytes]:
+    out: list[bytes] = []
+    for start in range(0, len(datas), RPC_BATCH):
+        chunk = datas[start:start + RPC_BATCH]
+        payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_call",
+                    "params": [{"to": to, "data": "0x" + d.hex()}, "latest"]} for i, d in enumerate(chunk)]
+        try:
+            replies = session.post(url, json=payload, timeout=120).json()
+        except (requests.RequestException, ValueError) as exc:
+            raise E.ChainUnavailable(f"the chain node at {url} is not reachable ({type(exc).__name__})") from exc
+        by_id = {r["id"]: r for r in replies}
+        for i in range(len(chunk)):
+            r = by_id.get(i, {})
+            if "error" in r:
+                raise E.TransactionFailed(f"eth_call failed: {r['error'].get('message', r['error'])}")
+            out.append(bytes.fromhex(r["result"][2:]))
+    return out
+
+
+def chain_coverage(ledger: Any) -> CoverageFn:
+    """Coverage from the LicenceRegistry's ``coverage`` view, batched; rates from licences/tariffs.
+
+    Distinct queries are asked once. A covering licence prices a line at its ``ratePerUse``,
+    the statutory tariff at its ``amountPerWork``.
+    """
+    registry = ledger.deployment.address("LicenceRegistry")
+    from ledger.artifacts import load_artifact
+
+    lic = ledger.w3.eth.contract(address=registry, abi=load_artifact(ledger.settings.build_dir, "LicenceRegistry").abi)
+    url = ledger.settings.network.rpc_url
+
+    def ask(queries: Sequence[CoverageQuery]) -> list[CoverageAnswer]:
+        session = requests.Session()
+        distinct = list(dict.fromkeys(queries))
+        datas = [_SEL_COVERAGE + abi_encode_static(
+            ("bytes32", "address", "uint32", "bytes2", "uint40"),
+            (q.work_id, q.licensee, q.use, q.territory or b"\0\0", q.at)) for q in distinct]
+        raw = _rpc_batch(url, session, registry, datas)
+        answers: dict[CoverageQuery, tuple[bool, int, int, int]] = {}
+        for q, r in zip(distinct, raw, strict=True):
+            answers[q] = (r[31] == 1, r[63], r[95], int.from_bytes(r[96:128], "big"))
+        licence_ids = sorted({a[3] for a in answers.values() if a[0] and a[3]})
+        rates: dict[int, int] = {}
+        for lid in licence_ids:
+            rec = ledger.chain.call(lambda lid=lid: lic.functions.licence(lid).call())
+            rates[lid] = int(rec[12])  # ratePerUse
+        uses = sorted({q.use for q, a in answers.items() if a[0] and a[1] == KIND_STATUTORY})
+        tariffs: dict[int, int] = {}
+        if uses:
+            for u, r in zip(uses, _rpc_batch(url, session, registry,
+                                               [_SEL_TARIFF + u.to_bytes(32, "big") for u in uses]), strict=True):
+                tariffs[u] = int.from_bytes(r[0:32], "big")  # amountPerWork
+        out = []
+        for q in queries:
+            covered, kind, reason, lid = answers[q]
+            rate = (tariffs.get(q.use, 0) if kind == KIND_STATUTORY else rates.get(lid, 0)) if covered else 0
+            out.append(CoverageAnswer(covered, kind, reason, lid, rate))
+        return out
+
+    return ask
+
+
+# --- the SDK -------------------------------------------------------------------------------
+
+
+def report_document(licensee: str, cmo: str, period: int, lines: Sequence[UsageLine]) -> bytes:
+    """The normalised report file: a header line, then one compact JSON array per line."""
+    header = {"type": REPORT_TYPE, "version": 1, "licensee": licensee, "cmo": cmo, "period": period,
+              "lineCount": len(lines), "leaf": "(" + ",".join(LEAF_TYPES) + ")",
+              "fields": ["index", "workId", "use", "quantity", "usedAt", "licenceId", "kind", "owed"]}
+    parts = [json.dumps(header, sort_keys=True, separators=(",", ":"))]
+    for ln in lines:
+        parts.append(json.dumps([ln.index, ln.work_id, ln.use, ln.quantity, ln.used_at, ln.licence_id, ln.kind,
+                                 str(ln.owed)], separators=(",", ":")))
+    return ("\n".join(parts) + "\n").encode()
+
+
+def parse_document(data: bytes) -> tuple[dict[str, Any], list[UsageLine]]:
+    """A stored report file back into its header and lines; raises MetadataMismatch if malformed."""
+    try:
+        text = data.decode("utf-8")
+        rows = text.splitlines()
+        header = json.loads(rows[0])
+        if header.get("type") != REPORT_TYPE:
+            raise ValueError("not a usage report")
+        lines = []
+        for row in rows[1:]:
+            if not row:
+                continue
+            i, w, u, q, at, lid, k, owed = json.loads(row)
+            lines.append(UsageLine(int(i), str(w).lower(), int(u), int(q), int(at), int(lid), int(k), int(owed)))
+    except (ValueError, IndexError, TypeError, UnicodeDecodeError) as exc:
+        raise E.MetadataMismatch(f"the stored usage report is malformed ({exc})") from exc
+    return header, lines
+
+
+def check_period(period: int) -> int:
+    if not 0 < int(period) < (1 << 32):
+        raise E.InputError(f"period {period} is out of range 1..4294967295", hint="e.g. 202501 for January 2025")
+    return int(period)
+
+
+class Usage:
+    """Usage records and reports of one ledger connection (its signer is the licensee)."""
+
+    def __init__(self, ledger: Any, coverage: CoverageFn | None = None) -> None:
+        from ledger.artifacts import load_artifact
+
+        self.ledger = ledger
+        self.pool = ledger.w3.eth.contract(
+            address=ledger.deployment.address("RoyaltyPool"),
+            abi=load_artifact(ledger.settings.build_dir, "RoyaltyPool").abi,
+        )
+        self._coverage = coverage
+
+    @property
+    def coverage(self) -> CoverageFn:
+        if self._coverage is None:
+            self._coverage = chain_coverage(self.ledger)
+        return self._coverage
+
+    # --- preparing (no writes) ---------------------------------------------------------
+
+    def prepare(
+        self,
+        lines: Sequence[InputLine],
+        cmo: str,
+        period: int,
+        *,
+        licensee: str | None = None,
+        refusals: Sequence[Refusal] = (),
+        progress: Progress = _no_progress,
+    ) -> PreparedReport:
+        """Check every line's coverage and price it; raise UsageRefused listing every refused line."""
+        from ledger.ledger import parse_address
+
+        licensee = parse_address(licensee or self.ledger.require_signer().address, "licensee")
+        cmo = parse_address(cmo, "CMO")
+        period = check_period(period)
+        refused = list(refusals)
+        total = len(lines) + len(refused)
+        if total == 0:
+            raise E.InputError("the usage report has no lines")
+        answers: list[CoverageAnswer] = []
+        step = 5000
+        for start in range(0, len(lines), step):
+            chunk = lines[start:start + step]
+            answers.extend(self.coverage([CoverageQuery(ln.work_id, licensee, ln.use, ln.territory, ln.used_at)
+                                          for ln in chunk]))
+            progress("coverage", min(start + step, len(lines)), len(lines))
+        out: list[UsageLine] = []
+        for ln, a in zip(lines, answers, strict=True):
+            if not a.covered:
+                why = REASON_NAMES.get(a.reason, f"reason {a.reason}")
+                if a.licence_id:
+                    why += f" (licence {a.licence_id})"
+                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), f"not covered: {why}"))
+                continue
+            owed = ln.amount if ln.amount is not None else a.rate * ln.quantity
+            if owed > MAX_UINT128:
+                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), "amount owed overflows"))
+                continue
+            out.append(UsageLine(len(out), ln.work_id, ln.use, ln.quantity, ln.used_at, a.licence_id, a.kind, owed))
+        if refused:
+            raise UsageRefused(sorted(refused, key=lambda r: r.line_no), total)
+        progress("merkle", 0, len(out))
+        tree = MerkleTree.build([ln.leaf() for ln in out])
+        progress("merkle", len(out), len(out))
+        totals = Totals(len(out), sum(ln.quantity for ln in out), sum(ln.owed for ln in out))
+        return PreparedReport(licensee, cmo, period, tuple(out), tree, totals,
+                              report_document(licensee, cmo, period, out))
+
+    def prepare_file(self, path: Path, cmo: str, period: int, *, progress: Progress = _no_progress) -> PreparedReport:
+        records = []
+        for i, rec in enumerate(read_records(Path(path)), 1):
+            records.append(rec)
+            if i % 10000 == 0:
+                progress("read", i, 0)
+        lines, refusals = parse_report(records)
+        progress("read", len(records), len(records))
+        return self.prepare(lines, cmo, period, refusals=refusals, progress=progress)
+
+    # --- writes --------------------------------------------------------------------------
+
+    def record_prepared(self, prepared: PreparedReport) -> ReportRecorded:
+        """Simulate, store the report file, then record root + totals + CID in one transaction."""
+        signer = self.ledger.require_signer()
+        if signer.address != prepared.licensee:
+            raise E.InputError(f"the report was prepared for {prepared.licensee}, the signer is {signer.address}")
+        root = prepared.tree.root
+        placeholder = b"\x01" * 36
+        fn = self.pool.functions.recordReport(prepared.cmo, prepared.period, root, prepared.totals.as_tuple(),
+                                              placeholder)
+        self.ledger.chain.build(fn, signer)  # a revert (role, period closed) stops here, before storing
+        cid = self.ledger.store.add(prepared.document)
+        fn = self.pool.functions.recordReport(prepared.cmo, prepared.period, root, prepared.totals.as_tuple(),
+                                              cid_to_bytes(cid))
+        r = self.ledger.chain.transact(fn, signer)
+        report_id = self._report_id(r.logs)
+        return ReportRecorded(report_id, prepared.root, cid, prepared.totals, r.tx_hash, r.block_number,
+                              r.gas_used, prepared.lines)
+
+    def record_report(self, path: Path, cmo: str, period: int, *, progress: Progress = _no_progress) -> ReportRecorded:
+        """Read, check, store and record a usage report file (CSV or JSON lines)."""
+        return self.record_prepared(self.prepare_file(path, cmo, period, progress=progress))
+
+    def record(
+        self,
+        work_id: str,
+        use: str,
+        quantity: int,
+        used_at: Any,
+        cmo: str,
+        period: int,
+        *,
+        basis: str | int | None = None,
+        territory: str | None = None,
+        amount: int | None = None,
+    ) -> ReportRecorded:
+        """Record one usage line (checked for coverage first) with ``recordUsage``."""
+        rec: dict[str, Any] = {"work": work_id, "use": use, "quantity": quantity, "usedAt": used_at,
+                               "basis": basis, "territory": territory, "amount": amount}
+        try:
+            line = parse_line(rec, 1, where="usage")
+        except E.InputError:
+            raise
+        prepared = self.prepare([line], cmo, period)
+        ln = prepared.lines[0]
+        r = self.ledger.chain.transact(
+            self.pool.functions.recordUsage(prepared.cmo, prepared.period, ln.as_tuple()),
+            self.ledger.require_signer(),
+        )
+        return ReportRecorded(self._report_id(r.logs), prepared.root, None, prepared.totals, r.tx_hash,
+                              r.block_number, r.gas_used, prepared.lines)
+
+    def _report_id(self, logs: Iterable[Any]) -> int:
+        for log in logs:
+            topics = [("0x" + bytes(t).hex()) for t in log["topics"]]
+            ev = self.ledger.events.decode({**dict(log), "topics": topics,
+                                            "data": "0x" + bytes(log["data"]).hex(),
+                                            "blockNumber": hex(log["blockNumber"]),
+                                            "transactionHash": "0x" + bytes(log["transactionHash"]).hex(),
+                                            "logIndex": hex(log["logIndex"]), "address": log["address"]})
+            if ev is not None and ev.name in ("UsageReportRecorded", "UsageRecorded"):
+                return int(ev.args["reportId"])
+        raise E.TransactionFailed("the transaction emitted no usage event")
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def pool_events(self, names: Sequence[str] | None = None, topics: list[Any] | None = None) -> list[Event]:
+        """Decoded RoyaltyPool events, oldest first (optionally only these names)."""
+        rec = self.ledger.deployment.contracts["RoyaltyPool"]
+        out: list[Event] = []
+        for _end, logs in fetch_logs(self.ledger.settings.network.rpc_url, [rec.address], rec.block,
+                                     self.ledger.chain.block_number(), chunk=self.ledger.settings.network.log_chunk,
+                                     topics=topics):
+            for raw in logs:
+                ev = self.ledger.events.decode(raw)
+                if ev is not None and (names is None or ev.name in names):
+                    out.append(ev)
+        return out
+
+    def report(self, report_id: int) -> ReportView:
+        """A recorded report (or single record) with its CID and block, from storage and its event."""
+        r = self.ledger.chain.call(lambda: self.pool.functions.report(int(report_id)).call())
+        licensee, cmo, period, recorded_at, root, totals = r
+        if int(licensee, 16) == 0:
+            raise E.InputError(f"no usage report {report_id}", hint="list them with `rights-ledger usage show`")
+        topic = "0x" + int(report_id).to_bytes(32, "big").hex()
+        evs = self.pool_events(("UsageReportRecorded", "UsageRecorded"), topics=[None, topic])
+        ev = next((e for e in evs if int(e.args["reportId"]) == int(report_id)), None)
+        cid = line = None
+        if ev is not None and ev.name == "UsageReportRecorded":
+            cid = cid_from_bytes(ev.args["cid"])
+        elif ev is not None:
+            line = _line_from_event(ev.args["line"])
+        return ReportView(int(report_id), to_checksum_address(licensee), to_checksum_address(cmo), int(period),
+                          int(recorded_at), "0x" + bytes(root).hex(), Totals(*map(int, totals)), cid, line,
+                          ev.block if ev else 0, ev.tx_hash if ev else "")
+
+    def reports(self, *, cmo: str | None = None, period: int | None = None,
+                licensee: str | None = None) -> list[ReportView]:
+        """Every recorded report and single record (from events), optionally filtered."""
+        out = []
+        for ev in self.pool_events(("UsageReportRecorded", "UsageRecorded")):
+            a = ev.args
+            if cmo and a["cmo"] != cmo or period and int(a["period"]) != int(period):
+                continue
+            if licensee and a["licensee"] != licensee:
+                continue
+            if ev.name == "UsageRecorded":
+                ln = _line_from_event(a["line"])
+                out.append(ReportView(int(a["reportId"]), a["licensee"], a["cmo"], int(a["period"]), 0,
+                                      "0x" + ln.leaf().hex(), Totals(1, ln.quantity, ln.owed), None, ln,
+                                      ev.block, ev.tx_hash))
+            else:
+                out.append(ReportView(int(a["reportId"]), a["licensee"], a["cmo"], int(a["period"]), 0,
+                                      "0x" + bytes(a["root"]).hex(), Totals(*map(int, a["totals"])),
+                                      cid_from_bytes(a["cid"]), None, ev.block, ev.tx_hash))
+        return out
+
+    def lines_of(self, view: ReportView) -> list[UsageLine]:
+        """The lines of a report, read from the store (checked against the CID) or its event."""
+        if view.line is not None:
+            return [view.line]
+        if view.cid is None:
+            raise E.InputError(f"report {view.report_id} has no file")
+        _header, lines = parse_document(self.ledger.store.cat(view.cid))
+        return lines
+
+    def prove(self, report_id: int, line: int) -> LineProof:
+        """A Merkle proof that line ``line`` (0-based index) belongs to report ``report_id``,
+        checked by the contract's ``verifyUsageLine``."""
+        view = self.report(report_id)
+        lines = self.lines_of(view)
+        if not 0 <= line < len(lines):
+            raise E.InputError(f"report {report_id} has lines 0..{len(lines) - 1}, not {line}")
+        tree = MerkleTree.build([ln.leaf() for ln in lines])
+        if tree.root_hex != view.root:
+            raise E.MetadataMismatch(
+                f"the stored file of report {report_id} gives root {tree.root_hex}, the chain holds {view.root}")
+        proof = tree.proof(line)
+        ok = self.verify_line(report_id, lines[line], proof)
+        return LineProof(report_id, lines[line], tuple("0x" + p.hex() for p in proof), view.root, ok)
+
+    def verify_line(self, report_id: int, line: UsageLine, proof: Sequence[bytes]) -> bool:
+        return bool(self.ledger.chain.call(
+            lambda: self.pool.functions.verifyUsageLine(int(report_id), line.as_tuple(), list(proof)).call()))
+
+
+def _line_from_event(t: Sequence[Any]) -> UsageLine:
+    i, w, u, q, at, lid, k, owed = t
+    return UsageLine(int(i), "0x" + bytes(w).hex(), int(u), int(q), int(at), int(lid), int(k), int(owed))
