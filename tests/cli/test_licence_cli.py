@@ -210,7 +210,9 @@ def test_demo_licensing_story_is_idempotent(ledger_env):
     first, second = outputs
     assert "covered[/green] by the blanket licence #" in first
     assert "NOT covered[/red]: reserved" in first
-    assert "earlier run" not in first.split("## The CMO grants")[1].split("##")[0]
+    assert "mandated to the CMO for ai-training and reproduce" in first  # this poem's first run
     assert "blanket licence #" in second and "was granted in an earlier run" in second
+    assert "'River Song' was mandated to the CMO in an earlier run" in second
+    assert "opted out in an earlier run" in second
     assert "NOT covered[/red]: reserved" in second
     assert first.split("## The licensee asks")[1] == second.split("## The licensee asks")[1]

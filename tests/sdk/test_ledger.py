@@ -385,18 +385,13 @@ def test_register_again_after_reject_makes_a_new_pending_registration(alice, bob
     assert reader.status_of(second.work_id) == WorkStatus.CONFIRMED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG (contract): WorkRegistry keeps _reservedUses of a rejected registration, so a new "
-    "registrant of the same content inherits the old registrant's reservations",
-)
 def test_register_again_after_reject_starts_without_reservations(alice, bob, registrar, reader, addr):
     doc = new_doc("Reserved, rejected, re-registered")
     r = alice.register_work(doc, [Holder(addr["alice"], 10000)])
     alice.reserve_uses(r.work_id, ["ai-training"])
     registrar.reject_work(r.work_id, "not original")
     bob.register_work(doc, [Holder(addr["bob"], 10000)])
+    # the rejected registrant's reservations do not carry over to the new registrant
     assert reader.work(r.work_id).reserved_uses == ()
 
 
