@@ -36,7 +36,7 @@ from typing import Any
 
 from ledger.batch import BatchConfirmer, BatchProgress, BatchRegistrar, CatalogueRow, statuses_of
 from ledger.canonical import canonical_json
-from ledger.cid import cid_for_bytes
+from ledger.cid import cid_for_bytes, cid_to_bytes
 from ledger.config import REPO_ROOT, Settings, load_settings, local_profile
 from ledger.events import fetch_logs
 from ledger.keystore import Keystore
@@ -54,6 +54,7 @@ GOAL_SINGLE_RATIO = 0.60
 GOAL_BATCH_GAS = 40_000
 GOAL_CEILING_SHARE = 0.80
 GOAL_REPLAY = 20_000
+GOAL_CHECKS = 5_000
 
 
 def say(msg: str) -> None:
@@ -255,21 +256,45 @@ def bench_throughput(env: BenchEnv, n: int, gas_per_work: float) -> dict[str, An
         "works": n, "confirmed": confirmed, "seconds": round(seconds, 2), "blocks": blocks,
         "works_per_s": round(rate, 1), "ceiling_per_s": round(ceiling, 1), "share_of_ceiling": round(rate / ceiling, 3),
         "register_gas_per_work": round(summary.gas_used / n), "confirm_gas_per_work": round(result["gas"] / n),
-        "register_seconds": summary.seconds,
+        "register_seconds": summary.seconds, "_ids": [str(r.work_id) for r in rows],
     }  # fmt: skip
 
 
 # --- 3. licence checks ---------------------------------------------------------------------------
 
 
-def bench_licensing() -> dict[str, Any]:
-    try:
-        import ledger.licensing as licensing
-    except ImportError:
-        return {"skipped": "licensing not present"}
-    if not hasattr(licensing, "check_many"):
-        return {"skipped": "licensing not present"}
-    return {"skipped": "licensing.check_many present, but no benchmark adapter for it yet"}
+def bench_licensing(env: BenchEnv, work_ids: list[str], pairs: int) -> dict[str, Any]:
+    """``Licensing.check_many`` over ``pairs`` random (work, use) questions: a statutory tariff
+    for AI training, list licences over the first works for reproduction, nothing for
+    broadcast; the index is built once from the events (timed apart)."""
+    import random
+
+    from ledger.licensing import SCOPE_LIST, Licensing, Terms
+    from ledger.types import uses_to_mask
+
+    say(f"  licence checks: {pairs:,} pairs over {len(work_ids):,} works ...")
+    licensee = env.gov.keystore.create("bench-licensee", PASSWORD).address
+    env.gov.grant_role("LICENSEE", licensee)
+    Licensing(env.gov).set_tariff("ai-training", 1, 86_400)
+    env.registrar.verify_holder(env.holder, "Ana Lima")
+    holder_ledger = Ledger.open(env.settings, account="holder", password=PASSWORD)
+    holder = Licensing(holder_ledger)
+    now = holder.now()
+    terms_cid = cid_to_bytes(holder_ledger.store.add(b"Benchmark licence terms: reproduction, non-exclusive."))
+    for start in range(0, min(1000, len(work_ids)), 500):
+        holder.grant(licensee, work_ids[start:start + 500],
+                     Terms(scope=SCOPE_LIST, uses=uses_to_mask(("reproduce",)), start=now, terms_cid=terms_cid))
+    rng = random.Random(7)
+    questions = [(rng.choice(work_ids), rng.choice(("reproduce", "ai-training", "broadcast"))) for _ in range(pairs)]
+    lic = Licensing(env.gov)
+    t0 = time.monotonic()
+    index = lic.index()
+    index_s = time.monotonic() - t0
+    t0 = time.monotonic()
+    covered = sum(1 for c in lic.check_many(questions, licensee=licensee, index=index) if c.covered)
+    seconds = time.monotonic() - t0
+    return {"pairs": pairs, "covered": covered, "index_seconds": round(index_s, 3), "seconds": round(seconds, 3),
+            "checks_per_s": round(pairs / seconds) if seconds else 0}
 
 
 # --- 4. replay ------------------------------------------------------------------------------------
@@ -340,7 +365,12 @@ def table_lines(res: dict[str, Any]) -> list[str]:
                      f"{t['ceiling_per_s']:,}/s | >= 80% of ceiling | "
                      f"{'yes' if t['share_of_ceiling'] >= GOAL_CEILING_SHARE else 'no'} |")
     lic = res["licensing"]
-    lines.append(f"| licence checks/s | {lic.get('skipped') or lic.get('checks_per_s')} | - | - |")
+    if "checks_per_s" in lic:
+        lines.append(f"| licence checks/s (bulk, {lic['pairs']:,} pairs) | {lic['checks_per_s']:,} "
+                     f"(index built in {lic['index_seconds']} s) | >= 5,000 | "
+                     f"{'yes' if lic['checks_per_s'] >= GOAL_CHECKS else 'no'} |")
+    else:
+        lines.append(f"| licence checks/s | {lic.get('skipped')} | - | - |")
     for r in res["replay"]:
         lines.append(f"| replay {r['events']:,} events ({r['blocks']:,} blocks): fetched + decoded events/s | "
                      f"{r['events_per_s']:,} in {r['seconds']} s | >= 20,000 | "
@@ -398,10 +428,14 @@ Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']} memory, Python {m['python
   a work needs at least two blocks (registration, then confirmation) plus the wait for the
   next block boundary, which is why 1k works sit further from the ceiling than 10k.
   {growth}
-* **Replay** is `ledger.events.fetch_logs` (raw `eth_getLogs` in 5,000-block chunks over every
-  ledger contract) plus `EventDecoder.decode` for each log, from the deployment block to the
-  head, measured after each throughput run so the history grows. {rgrowth}
-* **Licence checks** run only when `ledger.licensing.check_many` exists.
+* **Replay** is the audit replay itself (`ledger.audit.core.replay`: raw `eth_getLogs` in
+  5,000-block chunks over every ledger contract, fast decoding, every reducer), from the
+  deployment block to the head, measured after each throughput run so the history grows; the
+  checks against the contracts' views are timed apart. {rgrowth}
+* **Licence checks**: `Licensing.check_many` answers 100k random (work, use) questions about the
+  works of the throughput run (a statutory AI-training tariff, list licences for reproduction
+  over the first 1,000 works, nothing for broadcast) from one in-memory index rebuilt from the
+  events; building the index is timed apart.
 
 ## How close to the storage floor
 
@@ -472,12 +506,15 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(100_000)
     res["throughput"], res["replay"] = [], []
     with bench_env(block_time=BLOCK_TIME) as env:
+        ids: list[str] = []
         for n in sizes:
-            res["throughput"].append(bench_throughput(env, n, gas_per_work))
+            t = bench_throughput(env, n, gas_per_work)
+            ids.extend(t.pop("_ids"))
+            res["throughput"].append(t)
             say(f"  replay after {n} works ...")
             res["replay"].append(bench_replay(env))
-    say("licence checks ...")
-    res["licensing"] = bench_licensing()
+        say("licence checks ...")
+        res["licensing"] = bench_licensing(env, ids, 100_000)
     res["machine"] = machine()
     res["load_after"] = round(os.getloadavg()[0], 2)
     res["seconds"] = round(time.monotonic() - t0, 1)

@@ -231,7 +231,10 @@ class ErrorDecoder:
             values = abi_decode(types, data[4:])
         except Exception:  # malformed revert data: report the name only
             values = [None] * len(types)
-        args = dict(zip(names, values, strict=True))
+        args = {
+            n: to_checksum_address(v) if t == "address" and isinstance(v, str) else v
+            for n, v, t in zip(names, values, types, strict=True)
+        }
         cls = _exception_class(name)
         builder = _ERRORS.get(name)
         if builder:

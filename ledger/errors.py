@@ -109,6 +109,12 @@ class WorkNotFound(ContractError):
 class WorkAlreadyRegistered(ContractError):
     """The content hash is registered already; ``existing_work_id`` says by which work."""
 
+    @property
+    def existing_work_id(self) -> str:
+        """The existing work's id as ``0x`` + 64 hex digits."""
+        wid = self.args_by_name.get("workId")
+        return "0x" + wid.hex() if isinstance(wid, bytes) else str(wid).lower()
+
 
 class InvalidShares(ContractError):
     """Holder shares are malformed (not summing to 10000, zero, duplicated)."""

@@ -25,7 +25,7 @@ from web3.contract import Contract
 from ledger import errors as E
 from ledger.artifacts import all_abis, load_artifact
 from ledger.chain import Chain, ErrorDecoder, TxResult
-from ledger.cid import CODEC_RAW, cid_from_bytes, cid_to_bytes, parse_cid
+from ledger.cid import CODEC_RAW, cid_for_bytes, cid_from_bytes, cid_to_bytes, parse_cid
 from ledger.config import Settings
 from ledger.deploy import deploy_all
 from ledger.deployments import Deployment, load_deployment
@@ -180,8 +180,9 @@ class Ledger:
                     log("created the governor account")
                 governor = keystore.unlock(GOVERNOR_ACCOUNT, password)
                 deploy_all(chain, governor, settings.build_dir, settings.deployments_file, log=log)
+        node_chain_id = chain.chain_id  # an unreachable node says so (with a retry hint) first
         deployment = load_deployment(settings.deployments_file, settings.network.name)
-        if chain.chain_id != deployment.chain_id:
+        if node_chain_id != deployment.chain_id:
             raise E.ConfigError(
                 f"the deployments file is for chain {deployment.chain_id}, the node is chain {chain.chain_id}"
             )
@@ -259,13 +260,17 @@ class Ledger:
                 f"this content is registered already as work {work_id} ({status.name})",
                 hint="see it with `rights-ledger work show ID`",
             )
-        cid = self.store.add(body)
+        cid = cid_for_bytes(body)  # the CID the store will give: simulate before storing anything
         sole = self._sole_registration(work_id, cid, metadata, holders)
         if sole is not None and sole[2] == signer.address:
             fn = self.registry.functions.registerSole(sole[0], sole[1], sole[3], sole[4])
         else:
             fn = self.registry.functions.register(self._registration(work_id, cid, metadata, holders))
-        r = self.chain.transact(fn, signer)
+        tx = self.chain.build(fn, signer)  # a refused registration raises here, before the store
+        stored = self.store.add(body)
+        if stored != cid:
+            raise E.MetadataMismatch(f"the store returned CID {stored} for a document whose CID is {cid}")
+        r = self.chain.wait(self.chain.send(tx, signer))
         return Registered(work_id, cid, r.tx_hash, r.block_number, r.gas_used)
 
     @staticmethod

@@ -8,6 +8,8 @@ equal bytes and equal CIDs whatever their key order. The chain keeps two of its 
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 import hashlib
 import json
@@ -122,8 +124,10 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     """``(field path, message)`` for one schema error, in words a user can act on."""
     parts = list(error.absolute_path)
     if error.validator == "required":
+        # jsonschema raises one error per missing property: "'x' is a required property"
+        named = re.match(r"^'([^']+)' is a required property", error.message)
         missing = [p for p in error.validator_value if p not in error.instance]
-        field = missing[0] if missing else "?"
+        field = named.group(1) if named else (missing[0] if missing else "?")
         why = "required field is missing"
         if field == "aiDeclaration":
             why += " (required when creationMode is 'ai-assisted' or 'ai-generated')"

@@ -9,8 +9,11 @@ name must resolve in the store to bytes that hash to it. The state digest (sha-2
 canonical JSON) lets two auditors compare results in one line.
 
 Code map: :mod:`ledger.audit.core` (engine, registries, batched ``eth_call``, the blob
-check), one module per domain: :mod:`~ledger.audit.roles`, :mod:`~ledger.audit.works`,
-:mod:`~ledger.audit.attestations`. :mod:`ledger.audit.export` writes the event log as
+check), one module per domain: :mod:`~ledger.audit.roles` (with the role listeners' mirrors),
+:mod:`~ledger.audit.works`, :mod:`~ledger.audit.attestations`, :mod:`~ledger.audit.licences`
+(licences, mandates, tariffs, offers, settlement token) and :mod:`~ledger.audit.royalties`
+(usage reports, pools, distributions recomputed from the stored files, claims, token
+balances). :mod:`ledger.audit.export` writes the event log as
 JSON lines or CSV.
 
 Extending it (licensing, royalties and any later domain)
@@ -30,8 +33,10 @@ Add ``ledger/audit/<domain>.py`` and list it in :data:`DOMAINS` below. In it:
 3. The contract must be in ``ledger.artifacts.LEDGER_CONTRACTS`` so its events decode.
 
 Events without a reducer are counted and reported (``eventsWithoutReducer``), never
-silently dropped. LicenceRegistry and RoyaltyPool events have none yet: the licensing
-and royalties engineers add ``licences.py`` / ``royalties.py`` here.
+silently dropped. Every event of every contract in ``LEDGER_CONTRACTS`` has a reducer
+today (tests/integration/test_audit_full.py holds the audit to it): a new event needs one
+in its domain module, a new contract a module of its own. Keep amounts that can exceed
+2**53 (token units, offer nonces) as decimal strings: the state digest is canonical JSON.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ from ledger.audit.core import (
     run_checks,
 )
 
-DOMAINS = ("roles", "works", "attestations")
+DOMAINS = ("roles", "works", "attestations", "licences", "royalties")
 
 
 def load_domains() -> None:

@@ -1,7 +1,11 @@
 """Roles domain: LedgerRoles grants, revocations, role admins and real-name commitments.
 
 State section ``roles``: ``{"members": {role: {account: true}}, "admins": {role: adminRole},
-"identities": {account: commitment}}``; roles and commitments as 0x hex.
+"identities": {account: commitment}}``; roles and commitments as 0x hex. Role listeners
+(contracts LedgerRoles notifies of role changes, e.g. WorkRegistry's mirror) add
+``"listeners": {listener: {role: {account: granted}}}`` from RoleListenerAdded and each
+listener's RoleMirrored events; the check wants every mirrored role of every account seen
+to equal both the replayed LedgerRoles membership and the listener's ``mirroredRole`` view.
 """
 
 from __future__ import annotations
@@ -93,4 +97,63 @@ def check_roles(state: State, ledger: Ledger) -> list[Mismatch]:
         if c is None or _hex(c) != s["identities"][a]:
             out.append(Mismatch("state", f"identity of {a}", "commitment differs", s["identities"][a],
                                 _hex(c) if c is not None else None))
+    return out
+
+
+# --- role listeners (the WorkRegistry mirror) -----------------------------------------------
+
+MIRRORED = ("REGISTRAR", "CMO", "HOLDER")  # the roles WorkRegistry keeps a bit for
+
+
+def _listeners(state: State) -> dict:
+    return _roles(state).setdefault("listeners", {})
+
+
+@reducer("RoleListenerAdded")
+def role_listener_added(state: State, ev: Event) -> None:
+    listeners = _listeners(state)
+    if ev.args["listener"] in listeners:
+        state.flag(ev, f"listener {ev.args['listener']} added twice")
+    listeners.setdefault(ev.args["listener"], {})
+
+
+@reducer("RoleMirrored")
+def role_mirrored(state: State, ev: Event) -> None:
+    listeners = _listeners(state)
+    if ev.address not in listeners:
+        state.flag(ev, f"{ev.address} mirrors roles without being a listener of LedgerRoles")
+    mirror = listeners.setdefault(ev.address, {})
+    role, account, granted = _hex(ev.args["role"]), ev.args["account"], bool(ev.args["granted"])
+    members = _roles(state)["members"].get(role, {})
+    if (account in members) != granted:
+        state.flag(ev, f"mirror of {role_name(ev.args['role'])} for {account} disagrees with LedgerRoles",
+                   account in members, granted)
+    mirror.setdefault(role, {})[account] = granted
+
+
+_MIRRORED = Call("mirroredRole(bytes32,address)", ["bool"])
+
+
+@check("role-mirror")
+def check_role_mirror(state: State, ledger: Ledger) -> list[Mismatch]:
+    """Every listener's mirror of REGISTRAR, CMO and HOLDER equals LedgerRoles for every
+    account the events name: in the replayed mirror and in the listener's view."""
+    from ledger.ledger import ROLE_IDS
+
+    s = _roles(state)
+    listeners = s.get("listeners", {})
+    out: list[Mismatch] = []
+    roles = [_hex(ROLE_IDS[r]) for r in MIRRORED]
+    accounts = sorted({a for r in roles for a in s["members"].get(r, {})}
+                      | {a for m in listeners.values() for r in m.values() for a in r})
+    items = [(lst, r, a) for lst in sorted(listeners) for r in roles for a in accounts]
+    views = call_many(ledger, _MIRRORED, [(lst, (bytes.fromhex(r[2:]), a)) for lst, r, a in items])
+    for (lst, r, a), v in zip(items, views, strict=True):
+        member = a in s["members"].get(r, {})
+        replayed = listeners[lst].get(r, {}).get(a, False)
+        where = f"mirror of {role_name(bytes.fromhex(r[2:]))} for {a} in {lst}"
+        if replayed != member:
+            out.append(Mismatch("state", where, "the replayed mirror differs from LedgerRoles", member, replayed))
+        if v is not None and v != member:
+            out.append(Mismatch("state", where, "mirroredRole differs from LedgerRoles", member, v))
     return out

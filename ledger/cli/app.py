@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import click
 import requests
 from rich.console import Console
+from rich.markup import escape
 
 from ledger.config import Settings, load_settings
 from ledger.errors import ChainUnavailable, LedgerError
@@ -75,9 +76,11 @@ def emit_json(value: Any) -> None:
 
 
 def fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
-    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    """One line ``error: ...`` (and one ``hint: ...``) on stderr, then exit ``code``."""
+    one_line = " ".join(str(message).split())
+    err_console.print(f"[red]error:[/red] {escape(one_line)}", soft_wrap=True)
     if hint:
-        err_console.print(f"[dim]hint: {hint}[/dim]", soft_wrap=True)
+        err_console.print(f"[dim]hint: {escape(' '.join(str(hint).split()))}[/dim]", soft_wrap=True)
     sys.exit(code)
 
 
@@ -89,6 +92,9 @@ class LedgerGroup(click.Group):
             return super().invoke(ctx)
         except LedgerError as exc:
             fail(exc.message, exc.hint, exc.exit_code)
+        except click.exceptions.UsageError as exc:  # bad option value, missing argument
+            where = exc.ctx.command_path if exc.ctx else "rights-ledger"
+            fail(exc.format_message(), f"see `{where} --help`", 2)
         except (requests.ConnectionError, requests.Timeout) as exc:
             fail(f"a service did not answer: {type(exc).__name__}", "check the node and the store, then retry")
         except ChainUnavailable as exc:  # pragma: no cover - subclass of LedgerError

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from ledger.cli.app import out_console
 from ledger.metadata import CreationMode, WorkType
@@ -42,8 +43,15 @@ def work_json(rec: WorkRecord, metadata: dict[str, Any] | None) -> dict[str, Any
     }
 
 
+class _PlainTable(Table):
+    """A table whose cells are plain text: titles and names are never read as rich markup."""
+
+    def add_row(self, *cells: object, **kwargs: Any) -> None:  # type: ignore[override]
+        super().add_row(*(Text(str(c)) if isinstance(c, str) else c for c in cells), **kwargs)  # type: ignore[arg-type]
+
+
 def print_work(rec: WorkRecord, metadata: dict[str, Any] | None, note: str | None = None) -> None:
-    t = Table(show_header=False, box=None, pad_edge=False)
+    t = _PlainTable(show_header=False, box=None, pad_edge=False)
     t.add_column(style="bold")
     t.add_column(overflow="fold")
     t.add_row("work", rec.work_id)

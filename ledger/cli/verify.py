@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
@@ -40,7 +41,7 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
         if as_json:
             emit_json({"file": str(file), "sha256": digest, "registered": False, "confirmed": False})
         else:
-            out_console.print(f"{file}: not registered (sha-256 {digest})")
+            out_console.print(f"{escape(str(file))}: not registered (sha-256 {digest})")
         sys.exit(1)
     rec = ledger.work(wid)
     metadata, note = None, None
@@ -54,7 +55,7 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
         emit_json({"file": str(file), "sha256": digest, "registered": True, "confirmed": confirmed,
                    **work_json(rec, metadata), "metadataError": note})
     else:
-        out_console.print(f"{file}: {'CONFIRMED registration' if confirmed else rec.status.name + ' registration'}")
+        out_console.print(f"{escape(str(file))}: {'CONFIRMED registration' if confirmed else rec.status.name + ' registration'}")
         print_work(rec, metadata, note)
     sys.exit(0 if confirmed else 1)
 

@@ -185,8 +185,9 @@ def reserve(app: App, work_id: str, uses: tuple[str, ...], clear: bool, as_json:
 @click.pass_obj
 def show(app: App, work_id: str, as_json: bool) -> None:
     """Show a work: status, holders, times, metadata (verified against its CID) and history."""
+    wid = parse_work_id(work_id)
     ledger = app.ledger()
-    rec = ledger.work(parse_work_id(work_id))
+    rec = ledger.work(wid)
     metadata, note = None, None
     if rec.metadata_cid:
         try:

@@ -525,12 +525,6 @@ def test_transfer_malformed_address_or_bps_exits_2(ledger_env, unchanged):
     unchanged()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: click's own usage errors (e.g. --bps abc) bypass LedgerGroup.invoke "
-    "(ledger/cli/app.py) and print a multi-line 'Usage: ... Error: ...' block instead of one error line",
-)
 def test_transfer_non_numeric_bps_exits_2_with_one_line(ledger_env, unchanged):
     wid = "0x" + os.urandom(32).hex()
     p = run(ledger_env, "--as", "alice", "work", "transfer", wid, "--to", "bob", "--bps", "abc", "--yes")
@@ -554,12 +548,6 @@ def test_register_without_holder_role_exits_2(ledger_env, reader, content):
     assert reader.status_of("0x" + sha(content)) == WorkStatus.NONE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: Ledger.register_work (ledger/ledger.py) writes the metadata to the store before "
-    "simulating, so a registration the contract refuses leaves an orphan block in <home>/store/blocks",
-)
 def test_register_without_holder_role_writes_nothing_to_store(ledger_env, content, unchanged):
     p = run(ledger_env, "--as", "rando", "work", "register", str(content), "--title", "T", "--creator", "A")
     assert_one_line_error(p, "lacks the HOLDER role")
@@ -609,12 +597,6 @@ def test_node_not_reachable_exits_2_with_retry_hint(ledger_env, content, unchang
     unchanged()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: Ledger.open (ledger/ledger.py) reads the deployments file before contacting the node, "
-    "so with a fresh home an unreachable node is reported as 'no contracts are recorded'",
-)
 def test_node_not_running_with_fresh_home_exits_2_with_retry_hint(ledger_env, content, tmp_path):
     port = free_port()
     env = {**ledger_env.env(), "RIGHTS_LEDGER_HOME": str(tmp_path / "fresh"), "RIGHTS_LEDGER_PORT": str(port),
@@ -635,24 +617,12 @@ def test_register_with_store_down_exits_2_and_registers_nothing(ledger_env, read
 # --- bad input that the CLI mishandles -----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: fail() in ledger/cli/app.py prints messages as rich markup: '[...]' in user input "
-    "is swallowed, and an unmatched closing tag raises MarkupError with a traceback and exit 1",
-)
 def test_error_message_with_brackets_is_printed_verbatim(ledger_env, tmp_path):
     missing = tmp_path / "[/draft].txt"
     p = run(ledger_env, "verify", str(missing))
     assert_one_line_error(p, str(missing), "no such file")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: `work show` (ledger/cli/work.py) opens the ledger before parsing WORK_ID, so a malformed "
-    "id with the node stopped starts anvil and deploys the contracts before the error",
-)
 def test_show_malformed_id_starts_nothing(ledger_env, tmp_path):
     port = free_port()
     home = tmp_path / "fresh"

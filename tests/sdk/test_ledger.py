@@ -164,12 +164,6 @@ def test_register_reverts_when_caller_lacks_holder_role(rando, reader, addr):
     assert reader.status_of(wid_of(doc)) == WorkStatus.NONE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: Ledger.register_work (ledger/ledger.py) stores the metadata document before "
-    "simulating the call, so a refused registration leaves an orphan block in the store",
-)
 def test_register_refused_by_contract_leaves_no_store_block(rando, ledger_env, addr):
     doc = new_doc("Refused, nothing stored")
     before = store_files(ledger_env)
@@ -199,12 +193,6 @@ def test_register_invalid_metadata_raises_before_anything_is_written(alice, read
     assert reader.status_of(wid_of(doc)) == WorkStatus.NONE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: ledger/metadata.py _describe() names missing[0] for every 'required' error, "
-    "so several missing fields are all reported as the first one",
-)
 def test_register_invalid_metadata_names_every_missing_field(alice, addr):
     doc = new_doc("Missing fields")
     del doc["creators"], doc["workType"]
@@ -241,12 +229,6 @@ def test_register_duplicate_raises_with_existing_work_id(alice, bob, registrar, 
     assert rec.holders == (Holder(addr["alice"], 10000),) and rec.registrant == addr["alice"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="BUG: WorkAlreadyRegistered documents an `existing_work_id` attribute (ledger/errors.py) "
-    "that nothing sets",
-)
 def test_register_duplicate_error_has_existing_work_id_attribute(alice, bob, addr):
     doc = new_doc("Original 2")
     r = alice.register_work(doc, [Holder(addr["alice"], 10000)])
@@ -299,12 +281,6 @@ def test_confirm_reverts_when_caller_not_registrar(alice, reader, addr):
     assert reader.status_of(r.work_id) == WorkStatus.PENDING
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: ErrorDecoder.decode (ledger/chain.py) keeps eth-abi's lower-case addresses, so "
-    "error arguments and messages do not show the checksummed address `account list` prints",
-)
 def test_role_error_names_account_by_checksummed_address(alice, addr):
     r = alice.register_work(new_doc("Checksum"), [Holder(addr["alice"], 10000)])
     with pytest.raises(E.NotAuthorized) as info:
