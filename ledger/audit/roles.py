@@ -138,15 +138,17 @@ _MIRRORED = Call("mirroredRole(bytes32,address)", ["bool"])
 def check_role_mirror(state: State, ledger: Ledger) -> list[Mismatch]:
     """Every listener's mirror of REGISTRAR, CMO and HOLDER equals LedgerRoles for every
     account the events name: in the replayed mirror and in the listener's view."""
+    from ledger.audit.core import contract_names
     from ledger.ledger import ROLE_IDS
 
     s = _roles(state)
     listeners = s.get("listeners", {})
+    known = contract_names(ledger)  # a listener outside the ledger's contracts is not ours to read
     out: list[Mismatch] = []
-    roles = [_hex(ROLE_IDS[r]) for r in MIRRORED]
-    accounts = sorted({a for r in roles for a in s["members"].get(r, {})}
-                      | {a for m in listeners.values() for r in m.values() for a in r})
-    items = [(lst, r, a) for lst in sorted(listeners) for r in roles for a in accounts]
+    items = []
+    for r in (_hex(ROLE_IDS[name]) for name in MIRRORED):
+        accounts = set(s["members"].get(r, {})) | {a for m in listeners.values() for a in m.get(r, {})}
+        items += [(lst, r, a) for lst in sorted(listeners) if lst in known for a in sorted(accounts)]
     views = call_many(ledger, _MIRRORED, [(lst, (bytes.fromhex(r[2:]), a)) for lst, r, a in items])
     for (lst, r, a), v in zip(items, views, strict=True):
         member = a in s["members"].get(r, {})
