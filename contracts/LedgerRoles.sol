@@ -16,7 +16,7 @@ contract LedgerRoles is AccessControlEnumerable, ILedgerRoles {
     bytes32 public constant LICENSEE_ROLE = keccak256("LICENSEE_ROLE");
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
 
-    uint256 public constant MAX_LISTENERS = 8;
+    uint256 public constant MAX_LISTENERS = 16;
 
     mapping(address account => bytes32 commitment) private _identityCommitments;
     address[] private _listeners;
@@ -38,7 +38,12 @@ contract LedgerRoles is AccessControlEnumerable, ILedgerRoles {
 
     /// @inheritdoc ILedgerRoles
     function addRoleListener(address listener) external onlyRole(GOVERNOR_ROLE) {
-        if (listener == address(0)) revert LedgerRoles__InvalidListener(listener);
+        // A listener must be a contract built over these roles (it answers roles() == this):
+        // one that reverted on roleChanged would block every later role change.
+        (bool ok, bytes memory ret) = listener.staticcall(abi.encodeWithSignature("roles()"));
+        if (!ok || ret.length != 32 || abi.decode(ret, (address)) != address(this)) {
+            revert LedgerRoles__InvalidListener(listener);
+        }
         uint256 n = _listeners.length;
         if (n >= MAX_LISTENERS) revert LedgerRoles__TooManyListeners(MAX_LISTENERS);
         for (uint256 i; i < n; ++i) {

@@ -63,6 +63,7 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
     mapping(uint64 licenceId => mapping(bytes32 workId => bool)) private _listed;
     mapping(address licensee => uint64[] licenceIds) private _licencesOf;
     mapping(bytes32 workId => uint64[] licenceIds) private _openOf;
+    // slither-disable-next-line uninitialized-state (written through storage pointers in _claimExclusive)
     mapping(bytes32 workId => uint64[] licenceIds) private _liveExclusive;
     mapping(bytes32 workId => uint64 nonce) private _exclusiveNonces;
     mapping(bytes32 workId => mapping(address cmo => Mandate)) private _mandates;
@@ -145,8 +146,10 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         if (offer.licensee != address(0) && offer.licensee != msg.sender) {
             revert LicenceRegistry__OfferNotForCaller(offer.licensee, msg.sender);
         }
-        (address signer,,) = ECDSA.tryRecover(_hashTypedDataV4(_offerHash(offer)), signature);
-        if (signer != offer.licensor || signer == address(0)) {
+        // slither-disable-next-line unused-return (the third value only details recoverError)
+        (address signer, ECDSA.RecoverError recoverError,) =
+            ECDSA.tryRecover(_hashTypedDataV4(_offerHash(offer)), signature);
+        if (recoverError != ECDSA.RecoverError.NoError || signer != offer.licensor || signer == address(0)) {
             revert LicenceRegistry__BadSignature(offer.licensor, signer);
         }
         uint256 fee = offer.terms.flatFee;
@@ -446,10 +449,13 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
     /// @dev 0 when licence `l` covers the query; otherwise the reason (REASON_NONE when the
     /// licence does not concern this work and use at all).
     function _evaluate(uint64 id, Licence storage l, Query memory q) internal view returns (uint8) {
+        // slither-disable-next-line incorrect-equality (a use bitmask test, not a balance)
         if (l.uses & q.use == 0) return REASON_NONE;
+        // slither-disable-next-line uninitialized-local (an all-zero Mandate means "no mandate")
         Mandate memory m;
         if (l.collective) m = _mandates[q.workId][l.licensor];
         if (l.scope == SCOPE_REPERTOIRE) {
+            // slither-disable-next-line incorrect-equality (a use bitmask test, not a balance)
             if (m.uses & q.use == 0 || m.from > q.at) return REASON_NONE;
         } else if (!_listed[id][q.workId]) {
             return REASON_NONE;
@@ -461,6 +467,7 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         if (reason != 0) return reason;
         if (!_inTerritory(l.territories, q.territory)) return REASON_WRONG_TERRITORY;
         if (l.collective) {
+            // slither-disable-next-line incorrect-equality (a use bitmask test, not a balance)
             if (m.uses & q.use == 0 || m.from > q.at || m.until <= q.at) return REASON_WITHDRAWN;
             if (q.reserved) return REASON_RESERVED;
         }
@@ -482,6 +489,7 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         bytes memory c = codes;
         if (c.length == 0) return true;
         for (uint256 i; i < c.length; i += 2) {
+            // slither-disable-next-line incorrect-equality (country codes are bytes, not balances)
             if (c[i] == territory[0] && c[i + 1] == territory[1]) return true;
         }
         return false;

@@ -21,7 +21,7 @@ interface ILedgerRoles is IAccessControlEnumerable {
     error LedgerRoles__ZeroAccount();
     /// @notice The commitment is zero.
     error LedgerRoles__EmptyCommitment();
-    /// @notice The listener is already registered, or the zero address.
+    /// @notice The listener is already registered, or is not a contract whose roles() is this contract.
     error LedgerRoles__InvalidListener(address listener);
     /// @notice At most MAX_LISTENERS listeners.
     error LedgerRoles__TooManyListeners(uint256 max);
@@ -30,7 +30,9 @@ interface ILedgerRoles is IAccessControlEnumerable {
     /// @dev Only REGISTRAR_ROLE. A later verification replaces the commitment.
     function verifyHolder(address account, bytes32 commitment) external;
 
-    /// @notice GOVERNOR registers a contract that mirrors role changes from now on.
+    /// @notice GOVERNOR registers a contract that mirrors role changes from now on. It must
+    /// answer `roles()` with this contract. Listeners are never removed: a retired registry
+    /// still manages its works and needs fresh roles.
     function addRoleListener(address listener) external;
 
     /// @notice GOVERNOR replays the current members `start`..`start+count` of `role` to

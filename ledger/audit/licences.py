@@ -307,7 +307,7 @@ def check_licences(state: State, ledger: Ledger) -> list[Mismatch]:
             ("suspendedAt", lic["suspendedAt"], suspended_at), ("flatFee", lic["flatFee"], str(fee)),
             ("ratePerUse", lic["ratePerUse"], str(rate)), ("territories", lic["territories"], _hex(terr)),
         ))
-    for (a, lid, w), ok in zip(listed, lists, strict=True):
+    for (_a, lid, w), ok in zip(listed, lists, strict=True):
         if ok is not True:
             out.append(Mismatch("state", f"licence {lid}", f"listsWork({w}) is not true on chain", True, ok))
 
@@ -338,10 +338,10 @@ def check_licences(state: State, ledger: Ledger) -> list[Mismatch]:
     got = call_many(ledger, _TARIFF, [(a, (int(u),)) for a, u in tariffs])
     for (a, u), v in zip(tariffs, got, strict=True):
         t = regs[a]["tariffs"][u]
-        mine = [t["amountPerWork"], t["period"], t["validFrom"], t["validUntil"]]
+        tariff = [t["amountPerWork"], t["period"], t["validFrom"], t["validUntil"]]
         theirs = None if v is None else [str(v[0]), v[1], v[2], v[3]]
-        if mine != theirs:
-            out.append(Mismatch("state", f"tariff of use {u}", "tariff differs", mine, theirs))
+        if tariff != theirs:
+            out.append(Mismatch("state", f"tariff of use {u}", "tariff differs", tariff, theirs))
 
     offers = [(a, k) for a in addrs for k in sorted(regs[a]["offers"])]
     got = call_many(ledger, _NONCE, [(a, (k.split(":")[0], int(k.split(":")[1]))) for a, k in offers])

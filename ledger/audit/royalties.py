@@ -330,7 +330,7 @@ def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
                                 "(owed, paid) differs", mine, theirs))
     claims = [(a, k, who) for a, k in pools for who in sorted(contracts[a]["pools"][k]["claims"])]
     got = call_many(ledger, _CLAIMED, [(a, (k.split(":")[0], int(k.split(":")[1]), who)) for a, k, who in claims])
-    for (a, k, who), ok in zip(claims, got, strict=True):
+    for (_a, k, who), ok in zip(claims, got, strict=True):
         if ok is not True:
             cmo, period = k.split(":")
             out.append(Mismatch("state", f"claim of {who} in period {period} of CMO {cmo}",

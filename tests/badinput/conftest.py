@@ -19,7 +19,6 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,16 +123,17 @@ def store_files(env: LedgerEnv) -> set[str]:
 @dataclass
 class Snapshot:
     env: LedgerEnv
+    reader: Any  # a Ledger without signer, opened once
     block: int = 0
     files: set[str] = field(default_factory=set)
 
     def take(self) -> Snapshot:
-        self.block = self.env.ledger().chain.block_number()
+        self.block = self.reader.chain.block_number()
         self.files = store_files(self.env)
         return self
 
     def assert_unchanged(self) -> None:
-        block = self.env.ledger().chain.block_number()
+        block = self.reader.chain.block_number()
         assert block == self.block, f"the chain moved: block {self.block} -> {block}"
         new = store_files(self.env) - self.files
         assert not new, f"{len(new)} new block file(s) in the store, e.g. {sorted(new)[0]}"
@@ -170,9 +170,14 @@ def world(ledger_env: LedgerEnv) -> World:  # noqa: F811
     return World(ledger_env, w["works"], w["licence"], dict(ledger_env.addresses))
 
 
+@pytest.fixture(scope="session")
+def reader(ledger_env: LedgerEnv) -> Any:  # noqa: F811
+    return ledger_env.ledger()
+
+
 @pytest.fixture
-def snapshot(ledger_env: LedgerEnv) -> Iterator[Snapshot]:  # noqa: F811
-    yield Snapshot(ledger_env).take()
+def snapshot(ledger_env: LedgerEnv, reader: Any) -> Iterator[Snapshot]:  # noqa: F811
+    yield Snapshot(ledger_env, reader).take()
 
 
 os.environ.setdefault("RIGHTS_LEDGER_KDF_N", "1024")

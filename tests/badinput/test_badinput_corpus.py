@@ -86,8 +86,6 @@ def case(id: str, build: Builder, bug: str | None = None, subprocess: bool = Fal
 
 # --- known bugs (reasons shared by several cases) ----------------------------------------
 
-BUG_CLICK_USAGE = ("BUG: click's own parameter errors (int/Choice options) bypass LedgerGroup.invoke "
-                   "(ledger/cli/app.py) and print a multi-line 'Usage: ... Error: ...' block, not one error line")
 BUG_CSV_FIELD_LIMIT = ("BUG: ledger/batch.py _raw_rows: a CSV field over 131072 chars raises csv.Error "
                        "(uncaught: traceback, exit 1); catch csv.Error and raise InputError(file:line)")
 BUG_JSON_TYPES = ("BUG: ledger/batch.py _text() stringifies any JSON value, so a JSON-lines catalogue "
@@ -113,8 +111,9 @@ BUG_TERMS_STORED_FIRST = ("BUG: ledger/licensing.py Licensing.terms stores the t
 BUG_CHECKSUM = ("BUG: ledger/ledger.py parse_address (and ledger/batch.py _parse_holders) trust eth_utils.is_address, "
                 "which since eth-utils 5 does not check the EIP-55 checksum: a mixed-case address with a wrong "
                 "checksum (a typo) is accepted; require is_checksum_address() when the hex is mixed-case")
-BUG_MARKUP = ("BUG: fail() in ledger/cli/app.py prints the message as rich markup: '[...]' in user input "
-              "is swallowed or raises MarkupError")
+BUG_IDS_FILE = ("BUG: ledger/batch.py read_work_ids: one malformed id in a file of work ids makes the whole file "
+                "parse as a CSV catalogue, so the error blames line 1 ('unknown column 0x<first id>') instead of "
+                "the bad line")
 
 
 # --- catalogues: work register-batch ---------------------------------------------------------
@@ -217,7 +216,7 @@ def _catalogue_case(fmt: str, mid: str, column: str, value: Any, fragment: str, 
 for _fmt in ("csv", "jsonl"):
     for _mid, _col, _val, _frag, _extra in ROW_MUTATIONS:
         case(f"register-batch-{_fmt}-{_mid}", _catalogue_case(_fmt, _mid, _col, _val, _frag, _extra),
-             bug=BUG_CHECKSUM if "checksum" in _mid else None, subprocess=(_fmt, _mid) in (("csv", "holder-bps-10001"), ("jsonl", "date-feb-30")))
+             bug=BUG_CHECKSUM if "checksum" in _mid else None)
 
 
 def _cat_raw(name: str, data: Callable[[Ctx], str | bytes], fragments: Callable[[str], tuple[str, ...]]) -> Builder:
@@ -311,7 +310,7 @@ case("register-batch-dangling", lambda c: (["--as", "alice", "work", "register-b
                                            (str(c.dir / "dangling-link"), "no such file")))
 case("register-batch-batch-size-0", lambda c: (
     ["--as", "alice", "work", "register-batch", c.file("c.csv", _csv_text([_row()])), "--batch-size", "0"],
-    ("batch-size",)), bug=BUG_CLICK_USAGE)
+    ("batch-size",)))
 
 
 # --- usage reports: usage report --------------------------------------------------------------
@@ -433,7 +432,7 @@ case("usage-report-extra-column", _u_raw(
     "r.csv", lambda c: UHDR + _u_line(c).rstrip("\n") + ",surplus\n", lambda p: ("line 1",)), bug=BUG_USAGE_EXTRA)
 case("usage-report-not-covered", _u_raw(
     "r.csv", lambda c: UHDR + _u_line(c, use="broadcast", basis=""), lambda p: ("line 1", "not covered")))
-case("usage-report-missing", lambda c: (_usage_argv(c.missing()), (c.missing(), "no such file")), subprocess=True)
+case("usage-report-missing", lambda c: (_usage_argv(c.missing()), (c.missing(), "no such file")))
 case("usage-report-directory", lambda c: (_usage_argv(c.folder()), (c.folder(), "directory")))
 case("usage-report-dangling", lambda c: (_usage_argv(c.dangling()), (str(c.dir / "dangling-link"), "no such file")))
 case("usage-report-period-0", lambda c: (
@@ -446,8 +445,7 @@ case("usage-report-cmo-bad-checksum", lambda c: (
 case("usage-report-cmo-unknown-name", lambda c: (
     _usage_argv(c.file("r.csv", UHDR + _u_line(c)), "--cmo", "nobody"), ("nobody",)))
 case("usage-report-period-text", lambda c: (
-    ["--as", "licensee", "usage", "report", c.file("r.csv", UHDR + _u_line(c)), "--period", "jan"], ("period",)),
-    bug=BUG_CLICK_USAGE)
+    ["--as", "licensee", "usage", "report", c.file("r.csv", UHDR + _u_line(c)), "--period", "jan"], ("period",)))
 
 
 # --- usage record -----------------------------------------------------------------------------
@@ -465,12 +463,12 @@ RECORD_BAD: list[tuple[str, dict[str, str], tuple[str, ...], str | None]] = [
     ("work-short", {"work": "0x12"}, ("'0x12'", "malformed"), None),
     ("work-not-hex", {"work": "zz" * 32}, ("malformed",), None),
     ("work-65", {"work": "ab" * 32 + "c"}, ("malformed",), None),
-    ("work-empty", {"work": ""}, ("no work id",), None),
+    ("work-empty", {"work": ""}, ("work id ''", "malformed"), None),
     ("use-unknown", {"--use": "flying"}, ("unknown use 'flying'",), None),
     ("use-upper", {"--use": "Perform"}, ("unknown use",), None),
     ("quantity-0", {"--quantity": "0"}, ("quantity 0",), None),
     ("quantity-negative", {"--quantity": "-4"}, ("quantity -4",), None),
-    ("quantity-text", {"--quantity": "many"}, ("quantity",), BUG_CLICK_USAGE),
+    ("quantity-text", {"--quantity": "many"}, ("quantity",), None),
     ("at-word", {"--at": "someday"}, ("not a date",), None),
     ("at-month-13", {"--at": "2024-13-01"}, ("not a date",), None),
     ("at-too-big", {"--at": str(2**41)}, ("out of range",), None),
@@ -522,8 +520,8 @@ GRANT_BAD: list[tuple[str, Callable[[Ctx], list[str]], tuple[str, ...], str | No
     ("terms-cid-short", lambda c: _grant(c, "--terms-cid", "bafybad"), ("invalid CID 'bafybad'",), None),
     ("terms-cid-v0", lambda c: _grant(c, "--terms-cid", "Qm" + "a" * 44), ("CIDv0",), None),
     ("terms-cid-garbage", lambda c: _grant(c, "--terms-cid", "not-a-cid"), ("invalid CID",), None),
-    ("use-unknown", lambda c: _grant(c, "--use", "flying"), ("use",), BUG_CLICK_USAGE),
-    ("flat-fee-text", lambda c: _grant(c, "--flat-fee", "free"), ("flat-fee",), BUG_CLICK_USAGE),
+    ("use-unknown", lambda c: _grant(c, "--use", "flying"), ("use",), None),
+    ("flat-fee-text", lambda c: _grant(c, "--flat-fee", "free"), ("flat-fee",), None),
     ("works-file-missing", lambda c: _grant(c, "--works-file", c.missing(), work=False), ("no such file",), None),
     ("works-file-directory", lambda c: _grant(c, "--works-file", c.folder(), work=False), ("directory",), None),
     ("works-file-dangling", lambda c: _grant(c, "--works-file", c.dangling(), work=False), ("no such file",), None),
@@ -581,7 +579,7 @@ CHECK_BAD: list[tuple[str, Callable[[Ctx], tuple[list[str], tuple[str, ...]]], s
                                     ("nobody",)), None),
 ]
 for _mid, _b, _bug in CHECK_BAD:
-    case(f"licence-check-{_mid}", _b, bug=_bug, subprocess=_mid == "bad-use")
+    case(f"licence-check-{_mid}", _b, bug=_bug)
 
 
 def _status(ctx: Ctx, work: str | None = None, licensee: str = "licensee", *extra: str) -> list[str]:
@@ -600,8 +598,7 @@ STATUS_BAD: list[tuple[str, Callable[[Ctx], list[str]], tuple[str, ...], str | N
     ("at-month-13", lambda c: _status(c, None, "licensee", "--at", "2024-13-40"), ("not a date",), None),
     ("territory-3", lambda c: _status(c, None, "licensee", "--territory", "XYZ"), ("territory 'XYZ'",), None),
     ("territory-digit", lambda c: _status(c, None, "licensee", "--territory", "9"), ("territory '9'",), None),
-    ("use-unknown", lambda c: ["licence", "status", c.work(1), "licensee", "--use", "flying"], ("use",),
-     BUG_CLICK_USAGE),
+    ("use-unknown", lambda c: ["licence", "status", c.work(1), "licensee", "--use", "flying"], ("use",), None),
 ]
 for _mid, _b, _frags, _bug in STATUS_BAD:
     case(f"licence-status-{_mid}", lambda c, b=_b, f=_frags: (b(c), f), bug=_bug)
@@ -609,7 +606,7 @@ for _mid, _b, _frags, _bug in STATUS_BAD:
 
 # --- verify, store add / cat, work show / transfer, account grant-role ---------------------
 
-case("verify-missing", lambda c: (["verify", c.missing()], (c.missing(), "no such file")), subprocess=True)
+case("verify-missing", lambda c: (["verify", c.missing()], (c.missing(), "no such file")))
 case("verify-directory", lambda c: (["verify", c.folder()], (c.folder(), "directory")))
 case("verify-dangling", lambda c: (["verify", c.dangling()], ("dangling-link", "no such file")))
 case("verify-nothing", lambda c: (["verify"], ("exactly one of",)))
@@ -621,10 +618,9 @@ case("verify-certificate-missing", lambda c: (["verify", "--certificate", c.miss
 case("verify-certificate-not-pdf", lambda c: (["verify", "--certificate", c.file("c.pdf", "plain text")],
                                               ("c.pdf", "not a readable PDF")))
 case("verify-certificate-directory", lambda c: (["verify", "--certificate", c.folder()], (c.folder(),)))
-case("verify-bracket-name", lambda c: (["verify", c.missing("[/draft].txt")], ("[/draft].txt", "no such file")),
-     bug=BUG_MARKUP)
+case("verify-bracket-name", lambda c: (["verify", c.missing("[/draft].txt")], ("[/draft].txt", "no such file")))
 
-case("store-add-missing", lambda c: (["store", "add", c.missing()], (c.missing(), "no such file")), subprocess=True)
+case("store-add-missing", lambda c: (["store", "add", c.missing()], (c.missing(), "no such file")))
 case("store-add-directory", lambda c: (["store", "add", c.folder()], (c.folder(), "directory")),
      bug=BUG_STORE_ADD_DIR)
 case("store-add-dangling", lambda c: (["store", "add", c.dangling()], ("dangling-link", "no such file")))
@@ -662,13 +658,14 @@ for _mid, _b, _frags, _bug in [
     ("work-unregistered", lambda c: _transfer(c, "0x" + "66" * 32), ("0x" + "66" * 32,), None),
     ("to-short", lambda c: _transfer(c, to="0x1234"), ("Ethereum address",), None),
     ("to-non-hex", lambda c: _transfer(c, to="0x" + "zz" * 20), ("Ethereum address",), None),
-    ("to-bad-checksum", lambda c: _transfer(c, to=c.w.bad_checksum("bob")), ("Ethereum address",), BUG_CHECKSUM),
+    ("to-bad-checksum", lambda c: _transfer(c, c.work(4), to=c.w.bad_checksum("bob")), ("Ethereum address",),
+     BUG_CHECKSUM),
     ("to-unknown-name", lambda c: _transfer(c, to="nobody"), ("nobody",), None),
     ("bps-0", lambda c: _transfer(c, bps="0"), ("between 1 and 10000",), None),
     ("bps-negative", lambda c: _transfer(c, bps="-1"), ("between 1 and 10000",), None),
     ("bps-10001", lambda c: _transfer(c, bps="10001"), ("between 1 and 10000",), None),
-    ("bps-text", lambda c: _transfer(c, bps="half"), ("bps",), BUG_CLICK_USAGE),
-    ("not-a-holder", lambda c: ["--as", "bob", "work", "transfer", c.work(2), "--to", "alice", "--bps", "100",
+    ("bps-text", lambda c: _transfer(c, bps="half"), ("bps",), None),
+    ("not-a-holder", lambda c: ["--as", "bob", "work", "transfer", c.work(5), "--to", "alice", "--bps", "100",
                                 "--yes"], ("holder",), None),
 ]:
     case(f"work-transfer-{_mid}", lambda c, b=_b, f=_frags: (b(c), f), bug=_bug)
@@ -733,7 +730,7 @@ for _mid, _b, _frags, _bug in [
     ("identifier-bad-isrc", lambda c: _register(c, "--identifier", "isrc=123"), ("isrc",), None),
     ("identifier-unknown-kind", lambda c: _register(c, "--identifier", "upc=123"), ("upc",), None),
     ("ai-without-model", lambda c: _register(c, "--creation", "ai-assisted"), ("models",), None),
-    ("type-unknown", lambda c: _register(c, "--type", "opera"), ("type",), BUG_CLICK_USAGE),
+    ("type-unknown", lambda c: _register(c, "--type", "opera"), ("type",), None),
     ("metadata-missing", lambda c: _register(c, "--metadata", c.missing("m.json"), title=False, creator=False),
      ("m.json", "no such file"), None),
     ("metadata-directory", lambda c: _register(c, "--metadata", c.folder(), title=False, creator=False),
@@ -749,8 +746,7 @@ for _mid, _b, _frags, _bug in [
     ("metadata-empty", lambda c: _register(c, "--metadata", c.file("m.json", ""), title=False, creator=False),
      ("m.json", "not JSON"), None),
 ]:
-    case(f"work-register-{_mid}", lambda c, b=_b, f=_frags: (b(c), f), bug=_bug,
-         subprocess=_mid == "holder-sum")
+    case(f"work-register-{_mid}", lambda c, b=_b, f=_frags: (b(c), f), bug=_bug)
 
 
 def _meta_case(mutate: Callable[[dict[str, Any]], None], fragments: tuple[str, ...]) -> Builder:
@@ -848,7 +844,7 @@ for _mid, _b, _bug in [
     ("jsonl-not-json", lambda c: (_confirm(c.file("cat.jsonl", '{"sha256": \n')), ("cat.jsonl:1", "not JSON")),
      None),
     ("ids-one-short", lambda c: (_confirm(c.file("ids.txt", f"{c.work()}\n0x{'ab' * 31}\n")), ("ids.txt:2",)),
-     None),
+     BUG_IDS_FILE),
 ]:
     case(f"work-confirm-batch-{_mid}", _b, bug=_bug)
 
@@ -891,3 +887,28 @@ def test_in_process_run_matches_a_real_subprocess(c: Case, world: World, snapsho
 def test_corpus_is_large_enough() -> None:
     assert len(CASES) >= 200, len(CASES)
     assert len(SUBPROCESS_CASES) >= 5
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "BUG: ledger/cli/usage.py usage_report prints every refused line to stderr ('  line N: ...', wrapped by rich "
+    "without soft_wrap) before the error line, so without --json stderr is not one error line; print the list "
+    "after the error as one hint, or only with --json/--verbose"))
+def test_usage_report_refusal_without_json_is_one_error_line(world: World, snapshot: Snapshot, tmp_path: Path):
+    ctx = Ctx(tmp_path, world)
+    path = ctx.file("report.csv", UHDR + _u_line(ctx) + _u_line(ctx, quantity="abc"))
+    try:
+        assert_one_line_error(invoke(world.env, _usage_argv(path)), ("line 2", "quantity"))
+    finally:
+        snapshot.assert_unchanged()
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "BUG: ledger/usage.py UsageRefused names the data line ('line 1' = the first line after the header) but not "
+    "the file; catalogue and licence-check errors say <file>:<line> with the physical line"))
+def test_usage_report_refusal_names_the_file_and_its_line(world: World, snapshot: Snapshot, tmp_path: Path):
+    ctx = Ctx(tmp_path, world)
+    path = ctx.file("report.csv", UHDR + _u_line(ctx, quantity="abc"))
+    try:
+        assert_one_line_error(invoke(world.env, _usage_argv(path, "--json")), (f"{path}:2",))
+    finally:
+        snapshot.assert_unchanged()

@@ -89,3 +89,17 @@ def test_mirrored_registry_confirms_for_registrar_and_refuses_others(mirrored, r
         mirrored.confirm(wid, {"from": rando})
     mirrored.confirm(wid, {"from": registrar})
     assert mirrored.statusOf(wid) == status.CONFIRMED
+
+
+def test_add_role_listener_reverts_for_an_account_without_code(roles, governor, rando, err):
+    with err.reverts_with("LedgerRoles__InvalidListener(address)", rando):
+        roles.addRoleListener(rando, {"from": governor})
+
+
+def test_add_role_listener_reverts_for_a_registry_of_other_roles(roles, governor, err):
+    from brownie import LedgerRoles
+
+    other_roles = LedgerRoles.deploy(governor, {"from": governor})
+    foreign = WorkRegistry.deploy(other_roles, ZERO, {"from": governor})
+    with err.reverts_with("LedgerRoles__InvalidListener(address)", foreign.address):
+        roles.addRoleListener(foreign, {"from": governor})
