@@ -33,7 +33,7 @@ setup: build/.compiled /usr/bin/chromium   ## venv + npm packages + compiled con
 demo: setup              ## start the embedded chain (if needed) and run the demo
 	$(BIN)/rights-ledger demo
 
-test: setup              ## the whole suite against real anvil nodes
+test: setup slither      ## static analysis, then the whole suite against real anvil nodes
 	$(BIN)/brownie test tests/ $(PYTEST_ARGS)
 
 test-contracts: setup

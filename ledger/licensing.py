@@ -4,7 +4,7 @@ Writes go through the ``Ledger``'s signer (``Licensing(ledger).grant(...)``). Re
 in two speeds: :meth:`Licensing.status` asks the contract's ``coverage`` view (one call,
 authoritative), :meth:`Licensing.check_many` builds an in-memory :class:`CoverageIndex`
 from the licence and work events once and answers each (work, use, territory, at) pair
-without another call. Both follow the same rules (docs/spec-licensing.md, R73-R79), and
+without another call. Both follow the same rules (SPECIFICATION.md, R73-R79), and
 the tests hold them to the same answers.
 """
 

@@ -1,5 +1,5 @@
 """AttestationRegistry: attestations, RFC 3161 token links, AI generation records
-(docs/spec-protection.md R100-R112)."""
+(SPECIFICATION.md R100-R112)."""
 
 import hashlib
 

@@ -1,5 +1,5 @@
 """LicenceRegistry: mandates, licences, exclusivity, lifecycle and coverage
-(docs/spec-licensing.md R60-R79). Offers, open licences and tariffs: test_licensing_offers.py."""
+(SPECIFICATION.md R60-R79). Offers, open licences and tariffs: test_licensing_offers.py."""
 
 import pytest
 from brownie import LicenceRegistry, chain

@@ -1,5 +1,5 @@
 """LicenceRegistry: signed offers, open licences, statutory tariffs, replayable events
-(docs/spec-licensing.md R76-R79)."""
+(SPECIFICATION.md R76-R79)."""
 
 import hashlib
 

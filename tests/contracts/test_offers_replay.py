@@ -1,4 +1,4 @@
-"""Replay protection of signed licence offers (EIP-712, docs/spec-licensing.md R77; docs/SECURITY.md).
+"""Replay protection of signed licence offers (EIP-712, SPECIFICATION.md R77; docs/SECURITY.md).
 
 An offer is bound to its chain and contract by the EIP-712 domain, to its licensor by the
 signature, and to one use by the licensor's nonce; it ends at its deadline or when the

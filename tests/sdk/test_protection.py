@@ -1,5 +1,5 @@
 """Protection SDK against a real anvil node: disputes, attestations, generation records,
-provenance (docs/spec-protection.md)."""
+provenance (SPECIFICATION.md)."""
 
 from __future__ import annotations
 
