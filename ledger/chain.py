@@ -28,6 +28,7 @@ from ledger import errors as E
 from ledger.config import NetworkProfile
 
 GAS_MARGIN = 1.25
+PERSIST_EVERY = 3.0  # seconds between state saves after batch receipts
 
 _ROLE_NAMES = {
     "0x" + "00" * 32: "GOVERNOR",
@@ -271,6 +272,10 @@ class Chain:
         self.w3 = Web3(Web3.HTTPProvider(profile.rpc_url, request_kwargs={"timeout": profile.rpc_timeout}))
         self._nonces: dict[str, int] = {}
         self._chain_id: int | None = None
+        # Called after a mined write so it survives a node crash (the embedded node's persist);
+        # forced after single writes, at most every PERSIST_EVERY seconds after batch receipts.
+        self.on_durable: Callable[[], None] | None = None
+        self._persisted_at = 0.0
 
     # --- connection ------------------------------------------------------------------
 
@@ -374,11 +379,24 @@ class Chain:
             raise self.unavailable(exc) from exc
         if receipt["status"] != 1:
             raise E.TransactionFailed(f"transaction {tx_hash} reverted in block {receipt['blockNumber']}")
+        self.make_durable(force=False)
         return TxResult(tx_hash, receipt["blockNumber"], receipt["gasUsed"], tuple(receipt["logs"]))
 
+    def make_durable(self, *, force: bool = True) -> None:
+        """Ask the node to keep what was mined (no-op unless a hook is set, e.g. the embedded node)."""
+        if self.on_durable is None:
+            return
+        now = time.monotonic()
+        if force or now - self._persisted_at >= PERSIST_EVERY:
+            self.on_durable()
+            self._persisted_at = time.monotonic()
+
     def transact(self, fn: ContractFunction, signer: LocalAccount, *, gas: int | None = None) -> TxResult:
-        """Simulate, sign, send and wait: a revert is raised before anything is sent."""
-        return self.wait(self.send(self.build(fn, signer, gas=gas), signer))
+        """Simulate, sign, send, wait and make durable: a revert is raised before anything is sent,
+        and what returns survives a crash of the embedded node."""
+        result = self.wait(self.send(self.build(fn, signer, gas=gas), signer))
+        self.make_durable(force=True)
+        return result
 
     def deploy(self, abi: list[dict[str, Any]], bytecode: str, args: list[Any], signer: LocalAccount) -> tuple[str, TxResult]:
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)

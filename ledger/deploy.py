@@ -108,6 +108,7 @@ def deploy_all(
     if previous:
         replaced = tuple(c for n, c in previous.contracts.items() if records[n].address != c.address)
         history = previous.history + replaced
+    chain.make_durable()
     deployment = Deployment(chain.profile.name, chain.chain_id, records, history)
     save_deployment(deployments_file, deployment)
     return deployment

@@ -168,6 +168,7 @@ class Ledger:
                     raise chain.unavailable()
                 log(f"starting the embedded chain node on {settings.network.rpc_url}")
                 node.start()
+            chain.on_durable = node.persist  # acknowledged writes survive a crash of the node
             if not settings.deployments_file.exists():
                 password = password if password is not None else os.environ.get("RIGHTS_LEDGER_PASSWORD")
                 if not keystore.exists(GOVERNOR_ACCOUNT):
@@ -271,6 +272,7 @@ class Ledger:
         if stored != cid:
             raise E.MetadataMismatch(f"the store returned CID {stored} for a document whose CID is {cid}")
         r = self.chain.wait(self.chain.send(tx, signer))
+        self.chain.make_durable()
         return Registered(work_id, cid, r.tx_hash, r.block_number, r.gas_used)
 
     @staticmethod

@@ -685,6 +685,7 @@ class Licensing:
             gas = int(chain.call(lambda: fn.estimate_gas({"from": signer.address, "value": value})) * 1.25) + 10_000
             tx = {**chain.build(fn, signer, gas=gas), "value": value}
             r = chain.wait(chain.send(tx, signer))
+            chain.make_durable()
         else:
             r = chain.transact(fn, signer)
         events = [ev for ev in (self.ledger.events.decode(_raw_log(log)) for log in r.logs) if ev is not None]

@@ -1,13 +1,20 @@
 """The embedded chain: an anvil node on 127.0.0.1 whose state persists in the data directory.
 
 ``EmbeddedNode.start()`` launches anvil with ``--state`` (loaded at start, dumped on a
-clean stop and every few seconds), gas price and base fee 0 (like a permissioned
-network), and waits until it answers. ``stop()`` sends SIGTERM so anvil dumps its state.
-Crash safety does not rest on anvil: senders journal what they send (see ledger.batch).
+clean stop), gas price and base fee 0 (like a permissioned network), and waits until it
+answers. ``stop()`` sends SIGTERM so anvil dumps its state.
+
+Crash safety does not rest on anvil's own dumps (a SIGKILL loses what it had not written,
+and a kill during its write leaves a torn file). Instead, after every acknowledged write
+the SDK calls :meth:`EmbeddedNode.persist`: it asks anvil for its state
+(``anvil_dumpState``) and replaces the state file atomically, so what the CLI acknowledged
+survives a crash. Batch runs persist at most every few seconds and resume from their
+journal (see ledger.batch).
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import signal
@@ -21,7 +28,6 @@ import requests
 from ledger.config import REPO_ROOT, NetworkProfile
 from ledger.errors import ChainUnavailable, ConfigError
 
-STATE_INTERVAL_SECONDS = 2
 
 
 def anvil_binary() -> str:
@@ -121,7 +127,6 @@ class EmbeddedNode:
             "--port", str(self.port),
             "--chain-id", str(self.profile.chain_id or 31337),
             "--state", str(self.state_file),
-            "--state-interval", str(STATE_INTERVAL_SECONDS),
             "--gas-limit", "30000000",
             "--base-fee", "0",
             "--gas-price", "0",
@@ -145,6 +150,26 @@ class EmbeddedNode:
             time.sleep(0.1)
         proc.terminate()
         raise ChainUnavailable(f"anvil did not answer on {self.profile.rpc_url} within {timeout:.0f} s")
+
+    def persist(self) -> None:
+        """Write the node's current state to the state file, atomically (see the module doc)."""
+        try:
+            r = requests.post(
+                self.profile.rpc_url,
+                json={"jsonrpc": "2.0", "id": 1, "method": "anvil_dumpState", "params": []},
+                timeout=60,
+            )
+            raw = bytes.fromhex(r.json()["result"][2:])
+        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            raise ChainUnavailable(f"cannot read the embedded node's state to save it ({type(exc).__name__})") from exc
+        data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_file.with_name(self.state_file.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.state_file)
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop anvil cleanly (SIGTERM, so it dumps its state). False when it was not running."""
