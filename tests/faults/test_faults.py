@@ -294,12 +294,10 @@ def _ack_then_crash(env: LedgerEnv, argv: list[str], key: str) -> tuple[Any, flo
     return json.loads(r.stdout)[key], time.time()
 
 
-LOST_ACK = ("BUG: the embedded node (ledger/node.py) persists state only every {s} s (anvil --state-interval) and "
-            "single-transaction commands keep no journal: a licence / report the CLI acknowledged is gone after a "
-            "node crash (and its id can be handed out again)")
+# (fixed) the embedded node used to persist only every 2 s: an acknowledged licence or report
+# was gone after a crash. Every write now saves the state before it is acknowledged.
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=LOST_ACK.format(s=2))
 def test_acknowledged_licence_survives_a_node_crash(up, tmp_path):
     env, works = up
     for attempt in range(3):  # a state dump landing in the few ms between ack and kill would hide the loss
@@ -308,7 +306,6 @@ def test_acknowledged_licence_survives_a_node_crash(up, tmp_path):
         assert lid in licences_over(env, works[:50], 200 + attempt), f"acknowledged licence #{lid} is gone"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=LOST_ACK.format(s=2))
 def test_acknowledged_usage_report_survives_a_node_crash(up, tmp_path):
     env, works = up
     for attempt in range(3):
