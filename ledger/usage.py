@@ -23,9 +23,10 @@ grant the ledger finds), ``territory`` (ISO alpha-2) and ``amount`` (owed, token
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ class InputLine:
     basis: int | None  # declared licence id; None for statutory / unspecified
     territory: bytes  # b"" or 2 ASCII bytes
     amount: int | None
+    where: str | None = field(default=None, compare=False)  # "<file>:<physical line>" when read from a file
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,13 @@ class Refusal:
     work_id: str | None
     use: str | None
     reason: str
+    where: str | None = None  # "<file>:<physical line>" when read from a file
 
     def as_json(self) -> dict[str, Any]:
-        return {"line": self.line_no, "work": self.work_id, "use": self.use, "reason": self.reason}
+        doc = {"line": self.line_no, "work": self.work_id, "use": self.use, "reason": self.reason}
+        if self.where:
+            doc["where"] = self.where
+        return doc
 
 
 class UsageRefused(E.InputError):
@@ -147,7 +153,7 @@ class UsageRefused(E.InputError):
         more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
         super().__init__(
             f"{len(refusals)} of {total} usage lines refused, nothing recorded; "
-            f"line {first.line_no}: {first.reason}{more}",
+            f"line {first.line_no}{f' ({first.where})' if first.where else ''}: {first.reason}{more}",
             hint="fix or remove the refused lines (see them with --json), then report again",
         )
         self.refusals = tuple(refusals)
@@ -191,6 +197,7 @@ class ReportRecorded:
     block: int
     gas_used: int
     lines: tuple[UsageLine, ...] = field(default=(), repr=False)
+    already_recorded: bool = False  # the same report (same root) was recorded before: not sent again
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,13 @@ def _parse_time(value: Any) -> int:
     return parse_time(value)
 
 
+def _whole(value: Any) -> int:
+    """A whole number from an int or its decimal text; a float, bool or anything else raises ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(value)
+    return int(value)
+
+
 def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputLine:
     """One input record (CSV row or JSON object) into an :class:`InputLine`; raises InputError."""
     from ledger.ledger import parse_work_id
@@ -244,7 +258,7 @@ def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputL
     if use_name is None or str(use_name) not in USES:
         raise E.InputError(f"unknown use {use_name!r}", where=f"{where} {line_no}")
     try:
-        quantity = int(get("quantity", "qty") if get("quantity", "qty") is not None else 1)
+        quantity = _whole(get("quantity", "qty") if get("quantity", "qty") is not None else 1)
     except (TypeError, ValueError):
         raise E.InputError(f"quantity {get('quantity')!r} is not a whole number", where=f"{where} {line_no}") from None
     if not 0 < quantity <= MAX_UINT64:
@@ -278,7 +292,7 @@ def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputL
     amount = None
     if amount_raw is not None:
         try:
-            amount = int(amount_raw)
+            amount = _whole(amount_raw)
         except (TypeError, ValueError):
             raise E.InputError(f"amount {amount_raw!r} is not a whole number of token units",
                                where=f"{where} {line_no}") from None
@@ -287,53 +301,97 @@ def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputL
     return InputLine(line_no, work_id, USES[str(use_name)], quantity, used_at, basis, territory, amount)
 
 
-def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """The records of a CSV (with header) or JSON-lines file: (line_no, record or error text)."""
+KNOWN_COLUMNS = ("work", "workId", "work_id", "use", "quantity", "qty", "usedAt", "used_at", "date", "at", "basis",
+                 "licence", "licenceId", "license", "territory", "amount", "owed")
+
+
+def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str, str]]:
+    """The records of a CSV (with header) or JSON-lines file: (line_no, record or error text, where).
+
+    ``line_no`` counts data lines (1 = the first line after a CSV header); ``where`` is
+    ``<file>:<physical line>``. The file must be UTF-8 (a BOM is skipped). A CSV header may
+    only name the columns of the module docstring (and their aliases in KNOWN_COLUMNS), and a
+    row with more values than the header has columns is refused; JSON lines keys that are not
+    known are ignored.
+    """
     try:
-        fh = open(path, encoding="utf-8", newline="")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise E.InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise E.InputError(f"{path}: is a directory, expected a usage report file") from None
-    with fh:
-        first = fh.readline()
-        fh.seek(0)
-        is_json = path.suffix.lower() in (".jsonl", ".ndjson", ".json") or first.lstrip().startswith("{")
-        if is_json:
-            n = 0
-            for text in fh:
-                if not text.strip():
-                    continue
-                n += 1
-                try:
-                    rec = json.loads(text)
-                except ValueError as exc:
-                    yield n, f"not JSON ({exc})"
-                    continue
-                yield n, rec if isinstance(rec, dict) else "not a JSON object"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line_no = data[:start].count(b"\n") + 1
+        raise E.InputError(f"{path}:{line_no}: not UTF-8 text (byte 0x{data[start]:02x})",
+                           hint="save the report as UTF-8") from None
+    first = text.split("\n", 1)[0]
+    is_json = path.suffix.lower() in (".jsonl", ".ndjson", ".json") or first.lstrip().startswith("{")
+    if is_json:
+        n = 0
+        for physical, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            n += 1
+            try:
+                rec = json.loads(line)
+            except ValueError as exc:
+                yield n, f"not JSON ({exc})", f"{path}:{physical}"
+                continue
+            yield n, rec if isinstance(rec, dict) else "not a JSON object", f"{path}:{physical}"
+        return
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise E.InputError(f"{path}:1: not valid CSV ({exc})") from None
+    if not fieldnames or not {"work", "workId", "work_id"} & set(fieldnames):
+        raise E.InputError(f"{path}: a CSV usage report needs a header with a 'work' column",
+                           hint="columns: work,use,quantity,usedAt[,basis,territory,amount]")
+    unknown = [c for c in fieldnames if c not in KNOWN_COLUMNS]
+    if unknown:
+        raise E.InputError(f"{path}:1: unknown column {unknown[0]!r}",
+                           hint="columns: work,use,quantity,usedAt[,basis,territory,amount]")
+    n, start = 0, reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise E.InputError(f"{path}:{start}: not valid CSV ({exc})") from None
+        n, where, start = n + 1, f"{path}:{start}", reader.line_num + 1
+        if None in row:  # more values than the header has columns (DictReader's restkey)
+            yield n, (f"{len(fieldnames) + len(row[None])} values for {len(fieldnames)} columns: an extra value "
+                      f"{row[None][0]!r} after the last column {fieldnames[-1]!r}"), where
         else:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames or not {"work", "workId", "work_id"} & set(reader.fieldnames):
-                raise E.InputError(f"{path}: a CSV usage report needs a header with a 'work' column",
-                                   hint="columns: work,use,quantity,usedAt[,basis,territory,amount]")
-            for n, row in enumerate(reader, 1):
-                yield n, row
+            yield n, row, where
 
 
-def parse_report(records: Iterable[tuple[int, dict[str, Any] | str]]) -> tuple[list[InputLine], list[Refusal]]:
-    """Validate every record; malformed ones become refusals (the rest are still checked)."""
+def parse_report(
+    records: Iterable[tuple[int, dict[str, Any] | str] | tuple[int, dict[str, Any] | str, str | None]],
+) -> tuple[list[InputLine], list[Refusal]]:
+    """Validate every record; malformed ones become refusals (the rest are still checked).
+
+    A record is ``(line_no, record or error text)`` or, as read_records gives it, with a
+    third item ``where`` (``<file>:<line>``) that the refusals carry.
+    """
     lines: list[InputLine] = []
     refusals: list[Refusal] = []
-    for n, rec in records:
+    for item in records:
+        n, rec = item[0], item[1]
+        where = item[2] if len(item) > 2 else None
         if isinstance(rec, str):
-            refusals.append(Refusal(n, None, None, rec))
+            refusals.append(Refusal(n, None, None, rec, where))
             continue
         try:
-            lines.append(parse_line(rec, n))
+            lines.append(replace(parse_line(rec, n), where=where))
         except E.InputError as exc:
             refusals.append(Refusal(n, str(rec.get("work") or rec.get("workId") or "") or None,
                                     str(rec.get("use")) if rec.get("use") else None,
-                                    exc.message.split(": ", 1)[-1]))
+                                    exc.message.split(": ", 1)[-1], where))
     return lines, refusals
 
 
@@ -499,11 +557,13 @@ class Usage:
                 why = REASON_NAMES.get(a.reason, f"reason {a.reason}")
                 if a.licence_id:
                     why += f" (licence {a.licence_id})"
-                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), f"not covered: {why}"))
+                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), f"not covered: {why}",
+                                       ln.where))
                 continue
             owed = ln.amount if ln.amount is not None else a.rate * ln.quantity
             if owed > MAX_UINT128:
-                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), "amount owed overflows"))
+                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), "amount owed overflows",
+                                       ln.where))
                 continue
             out.append(UsageLine(len(out), ln.work_id, ln.use, ln.quantity, ln.used_at, a.licence_id, a.kind, owed))
         if refused:
@@ -533,6 +593,13 @@ class Usage:
         if signer.address != prepared.licensee:
             raise E.InputError(f"the report was prepared for {prepared.licensee}, the signer is {signer.address}")
         root = prepared.tree.root
+        # The same lines give the same root: a report already recorded for this licensee, pool
+        # and period (a run cut off after sending, then run again) is returned, not sent twice.
+        for v in self.reports(cmo=prepared.cmo, period=prepared.period, licensee=signer.address):
+            if v.cid is not None and v.root == prepared.root:
+                self.ledger.store.add(prepared.document)  # keep the file even if the store lost it
+                return ReportRecorded(v.report_id, prepared.root, v.cid, prepared.totals, v.tx_hash, v.block, 0,
+                                      prepared.lines, already_recorded=True)
         placeholder = b"\x01" * 36
         fn = self.pool.functions.recordReport(prepared.cmo, prepared.period, root, prepared.totals.as_tuple(),
                                               placeholder)

@@ -108,20 +108,26 @@ def usage_report(app: App, file: Path, cmo: str | None, period: int, dry_run: bo
     except UsageRefused as exc:
         if as_json:
             emit_json({"recorded": False, "refused": [r.as_json() for r in exc.refusals], "lines": exc.total})
-        else:
+        else:  # the list goes to stdout: stderr keeps the one error line (and its hint)
             for r in exc.refusals[:50]:
-                err_console.print(f"  line {r.line_no}: {r.reason}" + (f" ({r.work_id})" if r.work_id else ""))
+                out_console.print(f"  refused {r.where or 'line ' + str(r.line_no)}: {r.reason}"
+                                  + (f" ({r.work_id})" if r.work_id else ""), soft_wrap=True, markup=False,
+                                  highlight=False)
             if len(exc.refusals) > 50:
-                err_console.print(f"  ... and {len(exc.refusals) - 50} more (see --json)")
+                out_console.print(f"  ... and {len(exc.refusals) - 50} more (see --json for every line)",
+                                  soft_wrap=True)
         raise
     t = prepared.totals
     doc: dict[str, Any] = {"recorded": result is not None, "root": prepared.root, "lines": t.line_count,
                            "quantity": t.quantity, "owed": str(t.owed), "period": period, "cmo": prepared.cmo}
     if result:
         doc.update(reportId=result.report_id, cid=result.cid, tx=result.tx_hash, block=result.block,
-                   gasUsed=result.gas_used)
+                   gasUsed=result.gas_used, alreadyRecorded=result.already_recorded)
     if as_json:
         emit_json(doc)
+    elif result and result.already_recorded:
+        out_console.print(f"this report was recorded before as usage report {result.report_id} "
+                          f"(tx {result.tx_hash}); nothing was sent again")
     elif result:
         out_console.print(f"recorded usage report {result.report_id}: {t.line_count} lines, {t.quantity} uses, "
                           f"owing {t.owed}")

@@ -232,10 +232,6 @@ def test_licence_grant_cli_killed_after_broadcast_then_rerun_grants_once(up, tmp
     assert licences_over(env, works, 101) == [acknowledged], "the licence exists more than once"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: `usage report` (ledger/usage.py Usage.record_prepared) keeps no journal and RoyaltyPool.recordReport "
-    "accepts the same root twice: a CLI killed after broadcasting leaves an unacknowledged report, and running "
-    "the command again records the same usage a second time (the licensee owes twice)"))
 def test_usage_report_cli_killed_after_broadcast_then_rerun_records_once(up, tmp_path):
     env, works = up
     period = 960001

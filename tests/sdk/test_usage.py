@@ -155,3 +155,19 @@ def test_report_into_closed_period_refused_before_storing(env, usage, w, tmp_pat
 def test_record_refused_when_caller_not_licensee(env, w):
     with pytest.raises(E.NotAuthorized):
         Usage(env.ledger("rando")).record(w["works"][1], "ai-training", 1, int(time.time()) - 5, w["cmo"], 910007)
+
+
+def test_recording_the_same_report_again_returns_the_first(usage, w, tmp_path):
+    """A report run again (a CLI cut off after sending, then rerun) is not recorded twice;
+    a report with other lines is a new report."""
+    now = int(time.time())
+    path = tmp_path / "again.csv"
+    write_csv(path, report_rows(w["works"], w["licence"], 40, now))
+    first = usage.record_report(path, w["cmo"], 910009)
+    again = usage.record_report(path, w["cmo"], 910009)
+    assert again.already_recorded and not first.already_recorded
+    assert (again.report_id, again.root, again.tx_hash) == (first.report_id, first.root, first.tx_hash)
+    assert [v.report_id for v in usage.reports(period=910009)] == [first.report_id]
+    write_csv(path, report_rows(w["works"], w["licence"], 41, now))
+    other = usage.record_report(path, w["cmo"], 910009)
+    assert not other.already_recorded and other.report_id != first.report_id
