@@ -54,7 +54,7 @@ from typing import Any
 
 import requests
 from eth_typing import HexStr
-from eth_utils import is_address, to_checksum_address
+from eth_utils import is_address
 from web3.contract.contract import ContractFunction
 from web3.exceptions import TimeExhausted, Web3RPCError
 
@@ -62,7 +62,7 @@ from ledger import errors as E
 from ledger.canonical import canonical_json
 from ledger.config import Settings
 from ledger.events import fetch_logs
-from ledger.ledger import ROLE_IDS, Ledger, parse_work_id, sha256_of_file
+from ledger.ledger import ROLE_IDS, Ledger, parse_address, parse_work_id, sha256_of_file
 from ledger.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata
 from ledger.types import Holder, WorkId, WorkStatus
 
@@ -70,6 +70,7 @@ MAX_BATCH = 500  # WorkRegistry.MAX_BATCH
 DEFAULT_BATCH_SIZE = 200
 DEFAULT_MAX_IN_FLIGHT = 8
 STATUS_CHUNK = 2000
+MAX_CSV_FIELD = 16 << 20  # a catalogue CSV field may be up to 16 MiB (csv's default limit is 128 KiB)
 STORE_THREADS = 8  # work ids per statusesOf call
 BATCH_GAS_MARGIN = 1.1  # batch gas is deterministic; a small margin packs blocks fuller than 1.25
 
@@ -192,11 +193,18 @@ def _raw_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
                 raise E.InputError("each line must be a JSON object", where=f"{path}:{n}:-")
             yield n, obj
         return
+    # The default field limit (128 KiB) would make a long field a csv.Error; titles and the
+    # other columns are validated (with file:line:field) after reading, so allow fields up
+    # to MAX_CSV_FIELD and report a longer one, or any other CSV syntax error, as file:line.
+    if csv.field_size_limit() < MAX_CSV_FIELD:
+        csv.field_size_limit(MAX_CSV_FIELD)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         return
+    except csv.Error as exc:
+        raise E.InputError(f"not valid CSV ({exc})", where=f"{path}:{reader.line_num or 1}:-") from None
     header = [h.strip().lower() for h in header]
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
@@ -204,7 +212,13 @@ def _raw_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
             f"unknown column {unknown[0]!r} (allowed: {', '.join(COLUMNS)})", where=f"{path}:1:{unknown[0]}"
         )
     start = reader.line_num + 1
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise E.InputError(f"not valid CSV ({exc})", where=f"{path}:{start}:-") from None
         line, start = start, reader.line_num + 1
         if not any(v.strip() for v in values):
             continue
@@ -213,23 +227,42 @@ def _raw_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
         yield line, dict(zip(header, values, strict=False))
 
 
-def _text(value: Any) -> str:
+_LIST_COLUMNS = ("creators", "holders", "models")
+
+
+def _json_type(value: Any) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", dict: "an object", list: "an array"}.get(
+        type(value), type(value).__name__)
+
+
+def _check_types(raw: Mapping[str, Any]) -> None:
+    """JSON-lines values must be text (or, for the list columns, an array of text); no coercion."""
+    for column, value in raw.items():
+        if value is None or isinstance(value, str):
+            continue
+        if column in _LIST_COLUMNS and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            continue
+        expected = "text or an array of text" if column in _LIST_COLUMNS else "text"
+        raise _RowError(column, f"must be {expected}, not {_json_type(value)}")
+
+
+def _text(value: Any, column: str = "-") -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return str(value).strip()
+    if not isinstance(value, str):  # JSON lines: no coercion (_parts takes the list columns' arrays)
+        raise _RowError(column, f"must be text, not {_json_type(value)}")
+    return value.strip()
 
 
 def _parts(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
     return [p.strip() for p in _text(value).split(";") if p.strip()]
 
 
 def _content_id(raw: Mapping[str, Any], base: Path) -> tuple[str, str]:
     """``(column, work id)`` from the ``file`` or ``sha256`` column; raises (column, message)."""
-    file, sha = _text(raw.get("file")), _text(raw.get("sha256"))
+    file, sha = _text(raw.get("file"), "file"), _text(raw.get("sha256"), "sha256")
     if file and sha:
         raise _RowError("sha256", "give `file` or `sha256`, not both")
     if file:
@@ -262,12 +295,16 @@ def _parse_holders(value: Any, default: str) -> tuple[Holder, ...]:
         if not sep or not is_address(addr.strip()):
             raise _RowError("holders", f"holder {spec!r} must be 0xADDRESS:BASIS_POINTS")
         try:
+            account = parse_address(addr, "holder address")
+        except E.InputError as exc:
+            raise _RowError("holders", f"{exc.message} (0xADDRESS:BASIS_POINTS)") from None
+        try:
             n = int(bps)
         except ValueError:
             raise _RowError("holders", f"holder {spec!r}: basis points {bps!r} is not a whole number") from None
         if not 0 < n <= 10000:
             raise _RowError("holders", f"holder {spec!r}: basis points must be between 1 and 10000")
-        holders.append(Holder(to_checksum_address(addr.strip()), n))
+        holders.append(Holder(account, n))
     if len(holders) > 16:
         raise _RowError("holders", f"{len(holders)} holders; at most 16")
     total = sum(h.bps for h in holders)
@@ -282,6 +319,7 @@ def _parse_row(raw: Mapping[str, Any], base: Path, signer: str, signer_is_cmo: b
     unknown = [k for k in raw if k not in COLUMNS]
     if unknown:
         raise _RowError(unknown[0], f"unknown field (allowed: {', '.join(COLUMNS)})")
+    _check_types(raw)
     _, work_hex = _content_id(raw, base)
     title = _text(raw.get("title"))
     if not title:
@@ -387,7 +425,11 @@ def read_work_ids(path: Path) -> tuple[str, list[str]]:
     except (IsADirectoryError, UnicodeDecodeError):
         raise E.InputError(f"{path}: not a text file of work ids or a catalogue") from None
     plain = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    if plain and all(len(p.lower().removeprefix("0x")) == 64 and "," not in p for p in plain):
+    # A file of ids: no CSV/JSON syntax and no catalogue header. Decided on the whole file, so
+    # one malformed id is blamed on its own line instead of turning the file into a catalogue.
+    is_catalogue = any("," in p or p.startswith(("{", "[")) for p in plain) or (
+        bool(plain) and plain[0].lower() in COLUMNS)
+    if not is_catalogue:
         for n, text_line in enumerate(text.splitlines(), start=1):
             s = text_line.strip()
             if not s or s.startswith("#"):
@@ -403,6 +445,8 @@ def read_work_ids(path: Path) -> tuple[str, list[str]]:
             except _RowError as exc:
                 problems.add(line, exc.column, exc.message)
     problems.raise_if_any()
+    if not ids:
+        raise E.InputError(f"{path}: no work ids", hint="one work id per line, or a catalogue with rows")
     return file_sha256(path), list(dict.fromkeys(ids))
 
 

@@ -398,7 +398,9 @@ class Chain:
         self.make_durable(force=True)
         return result
 
-    def deploy(self, abi: list[dict[str, Any]], bytecode: str, args: list[Any], signer: LocalAccount) -> tuple[str, TxResult]:
+    def deploy(
+        self, abi: list[dict[str, Any]], bytecode: str, args: list[Any], signer: LocalAccount
+    ) -> tuple[str, TxResult]:
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
         data = factory.constructor(*args).data_in_transaction
         gas = int(self.call(lambda: self.w3.eth.estimate_gas({"from": signer.address, "data": data})) * GAS_MARGIN)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import is_address, to_checksum_address
+from eth_utils import is_address, is_checksum_address, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 
@@ -35,8 +35,8 @@ from ledger.metadata import encode_work_metadata
 from ledger.node import EmbeddedNode
 from ledger.store import MetadataStore, open_store
 from ledger.types import (
-    Holder,
     HistoryEntry,
+    Holder,
     Registered,
     WorkId,
     WorkRecord,
@@ -58,9 +58,19 @@ GOVERNOR_ACCOUNT = "governor"
 
 
 def parse_address(value: str, what: str = "address") -> str:
+    """An Ethereum address in its checksummed form.
+
+    All-lowercase or all-uppercase hex is accepted as is; mixed case must be a valid EIP-55
+    checksum (eth-utils 5's ``is_address`` no longer checks it), so a typo is refused.
+    """
     if not isinstance(value, str) or not is_address(value.strip()):
         raise E.InputError(f"{what} {value!r} is not an Ethereum address (0x followed by 40 hex digits)")
-    return to_checksum_address(value.strip())
+    v = value.strip()
+    hexpart = v[2:] if v[:2] in ("0x", "0X") else v
+    if hexpart != hexpart.lower() and hexpart != hexpart.upper() and not is_checksum_address(v):
+        raise E.InputError(f"{what} {value!r} has a wrong checksum (mixed case must be EIP-55): a mistyped "
+                           "Ethereum address?", hint="check the address, or write it in all lowercase")
+    return to_checksum_address(v)
 
 
 def parse_work_id(value: str) -> WorkId:

@@ -215,6 +215,9 @@ class Terms:
     rate_per_use: int = 0
     territories: bytes = b""
     terms_cid: bytes = b""
+    # the terms document whose CID is ``terms_cid`` when it is not stored yet (stored by
+    # Licensing.grant / make_offer only once the chain would accept the licence)
+    document: bytes | None = field(default=None, compare=False, repr=False)
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (
@@ -764,8 +767,24 @@ class Licensing:
                "end": None if e >= FOREVER else e, "territories": list(territories_of(terr)) or ["worldwide"],
                "exclusive": exclusive, "flatFee": str(flat_fee), "ratePerUse": str(rate_per_use),
                "text": terms_text or ""}
+        if terms_cid:
+            return Terms(sc, mask, s, e, bool(exclusive), int(flat_fee), int(rate_per_use), terr,
+                         self._terms_cid(terms_cid, doc))
+        from ledger.canonical import canonical_json
+        from ledger.cid import cid_for_bytes
+
+        body = canonical_json(doc)  # its CID is computed here; the document is stored only when used
         return Terms(sc, mask, s, e, bool(exclusive), int(flat_fee), int(rate_per_use), terr,
-                     self._terms_cid(terms_cid, doc))
+                     cid_to_bytes(cid_for_bytes(body)), document=body)
+
+    def _store_terms(self, terms: Terms) -> None:
+        """Store a terms document that :meth:`terms` only hashed; the store must give the same CID."""
+        if terms.document is None:
+            return
+        stored = self.ledger.store.add(terms.document)
+        if cid_to_bytes(stored) != terms.terms_cid:
+            raise E.MetadataMismatch(f"the store returned CID {stored} for a terms document whose CID is "
+                                     f"{cid_from_bytes(terms.terms_cid)}")
 
     def grant(self, licensee: str, works: Sequence[str], terms: Terms) -> tuple[Any, int]:
         """Grant a licence; returns (write result, licence id). ``works`` empty for a repertoire."""
@@ -776,6 +795,9 @@ class Licensing:
             raise E.InputError(f"{len(ids)} works in one licence; at most {MAX_BATCH}",
                                hint="split the list into several licences")
         fn = self.contract.functions.grant(parse_address(licensee, "licensee"), ids, terms.as_tuple())
+        if terms.document is not None:
+            self.ledger.chain.build(fn, self.ledger.require_signer())  # a refused grant raises here, unstored
+            self._store_terms(terms)
         result, events = self._transact(fn)
         return result, self._licence_id(events)
 
@@ -832,6 +854,7 @@ class Licensing:
         from ledger.ledger import parse_address
 
         signer = self.ledger.require_signer()
+        self._store_terms(terms)  # the licensee reads the terms before accepting
         return sign_offer(
             signer.key, self.ledger.chain.chain_id, self.address, signer.address,
             parse_address(licensee, "licensee") if licensee else ZERO, works, terms,
@@ -1022,11 +1045,21 @@ def _raw_log(log: Any) -> dict[str, Any]:
 def read_pairs(path: Path) -> Iterator[dict[str, Any]]:
     """Questions from a CSV file (header ``work,use,territory,at``) or JSON lines."""
     try:
-        fh = open(path, encoding="utf-8", newline="")
+        raw = open(path, "rb")  # noqa: SIM115 (closed below); decoded line by line to name a non-UTF-8 line
     except FileNotFoundError:
         raise E.InputError(f"{path}: no such file") from None
-    with fh:
-        first = fh.readline()
+
+    def decoded() -> Iterator[str]:
+        for n, b in enumerate(raw, 1):
+            try:
+                yield b.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise E.InputError(f"{path}:{n}: not UTF-8 text (byte 0x{b[exc.start]:02x})",
+                                   hint="save the file as UTF-8") from None
+
+    with raw:
+        fh = decoded()
+        first = next(fh, "")
         rest: Iterable[str] = fh
         if first.lstrip().startswith("{"):
             yield _json_line(path, 1, first)

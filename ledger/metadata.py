@@ -8,11 +8,10 @@ equal bytes and equal CIDs whatever their key order. The chain keeps two of its 
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum

@@ -29,7 +29,6 @@ from ledger.config import REPO_ROOT, NetworkProfile
 from ledger.errors import ChainUnavailable, ConfigError
 
 
-
 def anvil_binary() -> str:
     """anvil from RIGHTS_LEDGER_ANVIL, the repo's node_modules, or PATH.
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from ledger.cli.app import cli
 from ledger.cli import account, audit, batch, demo, licence, network, node, protect, serve, store, usage, verify, work  # noqa: F401  (register commands)
+from ledger.cli.app import cli
 
 
 def main() -> None:

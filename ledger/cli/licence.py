@@ -78,6 +78,10 @@ def _works(app: App, work_ids: tuple[str, ...], works_file: Path | None, reperto
             lines = works_file.read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             raise InputError(f"{works_file}: no such file") from None
+        except UnicodeDecodeError as exc:
+            line_no = exc.object[:exc.start].count(b"\n") + 1
+            raise InputError(f"{works_file}:{line_no}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})",
+                             hint="save the file as UTF-8, one work id per line") from None
         for n, line in enumerate(lines, 1):
             v = line.split(",")[0].strip()
             if v and not v.startswith("#") and v.lower() != "work":

@@ -23,6 +23,8 @@ def store() -> None:
 @click.pass_obj
 def add(app: App, file: Path, as_json: bool) -> None:
     """Store FILE and print its CID (the same CID `ipfs add --cid-version=1` gives)."""
+    if file.is_dir():
+        raise InputError(f"{file}: is a directory, expected a file")
     if not file.is_file():
         raise InputError(f"{file}: no such file")
     cid = open_store(app.settings.store, app.settings.home).add_file(file)

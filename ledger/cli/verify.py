@@ -55,7 +55,8 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
         emit_json({"file": str(file), "sha256": digest, "registered": True, "confirmed": confirmed,
                    **work_json(rec, metadata), "metadataError": note})
     else:
-        out_console.print(f"{escape(str(file))}: {'CONFIRMED registration' if confirmed else rec.status.name + ' registration'}")
+        state = "CONFIRMED registration" if confirmed else f"{rec.status.name} registration"
+        out_console.print(f"{escape(str(file))}: {state}")
         print_work(rec, metadata, note)
     sys.exit(0 if confirmed else 1)
 
