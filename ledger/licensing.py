@@ -786,20 +786,56 @@ class Licensing:
             raise E.MetadataMismatch(f"the store returned CID {stored} for a terms document whose CID is "
                                      f"{cid_from_bytes(terms.terms_cid)}")
 
-    def grant(self, licensee: str, works: Sequence[str], terms: Terms) -> tuple[Any, int]:
-        """Grant a licence; returns (write result, licence id). ``works`` empty for a repertoire."""
+    def grant(self, licensee: str, works: Sequence[str], terms: Terms, *, start_given: bool = True,
+              again: bool = False) -> tuple[Any, int]:
+        """Grant a licence; returns (write result, licence id). ``works`` empty for a repertoire.
+
+        A live licence from the signer to the same licensee with the same works and terms
+        (the start too, unless it was defaulted to "now": ``start_given=False``) is returned
+        as :class:`~ledger.types.AlreadyDone` instead of granted twice, so a grant cut off
+        after sending and run again is recorded once. ``again=True`` grants regardless.
+        """
         from ledger.ledger import parse_address
+        from ledger.types import AlreadyDone
 
         ids = [_wid_bytes(w) for w in works]
         if len(ids) > MAX_BATCH:
             raise E.InputError(f"{len(ids)} works in one licence; at most {MAX_BATCH}",
                                hint="split the list into several licences")
-        fn = self.contract.functions.grant(parse_address(licensee, "licensee"), ids, terms.as_tuple())
+        who = parse_address(licensee, "licensee")
+        fn = self.contract.functions.grant(who, ids, terms.as_tuple())
+        self.ledger.chain.build(fn, self.ledger.require_signer())  # a refused grant raises here, unstored
+        if not again:
+            same = self.identical_licence(who, works, terms, compare_start=start_given)
+            if same is not None:
+                first = same.history[0] if same.history else {}
+                return AlreadyDone(str(first.get("tx", "")), int(first.get("block", 0)), 0), same.licence_id
         if terms.document is not None:
-            self.ledger.chain.build(fn, self.ledger.require_signer())  # a refused grant raises here, unstored
             self._store_terms(terms)
         result, events = self._transact(fn)
         return result, self._licence_id(events)
+
+    def identical_licence(self, licensee: str, works: Sequence[str], terms: Terms, *,
+                          compare_start: bool = True) -> LicenceRecord | None:
+        """A live (not revoked) licence from the signer to ``licensee`` over the same works with
+        the same terms, or None."""
+        from ledger.ledger import parse_work_id
+
+        signer = self.ledger.require_signer().address
+        want = {parse_work_id(w).lower() for w in works}
+        codes = tuple(terms.territories[i:i + 2].decode() for i in range(0, len(terms.territories), 2))
+        cid = cid_from_bytes(terms.terms_cid) if terms.terms_cid else None
+        for rec in self.index().licences_for(None, licensee):
+            if (
+                rec.licensor == signer and rec.state != "revoked" and rec.scope == SCOPE_NAMES.get(terms.scope)
+                and {w.lower() for w in rec.work_ids} == want and uses_to_mask(rec.uses) == terms.uses
+                and (rec.end if rec.end is not None else FOREVER) == terms.end and rec.exclusive == terms.exclusive
+                and rec.flat_fee == terms.flat_fee and rec.rate_per_use == terms.rate_per_use
+                and tuple(rec.territories) == codes and rec.terms_cid == cid
+                and (not compare_start or rec.start == terms.start)
+            ):
+                return rec
+        return None
 
     def publish_open(self, work: str, uses: Sequence[str], code: str, terms_cid: str | None = None) -> tuple[Any, int]:
         raw = code.encode("utf-8")

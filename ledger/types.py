@@ -104,6 +104,11 @@ class WriteResult:
 
 
 @dataclass(frozen=True)
+class AlreadyDone(WriteResult):
+    """A write that was not sent because the same one is on the chain already (its tx)."""
+
+
+@dataclass(frozen=True)
 class Registered:
     work_id: WorkId
     metadata_cid: str

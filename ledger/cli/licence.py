@@ -28,7 +28,7 @@ from ledger.licensing import (
     Terms,
     read_pairs,
 )
-from ledger.types import USES
+from ledger.types import USES, AlreadyDone
 
 use_choice = click.Choice(list(USES))
 
@@ -115,18 +115,23 @@ def _build_terms(lic: Licensing, scope: str, opts: dict[str, Any]) -> Terms:
 @click.option("--works-file", type=click.Path(path_type=Path), help="A file of work ids, one a line (max 500).")
 @click.option("--repertoire", is_flag=True, help="As a CMO: a blanket licence over your whole repertoire.")
 @_terms_options
+@click.option("--again", is_flag=True,
+              help="Grant even if a live licence with the same works and terms exists (default: report it).")
 @json_option
 @click.pass_obj
 def grant(app: App, licensee: str, work_ids: tuple[str, ...], works_file: Path | None, repertoire: bool,
-          as_json: bool, **opts: Any) -> None:
+          again: bool, as_json: bool, **opts: Any) -> None:
     """Grant LICENSEE (address or account name) a licence."""
     scope, works = _works(app, work_ids, works_file, repertoire)
     who = app.resolve(licensee, "licensee")
     lic = _licensing(app, signer=True)
     terms = _build_terms(lic, scope, opts)
-    result, lid = lic.grant(who, works, terms)
-    _write_json(as_json, f"granted licence #{lid} to {who} over {scope if not works else f'{len(works)} work(s)'}",
-                result, licenceId=lid, scope=scope, works=works)
+    result, lid = lic.grant(who, works, terms, start_given=opts.get("start") is not None, again=again)
+    already = isinstance(result, AlreadyDone)
+    text = (f"licence #{lid} with these terms was granted before (tx {result.tx_hash}); nothing was sent again "
+            "(pass --again to grant another)" if already else
+            f"granted licence #{lid} to {who} over {scope if not works else f'{len(works)} work(s)'}")
+    _write_json(as_json, text, result, licenceId=lid, scope=scope, works=works, alreadyGranted=already)
 
 
 @licence.command("open")

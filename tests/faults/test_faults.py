@@ -216,10 +216,6 @@ def kill_node_while_pending(env: LedgerEnv, argv: list[str]) -> tuple[int, str]:
 # --- the CLI killed after it broadcast, before it acknowledged -------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: `licence grant` (ledger/cli/licence.py -> Licensing.grant) keeps no journal and the contract has no "
-    "idempotency key: a CLI killed after broadcasting leaves a licence the user never saw acknowledged, and "
-    "running the command again grants a second, identical licence"))
 def test_licence_grant_cli_killed_after_broadcast_then_rerun_grants_once(up, tmp_path):
     env, works = up
     argv = grant_argv(write_works(tmp_path, works), rate=101)

@@ -231,3 +231,24 @@ def test_parse_time_and_errors(ledger_env, lic):
         lic["alice"].status("0x" + "ab" * 32, ledger_env.addresses["licensee"], "juggling")
     assert lic["alice"].status("0x" + "ab" * 32, ledger_env.addresses["licensee"], "ai-training").reason == (
         "work not confirmed")
+
+
+def test_grant_of_identical_live_licence_returns_the_first(ledger_env, lic):
+    """The same grant run again (a CLI cut off after sending) is not granted twice; other terms,
+    an explicit again=True, or a revoked first licence make a new one."""
+    from ledger.types import AlreadyDone
+
+    alice, who = lic["alice"], ledger_env.addresses["licensee"]
+    (wid,) = _confirmed_works(ledger_env, "idempotent-grant", 1)
+    first, lid = alice.grant(who, [wid], alice.terms(["perform"], rate_per_use=7), start_given=False)
+    again, lid2 = alice.grant(who, [wid], alice.terms(["perform"], rate_per_use=7), start_given=False)
+    assert isinstance(again, AlreadyDone) and not isinstance(first, AlreadyDone)
+    assert (lid2, again.tx_hash) == (lid, first.tx_hash)
+    other, lid3 = alice.grant(who, [wid], alice.terms(["perform"], rate_per_use=8), start_given=False)
+    assert not isinstance(other, AlreadyDone) and lid3 != lid
+    forced, lid4 = alice.grant(who, [wid], alice.terms(["perform"], rate_per_use=7), again=True)
+    assert not isinstance(forced, AlreadyDone) and lid4 not in (lid, lid3)
+    alice.revoke(lid, "superseded")
+    alice.revoke(lid4, "superseded")
+    fresh, lid5 = alice.grant(who, [wid], alice.terms(["perform"], rate_per_use=7), start_given=False)
+    assert not isinstance(fresh, AlreadyDone) and lid5 not in (lid, lid3, lid4)
