@@ -764,6 +764,9 @@ class _Pipeline:
                 self.journal.append({"event": "summary", **{k: v for k, v in vars(summary).items()
                                                             if k not in ("notes", "failures")}})
             self.journal.close()
+        # the journal makes a batch run crash-safe on its own (a resume re-sends what the node
+        # lost); saving the embedded node's state once at the end keeps the next run short
+        self.chain.make_durable()
         return summary
 
     def _shape(self, works: list[str]) -> Any:

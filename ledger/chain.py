@@ -28,7 +28,6 @@ from ledger import errors as E
 from ledger.config import NetworkProfile
 
 GAS_MARGIN = 1.25
-PERSIST_EVERY = 3.0  # seconds between state saves after batch receipts
 
 _ROLE_NAMES = {
     "0x" + "00" * 32: "GOVERNOR",
@@ -272,10 +271,10 @@ class Chain:
         self.w3 = Web3(Web3.HTTPProvider(profile.rpc_url, request_kwargs={"timeout": profile.rpc_timeout}))
         self._nonces: dict[str, int] = {}
         self._chain_id: int | None = None
-        # Called after a mined write so it survives a node crash (the embedded node's persist);
-        # forced after single writes, at most every PERSIST_EVERY seconds after batch receipts.
+        # Called after an acknowledged write so it survives a node crash (the embedded node's
+        # persist): after every single write, and at the end of a batch run (whose journal
+        # covers a crash in the middle). Saving a large state often would slow the node down.
         self.on_durable: Callable[[], None] | None = None
-        self._persisted_at = 0.0
 
     # --- connection ------------------------------------------------------------------
 
@@ -379,23 +378,18 @@ class Chain:
             raise self.unavailable(exc) from exc
         if receipt["status"] != 1:
             raise E.TransactionFailed(f"transaction {tx_hash} reverted in block {receipt['blockNumber']}")
-        self.make_durable(force=False)
         return TxResult(tx_hash, receipt["blockNumber"], receipt["gasUsed"], tuple(receipt["logs"]))
 
-    def make_durable(self, *, force: bool = True) -> None:
+    def make_durable(self) -> None:
         """Ask the node to keep what was mined (no-op unless a hook is set, e.g. the embedded node)."""
-        if self.on_durable is None:
-            return
-        now = time.monotonic()
-        if force or now - self._persisted_at >= PERSIST_EVERY:
+        if self.on_durable is not None:
             self.on_durable()
-            self._persisted_at = time.monotonic()
 
     def transact(self, fn: ContractFunction, signer: LocalAccount, *, gas: int | None = None) -> TxResult:
         """Simulate, sign, send, wait and make durable: a revert is raised before anything is sent,
         and what returns survives a crash of the embedded node."""
         result = self.wait(self.send(self.build(fn, signer, gas=gas), signer))
-        self.make_durable(force=True)
+        self.make_durable()
         return result
 
     def deploy(
