@@ -225,6 +225,11 @@ class LicenceMachine(RuleBasedStateMachine):
         self._grant(w, who, aim, lee, u, tr, s, e, True, consent)
 
     @rule(**grant_args)
+    def rule_grant_exclusive_rival(self, w, who, aim, lee, u, tr, s, e, consent):
+        """An exclusive grant, with consent, on a work that already has a live exclusive licence."""
+        self._grant(w, who, 3, lee, u, tr, s, e, True, consent)
+
+    @rule(**grant_args)
     def rule_grant_non_exclusive(self, w, who, aim, lee, u, tr, s, e, consent):
         self._grant(w, who, aim, lee, u, tr, s, e, False, consent)
 
@@ -239,6 +244,9 @@ class LicenceMachine(RuleBasedStateMachine):
         if aim:  # aim at a CONFIRMED work when there is one
             confirmed = [x for x in self.ids if self.status[x] == CONFIRMED]
             wid = confirmed[w % len(confirmed)] if confirmed else wid
+        rivals = [l["work"] for l in self.lic.values() if l["exclusive"] and l["state"] != REVOKED]
+        if exclusive and aim == 3 and rivals:  # aim at a work that already has an exclusive licence
+            wid = rivals[w % len(rivals)]
         licensor = self.people[who]
         if aim and self.holders[wid]:  # aim at a real holder of the work
             licensor = self.by_address[self.holders[wid][who % len(self.holders[wid])][0]]
@@ -469,6 +477,8 @@ class LicenceMachine(RuleBasedStateMachine):
             for b in live[i + 1 :]:
                 va, vb = views[a], views[b]
                 same_work = self.lic[a]["work"] == self.lic[b]["work"]
+                if same_work:
+                    SEEN["invariant: two live exclusive licences of one work"] += 1
                 assert not (
                     same_work
                     and va[1] & vb[1]
@@ -543,6 +553,6 @@ def test_licence_invariants_hold_under_random_actions(
     print("successful actions:", dict(SEEN))
     for kind in (
         "grant: ok, exclusive", "grant: ok, non-exclusive", "suspend: ok", "revoke: ok", "transfer: ok",
-        "coverage: covered",
+        "coverage: covered", "grant: exclusive conflict", "invariant: two live exclusive licences of one work",
     ):
         assert any(k.startswith(kind) for k in SEEN), f"never reached {kind!r}: {dict(SEEN)}"
