@@ -28,12 +28,12 @@ build/.compiled: $(VENV)/.installed node_modules/.installed $(wildcard contracts
 	$(BIN)/brownie compile
 	touch $@
 
-setup: build/.compiled /usr/bin/chromium   ## venv + npm packages + compiled contracts + chromium
+setup: build/.compiled   ## venv + npm packages + compiled contracts
 
 demo: setup              ## start the embedded chain (if needed) and run the demo
 	$(BIN)/rights-ledger demo
 
-test: setup slither      ## static analysis, then the whole suite against real anvil nodes
+test: setup /usr/bin/chromium slither   ## static analysis, then the whole suite against real anvil nodes
 	$(BIN)/brownie test tests/ $(PYTEST_ARGS)
 
 test-contracts: setup
