@@ -526,6 +526,17 @@ def main(argv: list[str] | None = None) -> int:
             res["replay"].append(bench_replay(env))
         say("licence checks ...")
         res["licensing"] = bench_licensing(env, ids, 100_000)
+    if args.full:  # a >= 200k-event history, built with instant mining, replayed
+        with bench_env(block_time=None) as env:
+            n = 100_000
+            say(f"  replay history: {n:,} works registered and confirmed (instant mining) ...")
+            rows = make_rows(n, env.holder)
+            tmp = Path(tempfile.mkdtemp(prefix="rl-bench-journal-"))
+            BatchRegistrar(env.cmo, tmp / "h.jsonl", batch_size=500, max_in_flight=2).run(rows)
+            BatchConfirmer(env.registrar, tmp / "hc.jsonl", batch_size=500, max_in_flight=2).run(
+                [r.work_id for r in rows])
+            shutil.rmtree(tmp, ignore_errors=True)
+            res["replay"].append(bench_replay(env))
     res["machine"] = machine()
     res["load_after"] = round(os.getloadavg()[0], 2)
     res["seconds"] = round(time.monotonic() - t0, 1)

@@ -32,6 +32,7 @@ After every step:
 
 Size: LICENCE_STATEFUL_EXAMPLES (default 20) runs of LICENCE_STATEFUL_STEPS (default 15)
 steps each, e.g. ``LICENCE_STATEFUL_EXAMPLES=200 LICENCE_STATEFUL_STEPS=40``.
+LICENCE_STATEFUL_RANDOM=1 draws new sequences (by default they are derandomized, the same on every run).
 
 Driven like tests/contracts/test_invariants_stateful.py: hypothesis' RuleBasedStateMachine
 over one chain snapshot, reverted at the start of every run, because Brownie 1.22.2's
@@ -185,20 +186,20 @@ class LicenceMachine(RuleBasedStateMachine):
             return (False, 0, R_NOT_CONFIRMED, 0)
         best = (False, 0, R_NONE, 0)
         for lid in sorted(self.lic):
-            l = self.lic[lid]
-            if l["licensee"] != str(licensee):
+            lic = self.lic[lid]
+            if lic["licensee"] != str(licensee):
                 continue
-            if l["uses"] & use == 0 or l["work"] != wid:
+            if lic["uses"] & use == 0 or lic["work"] != wid:
                 reason = R_NONE
-            elif l["state"] == REVOKED and at >= l["revokedAt"]:
+            elif lic["state"] == REVOKED and at >= lic["revokedAt"]:
                 reason = R_REVOKED
-            elif (l["state"] == SUSPENDED and at >= l["suspendedAt"]) or status == DISPUTED:
+            elif (lic["state"] == SUSPENDED and at >= lic["suspendedAt"]) or status == DISPUTED:
                 reason = R_SUSPENDED
-            elif at < l["start"]:
+            elif at < lic["start"]:
                 reason = R_NOT_YET
-            elif at >= l["end"]:
+            elif at >= lic["end"]:
                 reason = R_EXPIRED
-            elif l["terr"] and territory not in _codes(l["terr"]):
+            elif lic["terr"] and territory not in _codes(lic["terr"]):
                 reason = R_TERRITORY
             else:
                 return (True, K_WORK, W_COVERED, lid)
@@ -216,7 +217,14 @@ class LicenceMachine(RuleBasedStateMachine):
     # --- rules ------------------------------------------------------------------------
 
     grant_args = dict(
-        w=work_ix, who=person, aim=aim, lee=licensee_ix, u=uses_ix, tr=territory_ix, s=start_ix, e=end_ix,
+        w=work_ix,
+        who=person,
+        aim=aim,
+        lee=licensee_ix,
+        u=uses_ix,
+        tr=territory_ix,
+        s=start_ix,
+        e=end_ix,
         consent=flag,
     )
 
@@ -244,7 +252,7 @@ class LicenceMachine(RuleBasedStateMachine):
         if aim:  # aim at a CONFIRMED work when there is one
             confirmed = [x for x in self.ids if self.status[x] == CONFIRMED]
             wid = confirmed[w % len(confirmed)] if confirmed else wid
-        rivals = [l["work"] for l in self.lic.values() if l["exclusive"] and l["state"] != REVOKED]
+        rivals = [lic["work"] for lic in self.lic.values() if lic["exclusive"] and lic["state"] != REVOKED]
         if exclusive and aim == 3 and rivals:  # aim at a work that already has an exclusive licence
             wid = rivals[w % len(rivals)]
         licensor = self.people[who]
@@ -307,8 +315,17 @@ class LicenceMachine(RuleBasedStateMachine):
         lid = len(self.lic) + 1
         assert tx.return_value == lid
         self.lic[lid] = dict(
-            work=wid, licensor=str(licensor), licensee=str(licensee), uses=terms[1], start=start, end=end,
-            exclusive=exclusive, terr=terms[7], state=ACTIVE, revokedAt=0, suspendedAt=0,
+            work=wid,
+            licensor=str(licensor),
+            licensee=str(licensee),
+            uses=terms[1],
+            start=start,
+            end=end,
+            exclusive=exclusive,
+            terr=terms[7],
+            state=ACTIVE,
+            revokedAt=0,
+            suspendedAt=0,
         )
         if exclusive:
             new_live.append(lid)
@@ -319,14 +336,14 @@ class LicenceMachine(RuleBasedStateMachine):
     def _lifecycle_target(self, seed, aim, flag):
         count = len(self.lic)
         lid = 1 + seed % count if aim and count else seed % (count + 2)
-        l = self.lic.get(lid)
-        if l is not None and flag:
-            sender = self.by_address[l["licensor"]]
+        lic = self.lic.get(lid)
+        if lic is not None and flag:
+            sender = self.by_address[lic["licensor"]]
         else:
             sender = self.people[seed % 4]
-        if l is None:
+        if lic is None:
             return lid, sender, self.err.reverts_with("LicenceRegistry__LicenceNotFound(uint64)", lid)
-        if str(sender) != l["licensor"]:
+        if str(sender) != lic["licensor"]:
             return lid, sender, self.err.reverts_with("LicenceRegistry__NotLicensor(uint64,address)", lid, sender)
         return lid, sender, None
 
@@ -467,8 +484,18 @@ class LicenceMachine(RuleBasedStateMachine):
             v[13] = bytes.fromhex(str(v[13])[2:]) if isinstance(v[13], str) else bytes(v[13])
             m = self.lic[lid]
             assert (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[13]) == (
-                m["licensor"], m["uses"], m["start"], 1, m["state"], m["exclusive"], m["licensee"], m["end"],
-                m["revokedAt"], False, m["suspendedAt"], m["terr"],
+                m["licensor"],
+                m["uses"],
+                m["start"],
+                1,
+                m["state"],
+                m["exclusive"],
+                m["licensee"],
+                m["end"],
+                m["revokedAt"],
+                False,
+                m["suspendedAt"],
+                m["terr"],
             ), lid
             assert self.licences.listsWork(lid, m["work"]), lid
             views[lid] = v
@@ -498,23 +525,28 @@ class LicenceMachine(RuleBasedStateMachine):
     def invariant_coverage_matches_model(self):
         rng = random.Random(self.steps)
         questions = []
-        l = self.lic.get(self.last_touched)
-        if l is not None:
-            use = PERFORM if l["uses"] & PERFORM else AI
-            terr = rng.choice(sorted(_codes(l["terr"])) or [rng.choice(QUESTION_TERRITORIES)])
-            lee = self.by_address[l["licensee"]]
-            times = {self._latest(), l["start"], l["start"] - 1}
-            if l["end"] != FOREVER:
-                times |= {l["end"], l["end"] - 1}
+        lic = self.lic.get(self.last_touched)
+        if lic is not None:
+            use = PERFORM if lic["uses"] & PERFORM else AI
+            terr = rng.choice(sorted(_codes(lic["terr"])) or [rng.choice(QUESTION_TERRITORIES)])
+            lee = self.by_address[lic["licensee"]]
+            times = {self._latest(), lic["start"], lic["start"] - 1}
+            if lic["end"] != FOREVER:
+                times |= {lic["end"], lic["end"] - 1}
             for t in ("revokedAt", "suspendedAt"):
-                if l[t]:
-                    times |= {l[t], l[t] - 1}
-            questions += [(l["work"], lee, use, terr, t) for t in sorted(times)]
+                if lic[t]:
+                    times |= {lic[t], lic[t] - 1}
+            questions += [(lic["work"], lee, use, terr, t) for t in sorted(times)]
         for _ in range(4):
             when = rng.choice([self._latest(), *(self.t0 + q for q in QUESTION_TIMES)])
             questions.append(
-                (rng.choice(self.ids), rng.choice(self.licensees), rng.choice([PERFORM, AI]),
-                 rng.choice(QUESTION_TERRITORIES), when)
+                (
+                    rng.choice(self.ids),
+                    rng.choice(self.licensees),
+                    rng.choice([PERFORM, AI]),
+                    rng.choice(QUESTION_TERRITORIES),
+                    when,
+                )
             )
         for q in questions:
             self._ask(*q)
@@ -547,12 +579,21 @@ def test_licence_invariants_hold_under_random_actions(
             stateful_step_count=STEPS,
             deadline=None,
             database=None,
+            # the same sequences on every CI run (the reach check below must not flake);
+            # LICENCE_STATEFUL_RANDOM=1 explores new ones
+            derandomize=os.environ.get("LICENCE_STATEFUL_RANDOM") != "1",
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         ),
     )
     print("successful actions:", dict(SEEN))
     for kind in (
-        "grant: ok, exclusive", "grant: ok, non-exclusive", "suspend: ok", "revoke: ok", "transfer: ok",
-        "coverage: covered", "grant: exclusive conflict", "invariant: two live exclusive licences of one work",
+        "grant: ok, exclusive",
+        "grant: ok, non-exclusive",
+        "suspend: ok",
+        "revoke: ok",
+        "transfer: ok",
+        "coverage: covered",
+        "grant: exclusive conflict",
+        "invariant: two live exclusive licences of one work",
     ):
         assert any(k.startswith(kind) for k in SEEN), f"never reached {kind!r}: {dict(SEEN)}"
