@@ -38,8 +38,8 @@ from ledger.batch import BatchConfirmer, BatchProgress, BatchRegistrar, Catalogu
 from ledger.canonical import canonical_json
 from ledger.cid import cid_for_bytes, cid_to_bytes
 from ledger.config import REPO_ROOT, Settings, load_settings, local_profile
-from ledger.keystore import Keystore
 from ledger.errors import LedgerError
+from ledger.keystore import Keystore
 from ledger.ledger import Ledger
 from ledger.metadata import build_work_metadata
 from ledger.node import EmbeddedNode

@@ -249,7 +249,8 @@ class Ledger:
 
     def roles_of(self, account: str) -> list[str]:
         address = parse_address(account)
-        return [n for n, rid in ROLE_IDS.items() if self.chain.call(lambda r=rid: self.roles.functions.hasRole(r, address).call())]
+        has = self.roles.functions.hasRole
+        return [n for n, rid in ROLE_IDS.items() if self.chain.call(lambda r=rid: has(r, address).call())]
 
     def members(self, role: str) -> list[str]:
         rid = self.role_id(role)
@@ -340,14 +341,18 @@ class Ledger:
     def transfer_action_hash(self, work_id: str, sender: str, to: str, bps: int) -> str:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])
         h = self.chain.call(
-            lambda: self.registry.functions.transferActionHash(wid, parse_address(sender), parse_address(to), bps).call()
+            lambda: self.registry.functions.transferActionHash(
+                wid, parse_address(sender), parse_address(to), bps
+            ).call()
         )
         return "0x" + bytes(h).hex()
 
     def consent(self, work_id: str, action_hash: str) -> WriteResult:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])
-        ah = parse_work_id(action_hash)  # same shape: 32 bytes hex
-        return self._write(self.registry.functions.consent(wid, bytes.fromhex(ah[2:])))
+        ah = action_hash.strip().lower().removeprefix("0x")
+        if len(ah) != 64 or any(c not in "0123456789abcdef" for c in ah):
+            raise E.InputError(f"action hash {action_hash!r} is malformed: expected 32 bytes as 64 hex digits")
+        return self._write(self.registry.functions.consent(wid, bytes.fromhex(ah)))
 
     def reserve_uses(self, work_id: str, uses: Sequence[str]) -> WriteResult:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])
@@ -417,7 +422,9 @@ class Ledger:
             if ev.name == "WorkRegistered":
                 cid = str(details["metadataCid"])
                 registrant = ev.args["registrant"]
-            actor = next((ev.args[k] for k in ("registrant", "registrar", "holder", "from", "claimant") if k in ev.args), None)
+            actor = next(
+                (ev.args[k] for k in ("registrant", "registrar", "holder", "from", "claimant") if k in ev.args), None
+            )
             history.append(HistoryEntry(ev.name, ev.block, stamps.get(ev.block, 0), ev.tx_hash, actor, details))
         return WorkRecord(
             work_id=wid,
