@@ -767,6 +767,8 @@ class Licensing:
                "end": None if e >= FOREVER else e, "territories": list(territories_of(terr)) or ["worldwide"],
                "exclusive": exclusive, "flatFee": str(flat_fee), "ratePerUse": str(rate_per_use),
                "text": terms_text or ""}
+        if start is None:  # "from now": the chain records the start; the document stays the same on a rerun
+            doc["start"] = "from grant"
         if terms_cid:
             return Terms(sc, mask, s, e, bool(exclusive), int(flat_fee), int(rate_per_use), terr,
                          self._terms_cid(terms_cid, doc))

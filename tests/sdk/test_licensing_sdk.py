@@ -241,6 +241,7 @@ def test_grant_of_identical_live_licence_returns_the_first(ledger_env, lic):
     alice, who = lic["alice"], ledger_env.addresses["licensee"]
     (wid,) = _confirmed_works(ledger_env, "idempotent-grant", 1)
     first, lid = alice.grant(who, [wid], alice.terms(["perform"], rate_per_use=7), start_given=False)
+    time.sleep(1.1)  # a rerun a moment later: the defaulted start ("now") differs, the grant is the same
     again, lid2 = alice.grant(who, [wid], alice.terms(["perform"], rate_per_use=7), start_given=False)
     assert isinstance(again, AlreadyDone) and not isinstance(first, AlreadyDone)
     assert (lid2, again.tx_hash) == (lid, first.tx_hash)
