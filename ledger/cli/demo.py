@@ -123,6 +123,17 @@ def demo(app: App) -> None:
     say("The node keeps running with its state in the data directory; stop it with `rights-ledger node stop`.")
 
 
+def ensure_member(app: App, ledger: Ledger, addr: dict[str, str], as_, name: str, role: str, password: str) -> str:
+    """The local account ``name``, created when missing, holding ``role`` on-chain (granted by the governor)."""
+    if not app.keystore.exists(name):
+        app.keystore.create(name, password)
+        say(f"   created account {name}")
+    addr[name] = app.keystore.address_of(name)
+    if role not in ledger.roles_of(addr[name]):
+        as_("governor").grant_role(role, addr[name])
+    return addr[name]
+
+
 def _name(address: str, addr: dict[str, str]) -> str:
     return next((n for n, a in addr.items() if a == address), address)
 

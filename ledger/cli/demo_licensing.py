@@ -40,14 +40,10 @@ def licensing_story(
     use = "ai-training"
 
     step(8, "A collective management organisation (CMO) and an AI company (licensee) join the ledger")
-    for name in ("cmo", "licensee"):
-        if not app.keystore.exists(name):
-            app.keystore.create(name, password)
-            say(f"   created account {name}")
-        addr[name] = app.keystore.address_of(name)
-    for role, name in (("CMO", "cmo"), ("LICENSEE", "licensee")):
-        if role not in ledger.roles_of(addr[name]):
-            as_("governor").grant_role(role, addr[name])
+    from ledger.cli.demo import ensure_member
+
+    for name, role in (("cmo", "CMO"), ("licensee", "LICENSEE")):
+        ensure_member(app, ledger, addr, as_, name, role, password)
     say(f"   cmo {addr['cmo']} holds CMO; licensee {addr['licensee']} holds LICENSEE")
 
     step(9, "Alice registers a second poem; both are confirmed and mandated to the CMO for AI training")

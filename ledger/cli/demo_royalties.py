@@ -22,20 +22,14 @@ SONGS = {
 
 def royalty_story(app: Any, ledger: Any, addr: dict[str, str], as_: Callable[[str], Any], say: Callable[[str], None],
                   step: Callable[[int, str], None], start_step: int) -> int:
-    from ledger.cli.demo import DEMO_PASSWORD
+    from ledger.cli.demo import DEMO_PASSWORD, ensure_member
 
     n = start_step
     password = app.password or DEMO_PASSWORD
     step(n, "Usage and royalties: a CMO, a licensee (an AI company), and a statutory tariff for AI training")
     n += 1
-    for name in ("cmo", "licensee"):
-        if not app.keystore.exists(name):
-            app.keystore.create(name, password)
-            say(f"   created account {name}")
-        addr[name] = app.keystore.address_of(name)
-    for role, name in (("CMO", "cmo"), ("LICENSEE", "licensee")):
-        if role not in ledger.roles_of(addr[name]):
-            as_("governor").grant_role(role, addr[name])
+    for name, role in (("cmo", "CMO"), ("licensee", "LICENSEE")):
+        ensure_member(app, ledger, addr, as_, name, role, password)
     say(f"   cmo {addr['cmo']} holds CMO, licensee {addr['licensee']} holds LICENSEE")
     lic = ledger.w3.eth.contract(address=ledger.deployment.address("LicenceRegistry"),
                                  abi=load_artifact(ledger.settings.build_dir, "LicenceRegistry").abi)
