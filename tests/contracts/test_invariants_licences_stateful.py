@@ -51,6 +51,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from ledger.licensing import FOREVER
 from ledger.types import USES
+from tests.fixtures.models import after_transfer
 
 EXAMPLES = int(os.environ.get("LICENCE_STATEFUL_EXAMPLES", "20"))
 STEPS = int(os.environ.get("LICENCE_STATEFUL_STEPS", "15"))
@@ -81,20 +82,6 @@ def event(kind: str) -> None:
     _hypothesis_event(kind)
 
 
-def _after_transfer(holders, frm, to, bps):
-    """The contract's holder-list update for a transfer (order kept, new holder last)."""
-    out, found = [], False
-    for acct, share in holders:
-        if acct == frm:
-            share -= bps
-        if acct == to:
-            share += bps
-            found = True
-        if share > 0:
-            out.append((acct, share))
-    if not found:
-        out.append((to, bps))
-    return out
 
 
 def _codes(territories: bytes) -> set:
@@ -416,7 +403,7 @@ class LicenceMachine(RuleBasedStateMachine):
                 self.registry.transferShare(wid, to, bps, {"from": sender})
             return
         self.registry.transferShare(wid, to, bps, {"from": sender})
-        self.holders[wid] = _after_transfer(self.holders[wid], str(sender), str(to), bps)
+        self.holders[wid] = after_transfer(self.holders[wid], str(sender), str(to), bps)
         event("transfer: ok")
 
     @rule(w=work_ix, aim=aim, flag=flag, outcome=outcome_code, split=split)

@@ -23,6 +23,8 @@ from hypothesis import event as _hypothesis_event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from tests.fixtures.models import after_transfer
+
 N_WORKS = 3
 N_PEOPLE = 4  # author, coauthor (verified holders), spare[0], spare[1] (no role)
 WHOLE = 10_000
@@ -49,20 +51,6 @@ def _splits(draw):
     return [(p, bounds[i + 1] - bounds[i]) for i, p in enumerate(people)]
 
 
-def _after_transfer(holders, frm, to, bps):
-    """The contract's documented holder-list update for a transfer (order kept, new last)."""
-    out, found = [], False
-    for acct, share in holders:
-        if acct == frm:
-            share -= bps
-        if acct == to:
-            share += bps
-            found = True
-        if share > 0:
-            out.append((acct, share))
-    if not found:
-        out.append((to, bps))
-    return out
 
 
 seed = st.integers(0, 15)
@@ -200,7 +188,7 @@ class RegistryMachine(RuleBasedStateMachine):
         if expected is None:
             self.registry.transferShare(wid, to, bps, {"from": sender})
             event("transfer: ok, co-owned" if others else "transfer: ok, sole holder")
-            self.holders[wid] = _after_transfer(self.holders[wid], str(sender), str(to), bps)
+            self.holders[wid] = after_transfer(self.holders[wid], str(sender), str(to), bps)
         else:
             with expected:
                 self.registry.transferShare(wid, to, bps, {"from": sender})
