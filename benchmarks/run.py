@@ -34,16 +34,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.batch import BatchConfirmer, BatchProgress, BatchRegistrar, CatalogueRow, statuses_of
-from ledger.canonical import canonical_json
-from ledger.cid import cid_for_bytes, cid_to_bytes
-from ledger.config import REPO_ROOT, Settings, load_settings, local_profile
-from ledger.errors import LedgerError
-from ledger.keystore import Keystore
-from ledger.ledger import Ledger
-from ledger.metadata import build_work_metadata
-from ledger.node import EmbeddedNode
-from ledger.types import Holder, WorkId
+from ledger.content.canonical import canonical_json
+from ledger.content.cid import cid_for_bytes, cid_to_bytes
+from ledger.content.metadata import build_work_metadata
+from ledger.core.config import REPO_ROOT, Settings, load_settings, local_profile
+from ledger.core.errors import LedgerError
+from ledger.core.keystore import Keystore
+from ledger.core.node import EmbeddedNode
+from ledger.core.types import Holder, WorkId
+from ledger.domain.batch import BatchConfirmer, BatchProgress, BatchRegistrar, CatalogueRow, statuses_of
+from ledger.domain.works import Ledger
 
 PASSWORD = "bench-password"
 BLOCK_GAS_LIMIT = 30_000_000
@@ -135,7 +135,7 @@ def make_rows(n: int, holder: str) -> list[CatalogueRow]:
 def bench_gas(env: BenchEnv, sizes: tuple[int, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     # the naive baseline: one ERC721URIStorage mint per work with an ipfs:// URI
-    from ledger.artifacts import load_artifact
+    from ledger.core.artifacts import load_artifact
 
     art = load_artifact(env.settings.build_dir, "NaiveWorkNFT")
     signer = env.cmo.require_signer()
@@ -269,8 +269,8 @@ def bench_licensing(env: BenchEnv, work_ids: list[str], pairs: int) -> dict[str,
     broadcast; the index is built once from the events (timed apart)."""
     import random
 
-    from ledger.licensing import SCOPE_LIST, Licensing, Terms
-    from ledger.types import uses_to_mask
+    from ledger.core.types import uses_to_mask
+    from ledger.domain.licensing import SCOPE_LIST, Licensing, Terms
 
     say(f"  licence checks: {pairs:,} pairs over {len(work_ids):,} works ...")
     licensee = env.gov.keystore.create("bench-licensee", PASSWORD).address

@@ -17,8 +17,8 @@ from pathlib import Path
 
 
 def main() -> None:
-    from ledger.royalties import Royalties
-    from ledger.usage import Usage
+    from ledger.domain.royalties import Royalties
+    from ledger.domain.usage import Usage
     from tests.fixtures.chain import make_env
     from tests.sdk.test_usage import report_rows, world, write_csv
 

@@ -25,10 +25,10 @@ from brownie import accounts, network, web3
 from brownie._config import CONFIG
 from eth_account import Account
 
-from ledger.chain import Chain, ErrorDecoder
-from ledger.config import NetworkProfile, load_settings
-from ledger.deploy import deploy_all
-from ledger.deployments import load_deployment
+from ledger.core.chain import Chain, ErrorDecoder
+from ledger.core.config import NetworkProfile, load_settings
+from ledger.core.deploy import deploy_all
+from ledger.core.deployments import load_deployment
 
 ANVIL_DEV_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 

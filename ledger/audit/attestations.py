@@ -15,11 +15,11 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
-from ledger.cid import cid_to_bytes
-from ledger.events import Event
+from ledger.content.cid import cid_to_bytes
+from ledger.core.events import Event
 
 if TYPE_CHECKING:
-    from ledger.ledger import Ledger
+    from ledger.domain.works import Ledger
 
 
 def _hex(b: bytes) -> str:

@@ -32,14 +32,14 @@ from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector
 
-from ledger import errors as E
 from ledger.audit.decode import fast_cid
-from ledger.canonical import canonical_json
-from ledger.cid import cid_from_bytes
-from ledger.events import Event, fetch_logs
+from ledger.content.canonical import canonical_json
+from ledger.content.cid import cid_from_bytes
+from ledger.core import errors as E
+from ledger.core.events import Event, fetch_logs
 
 if TYPE_CHECKING:
-    from ledger.ledger import Ledger
+    from ledger.domain.works import Ledger
 
 CHECKPOINT_VERSION = 1
 BATCH_CALLS = 400
@@ -456,7 +456,7 @@ def check_blobs(state: State, ledger: Ledger) -> list[Mismatch]:
                 out.append(Mismatch("blob-content", where, "metadata contentSha256 is not the work id",
                                     ref["contentSha256"], said))
         if "tsaDigest" in ref:
-            from ledger.timestamp import TimestampInvalid, parse_token
+            from ledger.content.timestamp import TimestampInvalid, parse_token
 
             try:
                 info = parse_token(data)

@@ -17,7 +17,7 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from ledger.events import NORMALISE, Event, EventDecoder
+from ledger.core.events import NORMALISE, Event, EventDecoder
 
 Reader = Callable[[bytes, int], Any]  # (data, head offset) -> value
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from ledger.audit.core import contract_names
-from ledger.cid import cid_from_bytes
-from ledger.errors import InputError
-from ledger.events import Event, block_timestamps, fetch_logs
+from ledger.content.cid import cid_from_bytes
+from ledger.core.errors import InputError
+from ledger.core.events import Event, block_timestamps, fetch_logs
 
 ACTOR_KEYS = ("sender", "registrant", "registrar", "claimant", "attester", "generator", "holder", "from",
               "licensor", "cmo", "payer", "licensee", "account")

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 from eth_utils import keccak, to_checksum_address
 
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
-from ledger.events import Event
+from ledger.core.events import Event
 
 if TYPE_CHECKING:
-    from ledger.ledger import Ledger
+    from ledger.domain.works import Ledger
 
 ZERO = "0x0000000000000000000000000000000000000000"
 FOREVER = (1 << 40) - 1

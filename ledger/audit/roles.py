@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
-from ledger.chain import role_name
-from ledger.events import Event
+from ledger.core.chain import role_name
+from ledger.core.events import Event
 
 if TYPE_CHECKING:
-    from ledger.ledger import Ledger
+    from ledger.domain.works import Ledger
 
 GOVERNOR = "0x" + "00" * 32
 
@@ -68,7 +68,7 @@ _IDENTITY = Call("identityCommitment(address)", ["bytes32"])
 def check_roles(state: State, ledger: Ledger) -> list[Mismatch]:
     from eth_utils import to_checksum_address
 
-    from ledger.ledger import ROLE_IDS
+    from ledger.domain.works import ROLE_IDS
 
     s = _roles(state)
     out: list[Mismatch] = []
@@ -139,7 +139,7 @@ def check_role_mirror(state: State, ledger: Ledger) -> list[Mismatch]:
     """Every listener's mirror of REGISTRAR, CMO and HOLDER equals LedgerRoles for every
     account the events name: in the replayed mirror and in the listener's view."""
     from ledger.audit.core import contract_names
-    from ledger.ledger import ROLE_IDS
+    from ledger.domain.works import ROLE_IDS
 
     s = _roles(state)
     listeners = s.get("listeners", {})

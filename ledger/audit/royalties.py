@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak, to_checksum_address
 
-from ledger import errors as E
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
-from ledger.events import Event
+from ledger.core import errors as E
+from ledger.core.events import Event
 
 if TYPE_CHECKING:
-    from ledger.ledger import Ledger
+    from ledger.domain.works import Ledger
 
 ZERO = "0x0000000000000000000000000000000000000000"
 ZERO32 = "0x" + "00" * 32
@@ -251,7 +251,7 @@ def _cmp(out: list[Mismatch], where: str, pairs: Any) -> None:
 
 
 def _line(values: list[Any]) -> Any:
-    from ledger.usage import UsageLine
+    from ledger.domain.usage import UsageLine
 
     i, w, u, q, at, lid, k, owed = values
     return UsageLine(i, w, u, q, at, lid, k, int(owed))
@@ -369,9 +369,9 @@ def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
 
 def _check_distribution(state: State, ledger: Ledger, contract: str, key: str) -> list[Mismatch]:
     """Recompute one published distribution from the stored report files and compare."""
-    from ledger.merkle import MerkleTree
-    from ledger.royalties import Royalties, claim_leaf, claims_from_document, compute
-    from ledger.usage import ReportView, Totals, parse_document
+    from ledger.content.merkle import MerkleTree
+    from ledger.domain.royalties import Royalties, claim_leaf, claims_from_document, compute
+    from ledger.domain.usage import ReportView, Totals, parse_document
 
     c = state.section("royalties")[contract]
     p = c["pools"][key]

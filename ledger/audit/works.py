@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
-from ledger.chain import STATUS_NAMES
-from ledger.events import Event
+from ledger.core.chain import STATUS_NAMES
+from ledger.core.events import Event
 
 if TYPE_CHECKING:
-    from ledger.ledger import Ledger
+    from ledger.domain.works import Ledger
 
 PENDING, CONFIRMED, REJECTED, DISPUTED, REVOKED = 1, 2, 3, 4, 5
 WHOLE = 10_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
-from ledger.errors import InputError
+from ledger.core.errors import InputError
 
 
 @cli.group()

@@ -13,10 +13,10 @@ import requests
 from rich.console import Console
 from rich.markup import escape
 
-from ledger.config import Settings, load_settings
-from ledger.errors import ChainUnavailable, LedgerError
-from ledger.keystore import Keystore
-from ledger.ledger import Ledger, parse_address
+from ledger.core.config import Settings, load_settings
+from ledger.core.errors import ChainUnavailable, LedgerError
+from ledger.core.keystore import Keystore
+from ledger.domain.works import Ledger, parse_address
 
 err_console = Console(stderr=True, highlight=False)
 out_console = Console(highlight=False)

@@ -9,7 +9,10 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ledger.batch import (
+from ledger.cli.app import App, emit_json, err_console, json_option, out_console
+from ledger.cli.work import work
+from ledger.core.errors import InputError
+from ledger.domain.batch import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_IN_FLIGHT,
     MAX_BATCH,
@@ -23,9 +26,6 @@ from ledger.batch import (
     read_work_ids,
     signer_is_cmo,
 )
-from ledger.cli.app import App, emit_json, err_console, json_option, out_console
-from ledger.cli.work import work
-from ledger.errors import InputError
 
 _batch_size = click.option(
     "--batch-size", default=DEFAULT_BATCH_SIZE, show_default=True, type=click.IntRange(1, MAX_BATCH),

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from ledger.cli.app import App, cli, out_console
-from ledger.errors import WorkAlreadyRegistered
-from ledger.ledger import Ledger, sha256_of_file
-from ledger.metadata import build_work_metadata
-from ledger.types import Holder, WorkStatus
+from ledger.content.metadata import build_work_metadata
+from ledger.core.errors import WorkAlreadyRegistered
+from ledger.core.types import Holder, WorkStatus
+from ledger.domain.works import Ledger, sha256_of_file
 
 DEMO_PASSWORD = "demo-only-password"  # demo accounts on the local chain only
 ACCOUNTS = ("governor", "registrar", "alice", "bob")

@@ -8,10 +8,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from ledger.ledger import Ledger, sha256_of_file
-from ledger.licensing import SCOPE_REPERTOIRE, Licensing
-from ledger.metadata import build_work_metadata
-from ledger.types import USES, Holder, WorkStatus
+from ledger.content.metadata import build_work_metadata
+from ledger.core.types import USES, Holder, WorkStatus
+from ledger.domain.licensing import SCOPE_REPERTOIRE, Licensing
+from ledger.domain.works import Ledger, sha256_of_file
 
 RIVER_SONG = """River Song (a second poem, opted out of AI training)
 The river keeps its own counsel,

@@ -7,8 +7,8 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from ledger.ledger import Ledger
-from ledger.types import WorkStatus
+from ledger.core.types import WorkStatus
+from ledger.domain.works import Ledger
 
 PROMPT = b"Harbour at night: cranes, lanterns, a tide of light. Ink sketch, warm palette."
 SKETCH = b"hand sketch v3 (scan placeholder)"
@@ -18,9 +18,9 @@ def protection_story(app: Any, ledger: Ledger, addr: dict[str, str], as_: Callab
                      say: Callable[[str], None], step: Callable[[int, str], None], poem_id: str, art_id: str,
                      start_step: int) -> int:
     from ledger.audit import audit
-    from ledger.certificate import read_qr_payload, verify_payload, write_certificate
-    from ledger.protection import Protection, merkle_root
-    from ledger.timestamp import tsa_from_env
+    from ledger.content.timestamp import tsa_from_env
+    from ledger.domain.certificate import read_qr_payload, verify_payload, write_certificate
+    from ledger.domain.protection import Protection, merkle_root
 
     n = start_step
     p = Protection(ledger, tsa=tsa_from_env())

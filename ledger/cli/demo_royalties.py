@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ledger.artifacts import load_artifact
-from ledger.ledger import sha256_of_file
-from ledger.metadata import build_work_metadata
-from ledger.royalties import Royalties
-from ledger.types import USES, Holder, WorkStatus
-from ledger.usage import Usage
+from ledger.content.metadata import build_work_metadata
+from ledger.core.artifacts import load_artifact
+from ledger.core.types import USES, Holder, WorkStatus
+from ledger.domain.royalties import Royalties
+from ledger.domain.usage import Usage
+from ledger.domain.works import sha256_of_file
 
 SONGS = {
     "river-song.txt": ("River Song (lyrics)", "Li Hua", [("alice", 10000)]),

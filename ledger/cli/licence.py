@@ -17,9 +17,9 @@ import click
 
 from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
 from ledger.cli.render import when
-from ledger.errors import InputError
-from ledger.ledger import parse_work_id
-from ledger.licensing import (
+from ledger.core.errors import InputError
+from ledger.core.types import USES, AlreadyDone
+from ledger.domain.licensing import (
     MAX_BATCH,
     Coverage,
     LicenceRecord,
@@ -28,7 +28,7 @@ from ledger.licensing import (
     Terms,
     read_pairs,
 )
-from ledger.types import USES, AlreadyDone
+from ledger.domain.works import parse_work_id
 
 use_choice = click.Choice(list(USES))
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ledger.besu import permissions_toml
 from ledger.cli.app import App, cli, out_console
-from ledger.errors import InputError
+from ledger.core.errors import InputError
+from ledger.domain.besu import permissions_toml
 
 
 @cli.group()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
-from ledger.errors import ConfigError
-from ledger.node import EmbeddedNode
+from ledger.core.errors import ConfigError
+from ledger.core.node import EmbeddedNode
 
 
 def _node(app: App) -> EmbeddedNode:

@@ -14,10 +14,10 @@ from rich.table import Table
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import when
 from ledger.cli.work import work
-from ledger.errors import InputError
-from ledger.ledger import parse_work_id, sha256_of_file
-from ledger.protection import KINDS, OUTCOMES, Protection, merkle_root, parse_hash
-from ledger.timestamp import TSA_CA_ENV, TSA_URL_ENV, TsaClient
+from ledger.content.timestamp import TSA_CA_ENV, TSA_URL_ENV, TsaClient
+from ledger.core.errors import InputError
+from ledger.domain.protection import KINDS, OUTCOMES, Protection, merkle_root, parse_hash
+from ledger.domain.works import parse_work_id, sha256_of_file
 
 
 def _protection(app: App, signer: bool = False, tsa_url: str | None = None) -> Protection:
@@ -189,7 +189,7 @@ def provenance(app: App, work_id: str, as_json: bool) -> None:
 @click.pass_obj
 def certificate(app: App, work_id: str, output: Path, as_json: bool) -> None:
     """Write a registration certificate (PDF with a verifiable QR code) for a confirmed work."""
-    from ledger.certificate import encode_payload, write_certificate
+    from ledger.domain.certificate import encode_payload, write_certificate
 
     cert = write_certificate(app.ledger(), parse_work_id(work_id), output)
     if as_json:

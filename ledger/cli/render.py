@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ledger.cli.app import out_console
-from ledger.metadata import CreationMode, WorkType
-from ledger.types import WorkRecord
+from ledger.content.metadata import CreationMode, WorkType
+from ledger.core.types import WorkRecord
 
 
 def when(ts: int) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from ledger.cli.app import App, cli, emit_json, json_option
-from ledger.errors import InputError
-from ledger.store import open_store
+from ledger.content.store import open_store
+from ledger.core.errors import InputError
 
 
 @cli.group()

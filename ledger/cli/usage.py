@@ -12,10 +12,10 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
-from ledger.errors import InputError
-from ledger.ledger import parse_work_id
-from ledger.royalties import Royalties
-from ledger.usage import KIND_NAMES, Usage, UsageRefused, check_period
+from ledger.core.errors import InputError
+from ledger.domain.royalties import Royalties
+from ledger.domain.usage import KIND_NAMES, Usage, UsageRefused, check_period
+from ledger.domain.works import parse_work_id
 
 
 @contextmanager

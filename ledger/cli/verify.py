@@ -10,9 +10,9 @@ from rich.markup import escape
 
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
-from ledger.errors import InputError, LedgerError
-from ledger.ledger import sha256_of_file
-from ledger.types import WorkStatus
+from ledger.core.errors import InputError, LedgerError
+from ledger.core.types import WorkStatus
+from ledger.domain.works import sha256_of_file
 
 
 @cli.command()
@@ -62,7 +62,7 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
 
 
 def _verify_certificate(app: App, certificate: Path | None, qr_payload: str | None, as_json: bool) -> None:
-    from ledger.certificate import parse_payload, read_qr_payload, verify_payload
+    from ledger.domain.certificate import parse_payload, read_qr_payload, verify_payload
 
     payload = read_qr_payload(certificate) if certificate is not None else parse_payload(qr_payload or "")
     diffs = verify_payload(app.ledger(), payload)

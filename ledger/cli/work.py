@@ -10,9 +10,9 @@ import click
 
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
-from ledger.errors import InputError, LedgerError
-from ledger.ledger import parse_holders, parse_work_id, sha256_of_file
-from ledger.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata, validate_work_metadata
+from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata, validate_work_metadata
+from ledger.core.errors import InputError, LedgerError
+from ledger.domain.works import parse_holders, parse_work_id, sha256_of_file
 
 
 @cli.group()

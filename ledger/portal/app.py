@@ -13,12 +13,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger import errors as E
-from ledger.config import Settings
+from ledger.core import errors as E
+from ledger.core.config import Settings
+from ledger.core.types import USES
 from ledger.portal import charts
 from ledger.portal.models import AuditSummaryOut, CoverageOut, ErrorOut, EventsPageOut, WorkOut
 from ledger.portal.service import NOT_AVAILABLE, FeatureUnavailable, Reader, iso, parse_hash
-from ledger.types import USES
 
 READ_METHODS = ("GET", "HEAD")
 ERRORS = {400: ErrorOut, 404: ErrorOut, 501: ErrorOut, 503: ErrorOut}

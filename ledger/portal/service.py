@@ -29,14 +29,14 @@ from typing import Any
 
 import requests
 
-from ledger import errors as E
-from ledger.cid import cid_from_bytes
-from ledger.config import Settings
-from ledger.events import Event, block_timestamps, fetch_logs
-from ledger.keystore import Keystore
-from ledger.ledger import Ledger, parse_address, parse_work_id
-from ledger.metadata import CreationMode, WorkType
-from ledger.types import USES, WorkRecord, WorkStatus
+from ledger.content.cid import cid_from_bytes
+from ledger.content.metadata import CreationMode, WorkType
+from ledger.core import errors as E
+from ledger.core.config import Settings
+from ledger.core.events import Event, block_timestamps, fetch_logs
+from ledger.core.keystore import Keystore
+from ledger.core.types import USES, WorkRecord, WorkStatus
+from ledger.domain.works import Ledger, parse_address, parse_work_id
 
 NOT_AVAILABLE = "not available in this build"
 
@@ -155,10 +155,10 @@ class Reader:
         self._scanned_to: int | None = None
         self._replay_lock = threading.Lock()
         self.last_replay: ReplayRun | None = None
-        self.licensing_mod = optional_module("ledger.licensing")
+        self.licensing_mod = optional_module("ledger.domain.licensing")
         self.audit_mod = optional_module("ledger.audit")
-        self.certificate_mod = optional_module("ledger.certificate")
-        self.protection_mod = optional_module("ledger.protection")
+        self.certificate_mod = optional_module("ledger.domain.certificate")
+        self.protection_mod = optional_module("ledger.domain.protection")
 
     # --- connection -------------------------------------------------------------------
 

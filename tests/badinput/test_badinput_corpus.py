@@ -864,8 +864,8 @@ def test_in_process_run_matches_a_real_subprocess(c: Case, world: World, snapsho
 
 
 def test_parse_address_accepts_one_case_and_refuses_a_bad_checksum() -> None:
-    from ledger.errors import InputError
-    from ledger.ledger import parse_address
+    from ledger.core.errors import InputError
+    from ledger.domain.works import parse_address
 
     good = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"  # the EIP-55 example
     assert parse_address(good) == parse_address(good.lower()) == parse_address("0x" + good[2:].upper()) == good

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from ledger.metadata import build_work_metadata
-from ledger.node import EmbeddedNode, rpc_alive
-from ledger.types import Holder, WorkStatus
+from ledger.content.metadata import build_work_metadata
+from ledger.core.node import EmbeddedNode, rpc_alive
+from ledger.core.types import Holder, WorkStatus
 from tests.fixtures.chain import free_port
 
 
@@ -325,7 +325,7 @@ def test_store_add_cat_round_trip_and_tampered_block_fails(ledger_env, tmp_path)
 
 
 def test_store_cat_unknown_or_malformed_cid_exits_2(ledger_env):
-    from ledger.cid import cid_for_bytes
+    from ledger.content.cid import cid_for_bytes
 
     p = run(ledger_env, "store", "cat", cid_for_bytes(os.urandom(16)))
     assert_one_line_error(p, "no block")
@@ -633,6 +633,6 @@ def test_show_malformed_id_starts_nothing(ledger_env, tmp_path):
         assert rpc_alive(f"http://127.0.0.1:{port}") is None, "a node was started"
         assert not (home / "deployments").exists(), "contracts were deployed"
     finally:
-        from ledger.config import local_profile
+        from ledger.core.config import local_profile
 
         EmbeddedNode(local_profile(port=port), home / "chain" / "local").stop()

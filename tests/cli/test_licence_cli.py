@@ -133,7 +133,7 @@ def test_check_file_csv_and_json_lines(ledger_env, tmp_path):
 
 
 def test_offer_accept_and_replay(ledger_env, tmp_path):
-    from ledger.artifacts import load_artifact
+    from ledger.core.artifacts import load_artifact
 
     (wid,) = works(ledger_env, "offer")
     p = run(ledger_env, "licence", "settlement-token", "--json", who="governor")  # the deployed SettlementToken

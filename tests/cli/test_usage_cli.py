@@ -40,7 +40,7 @@ def test_usage_report_prove_pay_distribute_verify_claim(ledger_env, w, tmp_path)
     single = json.loads(run(env, "usage", "record", w["works"][2], "--use", "ai-training", "--period",
                             str(period), "--json", account="licensee").stdout)
     owed += int(single["line"]["owed"])
-    from ledger.royalties import Royalties
+    from ledger.domain.royalties import Royalties
 
     Royalties(env.ledger("governor")).mint(env.addresses["licensee"], owed)
     paid = json.loads(run(env, "royalty", "pay", str(owed), "--period", str(period), "--json",

@@ -35,10 +35,10 @@ from brownie import (
 )
 from eth_utils import keccak, to_checksum_address
 
-from ledger.artifacts import LEDGER_CONTRACTS
-from ledger.licensing import FOREVER, SCOPE_REPERTOIRE, SCOPE_WORK, Terms, sign_offer
-from ledger.merkle import MerkleTree, leaf_hash
-from ledger.types import USES
+from ledger.content.merkle import MerkleTree, leaf_hash
+from ledger.core.artifacts import LEDGER_CONTRACTS
+from ledger.core.types import USES
+from ledger.domain.licensing import FOREVER, SCOPE_REPERTOIRE, SCOPE_WORK, Terms, sign_offer
 from tests.contracts import access_matrix_data as M
 
 ZERO = "0x0000000000000000000000000000000000000000"

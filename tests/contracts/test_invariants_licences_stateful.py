@@ -49,8 +49,8 @@ from hypothesis import event as _hypothesis_event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from ledger.licensing import FOREVER
-from ledger.types import USES
+from ledger.core.types import USES
+from ledger.domain.licensing import FOREVER
 from tests.fixtures.models import after_transfer
 
 EXAMPLES = int(os.environ.get("LICENCE_STATEFUL_EXAMPLES", "20"))

@@ -5,8 +5,8 @@ import pytest
 from brownie import LicenceRegistry, chain
 from brownie.exceptions import VirtualMachineError
 
-from ledger.licensing import FOREVER
-from ledger.types import USES
+from ledger.core.types import USES
+from ledger.domain.licensing import FOREVER
 
 AI = USES["ai-training"]
 REPRO = USES["reproduce"]

@@ -7,8 +7,8 @@ import pytest
 from brownie import LicenceRegistry, accounts, chain
 from brownie.exceptions import VirtualMachineError
 
-from ledger.licensing import FOREVER, SCOPE_WORK, Terms, offer_signer, sign_offer
-from ledger.types import USES
+from ledger.core.types import USES
+from ledger.domain.licensing import FOREVER, SCOPE_WORK, Terms, offer_signer, sign_offer
 
 AI = USES["ai-training"]
 REPRO = USES["reproduce"]

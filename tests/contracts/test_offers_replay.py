@@ -14,8 +14,8 @@ from dataclasses import replace
 import pytest
 from brownie import LicenceRegistry, accounts, chain, web3
 
-from ledger.licensing import EIP712_NAME, EIP712_VERSION, FOREVER, SCOPE_WORK, Terms, offer_signer, sign_offer
-from ledger.types import USES
+from ledger.core.types import USES
+from ledger.domain.licensing import EIP712_NAME, EIP712_VERSION, FOREVER, SCOPE_WORK, Terms, offer_signer, sign_offer
 
 AI = USES["ai-training"]
 CID = b"\x01\x55\x12\x20" + b"\x44" * 32

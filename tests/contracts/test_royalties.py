@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from eth_hash.auto import keccak
 
-from ledger.merkle import MerkleTree, leaf_hash, process_proof
+from ledger.content.merkle import MerkleTree, leaf_hash, process_proof
 
 PERIOD = 202501
 LEAF_TYPES = ("uint32", "bytes32", "uint32", "uint64", "uint40", "uint64", "uint8", "uint128")

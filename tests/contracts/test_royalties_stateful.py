@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from ledger.merkle import MerkleTree, leaf_hash
+from ledger.content.merkle import MerkleTree, leaf_hash
 
 CLAIM_TYPES = ("address", "uint32", "address", "uint256")
 CID = b"\x01\x55\x12\x20" + b"\x22" * 32

@@ -32,11 +32,11 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from ledger.batch import statuses_of
-from ledger.config import REPO_ROOT
-from ledger.licensing import Licensing
-from ledger.node import rpc_alive
-from ledger.usage import Usage
+from ledger.core.config import REPO_ROOT
+from ledger.core.node import rpc_alive
+from ledger.domain.batch import statuses_of
+from ledger.domain.licensing import Licensing
+from ledger.domain.usage import Usage
 from tests.fixtures.chain import LedgerEnv, free_port, make_env
 
 pytestmark = pytest.mark.slow

@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 from eth_utils import keccak
 
-from ledger.artifacts import LEDGER_CONTRACTS, load_artifact
 from ledger.audit import audit
-from ledger.cid import cid_to_bytes
-from ledger.licensing import Licensing
-from ledger.metadata import build_work_metadata
-from ledger.protection import Protection, merkle_root, sha256_hex
-from ledger.royalties import Royalties
-from ledger.timestamp import TsaClient
-from ledger.types import Holder
-from ledger.usage import Usage
+from ledger.content.cid import cid_to_bytes
+from ledger.content.metadata import build_work_metadata
+from ledger.content.timestamp import TsaClient
+from ledger.core.artifacts import LEDGER_CONTRACTS, load_artifact
+from ledger.core.types import Holder
+from ledger.domain.licensing import Licensing
+from ledger.domain.protection import Protection, merkle_root, sha256_hex
+from ledger.domain.royalties import Royalties
+from ledger.domain.usage import Usage
 from tests.fixtures.chain import make_env
 from tests.fixtures.tsa import local_tsa  # noqa: F401  (fixture)
 

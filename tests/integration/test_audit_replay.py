@@ -12,10 +12,10 @@ import pytest
 
 from ledger.audit import State, apply, audit, run_checks
 from ledger.audit.core import fetch_events
-from ledger.metadata import build_work_metadata
-from ledger.protection import Protection, merkle_root, sha256_hex
-from ledger.timestamp import TsaClient
-from ledger.types import Holder
+from ledger.content.metadata import build_work_metadata
+from ledger.content.timestamp import TsaClient
+from ledger.core.types import Holder
+from ledger.domain.protection import Protection, merkle_root, sha256_hex
 from tests.fixtures.chain import make_env
 from tests.fixtures.tsa import local_tsa  # noqa: F401  (fixture)
 
@@ -181,7 +181,7 @@ def test_export_writes_one_row_per_event(history, tmp_path):
 
 def test_fast_decoder_gives_the_same_events_as_the_generic_one(history):
     from ledger.audit.decode import FastDecoder
-    from ledger.events import fetch_logs
+    from ledger.core.events import fetch_logs
 
     env, _ = history
     led = env.ledger()

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger.batch import statuses_of
-from ledger.events import fetch_logs
-from ledger.ledger import Ledger
-from ledger.metadata import build_work_metadata
-from ledger.types import Holder
+from ledger.content.metadata import build_work_metadata
+from ledger.core.events import fetch_logs
+from ledger.core.types import Holder
+from ledger.domain.batch import statuses_of
+from ledger.domain.works import Ledger
 from tests.fixtures.chain import LedgerEnv
 
 CLI = [sys.executable, "-c", "from ledger.cli import main; main()"]

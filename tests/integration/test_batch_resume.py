@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.batch import statuses_of
-from ledger.config import REPO_ROOT
-from ledger.node import rpc_alive
+from ledger.core.config import REPO_ROOT
+from ledger.core.node import rpc_alive
+from ledger.domain.batch import statuses_of
 from tests.fixtures.chain import LedgerEnv, make_env
 from tests.integration.test_batch_register import CLI, registrations, run_cli, write_catalogue
 

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 import requests
 
-from ledger.ledger import Ledger
-from ledger.metadata import build_work_metadata
-from ledger.node import rpc_alive
-from ledger.types import Holder, WorkStatus
+from ledger.content.metadata import build_work_metadata
+from ledger.core.node import rpc_alive
+from ledger.core.types import Holder, WorkStatus
+from ledger.domain.works import Ledger
 from tests.fixtures.chain import PASSWORD, LedgerEnv, make_env
 
 

@@ -15,11 +15,11 @@ import pytest
 import requests
 import uvicorn
 
-from ledger.config import Settings
-from ledger.metadata import build_work_metadata
+from ledger.content.metadata import build_work_metadata
+from ledger.core.config import Settings
+from ledger.core.types import Holder
 from ledger.portal import create_app
 from ledger.portal.service import optional_module
-from ledger.types import Holder
 from tests.fixtures.chain import free_port, ledger_env  # noqa: F401  (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,12 +71,12 @@ def works(ledger_env, tmp_path_factory) -> PortalWorks:  # noqa: F811
     )
     second = alice.register_work(ai_doc, [Holder(a, 10000)])
     licence_id = None
-    licensing = getattr(optional_module("ledger.licensing"), "Licensing", None)
+    licensing = getattr(optional_module("ledger.domain.licensing"), "Licensing", None)
     if licensing is not None:
         lic = licensing(alice)
         _result, licence_id = lic.grant(ledger_env.addresses["licensee"], [first.work_id], lic.terms(["perform"]))
     disputed = model = None
-    protection = getattr(optional_module("ledger.protection"), "Protection", None)
+    protection = getattr(optional_module("ledger.domain.protection"), "Protection", None)
     if protection is not None:
         third_doc = build_work_metadata(
             title="Contested Tune", creators=[{"name": "Alice Author", "role": "composer"}], work_type="music",

@@ -11,7 +11,7 @@ import requests
 
 from ledger.portal.service import optional_module
 
-LICENSING = getattr(optional_module("ledger.licensing"), "Licensing", None)
+LICENSING = getattr(optional_module("ledger.domain.licensing"), "Licensing", None)
 
 
 def get(url: str, **params: object) -> requests.Response:
@@ -61,14 +61,14 @@ def test_ai_work_shows_its_generation_record(portal, works):
     w = get(f"{portal}/api/works/{works.ai_work}").json()
     if works.generation_model is None:
         assert w["provenance"] is None and "not available in this build" in w["provenanceNote"]
-        pytest.skip("ledger.protection is not in this build")
+        pytest.skip("ledger.domain.protection is not in this build")
     (g,) = w["provenance"]["generations"]
     assert g["model_name"] == works.generation_model and g["output_hash"] == works.ai_work and g["params_cid"]
 
 
 def test_disputed_work_shows_the_dispute_from_its_history(portal, works):
     if works.disputed is None:
-        pytest.skip("ledger.protection is not in this build: no dispute could be opened")
+        pytest.skip("ledger.domain.protection is not in this build: no dispute could be opened")
     w = get(f"{portal}/api/works/{works.disputed}").json()
     assert w["status"] == "DISPUTED" and w["openDispute"]
     assert [d["event"] for d in w["disputes"]] == ["DisputeOpened"]
@@ -203,7 +203,7 @@ def test_licence_status_gives_the_sdk_answer(portal, ledger_env, works, use, cov
     r = get(f"{portal}/api/licence-status", **params)
     if LICENSING is None:
         assert r.status_code == 501 and "not available in this build" in r.json()["error"]
-        pytest.skip("ledger.licensing has no Licensing class yet: the API answers 501")
+        pytest.skip("ledger.domain.licensing has no Licensing class yet: the API answers 501")
     assert r.status_code == 200, r.text
     expected = LICENSING(ledger_env.ledger()).status(works.confirmed, works.licensee, use).as_json()
     got = r.json()
@@ -218,7 +218,7 @@ def test_licence_status_gives_the_sdk_answer(portal, ledger_env, works, use, cov
 
 def test_licence_status_accepts_a_local_account_name(portal, works):
     if LICENSING is None:
-        pytest.skip("ledger.licensing has no Licensing class yet")
+        pytest.skip("ledger.domain.licensing has no Licensing class yet")
     r = get(f"{portal}/api/licence-status", work=works.confirmed, licensee="licensee", use="perform")
     assert r.status_code == 200 and r.json()["licensee"] == works.licensee and r.json()["covered"]
 
@@ -238,7 +238,7 @@ def test_work_lists_its_licences_with_status(portal, works):
 )
 def test_licence_status_bad_input_is_400(portal, works, params):
     if LICENSING is None:
-        pytest.skip("ledger.licensing has no Licensing class yet")
+        pytest.skip("ledger.domain.licensing has no Licensing class yet")
     query = {"work": works.confirmed, "licensee": works.licensee, "use": "perform", **params}
     r = get(f"{portal}/api/licence-status", **query)
     assert r.status_code == 400 and r.json()["error"]

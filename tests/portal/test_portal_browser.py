@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-LICENSING = getattr(optional_module("ledger.licensing"), "Licensing", None)
+LICENSING = getattr(optional_module("ledger.domain.licensing"), "Licensing", None)
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .)")
 
@@ -76,7 +76,7 @@ def test_look_up_by_id_shows_the_work(page, works, screenshots):
     assert works.registrar in page.text_content("#confirmation")
     history = page.text_content("#history")
     assert "WorkRegistered" in history and "WorkConfirmed" in history
-    if getattr(optional_module("ledger.certificate"), "write_certificate", None):
+    if getattr(optional_module("ledger.domain.certificate"), "write_certificate", None):
         assert page.get_attribute("#certificate-link", "href") == f"/works/{works.confirmed}/certificate.pdf"
     page.screenshot(path=str(screenshots / "work-by-id.png"), full_page=True)
     if os.environ.get("PORTAL_DOCS_SCREENSHOT") == "1":
@@ -116,7 +116,7 @@ def test_ai_work_page_shows_the_declared_models(page, works):
 
 def test_disputed_work_page_shows_the_dispute(page, works, screenshots):
     if works.disputed is None:
-        pytest.skip("ledger.protection is not in this build: no dispute could be opened")
+        pytest.skip("ledger.domain.protection is not in this build: no dispute could be opened")
     page.goto(f"/works/{works.disputed}")
     assert page.text_content("#work-status") == "DISPUTED"
     assert "open" in page.text_content("#disputes")
@@ -127,7 +127,7 @@ def test_licence_check_gives_the_sdk_answer(page, works, ledger_env, screenshots
     if LICENSING is None:
         page.goto("/licence-check")
         assert "not available in this build" in page.text_content("#licence-unavailable")
-        pytest.skip("ledger.licensing has no Licensing class yet: the page says licence checks are not available")
+        pytest.skip("ledger.domain.licensing has no Licensing class: the page says licence checks are not available")
     page.goto(f"/licence-check?work={works.confirmed}")
     page.fill("#licensee", works.licensee)
     page.select_option("#use", "perform")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from ledger.node import rpc_alive
+from ledger.core.node import rpc_alive
 from tests.fixtures.chain import free_port
 
 RL = [str(Path(sys.executable).with_name("rights-ledger"))]

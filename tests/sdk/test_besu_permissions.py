@@ -7,9 +7,9 @@ import tomllib
 import pytest
 from eth_account import Account
 
-from ledger.besu import permissions_toml
-from ledger.errors import InputError
-from ledger.types import ROLES
+from ledger.core.errors import InputError
+from ledger.core.types import ROLES
+from ledger.domain.besu import permissions_toml
 
 
 def _allowlist(text: str) -> set[str]:

@@ -10,11 +10,11 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from ledger import errors as E
-from ledger.certificate import encode_payload, holders_digest, parse_payload, verify_payload, write_certificate
-from ledger.metadata import build_work_metadata
-from ledger.protection import Protection
-from ledger.types import Holder
+from ledger.content.metadata import build_work_metadata
+from ledger.core import errors as E
+from ledger.core.types import Holder
+from ledger.domain.certificate import encode_payload, holders_digest, parse_payload, verify_payload, write_certificate
+from ledger.domain.protection import Protection
 
 
 def _confirmed(env, title="Certified poem"):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.cid import (
+from ledger.content.cid import (
     CHUNK_SIZE,
     MAX_LINKS,
     block_links,
@@ -25,7 +25,7 @@ from ledger.cid import (
     parse_cid,
     read_dag,
 )
-from ledger.errors import InputError, MetadataMismatch
+from ledger.core.errors import InputError, MetadataMismatch
 
 ROOT = Path(__file__).resolve().parents[2]
 IPFS_ONLY_HASH = ROOT / "node_modules" / "ipfs-only-hash"

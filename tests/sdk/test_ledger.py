@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger import errors as E
-from ledger.ledger import Ledger
-from ledger.metadata import build_work_metadata
-from ledger.types import Holder, WorkStatus
+from ledger.content.metadata import build_work_metadata
+from ledger.core import errors as E
+from ledger.core.types import Holder, WorkStatus
+from ledger.domain.works import Ledger
 from tests.fixtures.chain import PASSWORD, free_port
 
 # --- helpers -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import os
 
-from ledger.metadata import build_work_metadata
-from ledger.types import Holder, WorkStatus
+from ledger.content.metadata import build_work_metadata
+from ledger.core.types import Holder, WorkStatus
 
 
 def test_register_and_confirm_round_trip(ledger_env):

@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import pytest
 
-from ledger import errors as E
-from ledger.licensing import Licensing, parse_time
-from ledger.types import USES
+from ledger.core import errors as E
+from ledger.core.types import USES
+from ledger.domain.licensing import Licensing, parse_time
 
 CID = b"\x01\x55\x12\x20" + b"\x33" * 32
 
@@ -236,7 +236,7 @@ def test_parse_time_and_errors(ledger_env, lic):
 def test_grant_of_identical_live_licence_returns_the_first(ledger_env, lic):
     """The same grant run again (a CLI cut off after sending) is not granted twice; other terms,
     an explicit again=True, or a revoked first licence make a new one."""
-    from ledger.types import AlreadyDone
+    from ledger.core.types import AlreadyDone
 
     alice, who = lic["alice"], ledger_env.addresses["licensee"]
     (wid,) = _confirmed_works(ledger_env, "idempotent-grant", 1)

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from ledger.canonical import canonical_json
-from ledger.cid import cid_for_bytes
-from ledger.errors import InputError, MetadataInvalid
-from ledger.metadata import (
+from ledger.content.canonical import canonical_json
+from ledger.content.cid import cid_for_bytes
+from ledger.content.metadata import (
     CREATOR_ROLES,
     CreationMode,
     Creator,
@@ -29,6 +28,7 @@ from ledger.metadata import (
     validate_work_metadata,
     work_metadata_schema,
 )
+from ledger.core.errors import InputError, MetadataInvalid
 
 SHA = "ab" * 32
 COMMIT = "0x" + "cd" * 32

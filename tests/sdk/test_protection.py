@@ -8,10 +8,10 @@ import secrets
 
 import pytest
 
-from ledger import errors as E
-from ledger.metadata import build_work_metadata
-from ledger.protection import Protection, merkle_root, sha256_hex
-from ledger.types import Holder, WorkStatus
+from ledger.content.metadata import build_work_metadata
+from ledger.core import errors as E
+from ledger.core.types import Holder, WorkStatus
+from ledger.domain.protection import Protection, merkle_root, sha256_hex
 from tests.fixtures.chain import PASSWORD
 
 
@@ -72,7 +72,7 @@ def test_open_dispute_refused_for_role_less_account_stores_nothing(ledger_env):
     evidence = b"rando evidence " + secrets.token_bytes(8)
     with pytest.raises(E.NotAuthorized):
         _as(ledger_env, "rando").open_dispute(wid, evidence)
-    from ledger.cid import cid_for_bytes
+    from ledger.content.cid import cid_for_bytes
 
     assert not ledger_env.ledger().store.has(cid_for_bytes(evidence))
 

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from ledger import errors as E
-from ledger.canonical import canonical_json
-from ledger.merkle import MerkleTree
-from ledger.royalties import ClaimEntry, Distribution, Royalties, claim_leaf
-from ledger.usage import PreparedReport, Usage, report_document
+from ledger.content.canonical import canonical_json
+from ledger.content.merkle import MerkleTree
+from ledger.core import errors as E
+from ledger.domain.royalties import ClaimEntry, Distribution, Royalties, claim_leaf
+from ledger.domain.usage import PreparedReport, Usage, report_document
 from tests.sdk.test_usage import report_rows, world, write_csv
 
 

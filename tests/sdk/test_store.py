@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 
-from ledger.cid import CHUNK_SIZE, cid_for_bytes, dag_blocks
-from ledger.errors import (
+from ledger.content.cid import CHUNK_SIZE, cid_for_bytes, dag_blocks
+from ledger.content.store import KuboStore, LocalStore, MetadataStore, open_store
+from ledger.content.store.kubo import api_multiaddr
+from ledger.core.errors import (
     ConfigError,
     ContentNotFound,
     InputError,
     MetadataMismatch,
     StoreUnavailable,
 )
-from ledger.store import KuboStore, LocalStore, MetadataStore, open_store
-from ledger.store.kubo import api_multiaddr
 
 BIG = random.Random(7).randbytes(3 * CHUNK_SIZE + 5)
 

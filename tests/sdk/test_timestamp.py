@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from ledger.protection import Protection, sha256_hex
-from ledger.timestamp import TimestampInvalid, TsaClient, build_request, parse_token, verify_token
+from ledger.content.timestamp import TimestampInvalid, TsaClient, build_request, parse_token, verify_token
+from ledger.domain.protection import Protection, sha256_hex
 from tests.fixtures.tsa import local_tsa, other_ca  # noqa: F401  (fixtures)
 
 
@@ -76,7 +76,7 @@ def test_link_timestamp_later_and_mismatched_token_reported(ledger_env, local_ts
     other = sha256_hex(secrets.token_bytes(32))
     p.attest(other, timestamp=False)
     wrong = p.ledger.store.add(TsaClient(local_tsa.url).request(secrets.token_bytes(32)))
-    from ledger.cid import cid_to_bytes
+    from ledger.content.cid import cid_to_bytes
 
     p._transact(p.attestations.functions.linkTimestamp(bytes.fromhex(other[2:]), cid_to_bytes(wrong)))
     check = p.verify_attestation(other, local_tsa.ca_file)

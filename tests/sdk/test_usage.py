@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from ledger import errors as E
-from ledger.artifacts import load_artifact
-from ledger.types import USES
-from ledger.usage import KIND_STATUTORY, KIND_WORK, Usage, UsageRefused
+from ledger.core import errors as E
+from ledger.core.artifacts import load_artifact
+from ledger.core.types import USES
+from ledger.domain.usage import KIND_STATUTORY, KIND_WORK, Usage, UsageRefused
 
 FOREVER = (1 << 40) - 1
 CID36 = b"\x01\x55\x12\x20" + b"\x33" * 32
@@ -149,7 +149,7 @@ def test_report_into_closed_period_refused_before_storing(env, usage, w, tmp_pat
     prepared = usage.prepare_file(path, w["cmo"], 910006)
     with pytest.raises(E.InvalidState):
         usage.record_prepared(prepared)
-    assert not usage.ledger.store.has(__import__("ledger.cid", fromlist=["x"]).cid_for_bytes(prepared.document))
+    assert not usage.ledger.store.has(__import__("ledger.content.cid", fromlist=["x"]).cid_for_bytes(prepared.document))
 
 
 def test_record_refused_when_caller_not_licensee(env, w):

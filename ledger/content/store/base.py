@@ -10,8 +10,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from os import PathLike
 
-from ledger.cid import cid_for_bytes
-from ledger.errors import MetadataMismatch
+from ledger.content.cid import cid_for_bytes
+from ledger.core.errors import MetadataMismatch
 
 
 class MetadataStore(ABC):

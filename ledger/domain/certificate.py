@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger import errors as E
-from ledger.canonical import canonical_json
-from ledger.ledger import Ledger, parse_work_id
-from ledger.types import Holder, WorkRecord, WorkStatus
+from ledger.content.canonical import canonical_json
+from ledger.core import errors as E
+from ledger.core.types import Holder, WorkRecord, WorkStatus
+from ledger.domain.works import Ledger, parse_work_id
 
 PAYLOAD_VERSION = 1
 PAYLOAD_KEYS = ("v", "w", "c", "r", "s", "h", "m", "t")

@@ -14,9 +14,9 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from ledger.errors import InputError
-from ledger.ledger import Ledger
-from ledger.types import ROLES
+from ledger.core.errors import InputError
+from ledger.core.types import ROLES
+from ledger.domain.works import Ledger
 
 ENODE_RE = re.compile(r"^enode://[0-9a-f]{128}@[^\s\"]+:\d{1,5}$")
 

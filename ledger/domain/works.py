@@ -22,19 +22,19 @@ from eth_utils import is_address, is_checksum_address, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 
-from ledger import errors as E
-from ledger.artifacts import all_abis, load_artifact
-from ledger.chain import Chain, ErrorDecoder, TxResult
-from ledger.cid import CODEC_RAW, cid_for_bytes, cid_from_bytes, cid_to_bytes, parse_cid
-from ledger.config import Settings
-from ledger.deploy import deploy_all
-from ledger.deployments import Deployment, load_deployment
-from ledger.events import Event, EventDecoder, block_timestamps, fetch_logs
-from ledger.keystore import Keystore
-from ledger.metadata import encode_work_metadata
-from ledger.node import EmbeddedNode
-from ledger.store import MetadataStore, open_store
-from ledger.types import (
+from ledger.content.cid import CODEC_RAW, cid_for_bytes, cid_from_bytes, cid_to_bytes, parse_cid
+from ledger.content.metadata import encode_work_metadata
+from ledger.content.store import MetadataStore, open_store
+from ledger.core import errors as E
+from ledger.core.artifacts import all_abis, load_artifact
+from ledger.core.chain import Chain, ErrorDecoder, TxResult
+from ledger.core.config import Settings
+from ledger.core.deploy import deploy_all
+from ledger.core.deployments import Deployment, load_deployment
+from ledger.core.events import Event, EventDecoder, block_timestamps, fetch_logs
+from ledger.core.keystore import Keystore
+from ledger.core.node import EmbeddedNode
+from ledger.core.types import (
     HistoryEntry,
     Holder,
     Registered,
@@ -219,7 +219,7 @@ class Ledger:
         return WriteResult(r.tx_hash, r.block_number, r.gas_used)
 
     def _store_document(self, doc: dict[str, Any]) -> str:
-        from ledger.canonical import canonical_json
+        from ledger.content.canonical import canonical_json
 
         return self.store.add(canonical_json(doc))
 
@@ -288,7 +288,7 @@ class Ledger:
 
     @staticmethod
     def _registration(work_id: str, cid: str, metadata: dict[str, Any], holders: Sequence[Holder]) -> tuple[Any, ...]:
-        from ledger.metadata import CreationMode, WorkType
+        from ledger.content.metadata import CreationMode, WorkType
 
         return (
             bytes.fromhex(work_id[2:]),
@@ -303,7 +303,7 @@ class Ledger:
         work_id: str, cid: str, metadata: dict[str, Any], holders: Sequence[Holder]
     ) -> tuple[Any, ...] | None:
         """The compact SoleRegistration tuple, when the work has one holder and a raw CID."""
-        from ledger.metadata import CreationMode, WorkType
+        from ledger.content.metadata import CreationMode, WorkType
 
         parsed = parse_cid(cid)
         if len(holders) != 1 or parsed.codec != CODEC_RAW:

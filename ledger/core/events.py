@@ -17,8 +17,8 @@ import requests
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
-from ledger.chain import _abi_type
-from ledger.errors import ChainUnavailable, TransactionFailed
+from ledger.core.chain import _abi_type
+from ledger.core.errors import ChainUnavailable, TransactionFailed
 
 
 @dataclass(frozen=True)

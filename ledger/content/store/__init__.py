@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledger.errors import ConfigError
-from ledger.store.base import MetadataStore
-from ledger.store.kubo import KuboStore
-from ledger.store.local import LocalStore
+from ledger.content.store.base import MetadataStore
+from ledger.content.store.kubo import KuboStore
+from ledger.content.store.local import LocalStore
+from ledger.core.errors import ConfigError
 
 _API_PREFIXES = ("/ip4/", "/ip6/", "/dns/", "/dns4/", "/dns6/", "http://", "https://")
 

@@ -30,12 +30,12 @@ import requests
 from eth_abi import decode as abi_decode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
-from ledger import errors as E
-from ledger.canonical import canonical_json
-from ledger.cid import cid_for_bytes, cid_from_bytes, cid_to_bytes
-from ledger.merkle import MerkleTree, leaf_hash
-from ledger.types import WriteResult
-from ledger.usage import Progress, ReportView, Usage, UsageLine, _no_progress, check_period
+from ledger.content.canonical import canonical_json
+from ledger.content.cid import cid_for_bytes, cid_from_bytes, cid_to_bytes
+from ledger.content.merkle import MerkleTree, leaf_hash
+from ledger.core import errors as E
+from ledger.core.types import WriteResult
+from ledger.domain.usage import Progress, ReportView, Usage, UsageLine, _no_progress, check_period
 
 CLAIM_TYPES = ("address", "uint32", "address", "uint256")
 DISTRIBUTION_TYPE = "rights-ledger/royalty-distribution"
@@ -230,7 +230,7 @@ class Royalties:
     """Payments, distributions and claims over one ledger connection."""
 
     def __init__(self, ledger: Any, usage: Usage | None = None) -> None:
-        from ledger.artifacts import load_artifact
+        from ledger.core.artifacts import load_artifact
 
         self.ledger = ledger
         self.usage = usage or Usage(ledger)

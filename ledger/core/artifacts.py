@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import ConfigError
+from ledger.core.errors import ConfigError
 
 # The contracts the ledger deploys, in deployment order.
 LEDGER_CONTRACTS = (

@@ -20,9 +20,9 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ledger.errors import ConfigError
+from ledger.core.errors import ConfigError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 REPO_ROOT = PACKAGE_ROOT.parent
 
 LOCAL_NETWORK = "local"

@@ -19,7 +19,7 @@ from typing import Any
 
 from eth_hash.auto import keccak
 
-from ledger.errors import InputError
+from ledger.core.errors import InputError
 
 
 def _word(abi_type: str, value: Any) -> bytes:

@@ -18,7 +18,7 @@ import tempfile
 from os import PathLike
 from pathlib import Path
 
-from ledger.cid import (
+from ledger.content.cid import (
     CODEC_RAW,
     block_links,
     emit_dag_blocks,
@@ -26,8 +26,8 @@ from ledger.cid import (
     parse_cid,
     read_dag,
 )
-from ledger.errors import ContentNotFound, InputError, StoreUnavailable
-from ledger.store.base import MetadataStore
+from ledger.content.store.base import MetadataStore
+from ledger.core.errors import ContentNotFound, InputError, StoreUnavailable
 
 _PREFIX_LEN = len("bafkrei")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import ConfigError, NotDeployed
+from ledger.core.errors import ConfigError, NotDeployed
 
 
 @dataclass(frozen=True)

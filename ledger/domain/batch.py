@@ -58,13 +58,13 @@ from eth_utils import is_address
 from web3.contract.contract import ContractFunction
 from web3.exceptions import TimeExhausted, Web3RPCError
 
-from ledger import errors as E
-from ledger.canonical import canonical_json
-from ledger.config import Settings
-from ledger.events import fetch_logs
-from ledger.ledger import ROLE_IDS, Ledger, parse_address, parse_work_id, sha256_of_file
-from ledger.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata
-from ledger.types import Holder, WorkId, WorkStatus
+from ledger.content.canonical import canonical_json
+from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata
+from ledger.core import errors as E
+from ledger.core.config import Settings
+from ledger.core.events import fetch_logs
+from ledger.core.types import Holder, WorkId, WorkStatus
+from ledger.domain.works import ROLE_IDS, Ledger, parse_address, parse_work_id, sha256_of_file
 
 MAX_BATCH = 500  # WorkRegistry.MAX_BATCH
 DEFAULT_BATCH_SIZE = 200

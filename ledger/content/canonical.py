@@ -13,7 +13,7 @@ from typing import Any
 
 import rfc8785
 
-from ledger.errors import InputError
+from ledger.core.errors import InputError
 
 _INT_LIMIT = 2**53 - 1
 

@@ -27,14 +27,14 @@ from typing import Any
 
 from web3.contract import Contract
 
-from ledger import errors as E
-from ledger.artifacts import load_artifact
-from ledger.canonical import canonical_json
-from ledger.cid import cid_for_bytes, cid_for_file, cid_from_bytes, cid_to_bytes
-from ledger.events import Event, block_timestamps, fetch_logs
-from ledger.ledger import Ledger, parse_holders, parse_work_id
-from ledger.timestamp import TimestampInfo, TsaClient, tsa_from_env, verify_token
-from ledger.types import Holder, WorkRecord, WorkStatus
+from ledger.content.canonical import canonical_json
+from ledger.content.cid import cid_for_bytes, cid_for_file, cid_from_bytes, cid_to_bytes
+from ledger.content.timestamp import TimestampInfo, TsaClient, tsa_from_env, verify_token
+from ledger.core import errors as E
+from ledger.core.artifacts import load_artifact
+from ledger.core.events import Event, block_timestamps, fetch_logs
+from ledger.core.types import Holder, WorkRecord, WorkStatus
+from ledger.domain.works import Ledger, parse_holders, parse_work_id
 
 OUTCOMES = {"dismissed": 1, "corrected": 2, "revoked": 3}
 OUTCOME_NAMES = {v: k for k, v in OUTCOMES.items()}
@@ -313,7 +313,7 @@ class Protection:
         return rec
 
     def attest_file(self, path: Path, kind: str = "content", *, timestamp: bool | None = None) -> AttestationRecord:
-        from ledger.ledger import sha256_of_file
+        from ledger.domain.works import sha256_of_file
 
         return self.attest("0x" + sha256_of_file(Path(path)), kind, timestamp=timestamp)
 
@@ -374,7 +374,7 @@ class Protection:
                 if ca_file is None:
                     problems.append("a timestamp token is linked but no TSA CA file was given to check it")
                 else:
-                    from ledger.timestamp import TimestampInvalid
+                    from ledger.content.timestamp import TimestampInvalid
 
                     try:
                         info = verify_token(reply, bytes.fromhex(digest[2:]), ca_file)

@@ -26,10 +26,10 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import to_checksum_address
 
-from ledger import errors as E
-from ledger.cid import cid_from_bytes, cid_to_bytes
-from ledger.events import fetch_logs
-from ledger.types import USES, mask_to_uses, uses_to_mask
+from ledger.content.cid import cid_from_bytes, cid_to_bytes
+from ledger.core import errors as E
+from ledger.core.events import fetch_logs
+from ledger.core.types import USES, mask_to_uses, uses_to_mask
 
 SCOPE_WORK, SCOPE_LIST, SCOPE_REPERTOIRE = 1, 2, 3
 SCOPES = {"work": SCOPE_WORK, "list": SCOPE_LIST, "repertoire": SCOPE_REPERTOIRE}
@@ -162,7 +162,7 @@ def parse_time(value: str | int | float | dt.date | None, default: int | None = 
 
 
 def _wid_bytes(work_id: str) -> bytes:
-    from ledger.ledger import parse_work_id
+    from ledger.domain.works import parse_work_id
 
     return bytes.fromhex(parse_work_id(work_id)[2:])
 
@@ -660,7 +660,7 @@ class Licensing:
     WORK_EVENTS = ("WorkConfirmed", "DisputeOpened", "DisputeResolved", "UsesReserved")
 
     def __init__(self, ledger: Any) -> None:
-        from ledger.artifacts import load_artifact
+        from ledger.core.artifacts import load_artifact
 
         self.ledger = ledger
         try:
@@ -680,7 +680,7 @@ class Licensing:
         return self.ledger.chain.call(lambda: fn.call())
 
     def _transact(self, fn: Any, value: int = 0) -> tuple[Any, list[Any]]:
-        from ledger.types import WriteResult
+        from ledger.core.types import WriteResult
 
         chain = self.ledger.chain
         signer = self.ledger.require_signer()
@@ -714,20 +714,20 @@ class Licensing:
     # --- mandates --------------------------------------------------------------------
 
     def mandate(self, work: str, cmo: str, uses: Sequence[str]) -> Any:
-        from ledger.ledger import parse_address
+        from ledger.domain.works import parse_address
 
         fn = self.contract.functions.mandate(_wid_bytes(work), parse_address(cmo, "CMO"), uses_to_mask(tuple(uses)))
         return self._transact(fn)[0]
 
     def withdraw_mandate(self, work: str, cmo: str, effective: Any = None) -> Any:
-        from ledger.ledger import parse_address
+        from ledger.domain.works import parse_address
 
         at = parse_time(effective, 0)
         fn = self.contract.functions.withdrawMandate(_wid_bytes(work), parse_address(cmo, "CMO"), at)
         return self._transact(fn)[0]
 
     def mandate_of(self, work: str, cmo: str) -> dict[str, Any]:
-        from ledger.ledger import parse_address
+        from ledger.domain.works import parse_address
 
         uses, frm, until = self._call(self.contract.functions.mandateOf(_wid_bytes(work), parse_address(cmo, "CMO")))
         return {"uses": list(mask_to_uses(uses)), "from": frm or None, "until": None if until >= FOREVER else until}
@@ -772,8 +772,8 @@ class Licensing:
         if terms_cid:
             return Terms(sc, mask, s, e, bool(exclusive), int(flat_fee), int(rate_per_use), terr,
                          self._terms_cid(terms_cid, doc))
-        from ledger.canonical import canonical_json
-        from ledger.cid import cid_for_bytes
+        from ledger.content.canonical import canonical_json
+        from ledger.content.cid import cid_for_bytes
 
         body = canonical_json(doc)  # its CID is computed here; the document is stored only when used
         return Terms(sc, mask, s, e, bool(exclusive), int(flat_fee), int(rate_per_use), terr,
@@ -797,8 +797,8 @@ class Licensing:
         as :class:`~ledger.types.AlreadyDone` instead of granted twice, so a grant cut off
         after sending and run again is recorded once. ``again=True`` grants regardless.
         """
-        from ledger.ledger import parse_address
-        from ledger.types import AlreadyDone
+        from ledger.core.types import AlreadyDone
+        from ledger.domain.works import parse_address
 
         ids = [_wid_bytes(w) for w in works]
         if len(ids) > MAX_BATCH:
@@ -821,7 +821,7 @@ class Licensing:
                           compare_start: bool = True) -> LicenceRecord | None:
         """A live (not revoked) licence from the signer to ``licensee`` over the same works with
         the same terms, or None."""
-        from ledger.ledger import parse_work_id
+        from ledger.domain.works import parse_work_id
 
         signer = self.ledger.require_signer().address
         want = {parse_work_id(w).lower() for w in works}
@@ -861,7 +861,7 @@ class Licensing:
         return self._transact(self.contract.functions.revoke(int(licence_id), reason))[0]
 
     def exclusive_action_hash(self, work: str, licensor: str, licensee: str, terms: Terms) -> str:
-        from ledger.ledger import parse_address
+        from ledger.domain.works import parse_address
 
         h = self._call(self.contract.functions.exclusiveActionHash(
             _wid_bytes(work), parse_address(licensor), parse_address(licensee), terms.as_tuple()))
@@ -889,7 +889,7 @@ class Licensing:
     def make_offer(self, licensee: str | None, works: Sequence[str], terms: Terms, *, nonce: int | None = None,
                    deadline: Any = None) -> SignedOffer:
         """Sign an offer with the ledger's signer (nothing is sent)."""
-        from ledger.ledger import parse_address
+        from ledger.domain.works import parse_address
 
         signer = self.ledger.require_signer()
         self._store_terms(terms)  # the licensee reads the terms before accepting
@@ -924,7 +924,7 @@ class Licensing:
 
     def set_settlement_token(self, token: str | None) -> Any:
         """As the governor: the ERC-20 token flat fees are paid in (None: native currency)."""
-        from ledger.ledger import parse_address
+        from ledger.domain.works import parse_address
 
         return self._transact(self.contract.functions.setSettlementToken(
             parse_address(token, "token") if token else ZERO))[0]
@@ -962,7 +962,7 @@ class Licensing:
 
     def status(self, work: str, licensee: str, use: str, territory: str | None = None, at: Any = None) -> Coverage:
         """Ask the contract whether ``licensee`` may use ``work`` for ``use`` (one call)."""
-        from ledger.ledger import parse_address, parse_work_id
+        from ledger.domain.works import parse_address, parse_work_id
 
         wid = parse_work_id(work)
         who = parse_address(licensee, "licensee")
@@ -996,7 +996,7 @@ class Licensing:
                    index: CoverageIndex | None = None) -> Iterator[Coverage]:
         """Answer many questions from one in-memory index. Each item is a dict with keys
         work, use[, territory, at, licensee] or a tuple (work, use[, territory[, at]])."""
-        from ledger.ledger import parse_address, parse_work_id
+        from ledger.domain.works import parse_address, parse_work_id
 
         idx = index or self.index()
         default = parse_address(licensee, "licensee") if licensee else None
@@ -1050,7 +1050,7 @@ class Licensing:
         return lic.record()
 
     def licences_for(self, work: str | None = None, licensee: str | None = None) -> list[LicenceRecord]:
-        from ledger.ledger import parse_address, parse_work_id
+        from ledger.domain.works import parse_address, parse_work_id
 
         if work is None and licensee is None:
             raise E.InputError("name a work or a licensee", hint="pass --work ID or --licensee ADDRESS")

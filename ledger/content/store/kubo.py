@@ -22,8 +22,9 @@ from typing import Any
 import ipfshttpclient
 from ipfshttpclient import exceptions as ipfs_errors
 
-from ledger.cid import cid_for_bytes, cid_for_file, parse_cid
-from ledger.errors import (
+from ledger.content.cid import cid_for_bytes, cid_for_file, parse_cid
+from ledger.content.store.base import MetadataStore, verify_content
+from ledger.core.errors import (
     ConfigError,
     ContentNotFound,
     InputError,
@@ -31,7 +32,6 @@ from ledger.errors import (
     StoreError,
     StoreUnavailable,
 )
-from ledger.store.base import MetadataStore, verify_content
 
 ADD_OPTIONS = {"cid-version": "1", "raw-leaves": "true", "chunker": "size-262144", "pin": "true"}
 _HINT = "start the daemon (`ipfs daemon`) or check the API address, e.g. /ip4/127.0.0.1/tcp/5001"

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import requests
 
-from ledger.config import REPO_ROOT, NetworkProfile
-from ledger.errors import ChainUnavailable, ConfigError
+from ledger.core.config import REPO_ROOT, NetworkProfile
+from ledger.core.errors import ChainUnavailable, ConfigError
 
 
 def anvil_binary() -> str:

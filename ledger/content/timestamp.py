@@ -23,7 +23,7 @@ from pathlib import Path
 
 import requests
 
-from ledger.errors import ConfigError, LedgerError
+from ledger.core.errors import ConfigError, LedgerError
 
 TSA_URL_ENV = "RIGHTS_LEDGER_TSA_URL"
 TSA_CA_ENV = "RIGHTS_LEDGER_TSA_CA"

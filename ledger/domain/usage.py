@@ -33,11 +33,11 @@ from typing import Any
 import requests
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
-from ledger import errors as E
-from ledger.cid import cid_from_bytes, cid_to_bytes
-from ledger.events import Event, fetch_logs
-from ledger.merkle import MerkleTree, abi_encode_static, leaf_hash
-from ledger.types import USES
+from ledger.content.cid import cid_from_bytes, cid_to_bytes
+from ledger.content.merkle import MerkleTree, abi_encode_static, leaf_hash
+from ledger.core import errors as E
+from ledger.core.events import Event, fetch_logs
+from ledger.core.types import USES
 
 LEAF_TYPES = ("uint32", "bytes32", "uint32", "uint64", "uint40", "uint64", "uint8", "uint128")
 KIND_WORK, KIND_BLANKET, KIND_OPEN, KIND_STATUTORY = 1, 2, 3, 4
@@ -228,7 +228,7 @@ class LineProof:
 
 
 def _parse_time(value: Any) -> int:
-    from ledger.licensing import parse_time
+    from ledger.domain.licensing import parse_time
 
     return parse_time(value)
 
@@ -242,7 +242,7 @@ def _whole(value: Any) -> int:
 
 def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputLine:
     """One input record (CSV row or JSON object) into an :class:`InputLine`; raises InputError."""
-    from ledger.ledger import parse_work_id
+    from ledger.domain.works import parse_work_id
 
     def get(*keys: str) -> Any:
         for k in keys:
@@ -427,7 +427,7 @@ def chain_coverage(ledger: Any) -> CoverageFn:
     the statutory tariff at its ``amountPerWork``.
     """
     registry = ledger.deployment.address("LicenceRegistry")
-    from ledger.artifacts import load_artifact
+    from ledger.core.artifacts import load_artifact
 
     lic = ledger.w3.eth.contract(address=registry, abi=load_artifact(ledger.settings.build_dir, "LicenceRegistry").abi)
     url = ledger.settings.network.rpc_url
@@ -507,7 +507,7 @@ class Usage:
     """Usage records and reports of one ledger connection (its signer is the licensee)."""
 
     def __init__(self, ledger: Any, coverage: CoverageFn | None = None) -> None:
-        from ledger.artifacts import load_artifact
+        from ledger.core.artifacts import load_artifact
 
         self.ledger = ledger
         self.pool = ledger.w3.eth.contract(
@@ -535,7 +535,7 @@ class Usage:
         progress: Progress = _no_progress,
     ) -> PreparedReport:
         """Check every line's coverage and price it; raise UsageRefused listing every refused line."""
-        from ledger.ledger import parse_address
+        from ledger.domain.works import parse_address
 
         licensee = parse_address(licensee or self.ledger.require_signer().address, "licensee")
         cmo = parse_address(cmo, "CMO")

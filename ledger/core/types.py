@@ -37,7 +37,7 @@ USES: dict[str, int] = {
 
 
 def uses_to_mask(names: list[str] | tuple[str, ...]) -> int:
-    from ledger.errors import InputError
+    from ledger.core.errors import InputError
 
     mask = 0
     for n in names:

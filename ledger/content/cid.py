@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from os import PathLike
 
-from ledger.errors import InputError, MetadataMismatch
+from ledger.core.errors import InputError, MetadataMismatch
 
 CHUNK_SIZE = 262144
 MAX_LINKS = 174

@@ -12,9 +12,9 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.artifacts import LEDGER_CONTRACTS, load_artifact
-from ledger.chain import Chain
-from ledger.deployments import ContractRecord, Deployment, save_deployment
+from ledger.core.artifacts import LEDGER_CONTRACTS, load_artifact
+from ledger.core.chain import Chain
+from ledger.core.deployments import ContractRecord, Deployment, save_deployment
 
 ZERO = "0x0000000000000000000000000000000000000000"
 DEFAULT_COMMISSION_BPS = 1000  # RoyaltyPool: the CMO keeps 10% (a setting: RoyaltyPool.setCommission)

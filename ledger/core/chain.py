@@ -24,8 +24,8 @@ from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 
-from ledger import errors as E
-from ledger.config import NetworkProfile
+from ledger.core import errors as E
+from ledger.core.config import NetworkProfile
 
 GAS_MARGIN = 1.25
 

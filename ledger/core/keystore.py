@@ -16,7 +16,7 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from ledger.errors import InputError, KeystoreError
+from ledger.core.errors import InputError, KeystoreError
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 

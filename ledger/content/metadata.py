@@ -1,6 +1,6 @@
 """Work metadata: the off-chain JSON document that describes a registered work.
 
-The document follows ``ledger/schema/work-metadata.schema.json`` (JSON Schema 2020-12,
+The document follows ``ledger/content/schema/work-metadata.schema.json`` (JSON Schema 2020-12,
 ``schemaVersion`` "1"). It is stored as RFC 8785 canonical JSON, so equal documents give
 equal bytes and equal CIDs whatever their key order. The chain keeps two of its fields as
 ``uint8``: :class:`WorkType` and :class:`CreationMode` give that mapping.
@@ -22,11 +22,11 @@ from typing import Any, Self
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
-from ledger.canonical import canonical_json
-from ledger.errors import InputError, MetadataInvalid
+from ledger.content.canonical import canonical_json
+from ledger.core.errors import InputError, MetadataInvalid
 
 SCHEMA_VERSION = "1"
-SCHEMA_RESOURCE = "schema/work-metadata.schema.json"
+SCHEMA_RESOURCE = "content/schema/work-metadata.schema.json"
 CREATOR_ROLES = (
     "author", "composer", "lyricist", "performer", "producer", "translator",
     "editor", "photographer", "director", "illustrator", "other",
