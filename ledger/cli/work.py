@@ -12,6 +12,7 @@ from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
 from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata, validate_work_metadata
 from ledger.core.errors import InputError, LedgerError
+from ledger.core.types import USES
 from ledger.domain.works import parse_holders, parse_work_id, sha256_of_file
 
 
@@ -166,17 +167,43 @@ def consent(app: App, work_id: str, sender: str, to: str, bps: int, as_json: boo
 
 @work.command()
 @click.argument("work_id")
-@click.option("--use", "uses", multiple=True, help="Use to reserve, e.g. ai-training (repeatable).")
+@click.option("--add", "add", multiple=True, help="Use to reserve, e.g. ai-training (repeatable).")
+@click.option("--use", "add_alias", multiple=True, hidden=True, help="Same as --add.")
+@click.option("--remove", "remove", multiple=True, help="Use whose reservation to lift (repeatable).")
 @click.option("--clear", is_flag=True, help="Lift every reservation.")
 @json_option
 @click.pass_obj
-def reserve(app: App, work_id: str, uses: tuple[str, ...], clear: bool, as_json: bool) -> None:
-    """As a holder: reserve uses (opt out of blanket and statutory licences), e.g. ai-training."""
+def reserve(app: App, work_id: str, add: tuple[str, ...], add_alias: tuple[str, ...], remove: tuple[str, ...],
+            clear: bool, as_json: bool) -> None:
+    """As a holder: reserve uses (opt out of blanket and statutory licences), e.g. ai-training.
+
+    Reservations are a set: --add puts uses in it, --remove takes them out, --clear empties it;
+    the uses already reserved stay unless removed. The resulting set is printed.
+    """
     wid = parse_work_id(work_id)
-    if not uses and not clear:
-        raise InputError("name a use with --use (e.g. ai-training) or pass --clear")
-    _simple_write(as_json, "set reservations on", wid, app.ledger(signer=True).reserve_uses(wid, () if clear else uses),
-                  reservedUses=[] if clear else list(uses))
+    add = add + add_alias
+    if not add and not remove and not clear:
+        raise InputError("name a use with --add (e.g. --add ai-training), --remove, or pass --clear")
+    for use in (*add, *remove):
+        if use not in USES:
+            raise InputError(f"unknown use {use!r}", hint=f"one of {', '.join(USES)}")
+    both = sorted(set(add) & set(remove))
+    if both:
+        raise InputError(f"{', '.join(both)} is both added and removed: name each use once")
+    ledger = app.ledger(signer=True)
+    current = set(ledger.work(wid).reserved_uses)
+    wanted = set() if clear else current
+    wanted = (wanted | set(add)) - set(remove)
+    ordered = [u for u in USES if u in wanted]
+    if wanted == current:
+        if as_json:
+            emit_json({"workId": wid, "reservedUses": ordered, "unchanged": True})
+        else:
+            out_console.print(f"reservations on {wid} unchanged: {', '.join(ordered) or 'none'}")
+        return
+    _simple_write(as_json, "set reservations on", wid, ledger.reserve_uses(wid, ordered), reservedUses=ordered)
+    if not as_json:
+        out_console.print(f"reserved now: {', '.join(ordered) or 'none'}")
 
 
 @work.command()
