@@ -10,7 +10,22 @@ from __future__ import annotations
 
 import sys
 
-from ledger.cli import account, audit, batch, demo, licence, network, node, protect, serve, store, usage, verify, work  # noqa: F401  (register commands)
+from ledger.cli import (  # noqa: F401  (register commands)
+    account,
+    audit,
+    batch,
+    demo,
+    licence,
+    network,
+    node,
+    protect,
+    serve,
+    store,
+    token,
+    usage,
+    verify,
+    work,
+)
 from ledger.cli.app import cli
 
 

@@ -44,6 +44,7 @@ class NetworkProfile:
     log_chunk: int = 5000  # blocks per eth_getLogs call
     receipt_timeout: float = 120.0
     rpc_timeout: float = 30.0
+    production: bool = True  # a network in networks.toml is production unless it says `production = false`
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def local_profile(port: int | None = None, block_time: int | None = None) -> Net
         gas_price=0,
         embedded=True,
         block_time=block_time,
+        production=False,
     )
 
 
@@ -128,6 +130,7 @@ def load_network(name: str, home: Path) -> NetworkProfile:
         evm_version=str(entry.get("evm_version", "cancun")),
         log_chunk=_int_or_none(entry.get("log_chunk", 5000), "log_chunk", path) or 5000,
         receipt_timeout=float(entry.get("receipt_timeout", 120)),
+        production=entry.get("production", True) is not False,
     )
 
 

@@ -259,6 +259,9 @@ class Royalties:
     def token_balance(self, account: str) -> int:
         return int(self._call(self.token.functions.balanceOf(to_checksum_address(account))))
 
+    def token_decimals(self) -> int:
+        return int(self._call(self.token.functions.decimals()))
+
     def mint(self, to: str, amount: int) -> WriteResult:
         """GOVERNOR: mint test settlement tokens."""
         return self._write(self.token.functions.mint(to_checksum_address(to), int(amount)))
@@ -279,7 +282,8 @@ class Royalties:
         balance = self.token_balance(me)
         if balance < amount:
             raise E.InputError(f"{me} holds {balance} settlement token units, cannot pay {amount}",
-                               hint="get tokens first (on a test chain the governor mints them)")
+                               hint="get tokens first (on a development chain: "
+                                    "rights-ledger --as governor token mint ACCOUNT AMOUNT)")
         pool = self.pool_contract.address
         if int(self._call(self.token.functions.allowance(me, pool))) < amount:
             self._write(self.token.functions.approve(pool, int(amount)))

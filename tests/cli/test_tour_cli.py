@@ -51,3 +51,28 @@ def test_reserve_refuses_unknown_or_contradictory_uses_and_writes_nothing(ledger
         p = run(ledger_env, "work", "reserve", wid, *args, who="alice")
         assert_one_line_error(p)
     assert reserved(ledger_env, wid) == ["ai-training"]
+
+
+def test_governor_mints_tokens_on_the_development_chain_so_the_licensee_can_pay(ledger_env):
+    before = json.loads(run(ledger_env, "token", "balance", "licensee", "--json").stdout)
+    p = run(ledger_env, "token", "mint", "licensee", "675.5", "--json", who="governor")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["minted"] == "675500000" and doc["decimals"] == 6
+    assert int(doc["balance"]) == int(before["balance"]) + 675_500_000
+    p = run(ledger_env, "token", "balance", "licensee")
+    assert p.returncode == 0 and "tokens (" in p.stdout
+
+
+def test_mint_refuses_bad_amounts_strangers_and_production_networks(ledger_env, tmp_path):
+    before = json.loads(run(ledger_env, "token", "balance", "licensee", "--json").stdout)["balance"]
+    for amount in ("1_000", "-5", "0", "1e3", "1.0000001", "abc", "²"):
+        assert_one_line_error(run(ledger_env, "token", "mint", "licensee", amount, who="governor"))
+    assert_one_line_error(run(ledger_env, "token", "mint", "licensee", "5", who="rando"))
+    # the same node, described in networks.toml without `production = false`, is production
+    (ledger_env.home / "networks.toml").write_text(
+        f'[networks.shared]\nrpc_url = "http://127.0.0.1:{ledger_env.port}"\nchain_id = 31337\n')
+    p = run(ledger_env, "--network", "shared", "token", "mint", "licensee", "5", who="governor")
+    assert_one_line_error(p, "production")
+    (ledger_env.home / "networks.toml").unlink()
+    assert json.loads(run(ledger_env, "token", "balance", "licensee", "--json").stdout)["balance"] == before
