@@ -10,6 +10,7 @@ import click
 from ledger.cli.app import App, cli, out_console
 from ledger.content.metadata import build_work_metadata
 from ledger.core.errors import WorkAlreadyRegistered
+from ledger.core.node import EmbeddedNode
 from ledger.core.types import Holder, WorkStatus
 from ledger.domain.works import Ledger, sha256_of_file
 
@@ -52,6 +53,8 @@ def demo(app: App) -> None:
     for n in ACCOUNTS:
         say(f"   {n:<10} {addr[n]}")
 
+    if app.settings.network.embedded:  # the demo starts the embedded node, like `node start`
+        EmbeddedNode(app.settings.network, app.settings.chain_dir).stopped_marker.unlink(missing_ok=True)
     ledger = Ledger.open(app.settings, account="governor", password=password, log=lambda m: say(f"   {m}"))
     say(f"   chain at block {ledger.chain.block_number()}, WorkRegistry at {ledger.deployment.address('WorkRegistry')}")
 

@@ -28,6 +28,7 @@ def node() -> None:
 @click.pass_obj
 def start(app: App, as_json: bool) -> None:
     """Start the embedded node (state kept in the data directory); deploy on first start."""
+    _node(app).stopped_marker.unlink(missing_ok=True)
     ledger = app.ledger()  # starts the node and deploys the contracts when needed
     status = _node(app).status()
     if as_json:
@@ -42,8 +43,11 @@ def start(app: App, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def stop(app: App, as_json: bool) -> None:
-    """Stop the embedded node cleanly; its state is saved."""
-    stopped = _node(app).stop()
+    """Stop the embedded node cleanly; its state is saved. It stays stopped until `node start`."""
+    node = _node(app)
+    stopped = node.stop()
+    node.dir.mkdir(parents=True, exist_ok=True)
+    node.stopped_marker.write_text("stopped by `rights-ledger node stop`; `rights-ledger node start` starts it\n")
     if as_json:
         emit_json({"stopped": stopped})
     else:
@@ -54,7 +58,7 @@ def stop(app: App, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
-    """Say whether the embedded node runs, where, and at which block."""
+    """Say whether the embedded node runs, where, and at which block: exit 0 running, 1 not running."""
     st = _node(app).status()
     if as_json:
         emit_json(st)
@@ -62,3 +66,5 @@ def status(app: App, as_json: bool) -> None:
         out_console.print(f"running on {st.rpc_url}, block {st.block_number}, state in {st.state_file}")
     else:
         out_console.print(f"not running (state in {st.state_file}); start it with `rights-ledger node start`")
+    if not st.running:
+        raise SystemExit(1)

@@ -80,6 +80,8 @@ class EmbeddedNode:
         self.state_file = chain_dir / "state.json"
         self.pid_file = chain_dir / "anvil.pid"
         self.log_file = chain_dir / "anvil.log"
+        #: written by `rights-ledger node stop`: the node stays stopped until `node start`
+        self.stopped_marker = chain_dir / "stopped-by-user"
 
     @property
     def port(self) -> int:

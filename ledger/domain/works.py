@@ -176,6 +176,11 @@ class Ledger:
             if not node.status().running:
                 if not start_node:
                     raise chain.unavailable()
+                if node.stopped_marker.exists():
+                    raise E.ChainUnavailable(
+                        f"the embedded node on {settings.network.rpc_url} was stopped with `node stop`",
+                        hint="start it again with `rights-ledger node start`",
+                    )
                 log(f"starting the embedded chain node on {settings.network.rpc_url}")
                 node.start()
             chain.on_durable = node.persist  # acknowledged writes survive a crash of the node

@@ -141,13 +141,18 @@ def test_cli_node_stop_status_start_keeps_state(own_env):
     assert rpc_alive(env.settings.network.rpc_url) is None
 
     p = cli(env, "node", "status", "--json")
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 1, p.stderr  # not running: a "no", with the status
     st = json.loads(p.stdout)
     assert st["running"] is False and st["block_number"] is None and st["pid"] is None
     assert st["rpc_url"] == env.settings.network.rpc_url and st["state_file"] == str(env.node.state_file)
 
     p = cli(env, "node", "stop", "--json")  # stopping a stopped node is not an error
     assert p.returncode == 0 and json.loads(p.stdout) == {"stopped": False}
+
+    # stopped means stopped: reads and writes do not start it again behind the user's back
+    p = cli(env, "work", "show", wid, "--json")
+    assert p.returncode == 2 and "node start" in p.stderr, p.stderr
+    assert rpc_alive(env.settings.network.rpc_url) is None
 
     p = cli(env, "node", "start", "--json")
     assert p.returncode == 0, p.stderr
