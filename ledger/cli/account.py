@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.app import App, cli, emit_json, json_option, out_console
+from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
 from ledger.core.errors import InputError
 
 
@@ -19,7 +19,11 @@ def account() -> None:
 @click.pass_obj
 def new(app: App, name: str, as_json: bool) -> None:
     """Create an account NAME with a new key, encrypted with the password."""
-    password = app.password or click.prompt("Password for the new key", hide_input=True, confirmation_prompt=True)
+    source = click.get_current_context().find_root().get_parameter_source("password")
+    if app.password and source is click.core.ParameterSource.ENVIRONMENT:
+        err_console.print("note: the key is encrypted with the password in RIGHTS_LEDGER_PASSWORD")
+    password = app.password or click.prompt("Password for the new key", hide_input=True, confirmation_prompt=True,
+                                            err=True)
     info = app.keystore.create(name, password)
     if as_json:
         emit_json(info)

@@ -32,18 +32,24 @@ class App:
         self._ledger: Ledger | None = None
         self.keystore = Keystore(settings.keys_dir)
 
+    def signing_password(self) -> str | None:
+        """The keystore password: --password / RIGHTS_LEDGER_PASSWORD, else asked on a terminal."""
+        if self.password is None and self.account and sys.stdin.isatty() and self.keystore.exists(self.account):
+            self.password = click.prompt(f"Password of account {self.account}", hide_input=True, err=True)
+        return self.password
+
     def ledger(self, *, signer: bool = False) -> Ledger:
         if self._ledger is None:
             self._ledger = Ledger.open(
                 self.settings,
                 account=self.account if signer else None,
-                password=self.password,
+                password=self.signing_password() if signer else self.password,
                 log=lambda m: err_console.print(f"[dim]{m}[/dim]"),
             )
         elif signer and self._ledger.signer is None:
             if not self.account:
                 raise LedgerError("this command signs a transaction: choose an account with --as NAME")
-            self._ledger.signer = self.keystore.unlock(self.account, self.password)
+            self._ledger.signer = self.keystore.unlock(self.account, self.signing_password())
         if signer and self._ledger.signer is None:
             raise LedgerError("this command signs a transaction: choose an account with --as NAME")
         return self._ledger

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import subprocess
+import time
 
-from tests.cli.test_cli import assert_one_line_error
+from tests.cli.test_cli import RL, assert_one_line_error
 from tests.cli.test_licence_cli import run, works
+from tests.fixtures.chain import PASSWORD
 
 
 def reserved(env, wid: str) -> list[str]:
@@ -76,3 +82,48 @@ def test_mint_refuses_bad_amounts_strangers_and_production_networks(ledger_env, 
     assert_one_line_error(p, "production")
     (ledger_env.home / "networks.toml").unlink()
     assert json.loads(run(ledger_env, "token", "balance", "licensee", "--json").stdout)["balance"] == before
+
+
+def _run_on_terminal(env: dict[str, str], args: list[str], answer: str, timeout: float = 120.0) -> tuple[int, str]:
+    """Run the CLI with a real terminal (pty) as its controlling tty; answer the first password prompt."""
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.execve(RL[0], [*RL, *args], env)
+    out, answered, deadline = b"", False, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not answered and b"Password" in out:
+            os.write(fd, answer.encode() + b"\n")
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def test_signing_prompts_for_the_password_on_a_terminal(ledger_env):
+    (wid,) = works(ledger_env, "prompt")
+    env = {k: v for k, v in ledger_env.env().items() if k != "RIGHTS_LEDGER_PASSWORD"}
+    code, out = _run_on_terminal(env, ["--as", "alice", "work", "reserve", wid, "--add", "perform"], PASSWORD)
+    assert code == 0, out
+    assert "Password of account alice" in out and PASSWORD not in out  # asked, and not echoed
+    assert reserved(ledger_env, wid) == ["perform"]
+    code, out = _run_on_terminal(env, ["--as", "alice", "work", "reserve", wid, "--add", "broadcast"], "wrong")
+    assert code == 2 and "wrong password" in out, out
+    assert reserved(ledger_env, wid) == ["perform"]
+
+
+def test_account_new_says_which_password_it_used(ledger_env):
+    p = subprocess.run([*RL, "account", "new", "dora", "--json"], env=ledger_env.env(), capture_output=True,
+                       text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "RIGHTS_LEDGER_PASSWORD" in p.stderr
+    assert json.loads(p.stdout)["name"] == "dora"
