@@ -125,6 +125,34 @@ def parse_holders(specs: Iterable[str], default: str | None = None) -> list[Hold
     return holders
 
 
+
+def _check_node_is_this_homes(chain: Chain, node: EmbeddedNode, settings: Settings) -> None:
+    """Refuse an embedded node on the port that another data directory started.
+
+    Each anvil node has its own genesis block; the first time this home sees its node the
+    genesis hash is written beside the state file, and afterwards the node on the port must
+    have the same one. A node that was never this home's (no record, no deployment) is refused
+    instead of receiving a second set of contracts.
+    """
+    genesis = "0x" + bytes(chain.call(lambda: chain.w3.eth.get_block(0))["hash"]).hex()
+    record = node.dir / "genesis-hash"
+    known = record.read_text().strip() if record.exists() else None
+    if known == genesis:
+        return
+    if known is not None:
+        raise E.ChainUnavailable(
+            f"the node on {settings.network.rpc_url} is not this data directory's node ({settings.home})",
+            hint="stop the other node, or set RIGHTS_LEDGER_PORT to a free port for this home",
+        )
+    if node.status().pid is None and not settings.deployments_file.exists():
+        raise E.ChainUnavailable(
+            f"port {node.port} is taken by a node that {settings.home} did not start",
+            hint="stop the other node, or set RIGHTS_LEDGER_PORT to a free port for this home",
+        )
+    node.dir.mkdir(parents=True, exist_ok=True)
+    record.write_text(genesis + "\n")
+
+
 class Ledger:
     """A connection to one deployment of the ledger, optionally with a signer."""
 
@@ -183,6 +211,7 @@ class Ledger:
                     )
                 log(f"starting the embedded chain node on {settings.network.rpc_url}")
                 node.start()
+            _check_node_is_this_homes(chain, node, settings)
             chain.on_durable = node.persist  # acknowledged writes survive a crash of the node
             if not settings.deployments_file.exists():
                 password = password if password is not None else os.environ.get("RIGHTS_LEDGER_PASSWORD")

@@ -127,3 +127,13 @@ def test_account_new_says_which_password_it_used(ledger_env):
     assert p.returncode == 0, p.stderr
     assert "RIGHTS_LEDGER_PASSWORD" in p.stderr
     assert json.loads(p.stdout)["name"] == "dora"
+
+
+def test_a_second_home_refuses_the_node_another_home_runs_on_its_port(ledger_env, tmp_path):
+    other = {**ledger_env.env(), "RIGHTS_LEDGER_HOME": str(tmp_path / "second-home")}
+    p = subprocess.run([*RL, "--as", "governor", "node", "start"], env=other, capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=120)
+    assert_one_line_error(p, "did not start")
+    assert not (tmp_path / "second-home" / "deployments" / "local.json").exists()  # nothing deployed there
+    # the first home still works with its own node
+    assert run(ledger_env, "node", "status").returncode == 0
