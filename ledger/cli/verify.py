@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
 
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
-from ledger.core.errors import InputError, LedgerError
-from ledger.core.types import WorkStatus
-from ledger.domain.works import sha256_of_file
+from ledger.core.errors import ContentNotFound, InputError, LedgerError, MetadataMismatch
+from ledger.core.types import WorkRecord, WorkStatus
+from ledger.domain.certificate import work_metadata
+from ledger.domain.works import Ledger, sha256_of_file
 
 
 @cli.command()
@@ -25,8 +27,9 @@ from ledger.domain.works import sha256_of_file
 def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: str | None, as_json: bool) -> None:
     """Hash FILE and look up its registration, or check a certificate.
 
-    Exit 0 when a confirmed registration exists (or the certificate matches the chain), 1
-    when none, not confirmed (or something differs), 2 on error.
+    Exit 0 when a confirmed registration exists whose metadata checks (or the certificate is
+    signed by a current registrar and matches the chain), 1 when none, not confirmed, the
+    metadata is missing or altered (or the certificate differs in any way), 2 on error.
     """
     if sum(x is not None for x in (file, certificate, qr_payload)) != 1:
         raise InputError("give exactly one of FILE, --certificate PDF or --qr-payload JSON")
@@ -44,12 +47,7 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
             out_console.print(f"{escape(str(file))}: not registered (sha-256 {digest})")
         sys.exit(1)
     rec = ledger.work(wid)
-    metadata, note = None, None
-    if rec.metadata_cid:
-        try:
-            metadata = ledger.metadata(rec.metadata_cid)
-        except LedgerError as exc:
-            note = f"metadata unavailable: {exc.message}"
+    metadata, note, code = checked_metadata(ledger, rec)
     confirmed = rec.status == WorkStatus.CONFIRMED
     if as_json:
         emit_json({"file": str(file), "sha256": digest, "registered": True, "confirmed": confirmed,
@@ -58,7 +56,22 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
         state = "CONFIRMED registration" if confirmed else f"{rec.status.name} registration"
         out_console.print(f"{escape(str(file))}: {state}")
         print_work(rec, metadata, note)
-    sys.exit(0 if confirmed else 1)
+    sys.exit(code or (0 if confirmed else 1))
+
+
+def checked_metadata(ledger: Ledger, rec: WorkRecord) -> tuple[dict[str, Any] | None, str | None, int]:
+    """A work's metadata checked against its CID and the work id: (document, problem, exit code).
+
+    The code is 0 when it checks, 1 when the blob is missing, does not hash to the CID or is
+    not this work's document (an integrity failure, as ``audit replay`` reports it), 2 when
+    the store cannot be read.
+    """
+    try:
+        return work_metadata(ledger, rec), None, 0
+    except (MetadataMismatch, ContentNotFound) as exc:
+        return None, f"metadata does not verify: {exc.message}", 1
+    except LedgerError as exc:
+        return None, f"metadata unavailable: {exc.message}", 2
 
 
 def _verify_certificate(app: App, certificate: Path | None, qr_payload: str | None, as_json: bool) -> None:

@@ -44,6 +44,23 @@ def payload_of(ledger: Ledger, rec: WorkRecord) -> dict[str, Any]:
             "h": holders_digest(rec.holders), "m": rec.metadata_cid, "t": conf.tx_hash if conf else None}
 
 
+def work_metadata(ledger: Ledger, rec: WorkRecord) -> dict[str, Any] | None:
+    """The work's metadata document, verified against its CID and against the work id.
+
+    Raises :class:`~ledger.core.errors.ContentNotFound` when the blob is gone and
+    :class:`~ledger.core.errors.MetadataMismatch` when it does not hash to the CID or names
+    another content hash (both exit 1 in the CLI); ``None`` when the work has no metadata.
+    """
+    if not rec.metadata_cid:
+        return None
+    doc = ledger.metadata(rec.metadata_cid)
+    said = doc.get("contentSha256") if isinstance(doc, dict) else None
+    if said != rec.work_id[2:]:
+        raise E.MetadataMismatch(f"the document under {rec.metadata_cid} names content {said}, not the work "
+                                 f"{rec.work_id}")
+    return doc
+
+
 def encode_payload(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True)
 
