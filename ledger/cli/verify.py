@@ -20,8 +20,9 @@ from ledger.domain.works import Ledger, sha256_of_file
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option("--certificate", type=click.Path(path_type=Path), default=None,
-              help="Check a registration certificate PDF (its QR code) against the chain.")
-@click.option("--qr-payload", default=None, help="Check a certificate's QR payload (the JSON text) instead.")
+              help="Check a registration certificate PDF: its registrar's signature and every printed field.")
+@click.option("--qr-payload", default=None,
+              help="Check only a certificate's QR payload (the JSON text) against the chain.")
 @json_option
 @click.pass_obj
 def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: str | None, as_json: bool) -> None:
@@ -75,17 +76,30 @@ def checked_metadata(ledger: Ledger, rec: WorkRecord) -> tuple[dict[str, Any] | 
 
 
 def _verify_certificate(app: App, certificate: Path | None, qr_payload: str | None, as_json: bool) -> None:
-    from ledger.domain.certificate import parse_payload, read_qr_payload, verify_payload
+    from ledger.domain.certificate import parse_payload, verify_certificate, verify_payload
 
-    payload = read_qr_payload(certificate) if certificate is not None else parse_payload(qr_payload or "")
-    diffs = verify_payload(app.ledger(), payload)
+    ledger = app.ledger()
+    if certificate is not None:
+        check = verify_certificate(ledger, certificate)
+        payload, signer, diffs = check.payload, check.signer, list(check.differences)
+    else:  # the QR payload alone: the chain's data now, not the authenticity of a page (ADR 005)
+        payload, signer = parse_payload(qr_payload or ""), None
+        diffs = verify_payload(ledger, payload)
+    wid = payload["w"] if payload else "?"
     if as_json:
-        emit_json({"valid": not diffs, "payload": payload, "differences": diffs})
+        emit_json({"valid": not diffs, "payload": payload, "signer": signer, "differences": diffs})
     elif diffs:
-        out_console.print(f"[red]certificate does not match the chain[/red] (work {payload['w']}):")
+        what = "certificate" if certificate is not None else "QR payload"
+        out_console.print(f"[red]{what} does not match the chain[/red] (work {wid}):")
         for d in diffs:
-            out_console.print(f"  - {d}", soft_wrap=True)
+            out_console.print(f"  - {escape(d)}", soft_wrap=True)
+    elif certificate is not None:
+        assert payload is not None
+        out_console.print(f"certificate valid: signed by registrar {signer}; work {wid} is {payload['s']} on chain "
+                          f"{payload['c']}; every printed field, the holders and metadata {payload['m']} as on chain")
     else:
-        out_console.print(f"certificate valid: work {payload['w']} is {payload['s']} on chain {payload['c']}, "
-                          f"holders and metadata {payload['m']} as certified")
+        assert payload is not None
+        out_console.print(f"QR payload matches the chain: work {wid} is {payload['s']} on chain {payload['c']}, "
+                          f"holders and metadata {payload['m']} as certified (the PDF itself is checked with "
+                          "--certificate)")
     sys.exit(1 if diffs else 0)
