@@ -92,7 +92,7 @@ def test_generation_and_provenance(ledger_env, tmp_path):
 def test_certificate_then_verify(ledger_env, tmp_path):
     wid, _ = _confirmed_work(ledger_env, tmp_path)
     pdf = tmp_path / "cert.pdf"
-    out = ok(run(ledger_env, "work", "certificate", wid, "-o", str(pdf), "--json"))
+    out = ok(run(ledger_env, "--as", "registrar", "work", "certificate", wid, "-o", str(pdf), "--json"))
     assert pdf.read_bytes().startswith(b"%PDF")
     good = run(ledger_env, "verify", "--certificate", str(pdf))
     assert good.returncode == 0 and "certificate valid" in good.stdout
