@@ -365,6 +365,8 @@ class Protection:
         if rec.tsa_token_cid:
             try:
                 reply = self.ledger.store.cat(rec.tsa_token_cid)
+            except E.StoreUnavailable:
+                raise  # cannot check: an error (exit 2), not a finding
             except E.StoreError as exc:
                 problems.append(f"timestamp token {rec.tsa_token_cid}: {exc.message}")
             else:
