@@ -120,17 +120,14 @@ def certificate_rows(ledger: Ledger, rec: WorkRecord, meta: dict[str, Any] | Non
     return rows
 
 
-def _render(rows: list[tuple[str, str]], payload: dict[str, Any], work_id: str) -> bytes:
-    """The unsigned one-page PDF (deterministic for the same rows and payload)."""
+def _render(rows: list[tuple[str, str]], payload: dict[str, Any], work_id: str, *, qr: bool = True) -> bytes:
+    """The unsigned one-page PDF (deterministic for the same rows and payload); ``qr=False`` leaves out
+    the QR image (the same text, for comparing)."""
     import qrcode
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    img = qrcode.make(encode_payload(payload), error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=4)
-    qr = io.BytesIO()
-    img.save(qr, format="PNG")
-    qr.seek(0)
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, invariant=1, pageCompression=0)  # the page text stays readable
     c.setTitle(f"Registration certificate {work_id}")
@@ -154,7 +151,13 @@ def _render(rows: list[tuple[str, str]], payload: dict[str, Any], work_id: str) 
             y -= 13
         y -= 3
     qr_size = 200
-    c.drawImage(ImageReader(qr), 50, max(40, y - qr_size - 10), qr_size, qr_size)
+    if qr:
+        img = qrcode.make(encode_payload(payload), error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4,
+                          border=4)
+        png = io.BytesIO()
+        img.save(png, format="PNG")
+        png.seek(0)
+        c.drawImage(ImageReader(png), 50, max(40, y - qr_size - 10), qr_size, qr_size)
     c.setFont("Helvetica", 8)
     c.drawString(270, max(40, y - 30), "Signed by the registrar named above (PAdES). Check with:")
     c.drawString(270, max(40, y - 42), "rights-ledger verify --certificate FILE.pdf")
@@ -327,7 +330,8 @@ def compare_printed(ledger: Ledger, data: bytes, rec: WorkRecord, issuer: str) -
         meta = work_metadata(ledger, rec)
     except (E.ContentNotFound, E.MetadataMismatch) as exc:
         return [f"printed fields: the work's metadata does not verify ({exc.message})"]
-    expected = _page_lines(_render(certificate_rows(ledger, rec, meta, issuer), payload_of(ledger, rec), rec.work_id))
+    rows = certificate_rows(ledger, rec, meta, issuer)
+    expected = _page_lines(_render(rows, payload_of(ledger, rec), rec.work_id, qr=False))
     shown = _page_lines(data)
     out = []
     for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=shown, b=expected, autojunk=False).get_opcodes():
