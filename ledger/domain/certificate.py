@@ -293,8 +293,11 @@ def check_signature(ledger: Ledger, data: bytes) -> tuple[str | None, list[str]]
         return None, ["signature: the file is not signed (a certificate is signed by a registrar)"]
     problems = [] if len(sigs) == 1 else [f"signature: {len(sigs)} signatures; a certificate carries exactly one"]
     sig = sigs[0]
-    cert = sig.signer_cert
-    address = _address_of(cert)
+    try:
+        cert = sig.signer_cert
+        address = _address_of(cert)
+    except Exception as exc:  # noqa: BLE001 - a malformed signature container is a finding
+        return None, [*problems, f"signature: the signer's certificate cannot be read ({type(exc).__name__})"]
     if address is None:
         return None, [*problems, "signature: signed with a key that is not an account key (secp256k1)"]
     try:
@@ -361,7 +364,10 @@ def verify_certificate(ledger: Ledger, pdf: Path) -> CertificateCheck:
         payload = _qr_payload(data, pdf)
     except E.InputError as exc:
         return CertificateCheck(pdf, None, signer, tuple([*diffs, f"QR code: {exc.message}"]))
-    qr = verify_payload(ledger, payload)
+    try:
+        qr = verify_payload(ledger, payload)
+    except E.InputError as exc:  # a malformed field in the QR code: the page is not a certificate of ours
+        return CertificateCheck(pdf, payload, signer, tuple([*diffs, f"QR code: {exc.message}"]))
     diffs += [f"QR {d}" for d in qr]
     if not any(d.startswith(("registry:", "work:")) for d in qr):
         rec = ledger.work(parse_work_id(str(payload["w"])))

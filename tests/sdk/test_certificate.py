@@ -264,3 +264,14 @@ def test_unreadable_files_are_input_errors(ledger_env, tmp_path):
             verify_certificate(ledger_env.ledger(), tmp_path / name)
     with pytest.raises(E.InputError, match="no such file"):
         verify_certificate(ledger_env.ledger(), tmp_path / "missing.pdf")
+
+
+def test_page_without_qr_code_is_a_difference_not_a_crash(ledger_env, tmp_path, issued):
+    r, _ = issued
+    led = ledger_env.ledger()
+    rec = led.work(r.work_id)
+    page = _render(certificate_rows(led, rec, led.metadata(rec.metadata_cid), ledger_env.addresses["registrar"]),
+                   payload_of(led, rec), rec.work_id, qr=False)
+    check = _check(ledger_env, tmp_path, sign_pdf(page, ledger_env.ledger("registrar").signer))
+    assert check.payload is None and len(check.differences) == 1
+    assert check.differences[0].startswith("QR code:") and "no QR code" in check.differences[0]
