@@ -23,6 +23,7 @@ from ledger.core.types import Holder
 from ledger.domain.royalties import Royalties
 from ledger.domain.usage import Usage
 from tests.fixtures.chain import free_port
+from tests.fixtures.tsa import local_tsa  # noqa: F401  (fixture)
 from tests.sdk.test_usage import report_rows, world, write_csv
 
 
@@ -130,3 +131,18 @@ def test_royalty_verify_tampered_distribution_file_exits_1(ledger_env, w, tmp_pa
     rblock.unlink()
     gone = run(env, "usage", "prove", str(rep.report_id), "3")
     assert gone.exit_code == 1 and "Traceback" not in gone.output
+
+
+def test_attest_verify_altered_token_is_1_store_down_is_2(ledger_env, tmp_path, local_tsa):  # noqa: F811
+    f = tmp_path / "draft.txt"
+    f.write_bytes(secrets.token_bytes(40))
+    tsa = {"RIGHTS_LEDGER_TSA_URL": local_tsa.url, "RIGHTS_LEDGER_TSA_CA": str(local_tsa.ca_file)}
+    rec = json.loads(run(ledger_env, "--as", "alice", "attest", "file", str(f), "--json", extra=tsa).stdout)
+    assert run(ledger_env, "attest", "verify", str(f), extra=tsa).exit_code == 0
+    down = {**tsa, "RIGHTS_LEDGER_STORE": f"kubo:http://127.0.0.1:{free_port()}"}
+    err = run(ledger_env, "attest", "verify", str(f), extra=down)
+    assert err.exit_code == 2 and "error:" in err.output
+    block = _block(ledger_env, rec["tsa_token_cid"])
+    block.write_bytes(block.read_bytes()[:-1] + b"\x00")
+    bad = run(ledger_env, "attest", "verify", str(f), extra=tsa)
+    assert bad.exit_code == 1 and "problem" in bad.output
