@@ -309,7 +309,8 @@ def check_signature(ledger: Ledger, data: bytes) -> tuple[str | None, list[str]]
     elif not status.valid:
         problems.append("signature: the signature does not verify with the signer's key")
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        problems.append(f"signature: it does not cover the entire file ({status.coverage.name}): bytes were "
+        coverage = status.coverage.name if status.coverage else "unknown"
+        problems.append(f"signature: it does not cover the entire file ({coverage}): bytes were "
                         "added after signing")
     if not is_registrar(ledger, address):
         problems.append(f"signature: signer {address} is not a {ISSUER_ROLE} on this chain")
