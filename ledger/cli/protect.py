@@ -188,14 +188,14 @@ def provenance(app: App, work_id: str, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def certificate(app: App, work_id: str, output: Path, as_json: bool) -> None:
-    """Write a registration certificate (PDF with a verifiable QR code) for a confirmed work."""
+    """As a REGISTRAR: write a signed registration certificate (PDF, QR code) for a confirmed work."""
     from ledger.domain.certificate import encode_payload, write_certificate
 
-    cert = write_certificate(app.ledger(), parse_work_id(work_id), output)
+    cert = write_certificate(app.ledger(signer=True), parse_work_id(work_id), output)
     if as_json:
-        emit_json({"file": str(cert.path), "payload": cert.payload})
+        emit_json({"file": str(cert.path), "payload": cert.payload, "signer": cert.signer})
     else:
-        out_console.print(f"wrote the certificate of '{cert.title}' to {cert.path}")
+        out_console.print(f"wrote the certificate of '{cert.title}' to {cert.path}, signed by registrar {cert.signer}")
         out_console.print(f"  QR payload {encode_payload(cert.payload)}", soft_wrap=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,8 +12,8 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
-from ledger.core.errors import InputError
+from ledger.cli.app import App, cli, emit_json, err_console, fail, json_option, out_console
+from ledger.core.errors import ContentNotFound, InputError
 from ledger.domain.royalties import Royalties
 from ledger.domain.usage import KIND_NAMES, Usage, UsageRefused, check_period
 from ledger.domain.works import parse_work_id
@@ -169,8 +170,14 @@ def usage_show(app: App, report_id: int | None, period: int | None, as_json: boo
 @json_option
 @click.pass_obj
 def usage_prove(app: App, report_id: int, line: int, as_json: bool) -> None:
-    """Prove that LINE (0-based) belongs to usage report REPORT_ID; checked on-chain."""
-    p = Usage(app.ledger()).prove(report_id, line)
+    """Prove that LINE (0-based) belongs to usage report REPORT_ID; checked on-chain.
+
+    Exit 1 when the contract refuses the proof or the stored report is missing or altered.
+    """
+    try:
+        p = Usage(app.ledger()).prove(report_id, line)
+    except ContentNotFound as exc:  # the report file the chain names is gone: an integrity failure
+        fail(exc.message, exc.hint, code=1)
     if as_json:
         emit_json({"reportId": p.report_id, "line": p.line.as_json(), "proof": list(p.proof), "root": p.root,
                    "verifiedOnChain": p.verified_on_chain})
@@ -178,8 +185,8 @@ def usage_prove(app: App, report_id: int, line: int, as_json: bool) -> None:
         out_console.print(f"line {line} of report {report_id}: {p.line.as_json()}")
         out_console.print(f"  proof of {len(p.proof)} hashes to root {p.root}: "
                           + ("[green]verified on-chain[/green]" if p.verified_on_chain else "[red]NOT verified[/red]"))
-    if not p.verified_on_chain:
-        raise InputError("the contract did not accept the proof")
+    if not p.verified_on_chain:  # a mismatch: exit 1
+        sys.exit(1)
 
 
 @cli.group()
@@ -235,7 +242,10 @@ def royalty_distribute(app: App, period: int, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def royalty_verify(app: App, cmo: str | None, period: int, as_json: bool) -> None:
-    """Recompute a period's distribution from recorded usage and check the published file and root."""
+    """Recompute a period's distribution from recorded usage and check the published file and root.
+
+    Exit 0 when it verifies, 1 when anything differs (each problem listed), 2 on error.
+    """
     ledger = app.ledger()
     with _progress(as_json) as progress:
         v = Royalties(ledger).verify(_cmo(app, ledger, cmo), period, progress=progress)
@@ -249,8 +259,11 @@ def royalty_verify(app: App, cmo: str | None, period: int, as_json: bool) -> Non
         if v.ok:
             out_console.print(f"  [green]verified[/green]: total {v.total}, commission {v.commission}, "
                               f"residue {v.residue}")
-    if not v.ok:
-        raise InputError(f"the distribution of period {period} does not verify ({len(v.problems)} problems)")
+    if not v.ok:  # a mismatch, not an error: exit 1 with the problems (as `audit replay` does)
+        if not as_json:
+            out_console.print(f"[red]the distribution of period {period} does not verify[/red] "
+                              f"({len(v.problems)} problems)")
+        sys.exit(1)
 
 
 @royalty.command("claim")

@@ -4,29 +4,33 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
 
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
-from ledger.core.errors import InputError, LedgerError
-from ledger.core.types import WorkStatus
-from ledger.domain.works import sha256_of_file
+from ledger.core.errors import ContentNotFound, InputError, LedgerError, MetadataMismatch
+from ledger.core.types import WorkRecord, WorkStatus
+from ledger.domain.certificate import work_metadata
+from ledger.domain.works import Ledger, sha256_of_file
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option("--certificate", type=click.Path(path_type=Path), default=None,
-              help="Check a registration certificate PDF (its QR code) against the chain.")
-@click.option("--qr-payload", default=None, help="Check a certificate's QR payload (the JSON text) instead.")
+              help="Check a registration certificate PDF: its registrar's signature and every printed field.")
+@click.option("--qr-payload", default=None,
+              help="Check only a certificate's QR payload (the JSON text) against the chain.")
 @json_option
 @click.pass_obj
 def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: str | None, as_json: bool) -> None:
     """Hash FILE and look up its registration, or check a certificate.
 
-    Exit 0 when a confirmed registration exists (or the certificate matches the chain), 1
-    when none, not confirmed (or something differs), 2 on error.
+    Exit 0 when a confirmed registration exists whose metadata checks (or the certificate is
+    signed by a current registrar and matches the chain), 1 when none, not confirmed, the
+    metadata is missing or altered (or the certificate differs in any way), 2 on error.
     """
     if sum(x is not None for x in (file, certificate, qr_payload)) != 1:
         raise InputError("give exactly one of FILE, --certificate PDF or --qr-payload JSON")
@@ -44,12 +48,7 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
             out_console.print(f"{escape(str(file))}: not registered (sha-256 {digest})")
         sys.exit(1)
     rec = ledger.work(wid)
-    metadata, note = None, None
-    if rec.metadata_cid:
-        try:
-            metadata = ledger.metadata(rec.metadata_cid)
-        except LedgerError as exc:
-            note = f"metadata unavailable: {exc.message}"
+    metadata, note, code = checked_metadata(ledger, rec)
     confirmed = rec.status == WorkStatus.CONFIRMED
     if as_json:
         emit_json({"file": str(file), "sha256": digest, "registered": True, "confirmed": confirmed,
@@ -58,21 +57,49 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
         state = "CONFIRMED registration" if confirmed else f"{rec.status.name} registration"
         out_console.print(f"{escape(str(file))}: {state}")
         print_work(rec, metadata, note)
-    sys.exit(0 if confirmed else 1)
+    sys.exit(code or (0 if confirmed else 1))
+
+
+def checked_metadata(ledger: Ledger, rec: WorkRecord) -> tuple[dict[str, Any] | None, str | None, int]:
+    """A work's metadata checked against its CID and the work id: (document, problem, exit code).
+
+    The code is 0 when it checks, 1 when the blob is missing, does not hash to the CID or is
+    not this work's document (an integrity failure, as ``audit replay`` reports it), 2 when
+    the store cannot be read.
+    """
+    try:
+        return work_metadata(ledger, rec), None, 0
+    except (MetadataMismatch, ContentNotFound) as exc:
+        return None, f"metadata does not verify: {exc.message}", 1
+    except LedgerError as exc:
+        return None, f"metadata unavailable: {exc.message}", 2
 
 
 def _verify_certificate(app: App, certificate: Path | None, qr_payload: str | None, as_json: bool) -> None:
-    from ledger.domain.certificate import parse_payload, read_qr_payload, verify_payload
+    from ledger.domain.certificate import parse_payload, verify_certificate, verify_payload
 
-    payload = read_qr_payload(certificate) if certificate is not None else parse_payload(qr_payload or "")
-    diffs = verify_payload(app.ledger(), payload)
+    ledger = app.ledger()
+    if certificate is not None:
+        check = verify_certificate(ledger, certificate)
+        payload, signer, diffs = check.payload, check.signer, list(check.differences)
+    else:  # the QR payload alone: the chain's data now, not the authenticity of a page (ADR 005)
+        payload, signer = parse_payload(qr_payload or ""), None
+        diffs = verify_payload(ledger, payload)
+    wid = payload["w"] if payload else "?"
     if as_json:
-        emit_json({"valid": not diffs, "payload": payload, "differences": diffs})
+        emit_json({"valid": not diffs, "payload": payload, "signer": signer, "differences": diffs})
     elif diffs:
-        out_console.print(f"[red]certificate does not match the chain[/red] (work {payload['w']}):")
+        what = "certificate" if certificate is not None else "QR payload"
+        out_console.print(f"[red]{what} does not match the chain[/red] (work {wid}):")
         for d in diffs:
-            out_console.print(f"  - {d}", soft_wrap=True)
+            out_console.print(f"  - {escape(d)}", soft_wrap=True)
+    elif certificate is not None:
+        assert payload is not None
+        out_console.print(f"certificate valid: signed by registrar {signer}; work {wid} is {payload['s']} on chain "
+                          f"{payload['c']}; every printed field, the holders and metadata {payload['m']} as on chain")
     else:
-        out_console.print(f"certificate valid: work {payload['w']} is {payload['s']} on chain {payload['c']}, "
-                          f"holders and metadata {payload['m']} as certified")
+        assert payload is not None
+        out_console.print(f"QR payload matches the chain: work {wid} is {payload['s']} on chain {payload['c']}, "
+                          f"holders and metadata {payload['m']} as certified (the PDF itself is checked with "
+                          "--certificate)")
     sys.exit(1 if diffs else 0)

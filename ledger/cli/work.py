@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,9 @@ import click
 
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
+from ledger.cli.verify import checked_metadata
 from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata, validate_work_metadata
-from ledger.core.errors import InputError, LedgerError
+from ledger.core.errors import InputError
 from ledger.core.types import USES
 from ledger.domain.works import parse_holders, parse_work_id, sha256_of_file
 
@@ -211,17 +213,17 @@ def reserve(app: App, work_id: str, add: tuple[str, ...], add_alias: tuple[str, 
 @json_option
 @click.pass_obj
 def show(app: App, work_id: str, as_json: bool) -> None:
-    """Show a work: status, holders, times, metadata (verified against its CID) and history."""
+    """Show a work: status, holders, times, metadata (verified against its CID) and history.
+
+    Exit 1 when the metadata is missing or does not match its CID or the work, 2 when the store fails.
+    """
     wid = parse_work_id(work_id)
     ledger = app.ledger()
     rec = ledger.work(wid)
-    metadata, note = None, None
-    if rec.metadata_cid:
-        try:
-            metadata = ledger.metadata(rec.metadata_cid)
-        except LedgerError as exc:
-            note = f"metadata unavailable: {exc.message}"
+    metadata, note, code = checked_metadata(ledger, rec)
     if as_json:
         emit_json({**work_json(rec, metadata), "metadataError": note})
     else:
         print_work(rec, metadata, note)
+    if code:
+        sys.exit(code)  # 1: the metadata blob is missing or does not match (integrity), 2: the store failed

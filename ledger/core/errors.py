@@ -67,11 +67,13 @@ class StoreUnavailable(StoreError):
 
 
 class ContentNotFound(StoreError):
-    """No bytes are stored under the CID."""
+    """No bytes are stored under the CID (a command checking a blob the chain names exits 1)."""
 
 
 class MetadataMismatch(StoreError):
-    """Bytes read for a CID do not hash to that CID, or metadata disagrees with the chain."""
+    """Bytes read for a CID do not hash to that CID, or metadata disagrees with the chain (exit 1)."""
+
+    exit_code = 1
 
 
 # --- the chain ---------------------------------------------------------------------

@@ -1,19 +1,35 @@
-"""Registration certificates: a PDF anyone can check against the chain through its QR code.
+"""Registration certificates: a PDF signed by a registrar, every printed field checked against the chain.
 
-The QR code carries a compact JSON payload with what a verifier needs and nothing more::
+A certificate is issued by a REGISTRAR (ADR 005). Its page prints the work (title,
+creators, creation mode, status, holders with shares, content hash, metadata CID, the
+registration and confirmation with their times, actors and transactions, chain id,
+registry, issuing registrar) and a QR code with a compact payload::
 
     {"c":31337,"h":"<sha-256 of the holders>","m":"bafkrei...","r":"0xRegistry","s":"CONFIRMED",
      "t":"0xconfirm-tx","v":1,"w":"0xwork-id"}
 
+The file is signed (PAdES, pyHanko, DocMDP "no changes") with the registrar's own account
+key, a secp256k1 key: the signer's X.509 certificate is self-issued from that key, so the
+signer's Ethereum address follows from the certificate's public key, and the chain says
+whether that address is a REGISTRAR. :func:`verify_certificate` checks, and reports every
+failure as a difference (exit 1 in the CLI):
+
+* exactly one signature, cryptographically intact, covering the **entire file** (bytes
+  appended after ``%%EOF`` or an incremental update are refused);
+* the signer's address holds REGISTRAR on this chain now;
+* the QR payload against the chain (:func:`verify_payload`);
+* the page's text against the text the chain gives now: the page is rendered again from
+  the chain and the metadata store and both texts are compared line by line, so an edited
+  holder line, title, status or date is named with what the chain says.
+
 ``h`` is the sha-256 (hex) of the canonical JSON of the holders as ``[[account, bps], ...]``
-sorted by account. :func:`verify_payload` compares each field with the chain: the node's
-chain id, the registry being this deployment's, the work's status and holders now, the
-metadata CID of its registration and the transaction that confirmed it.
+sorted by account.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import io
 import json
@@ -44,6 +60,23 @@ def payload_of(ledger: Ledger, rec: WorkRecord) -> dict[str, Any]:
             "h": holders_digest(rec.holders), "m": rec.metadata_cid, "t": conf.tx_hash if conf else None}
 
 
+def work_metadata(ledger: Ledger, rec: WorkRecord) -> dict[str, Any] | None:
+    """The work's metadata document, verified against its CID and against the work id.
+
+    Raises :class:`~ledger.core.errors.ContentNotFound` when the blob is gone and
+    :class:`~ledger.core.errors.MetadataMismatch` when it does not hash to the CID or names
+    another content hash (both exit 1 in the CLI); ``None`` when the work has no metadata.
+    """
+    if not rec.metadata_cid:
+        return None
+    doc = ledger.metadata(rec.metadata_cid)
+    said = doc.get("contentSha256") if isinstance(doc, dict) else None
+    if said != rec.work_id[2:]:
+        raise E.MetadataMismatch(f"the document under {rec.metadata_cid} names content {said}, not the work "
+                                 f"{rec.work_id}")
+    return doc
+
+
 def encode_payload(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True)
 
@@ -53,37 +86,53 @@ class Certificate:
     path: Path
     payload: dict[str, Any]
     title: str | None
+    signer: str
 
 
 def _when(ts: int | None) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if ts else "-"
 
 
-def write_certificate(ledger: Ledger, work_id: str, path: Path) -> Certificate:
-    """Write the registration certificate of a CONFIRMED work as a one-page PDF."""
+ISSUER_ROLE = "REGISTRAR"
+SIGNATURE_FIELD = "RegistrySignature"
+
+
+def certificate_rows(ledger: Ledger, rec: WorkRecord, meta: dict[str, Any] | None,
+                     issuer: str) -> list[tuple[str, str]]:
+    """The fields the page prints, as (label, value), from the chain and the metadata document."""
+    meta = meta or {}
+    reg, conf = rec.registered, rec.confirmed
+    creators = ", ".join(f"{x.get('name')} ({x.get('role')})" for x in meta.get("creators", []))
+    rows = [("Title", str(meta.get("title", "-"))), ("Creators", creators or "-"),
+            ("Creation mode", _MODES.get(rec.creation_mode, str(rec.creation_mode))), ("Status", rec.status.name)]
+    rows += [("Holders" if i == 0 else "", f"{h.account}  {h.bps / 100:.2f}%") for i, h in enumerate(rec.holders)]
+    rows += [
+        ("Content hash", "sha-256 " + rec.work_id[2:]),
+        ("Metadata CID", rec.metadata_cid or "-"),
+        ("Registered", f"{_when(reg.timestamp if reg else rec.registered_at)} by {rec.registrant}"),
+        ("Register tx", reg.tx_hash if reg else "-"),
+        ("Confirmed", f"{_when(conf.timestamp if conf else None)} by {conf.actor if conf else '-'}"),
+        ("Confirm tx", conf.tx_hash if conf else "-"),
+        ("Network", f"chain id {ledger.chain.chain_id}"),
+        ("Registry contract", ledger.deployment.address("WorkRegistry")),
+        ("Issued by", f"registrar {issuer}"),
+    ]
+    return rows
+
+
+def _render(rows: list[tuple[str, str]], payload: dict[str, Any], work_id: str, *, qr: bool = True) -> bytes:
+    """The unsigned one-page PDF (deterministic for the same rows and payload); ``qr=False`` leaves out
+    the QR image (the same text, for comparing)."""
     import qrcode
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    rec = ledger.work(parse_work_id(work_id))
-    if rec.status != WorkStatus.CONFIRMED:
-        raise E.InputError(f"work {rec.work_id} is {rec.status.name}: certificates are issued for confirmed works")
-    meta: dict[str, Any] = {}
-    if rec.metadata_cid:
-        meta = ledger.metadata(rec.metadata_cid)
-    payload = payload_of(ledger, rec)
-    reg, conf = rec.registered, rec.confirmed
-    img = qrcode.make(encode_payload(payload), error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=4)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    buf.seek(0)
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    c = canvas.Canvas(str(path), pagesize=A4)
-    c.setTitle(f"Registration certificate {rec.work_id}")
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4, invariant=1, pageCompression=0)  # the page text stays readable
+    c.setTitle(f"Registration certificate {work_id}")
     c.setSubject(encode_payload(payload))
-    width, height = A4
+    _width, height = A4
     y = height - 60
     c.setFont("Helvetica-Bold", 18)
     c.drawString(50, y, "Certificate of Copyright Registration")
@@ -91,9 +140,7 @@ def write_certificate(ledger: Ledger, work_id: str, path: Path) -> Certificate:
     c.setFont("Helvetica", 10)
     c.drawString(50, y, "Rights Ledger - permissioned copyright ledger")
     y -= 30
-
-    def row(label: str, value: str) -> None:
-        nonlocal y
+    for label, value in rows:
         c.setFont("Helvetica-Bold", 9)
         c.drawString(50, y, label)
         c.setFont("Helvetica", 9)
@@ -103,41 +150,243 @@ def write_certificate(ledger: Ledger, work_id: str, path: Path) -> Certificate:
             text = text[72:]
             y -= 13
         y -= 3
-
-    creators = ", ".join(f"{x.get('name')} ({x.get('role')})" for x in meta.get("creators", []))
-    row("Title", str(meta.get("title", "-")))
-    row("Creators", creators or "-")
-    row("Creation mode", _MODES.get(rec.creation_mode, str(rec.creation_mode)))
-    row("Status", rec.status.name)
-    for i, h in enumerate(rec.holders):
-        row("Holders" if i == 0 else "", f"{h.account}  {h.bps / 100:.2f}%")
-    row("Content hash", "sha-256 " + rec.work_id[2:])
-    row("Metadata CID", rec.metadata_cid or "-")
-    row("Registered", f"{_when(reg.timestamp if reg else rec.registered_at)} by {rec.registrant}")
-    row("Register tx", reg.tx_hash if reg else "-")
-    row("Confirmed", f"{_when(conf.timestamp if conf else None)} by {conf.actor if conf else '-'}")
-    row("Confirm tx", conf.tx_hash if conf else "-")
-    row("Network", f"{ledger.deployment.network} (chain id {ledger.chain.chain_id})")
-    row("Registry contract", ledger.deployment.address("WorkRegistry"))
     qr_size = 200
-    c.drawImage(ImageReader(buf), 50, max(40, y - qr_size - 10), qr_size, qr_size)
+    if qr:
+        img = qrcode.make(encode_payload(payload), error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4,
+                          border=4)
+        png = io.BytesIO()
+        img.save(png, format="PNG")
+        png.seek(0)
+        c.drawImage(ImageReader(png), 50, max(40, y - qr_size - 10), qr_size, qr_size)
     c.setFont("Helvetica", 8)
-    c.drawString(270, max(40, y - 30), "Scan to verify, or run:")
+    c.drawString(270, max(40, y - 30), "Signed by the registrar named above (PAdES). Check with:")
     c.drawString(270, max(40, y - 42), "rights-ledger verify --certificate FILE.pdf")
     c.showPage()
     c.save()
-    return Certificate(path, payload, meta.get("title"))
+    return out.getvalue()
+
+
+def _signing_cert(account: Any) -> tuple[Any, Any]:
+    """A self-issued X.509 certificate for the account's secp256k1 key, and the key (asn1crypto forms)."""
+    import secrets
+
+    from asn1crypto import keys as akeys
+    from asn1crypto import x509 as ax509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.derive_private_key(int.from_bytes(bytes(account.key), "big"), ec.SECP256K1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Rights Ledger"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, f"registrar {account.address}")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(secrets.randbits(120) | 1)
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(dt.datetime(9999, 12, 31, tzinfo=dt.UTC))
+            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)), akeys.PrivateKeyInfo.load(der_key)
+
+
+def sign_pdf(data: bytes, account: Any) -> bytes:
+    """Sign ``data`` (PAdES B-B, certifying with no changes allowed) with an account's key."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    cert, key = _signing_cert(account)
+    signer = signers.SimpleSigner(signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore())
+    meta = PdfSignatureMetadata(field_name=SIGNATURE_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
+                                md_algorithm="sha256", certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+                                name=f"registrar {account.address}",
+                                reason="Registration certificate issued by the Rights Ledger registry")
+    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), meta, signer=signer)
+    return bytes(out.getvalue())
+
+
+def is_registrar(ledger: Ledger, address: str) -> bool:
+    rid = ledger.role_id(ISSUER_ROLE)
+    return bool(ledger.chain.call(lambda: ledger.roles.functions.hasRole(rid, address).call()))
+
+
+def write_certificate(ledger: Ledger, work_id: str, path: Path) -> Certificate:
+    """As a REGISTRAR: write the signed registration certificate of a CONFIRMED work (one-page PDF)."""
+    signer = ledger.signer
+    if signer is None:
+        raise E.KeystoreError("a certificate is signed by a registrar", hint="pass --as REGISTRAR-ACCOUNT")
+    if not is_registrar(ledger, signer.address):
+        raise E.InputError(f"{signer.address} is not a {ISSUER_ROLE}: certificates are signed by a registrar",
+                           hint="pass --as REGISTRAR-ACCOUNT")
+    rec = ledger.work(parse_work_id(work_id))
+    if rec.status != WorkStatus.CONFIRMED:
+        raise E.InputError(f"work {rec.work_id} is {rec.status.name}: certificates are issued for confirmed works")
+    meta = work_metadata(ledger, rec)
+    payload = payload_of(ledger, rec)
+    signed = sign_pdf(_render(certificate_rows(ledger, rec, meta, signer.address), payload, rec.work_id), signer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(signed)
+    tmp.replace(path)
+    return Certificate(path, payload, (meta or {}).get("title"), signer.address)
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificateCheck:
+    path: Path
+    payload: dict[str, Any] | None
+    signer: str | None  # the signer's address, when the file carries a readable signature
+    differences: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def _read_pdf_bytes(pdf: Path) -> bytes:
+    try:
+        data = pdf.read_bytes()
+    except FileNotFoundError:
+        raise E.InputError(f"{pdf}: no such file") from None
+    except IsADirectoryError:
+        raise E.InputError(f"{pdf}: is a directory, expected a PDF file") from None
+    except OSError as exc:
+        raise E.InputError(f"{pdf}: cannot read ({exc.strerror or exc})") from None
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise E.InputError(f"{pdf}: not a readable PDF (no %PDF header)")
+    return data
+
+
+def _address_of(cert: Any) -> str | None:
+    """The Ethereum address of a certificate's secp256k1 public key (None for any other key)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from eth_hash.auto import keccak
+    from eth_utils import to_checksum_address
+
+    pub = serialization.load_der_public_key(cert.public_key.dump())
+    if not isinstance(pub, ec.EllipticCurvePublicKey) or not isinstance(pub.curve, ec.SECP256K1):
+        return None
+    point = pub.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return to_checksum_address(keccak(point[1:])[-20:])
+
+
+def check_signature(ledger: Ledger, data: bytes) -> tuple[str | None, list[str]]:
+    """The signer's address and what is wrong with the file's signature (empty: signed by a registrar)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        sigs = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    except Exception as exc:  # noqa: BLE001 - any parse failure of a doctored file is a finding, not a crash
+        return None, [f"signature: the PDF's structure cannot be read ({type(exc).__name__}: {exc})"]
+    if not sigs:
+        return None, ["signature: the file is not signed (a certificate is signed by a registrar)"]
+    problems = [] if len(sigs) == 1 else [f"signature: {len(sigs)} signatures; a certificate carries exactly one"]
+    sig = sigs[0]
+    try:
+        cert = sig.signer_cert
+        address = _address_of(cert)
+    except Exception as exc:  # noqa: BLE001 - a malformed signature container is a finding
+        return None, [*problems, f"signature: the signer's certificate cannot be read ({type(exc).__name__})"]
+    if address is None:
+        return None, [*problems, "signature: signed with a key that is not an account key (secp256k1)"]
+    try:
+        status = validate_pdf_signature(sig, ValidationContext(trust_roots=[cert], allow_fetching=False))
+    except Exception as exc:  # noqa: BLE001
+        return address, [*problems, f"signature: cannot be validated ({type(exc).__name__}: {exc})"]
+    if not status.intact:
+        problems.append("signature: the signed bytes were changed after signing (digest mismatch)")
+    elif not status.valid:
+        problems.append("signature: the signature does not verify with the signer's key")
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        coverage = status.coverage.name if status.coverage else "unknown"
+        problems.append(f"signature: it does not cover the entire file ({coverage}): bytes were "
+                        "added after signing")
+    if not is_registrar(ledger, address):
+        problems.append(f"signature: signer {address} is not a {ISSUER_ROLE} on this chain")
+    return address, problems
+
+
+def _page_lines(data: bytes) -> list[str]:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data)
+    try:
+        text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    finally:
+        doc.close()
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def compare_printed(ledger: Ledger, data: bytes, rec: WorkRecord, issuer: str) -> list[str]:
+    """Differences between the page's text and the page the chain and the store give now."""
+    try:
+        meta = work_metadata(ledger, rec)
+    except (E.ContentNotFound, E.MetadataMismatch) as exc:
+        return [f"printed fields: the work's metadata does not verify ({exc.message})"]
+    rows = certificate_rows(ledger, rec, meta, issuer)
+    expected = _page_lines(_render(rows, payload_of(ledger, rec), rec.work_id, qr=False))
+    shown = _page_lines(data)
+    out = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=shown, b=expected, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        cert_says = " | ".join(shown[a1:a2]) or "(nothing)"
+        chain_says = " | ".join(expected[b1:b2]) or "(nothing)"
+        out.append(f"printed text: certificate shows {cert_says!r}, the chain gives {chain_says!r}")
+    return out
+
+
+def verify_certificate(ledger: Ledger, pdf: Path) -> CertificateCheck:
+    """Check a certificate file: signature, signer's role, QR payload and every printed field.
+
+    Raises :class:`~ledger.core.errors.InputError` when the file cannot be read as a PDF (an
+    error); everything else that is wrong is a difference (a mismatch).
+    """
+    import pypdfium2 as pdfium
+
+    data = _read_pdf_bytes(pdf)
+    try:
+        pdfium.PdfDocument(data).close()
+    except pdfium.PdfiumError as exc:
+        raise E.InputError(f"{pdf}: not a readable PDF ({exc})") from None
+    signer, diffs = check_signature(ledger, data)
+    try:
+        payload = _qr_payload(data, pdf)
+    except E.InputError as exc:
+        return CertificateCheck(pdf, None, signer, tuple([*diffs, f"QR code: {exc.message}"]))
+    try:
+        qr = verify_payload(ledger, payload)
+    except E.InputError as exc:  # a malformed field in the QR code: the page is not a certificate of ours
+        return CertificateCheck(pdf, payload, signer, tuple([*diffs, f"QR code: {exc.message}"]))
+    diffs += [f"QR {d}" for d in qr]
+    if not any(d.startswith(("registry:", "work:")) for d in qr):
+        rec = ledger.work(parse_work_id(str(payload["w"])))
+        diffs += compare_printed(ledger, data, rec, signer or "(unsigned)")
+    return CertificateCheck(pdf, payload, signer, tuple(diffs))
 
 
 def read_qr_payload(pdf: Path, scale: float = 3.0) -> dict[str, Any]:
     """Render the certificate's first page and decode its QR code."""
+    return _qr_payload(_read_pdf_bytes(pdf), pdf, scale)
+
+
+def _qr_payload(data: bytes, pdf: Path, scale: float = 3.0) -> dict[str, Any]:
     import pypdfium2 as pdfium
     import zxingcpp
 
     try:
-        doc = pdfium.PdfDocument(str(pdf))
-    except FileNotFoundError:
-        raise E.InputError(f"{pdf}: no such file") from None
+        doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise E.InputError(f"{pdf}: not a readable PDF ({exc})") from None
     try:

@@ -29,6 +29,7 @@ from web3.contract import Contract
 
 from ledger.content.canonical import canonical_json
 from ledger.content.cid import cid_for_bytes, cid_for_file, cid_from_bytes, cid_to_bytes
+from ledger.content.merkle import MerkleTree, leaf_hash
 from ledger.content.timestamp import TimestampInfo, TsaClient, tsa_from_env, verify_token
 from ledger.core import errors as E
 from ledger.core.artifacts import load_artifact
@@ -56,23 +57,19 @@ def sha256_hex(data: bytes) -> str:
 
 
 def merkle_root(leaves: Iterable[bytes]) -> bytes:
-    """The Merkle root of sha-256 leaves (e.g. of inputs or prompts).
+    """The Merkle root of sha-256 leaves (e.g. of inputs or prompts): the project's one scheme.
 
-    Leaves are sorted (the root does not depend on their order); each level pairs
-    neighbours as sha-256(left || right) and carries an odd last node up unchanged. One
-    leaf is its own root.
+    It is OpenZeppelin's ``StandardMerkleTree.of(leaves, ["bytes32"])`` (see
+    :mod:`ledger.content.merkle`): each leaf is hashed twice, keccak256(keccak256(abi.encode(
+    digest))), so no leaf can pass for an inner node, and inner nodes hash their sorted pair.
+    The root does not depend on the order of the leaves.
     """
-    level = sorted(bytes(x) for x in leaves)
-    if not level:
+    digests = [bytes(x) for x in leaves]
+    if not digests:
         raise E.InputError("a Merkle root needs at least one input")
-    if any(len(x) != 32 for x in level):
+    if any(len(x) != 32 for x in digests):
         raise E.InputError("Merkle leaves are sha-256 digests (32 bytes)")
-    while len(level) > 1:
-        nxt = [hashlib.sha256(level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level = nxt
-    return level[0]
+    return MerkleTree.build([leaf_hash(("bytes32",), (d,)) for d in digests]).root
 
 
 def log_to_raw(log: Any) -> dict[str, Any]:
@@ -368,6 +365,8 @@ class Protection:
         if rec.tsa_token_cid:
             try:
                 reply = self.ledger.store.cat(rec.tsa_token_cid)
+            except E.StoreUnavailable:
+                raise  # cannot check: an error (exit 2), not a finding
             except E.StoreError as exc:
                 problems.append(f"timestamp token {rec.tsa_token_cid}: {exc.message}")
             else:

@@ -428,6 +428,8 @@ class Royalties:
             pub_root = p.root
             try:
                 doc, claims, pub_cid, _data = self.published(cmo, period)
+            except E.StoreUnavailable:
+                raise  # cannot check: an error (exit 2), not a finding
             except E.LedgerError as exc:
                 problems.append(f"published distribution file unavailable: {exc.message}")
                 doc, claims = {}, ()

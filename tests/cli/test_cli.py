@@ -79,11 +79,12 @@ def parse_json(p: subprocess.CompletedProcess) -> Any:
     return json.loads(p.stdout)
 
 
-def assert_one_line_error(p: subprocess.CompletedProcess, *fragments: str, hint: str | None = None) -> str:
-    """Exit 2, exactly one `error:` line (plus an optional `hint:` line), no traceback."""
+def assert_one_line_error(p: subprocess.CompletedProcess, *fragments: str, hint: str | None = None,
+                          code: int = 2) -> str:
+    """Exit 2 (1 for an integrity failure), exactly one `error:` line (plus an optional `hint:` line), no traceback."""
     out, err = ANSI.sub("", p.stdout), ANSI.sub("", p.stderr)
     assert "Traceback" not in out + err, err
-    assert p.returncode == 2, (p.returncode, out, err)
+    assert p.returncode == code, (p.returncode, out, err)
     lines = [line for line in err.splitlines() if line.strip()]
     assert lines, "nothing on stderr"
     assert lines[0].startswith("error: "), lines
@@ -320,7 +321,7 @@ def test_store_add_cat_round_trip_and_tampered_block_fails(ledger_env, tmp_path)
     (block,) = [b for b in (ledger_env.home / "store" / "blocks").rglob(added["cid"])]
     block.write_bytes(b"tampered")
     p = run(ledger_env, "store", "cat", added["cid"])
-    assert_one_line_error(p, added["cid"], "corrupt")
+    assert_one_line_error(p, added["cid"], "corrupt", code=1)  # a mismatch, not an error (issue 12, finding 12)
     assert p.stdout == ""  # nothing of the tampered bytes is printed
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.domain.protection import merkle_root
 from tests.fixtures.tsa import local_tsa  # noqa: F401  (fixture)
 
 RL = [str(Path(sys.executable).with_name("rights-ledger"))]
@@ -81,7 +82,8 @@ def test_generation_and_provenance(ledger_env, tmp_path):
     params.write_text(json.dumps({"seed": 1, "steps": 20}))
     g = ok(run(ledger_env, "--as", "bob", "work", "generation", wid, "--model", "example-diffusion@2.1",
                "--input", str(prompt), "--params", str(params), "--json"))
-    assert g["inputs_root"] == "0x" + hashlib.sha256(prompt.read_bytes()).hexdigest() and g["output_hash"] == wid
+    one_leaf_root = merkle_root([hashlib.sha256(prompt.read_bytes()).digest()])  # the leaf hashed twice (R108)
+    assert g["inputs_root"] == "0x" + one_leaf_root.hex() and g["output_hash"] == wid
     prov = ok(run(ledger_env, "work", "provenance", wid, "--json"))
     assert prov["generations"][0]["record_id"] == g["record_id"]
     assert prov["attestations"][g["inputs_root"]]["kind"] == "inputs"
@@ -92,7 +94,7 @@ def test_generation_and_provenance(ledger_env, tmp_path):
 def test_certificate_then_verify(ledger_env, tmp_path):
     wid, _ = _confirmed_work(ledger_env, tmp_path)
     pdf = tmp_path / "cert.pdf"
-    out = ok(run(ledger_env, "work", "certificate", wid, "-o", str(pdf), "--json"))
+    out = ok(run(ledger_env, "--as", "registrar", "work", "certificate", wid, "-o", str(pdf), "--json"))
     assert pdf.read_bytes().startswith(b"%PDF")
     good = run(ledger_env, "verify", "--certificate", str(pdf))
     assert good.returncode == 0 and "certificate valid" in good.stdout
