@@ -83,9 +83,17 @@ def _report(summary: BatchSummary, verb: str, as_json: bool) -> None:
 @click.argument("catalogue", type=click.Path(path_type=Path))
 @_batch_size
 @_in_flight
+@click.option("--format", "fmt", type=click.Choice(["catalogue", "cwr"]), default="catalogue", show_default=True,
+              help="catalogue: the project's CSV/JSON lines; cwr: a CISAC CWR 2.1 file (see README).")
+@click.option("--parties", type=click.Path(path_type=Path), help="CWR: CSV ip,account mapping parties to accounts.")
+@click.option("--ack", "ack_path", type=click.Path(path_type=Path), help="CWR: write the ACK file here.")
+@click.option("--territory", default="2136", show_default=True, help="CWR: TIS code whose collection shares count.")
+@click.option("--right", type=click.Choice(["pr", "mr", "sr"]), default="pr", show_default=True,
+              help="CWR: which right's shares become the holders' basis points.")
 @json_option
 @click.pass_obj
-def register_batch(app: App, catalogue: Path, batch_size: int, max_in_flight: int, as_json: bool) -> None:
+def register_batch(app: App, catalogue: Path, batch_size: int, max_in_flight: int, fmt: str, parties: Path | None,
+                   ack_path: Path | None, territory: str, right: str, as_json: bool) -> None:
     """Register every work of CATALOGUE (CSV with a header, or JSON lines), in batches.
 
     Columns: file (relative to the catalogue's folder) or sha256, title, creators
@@ -94,6 +102,11 @@ def register_batch(app: App, catalogue: Path, batch_size: int, max_in_flight: in
     (name@version;... for AI works). Every row is checked before anything is sent.
     Interrupted? Run the same command again: it resumes from its journal and the chain.
     """
+    if fmt == "cwr":
+        from ledger.cli.formats import register_cwr
+
+        register_cwr(app, catalogue, parties, ack_path, territory, right, batch_size, max_in_flight, as_json)
+        return
     ledger = app.ledger(signer=True)
     signer = ledger.require_signer().address
     cat = read_catalogue(catalogue, signer=signer, signer_is_cmo=signer_is_cmo(ledger))
@@ -122,3 +135,6 @@ def confirm_batch(app: App, file: Path | None, all_pending: bool, batch_size: in
     confirmer = BatchConfirmer(ledger, journal_path(app.settings, key, kind="confirm"), batch_size, max_in_flight)
     summary = _run_with_progress("confirming", len(ids), as_json, lambda cb: confirmer.run(ids, progress=cb))
     _report(summary, "confirmed", as_json)
+
+
+from ledger.cli import formats as _formats  # noqa: E402, F401  (registers `work export`; CWR lives there)

@@ -1,0 +1,84 @@
+"""The field's exchange formats on the command line: CWR import (with ACK) and export.
+
+``work register-batch --format cwr`` lands here (ledger.cli.batch hands over); registration,
+journal and resume are the catalogue importer's (:class:`ledger.domain.batch.BatchRegistrar`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ledger.cli.app import App, emit_json, json_option, out_console
+from ledger.cli.work import work
+from ledger.core.errors import InputError
+from ledger.domain.batch import BatchRegistrar, journal_path, statuses_of
+from ledger.domain.formats import cwr as CWR
+
+
+def _sender(value: str) -> tuple[str, str]:
+    """``PB000000052[:NAME]`` -> (sender, name)."""
+    code, _, name = value.partition(":")
+    code = code.strip().upper()
+    if not (len(code) == 11 and code[:2].isalpha() and code[2:].isdigit()):
+        raise InputError(f"sender {value!r} must be TYPE+ID[:NAME], e.g. PB000000052:MY MUSIC PUBLISHING",
+                         where="--sender")
+    return code, (name.strip() or code).upper()
+
+
+def register_cwr(app: App, path: Path, parties: Path | None, ack_path: Path | None, territory: str, right: str,
+                 batch_size: int, max_in_flight: int, as_json: bool) -> None:
+    """Register the NWR/REV transactions of a CWR 2.1 file; write an ACK file when asked."""
+    from ledger.cli.batch import _report, _run_with_progress
+
+    if parties is None:
+        raise InputError("a CWR import needs --parties FILE (CSV ip,account: which account each party is)")
+    mapping = CWR.read_parties(parties)
+    src = CWR.read_cwr_catalogue(path, mapping, territory=territory, right=right)  # everything checked first
+    ledger = app.ledger(signer=True)
+    ids = [str(r.work_id) for r in src.catalogue.rows]
+    before = statuses_of(ledger, ids)
+    registrar = BatchRegistrar(ledger, journal_path(app.settings, src.catalogue.sha256), batch_size, max_in_flight)
+    summary = _run_with_progress("registering", src.catalogue.total_rows, as_json,
+                                 lambda cb: registrar.run(src.catalogue, progress=cb))
+    if ack_path is not None:
+        after = statuses_of(ledger, ids)
+        outcomes = CWR.outcomes_of(ids, before, after, summary.failures)
+        ack_path.write_text(CWR.write_ack(src, outcomes, sender="SO000000000", sender_name="RIGHTS LEDGER"),
+                            encoding="ascii", newline="")
+        if not as_json:
+            counts = {s: sum(1 for o in outcomes.values() if o.status == s) for s in ("AS", "DU", "RJ")}
+            out_console.print(f"  ACK: {ack_path} (accepted {counts['AS']}, already on the ledger {counts['DU']}, "
+                              f"rejected {counts['RJ']})")
+    _report(summary, "registered", as_json)
+
+
+@work.command("export")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["cwr"]), default="cwr", show_default=True)
+@click.option("--parties", type=click.Path(path_type=Path), required=True,
+              help="CSV ip,account: the party number written for each holder's account.")
+@click.option("--sender", required=True, help="TYPE+ID[:NAME] of the HDR record; only the works it sent are written.")
+@json_option
+@click.pass_obj
+def export(app: App, out: Path, fmt: str, parties: Path, sender: str, as_json: bool) -> None:
+    """Write the ledger's works that came from CWR as a CWR 2.1 file (NWR, SPU/OPU, SWR/OWR, ALT).
+
+    Shares are the on-chain holders' basis points, written as ownership shares; importing
+    the file again gives the same work ids, metadata and holders.
+    """
+    code, name = _sender(sender)
+    mapping = CWR.read_parties(parties)
+    ledger = app.ledger()
+    works = CWR.ledger_works(ledger, code)
+    if not works:
+        raise InputError(f"no work on the ledger came from sender {code}")
+    text = CWR.write_cwr([w for _, w in works], mapping, sender=code, sender_name=name)
+    out.write_text(text, encoding="ascii", newline="")
+    if as_json:
+        emit_json({"file": str(out), "works": [wid for wid, _ in works]})
+    else:
+        out_console.print(f"wrote {len(works)} work(s) to {out}")
+    sys.exit(0)
