@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -82,3 +83,34 @@ def export(app: App, out: Path, fmt: str, parties: Path, sender: str, as_json: b
     else:
         out_console.print(f"wrote {len(works)} work(s) to {out}")
     sys.exit(0)
+
+
+def prepare_dsr(u: Any, path: Path, cmo: str, period: int, min_match: float, use: str | None, as_json: bool,
+                progress: Any) -> tuple[Any, dict[str, Any]]:
+    """Read a DDEX DSR flat file, match its lines to works, check the threshold, then prepare the usage report."""
+    from ledger.core.types import USES
+    from ledger.domain.formats import dsr as DSR
+
+    if use is not None and use not in USES:
+        raise InputError(f"unknown use {use!r}", where="--use", hint="one of: " + ", ".join(USES))
+    DSR.read_rows(path)  # a malformed file is refused before the ledger is asked anything
+    report = DSR.read_dsr(path, DSR.work_finder(u.ledger), use=use)
+    matching = {
+        "lines": len(report.lines), "matched": len(report.matched),
+        "unmatched": [{"line": ln.line, "resource": ln.resource, "identifiers": dict(ln.identifiers),
+                       "reason": ln.reason} for ln in report.unmatched],
+        "matchedBy": {k: sum(1 for ln in report.matched if ln.matched_by == k) for k in ("work id", "ISRC", "ISWC")},
+        "ignoredRecords": dict(report.ignored),
+    }
+    if not as_json:
+        out_console.print(f"DSR {path.name}: {len(report.matched)} of {len(report.lines)} usage line(s) matched a work"
+                          + "".join(f", {n} by {k}" for k, n in matching["matchedBy"].items() if n),
+                          soft_wrap=True, markup=False, highlight=False)
+        for ln in report.unmatched[:50]:
+            out_console.print(f"  unmatched {path}:{ln.line}: {ln.reason}", soft_wrap=True, markup=False,
+                              highlight=False)
+        if len(report.unmatched) > 50:
+            out_console.print(f"  ... and {len(report.unmatched) - 50} more (see --json)")
+    DSR.check_threshold(report, min_match)
+    lines = [ln.usage for ln in report.matched if ln.usage is not None]
+    return u.prepare(lines, cmo, period, progress=progress), matching

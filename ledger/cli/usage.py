@@ -92,9 +92,15 @@ def usage_record(app: App, work_id: str, use: str, quantity: int, used_at: str, 
 @cmo_option
 @period_option
 @click.option("--dry-run", is_flag=True, help="Check every line and compute the root; store and send nothing.")
+@click.option("--format", "fmt", type=click.Choice(["usage", "dsr"]), default="usage", show_default=True,
+              help="usage: the project's CSV/JSON lines; dsr: a DDEX DSR flat file (see README).")
+@click.option("--min-match", default=100.0, show_default=True, type=click.FloatRange(0, 100),
+              help="DSR: refuse the report when fewer than this percent of its usage lines match a work.")
+@click.option("--use", "dsr_use", default=None, help="DSR: the ledger use for every line (default: from UseType).")
 @json_option
 @click.pass_obj
-def usage_report(app: App, file: Path, cmo: str | None, period: int, dry_run: bool, as_json: bool) -> None:
+def usage_report(app: App, file: Path, cmo: str | None, period: int, dry_run: bool, fmt: str, min_match: float,
+                 dsr_use: str | None, as_json: bool) -> None:
     """As a licensee: record a usage report FILE (CSV with header, or JSON lines).
 
     Every line is validated and checked for coverage before anything is stored or sent;
@@ -104,7 +110,13 @@ def usage_report(app: App, file: Path, cmo: str | None, period: int, dry_run: bo
     u = Usage(ledger)
     try:
         with _progress(as_json) as progress:
-            prepared = u.prepare_file(file, _cmo(app, ledger, cmo), period, progress=progress)
+            if fmt == "dsr":
+                from ledger.cli.formats import prepare_dsr
+
+                prepared, matching = prepare_dsr(u, file, _cmo(app, ledger, cmo), period, min_match, dsr_use,
+                                                 as_json, progress)
+            else:
+                prepared, matching = u.prepare_file(file, _cmo(app, ledger, cmo), period, progress=progress), None
             result = None if dry_run else u.record_prepared(prepared)
     except UsageRefused as exc:
         if as_json:
@@ -121,6 +133,8 @@ def usage_report(app: App, file: Path, cmo: str | None, period: int, dry_run: bo
     t = prepared.totals
     doc: dict[str, Any] = {"recorded": result is not None, "root": prepared.root, "lines": t.line_count,
                            "quantity": t.quantity, "owed": str(t.owed), "period": period, "cmo": prepared.cmo}
+    if matching is not None:
+        doc["dsr"] = matching
     if result:
         doc.update(reportId=result.report_id, cid=result.cid, tx=result.tx_hash, block=result.block,
                    gasUsed=result.gas_used, alreadyRecorded=result.already_recorded)
