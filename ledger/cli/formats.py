@@ -6,6 +6,7 @@ journal and resume are the catalogue importer's (:class:`ledger.domain.batch.Bat
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,82 @@ def prepare_dsr(u: Any, path: Path, cmo: str, period: int, min_match: float, use
     DSR.check_threshold(report, min_match)
     lines = [ln.usage for ln in report.matched if ln.usage is not None]
     return u.prepare(lines, cmo, period, progress=progress), matching
+
+
+def c2pa_for_generation(app: App, g: Any, inputs: tuple[Path, ...], output_file: Path | None, c2pa_out: Path | None,
+                        embed_into: Path | None, embed_out: Path | None, sign_cert: Path | None,
+                        sign_key: Path | None, as_json: bool) -> dict[str, Any]:
+    """Write the generation record ``g`` as a C2PA manifest and/or sign it into a copy of a file."""
+    import hashlib
+
+    from ledger.domain.formats import c2pa_provenance as C2PA
+    from ledger.domain.protection import Protection
+
+    ledger = app.ledger()
+    att = Protection(ledger).attestation(g.output_hash)
+    token = ledger.store.cat(att.tsa_token_cid) if att is not None and att.tsa_token_cid else None
+    target = embed_into or output_file
+    mime = C2PA.mime_of(target) if target is not None else "application/octet-stream"
+    ingredients = [{"title": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in inputs]
+    manifest = C2PA.generation_manifest(
+        g, title=(target.name if target is not None else g.work_id), mime=mime,
+        chain_id=int(ledger.chain.w3.eth.chain_id), registry=ledger.deployment.address("AttestationRegistry"),
+        token=token, token_cid=att.tsa_token_cid if att is not None else None, ingredients=ingredients)
+    out: dict[str, Any] = {"timestamped": token is not None}
+    if c2pa_out is not None:
+        c2pa_out.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        out["manifest"] = str(c2pa_out)
+    if embed_into is not None and embed_out is not None and sign_cert is not None and sign_key is not None:
+        try:
+            cert, key = sign_cert.read_bytes(), sign_key.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{exc.filename}: cannot read ({exc.strerror})") from None
+        C2PA.embed(manifest, embed_into, embed_out, cert, key, ingredient_files=inputs)
+        out["embedded"] = str(embed_out)
+    if not as_json:
+        for k in ("manifest", "embedded"):
+            if k in out:
+                out_console.print(f"  C2PA {'manifest' if k == 'manifest' else 'signed copy'}: {out[k]}"
+                                  + ("" if token is not None else " (no RFC 3161 token: the output was not "
+                                                                    "timestamped)"))
+    return out
+
+
+def c2pa_proposal(file: Path, creation: str, models: tuple[str, ...], tools: tuple[str, ...], yes: bool,
+                  as_json: bool) -> tuple[str, tuple[str, ...], tuple[str, ...], str | None]:
+    """Read FILE's C2PA manifest, show what it proposes and its signature status, ask, and return the values."""
+    from ledger.domain.formats import c2pa_provenance as C2PA
+
+    p = C2PA.read_proposal(file)
+    if p is None:
+        raise InputError(f"{file}: carries no C2PA manifest", hint="register without --from-c2pa")
+    show = click.echo if not as_json else (lambda m: click.echo(m, err=True))
+    show(f"C2PA manifest in {file}:")
+    show(f"  signature: {p.validation_state}, signed by {p.signer}"
+         + (f"; problems: {', '.join(p.failures)}" if p.failures else ""))
+    show(f"  made with: {p.claim_generator or '?'}; digitalSourceType: {p.source_type or '(none)'}")
+    show(f"  proposed creation mode: {p.creation_mode}; models: "
+         + (", ".join(m['name'] + ('@' + m['version'] if 'version' in m else '') for m in p.models) or "none"))
+    for ing in p.ingredients:
+        show(f"  ingredient: {ing['title']} ({ing['relationship'] or 'component'}, {ing['format']})")
+    if p.ledger_record:
+        show(f"  ledger record in the manifest: generation {p.ledger_record.get('recordId')} of work "
+             f"{p.ledger_record.get('workId')} (tx {p.ledger_record.get('tx')}); check it with `work provenance`")
+    if not p.signature_ok:
+        show("  WARNING: the manifest does not validate; its claims are not evidence")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError("the C2PA proposal needs confirmation", hint="run in a terminal, or pass --yes")
+        if not click.confirm("Use this creation mode, these models and ingredients?", default=False, err=True):
+            sys.exit(1)
+    new_models = tuple(m["name"] + ("@" + m["version"] if "version" in m else "") for m in p.models) or models
+    note = None
+    if p.ingredients or p.source_type:
+        parts = [f"from C2PA manifest ({p.validation_state}, signed by {p.signer})"]
+        if p.source_type:
+            parts.append(f"digitalSourceType {p.source_type.rsplit('/', 1)[-1]}")
+        if p.ingredients:
+            parts.append("ingredients: " + "; ".join(i["title"] for i in p.ingredients))
+        note = ", ".join(parts)[:5000]
+    gen_tool = (p.claim_generator,) if p.claim_generator else ()
+    return p.creation_mode, new_models, tuple(tools) + gen_tool, note

@@ -109,13 +109,25 @@ def dispute_list(app: App, work_id: str, as_json: bool) -> None:
               help="The generated output file (default: the work itself).")
 @click.option("--attest/--no-attest", "attest_hashes", default=True, show_default=True,
               help="Also attest the inputs root and the output hash.")
+@click.option("--c2pa-out", type=click.Path(path_type=Path), default=None,
+              help="Also write the record as a C2PA manifest definition (JSON) here.")
+@click.option("--embed", "embed_into", type=click.Path(path_type=Path), default=None,
+              help="Sign the C2PA manifest into a copy of this file (see --embed-out, --sign-cert, --sign-key).")
+@click.option("--embed-out", type=click.Path(path_type=Path), default=None, help="Where the signed copy goes.")
+@click.option("--sign-cert", type=click.Path(path_type=Path), envvar="RIGHTS_LEDGER_C2PA_CERT", default=None,
+              help="PEM certificate chain (leaf first) of the C2PA signer.")
+@click.option("--sign-key", type=click.Path(path_type=Path), envvar="RIGHTS_LEDGER_C2PA_KEY", default=None,
+              help="PKCS#8 PEM P-256 key of the C2PA signer (ES256).")
 @tsa_option
 @json_option
 @click.pass_obj
 def generation(app: App, work_id: str, model: str, inputs: tuple[Path, ...], inputs_root: str | None,
-               params_file: Path | None, output_file: Path | None, attest_hashes: bool, tsa_url: str | None,
-               as_json: bool) -> None:
-    """As a holder: record how AI content behind a work was generated."""
+               params_file: Path | None, output_file: Path | None, attest_hashes: bool, c2pa_out: Path | None,
+               embed_into: Path | None, embed_out: Path | None, sign_cert: Path | None, sign_key: Path | None,
+               tsa_url: str | None, as_json: bool) -> None:
+    """As a holder: record how AI content behind a work was generated (optionally as C2PA too)."""
+    if embed_into is not None and (embed_out is None or sign_cert is None or sign_key is None):
+        raise InputError("--embed needs --embed-out, --sign-cert and --sign-key")
     wid = parse_work_id(work_id)
     if bool(inputs) == bool(inputs_root):
         raise InputError("give the inputs with --input FILE ... or --inputs-root HASH (one of them)")
@@ -131,8 +143,14 @@ def generation(app: App, work_id: str, model: str, inputs: tuple[Path, ...], inp
     name, _, version = model.partition("@")
     g = _protection(app, signer=True, tsa_url=tsa_url).record_generation(wid, name, version, root, output, params,
                                                                           attest_hashes=attest_hashes)
+    c2pa_doc = None
+    if c2pa_out is not None or embed_into is not None:
+        from ledger.cli.formats import c2pa_for_generation
+
+        c2pa_doc = c2pa_for_generation(app, g, inputs, output_file, c2pa_out, embed_into, embed_out, sign_cert,
+                                       sign_key, as_json)
     if as_json:
-        emit_json(g)
+        emit_json({**g.__dict__, "c2pa": c2pa_doc} if c2pa_doc else g)
     else:
         out_console.print(f"recorded generation {g.record_id} for work {wid}: {g.model_name} {g.model_version}, "
                           f"inputs {g.inputs_root[:18]}..., output {g.output_hash[:18]}... (tx {g.tx_hash})")

@@ -63,13 +63,21 @@ def _load_metadata_file(path: Path) -> dict[str, Any]:
 @click.option("--date", "creation_date", help="Creation date, YYYY-MM-DD.")
 @click.option("--metadata", "metadata_file", type=click.Path(path_type=Path),
               help="A complete metadata JSON document instead of the options above.")
+@click.option("--from-c2pa", is_flag=True, help="Propose creation mode, models and ingredients from FILE's "
+              "embedded C2PA manifest (shown with its signature status; asks before using them).")
+@click.option("--yes", is_flag=True, help="With --from-c2pa: accept the proposal without asking.")
 @json_option
 @click.pass_obj
 def register(app: App, file: Path, title: str | None, creators: tuple[str, ...], work_type: str, creation: str,
              models: tuple[str, ...], tools: tuple[str, ...], holders: tuple[str, ...],
              identifiers: tuple[str, ...], creation_date: str | None, metadata_file: Path | None,
-             as_json: bool) -> None:
+             from_c2pa: bool, yes: bool, as_json: bool) -> None:
     """Register FILE as a work (PENDING until a registrar confirms it)."""
+    c2pa_note = None
+    if from_c2pa:
+        from ledger.cli.formats import c2pa_proposal
+
+        creation, models, tools, c2pa_note = c2pa_proposal(file, creation, models, tools, yes, as_json)
     content_hash = sha256_of_file(file)
     if metadata_file:
         doc = _load_metadata_file(metadata_file)
@@ -85,6 +93,8 @@ def register(app: App, file: Path, title: str | None, creators: tuple[str, ...],
         if creation != "human":
             ai = {"models": [dict(zip(("name", "version"), m.split("@", 1), strict=False)) for m in models],
                   "tools": list(tools)}
+            if c2pa_note:
+                ai["description"] = c2pa_note
         ids = {}
         for item in identifiers:
             k, sep, v = item.partition("=")

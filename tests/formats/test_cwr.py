@@ -40,7 +40,8 @@ def test_reads_the_public_sample_file():
     assert first.parties[0].name == "NIGHT GARDEN MUSIC" and first.parties[0].ownership["pr"] == 1666
     assert cwr.ignored == {"ACK": 20, "MSG": 12, "PWR": 56, "PER": 27, "REC": 54}
     punk = next(t for t in cwr.transactions if t.header.get("title") == "PUNK CLUB")
-    assert [p.name for p in punk.parties if p.kind in ("SWR", "OWR")] == ["STIPE, MICHAEL", "WILLIS, JEREMY PHILIP JOHN"]
+    writers = [p.name for p in punk.parties if p.kind in ("SWR", "OWR")]
+    assert writers == ["STIPE, MICHAEL", "WILLIS, JEREMY PHILIP JOHN"]
 
 
 def test_shares_become_basis_points_with_documented_rounding(tmp_path: Path):
