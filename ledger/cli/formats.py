@@ -194,3 +194,42 @@ def c2pa_proposal(file: Path, creation: str, models: tuple[str, ...], tools: tup
         note = ", ".join(parts)[:5000]
     gen_tool = (p.claim_generator,) if p.claim_generator else ()
     return p.creation_mode, new_models, tuple(tools) + gen_tool, note
+
+
+from ledger.cli.licence import licence as _licence_group  # noqa: E402
+
+
+@_licence_group.command("odrl")
+@click.argument("licence_id", type=int)
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Write the policy here too.")
+@click.option("--store/--no-store", default=True, show_default=True,
+              help="Publish the policy in the metadata store, beside the terms document (prints its CID).")
+@json_option
+@click.pass_obj
+def licence_odrl(app: App, licence_id: int, output: Path | None, store: bool, as_json: bool) -> None:
+    """The licence's terms as an ODRL 2.2 policy (JSON-LD): permissions, constraints, duties."""
+    from ledger.content.canonical import canonical_json
+    from ledger.domain.formats import odrl as ODRL
+    from ledger.domain.licensing import Licensing
+    from ledger.domain.royalties import Royalties
+
+    lic = Licensing(app.ledger())
+    rec = lic.licence(licence_id)
+    fee_token = lic.settlement_token() if rec.flat_fee else None
+    rate_token = rate_decimals = None
+    if rec.rate_per_use:
+        roy = Royalties(lic.ledger)
+        rate_token, rate_decimals = str(roy.token.address), roy.token_decimals()
+    policy = ODRL.licence_policy(rec, chain_id=int(lic.ledger.chain.w3.eth.chain_id),
+                                 registry=lic.ledger.deployment.address("LicenceRegistry"), fee_token=fee_token,
+                                 rate_token=rate_token, rate_decimals=rate_decimals)
+    body = canonical_json(policy)
+    cid = lic.ledger.store.add(body) if store else None
+    if output is not None:
+        output.write_text(json.dumps(policy, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if as_json:
+        emit_json({"licenceId": licence_id, "cid": cid, "policy": policy})
+    else:
+        click.echo(json.dumps(policy, indent=2, ensure_ascii=False))
+        if cid:
+            click.echo(f"# stored as {cid} (beside the terms document {rec.terms_cid or '-'})", err=True)
