@@ -48,8 +48,11 @@ def actor_of(ev: Event) -> str | None:
 
 
 def export_events(ledger: Any, out: IO[str], fmt: str = "jsonl", from_block: int | None = None,
-                  progress: Callable[[int, int, int], None] | None = None) -> int:
-    """Write one row per event; returns the number of rows."""
+                  progress: Callable[[int, int, int], None] | None = None, human: Any = None) -> int:
+    """Write one row per event; returns the number of rows.
+
+    ``human`` (a :class:`ledger.audit.human.Humaniser`) adds ``timeUtc``, ``actorName`` and ``human``
+    (amounts with decimals, ISO times, role and account names) next to the raw values."""
     if fmt not in ("jsonl", "csv"):
         raise InputError(f"format {fmt!r} is not jsonl or csv")
     names = contract_names(ledger)
@@ -58,7 +61,7 @@ def export_events(ledger: Any, out: IO[str], fmt: str = "jsonl", from_block: int
     head = ledger.chain.block_number()
     writer = csv.writer(out) if fmt == "csv" else None
     if writer:
-        writer.writerow(COLUMNS)
+        writer.writerow(COLUMNS + (("time_utc", "actor_name", "human") if human else ()))
     rows = 0
     for end, logs in fetch_logs(url, sorted(names), first, head, chunk=ledger.settings.network.log_chunk):
         events = [e for e in map(ledger.events.decode, logs) if e is not None]
@@ -70,11 +73,15 @@ def export_events(ledger: Any, out: IO[str], fmt: str = "jsonl", from_block: int
             row = {"block": ev.block, "time": times.get(ev.block), "tx": ev.tx_hash,
                    "contract": names.get(ev.address, ev.address), "event": ev.name, "actor": actor_of(ev),
                    "fields": plain_args(ev.args)}
+            if human:
+                row.update(human.row(row))
             if writer:
+                extra = [row["timeUtc"] or "", row["actorName"] or "",
+                         json.dumps(row["human"], sort_keys=True, ensure_ascii=False)] if human else []
                 writer.writerow([row["block"], row["time"], row["tx"], row["contract"], row["event"],
-                                 row["actor"] or "", json.dumps(row["fields"], sort_keys=True)])
+                                 row["actor"] or "", json.dumps(row["fields"], sort_keys=True), *extra])
             else:
-                out.write(json.dumps(row, sort_keys=True) + "\n")
+                out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
             rows += 1
         if progress:
             progress(end, head, rows)

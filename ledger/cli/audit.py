@@ -77,13 +77,17 @@ def _print_report(report) -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write.")
 @click.option("--from-block", type=int, default=None)
+@click.option("--human/--raw", default=True, show_default=True,
+              help="Add ISO times, amounts with decimals, role and account names next to the raw values.")
 @json_option
 @click.pass_obj
-def export(app: App, fmt: str, output: Path, from_block: int | None, as_json: bool) -> None:
-    """Write one row per event: block, time, tx hash, contract, event, actor, fields."""
+def export(app: App, fmt: str, output: Path, from_block: int | None, human: bool, as_json: bool) -> None:
+    """Write one row per event: block, time, tx hash, contract, event, actor, fields (and their human forms)."""
     from ledger.audit.export import export_file
+    from ledger.audit.human import humaniser_for
 
     ledger = app.ledger()
+    readable = humaniser_for(ledger) if human else None
     with _progress(not as_json and sys.stderr.isatty()) as bar:
         task = bar.add_task("exporting", total=None, events=0)
         start = ledger.deployment.first_block if from_block is None else from_block
@@ -91,7 +95,7 @@ def export(app: App, fmt: str, output: Path, from_block: int | None, as_json: bo
         def progress(end: int, head: int, rows: int) -> None:
             bar.update(task, total=max(1, head - start + 1), completed=end - start + 1, events=rows)
 
-        rows = export_file(ledger, output, fmt, from_block=from_block, progress=progress)
+        rows = export_file(ledger, output, fmt, from_block=from_block, progress=progress, human=readable)
     if as_json:
         emit_json({"rows": rows, "file": str(output), "format": fmt})
     else:
