@@ -54,6 +54,9 @@ def register_cwr(app: App, path: Path, parties: Path | None, ack_path: Path | No
             counts = {s: sum(1 for o in outcomes.values() if o.status == s) for s in ("AS", "DU", "RJ")}
             out_console.print(f"  ACK: {ack_path} (accepted {counts['AS']}, already on the ledger {counts['DU']}, "
                               f"rejected {counts['RJ']})")
+    if not as_json:
+        for note in src.notes:
+            out_console.print(f"  note: {note}")
     _report(summary, "registered", as_json)
 
 

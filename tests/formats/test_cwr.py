@@ -100,7 +100,7 @@ def test_cli_import_ack_export_and_reimport_give_the_same_ledger_state(ledger_en
                 "--parties", str(parties), "--ack", str(ack), "--json")
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
-    assert s["registered"] == 20 and s["failed"] == 0
+    assert s["registered"] == 20 and s["failed"] == 0 and s["duplicates"] == 0 and s["total"] == 20
     acks = CWR.parse_ack(ack)
     assert len(acks) == 20 and {a["status"] for a in acks} == {"AS"}
     assert acks[0]["title"] == "ALIVE AND LIVING NOW" and acks[0]["work_number"] == "256599"
@@ -123,3 +123,20 @@ def test_cli_import_ack_export_and_reimport_give_the_same_ledger_state(ledger_en
     assert json.loads(r.stdout)["registered"] == 0
     assert {a["status"] for a in CWR.parse_ack(ack2)} == {"DU"}
     assert {w: (led.work(w).metadata_cid, led.work(w).holders) for w in ids} == state
+
+
+def test_ack_maps_registrar_refusals_to_rejection_codes(tmp_path: Path):
+    src = CWR.read_cwr_catalogue(SAMPLE, {"*": "0x" + "b" * 40})
+    ids = [str(r.work_id) for r in src.catalogue.rows]
+    failures = [f"{ids[0]}: cannot be registered: it is DISPUTED", f"{ids[1]}: cannot be registered: it is REJECTED"]
+    before = {ids[2]: 2}
+    after = {w: 1 for w in ids} | {ids[0]: 4, ids[1]: 3, ids[2]: 2}
+    outcomes = CWR.outcomes_of(ids, before, after, failures)
+    assert outcomes[ids[0]] == CWR.Outcome("RJ", "cannot be registered: it is DISPUTED", "002")
+    assert outcomes[ids[1]].code == "003" and outcomes[ids[2]].status == "DU" and outcomes[ids[3]].status == "AS"
+    ack = tmp_path / "ack.V21"
+    ack.write_text(CWR.write_ack(src, outcomes, sender="SO000000001", sender_name="TEST"), newline="")
+    acks = CWR.parse_ack(ack)
+    assert [a["status"] for a in acks[:4]] == ["RJ", "RJ", "DU", "AS"]
+    assert acks[0]["code"] == "002" and acks[0]["message"] == "cannot be registered: it is DISPUTED"
+    assert CWR.parse_cwr(ack).transactions == ()  # an ACK file carries no work transactions of its own

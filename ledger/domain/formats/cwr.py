@@ -102,7 +102,10 @@ ROLE_DESIGNATION = {"composer": "C ", "lyricist": "A ", "translator": "TR"}
 RIGHTS = ("pr", "mr", "sr")
 
 # ACK rejection codes (validation number in MSG) for what the registrar refused; see README
-REJECTION_CODES = {"registered": "001", "disputed": "002", "rejected": "003", "failed": "099"}
+# (the work's status on the ledger that made the registrar refuse it; "failed": any other reason)
+REJECTION_CODES = {"registered": "001", "disputed": "002", "rejected": "003", "revoked": "004", "failed": "099"}
+_STATUS_CODE = {"PENDING": "registered", "CONFIRMED": "registered", "DISPUTED": "disputed", "REJECTED": "rejected",
+                "REVOKED": "revoked"}
 
 
 # --- records -------------------------------------------------------------------------------
@@ -155,6 +158,7 @@ class Party:
 @dataclass
 class Transaction:
     header: Record
+    group_id: int = 1
     parties: list[Party] = field(default_factory=list)
     alternates: list[Record] = field(default_factory=list)
 
@@ -244,7 +248,7 @@ def parse_cwr(path: Path) -> CwrFile:
             continue
         if t in TRANSACTIONS:
             if t in WORK_TRANSACTIONS:
-                current, skipping = Transaction(rec), False
+                current, skipping = Transaction(rec, group_id), False
                 _check_work(rec)
                 txs.append(current)
             else:
@@ -434,6 +438,7 @@ class CwrCatalogue:
     cwr: CwrFile
     catalogue: Catalogue
     transaction_of: Mapping[str, Transaction]  # work id -> its transaction (the first, for duplicates)
+    notes: tuple[str, ...] = ()  # e.g. the record types ignored
 
 
 def read_cwr_catalogue(path: Path, parties: Mapping[str, str], *, territory: str = WORLD,
@@ -459,10 +464,10 @@ def read_cwr_catalogue(path: Path, parties: Mapping[str, str], *, territory: str
     if not rows:
         raise E.InputError(f"{path}: no NWR or REV transactions to register")
     sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    if cwr.ignored:
-        notes.append("ignored records: " + ", ".join(f"{k} x{v}" for k, v in sorted(cwr.ignored.items())))
-    cat = Catalogue(Path(path), sha, tuple(rows), len(cwr.transactions), tuple(notes))
-    return CwrCatalogue(cwr, cat, seen)
+    ignored = ("ignored records: " + ", ".join(f"{k} x{v}" for k, v in sorted(cwr.ignored.items())),) \
+        if cwr.ignored else ()
+    cat = Catalogue(Path(path), sha, tuple(rows), len(cwr.transactions), tuple(notes))  # notes: duplicates only
+    return CwrCatalogue(cwr, cat, seen, ignored)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -589,7 +594,7 @@ def write_ack(src: CwrCatalogue, outcomes: Mapping[str, Outcome], *, sender: str
         row = rows.get(tx.header.line)
         wid = row.work_id if row else "0x" + work_metadata(cwr, tx)["contentSha256"]
         out = outcomes.get(wid, Outcome("RJ", "not processed", REJECTION_CODES["failed"]))
-        recs = [render("ACK", {"creation_date": hdr[0], "creation_time": hdr[1], "group_id": cwr.group_id,
+        recs = [render("ACK", {"creation_date": hdr[0], "creation_time": hdr[1], "group_id": tx.group_id,
                                "transaction_sequence": tx.sequence, "transaction_type": tx.header.type,
                                "title": tx.header.get("title"), "submitter_number": tx.header.get("work_number"),
                                "recipient_number": wid[2:22], "processing_date": now.strftime("%Y%m%d"),
@@ -668,8 +673,8 @@ def outcomes_of(work_ids: Sequence[str], before: Mapping[str, int], after: Mappi
     for wid in work_ids:
         if wid in failed:
             reason = failed[wid]
-            key = next((k for k in ("REGISTERED", "DISPUTED", "REJECTED") if k in reason.upper()), "")
-            out[wid] = Outcome("RJ", reason, REJECTION_CODES.get(key.lower(), REJECTION_CODES["failed"]))
+            status = reason.rsplit("it is ", 1)[-1].strip().upper() if "it is " in reason else ""
+            out[wid] = Outcome("RJ", reason, REJECTION_CODES[_STATUS_CODE.get(status, "failed")])
         elif before.get(wid, 0) not in (0, 3) and after.get(wid, 0) not in (0, 3):
             out[wid] = Outcome("DU", "already on the ledger", REJECTION_CODES["registered"])
         elif after.get(wid, 0) not in (0, 3):
