@@ -388,3 +388,42 @@ def test_kubo_store_refusal_is_store_error(wrong_node) -> None:
     store = wrong_node(lambda path: (500, "application/json", refusal))
     with pytest.raises(StoreError, match="refused add: repo is read-only"):
         store.add(b"doc")
+
+
+# --- sync_blobs between two stores -----------------------------------------------------
+
+
+def test_sync_blobs_copies_verifies_and_resumes(tmp_path: Path) -> None:
+    from ledger.content.store.sync import sync_blobs
+
+    src, dst = LocalStore(tmp_path / "src"), LocalStore(tmp_path / "dst")
+    blobs = [b"doc one", b"doc two", BIG]
+    refs = [(src.add(b), f"work {i}") for i, b in enumerate(blobs)]
+    corrupt = src.add(b"corrupt me")
+    flip_last_byte(src.block_path(corrupt))
+    missing = cid_for_bytes(b"never stored here")
+    seen: list[tuple[str, str]] = []
+    report = sync_blobs([*refs[:1], (corrupt, "work c"), (missing, "work m")], src, dst,
+                        progress=lambda cid, outcome: seen.append((cid, outcome)))
+    assert report.copied == [refs[0][0]] and report.present == []
+    assert [(p.cid, p.where) for p in report.problems] == [(corrupt, "work c"), (missing, "work m")]
+    assert "corrupt" in report.problems[0].reason and "not in the source" in report.problems[1].reason
+    assert [o for _, o in seen] == ["copied", "problem", "problem"]
+    assert not dst.has(corrupt) and not dst.has(missing)
+    again = sync_blobs(refs, src, dst, verify_present=True)  # resumes: the first is there already
+    assert again.present == [refs[0][0]] and again.copied == [c for c, _ in refs[1:]]
+    assert again.bytes_copied == len(blobs[1]) + len(blobs[2])
+    assert all(dst.cat(c) == b for (c, _), b in zip(refs, blobs, strict=True))
+    assert again.to_json()["alreadyPresent"] == 1 and again.total == 3
+
+
+def test_sync_blobs_stops_on_a_destination_fault(tmp_path: Path) -> None:
+    from ledger.content.store.sync import SyncReport, sync_blobs
+
+    src = LocalStore(tmp_path / "src")
+    refs = [(src.add(b"a"), "a"), (src.add(b"b"), "b")]
+    down = KuboStore(f"http://127.0.0.1:{free_port()}", timeout=5)
+    report = SyncReport(src.describe(), down.describe())
+    with pytest.raises(StoreUnavailable):
+        sync_blobs(refs, src, down, report=report)
+    assert report.total == 0
