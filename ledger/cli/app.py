@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-import requests
 from rich.console import Console
 from rich.markup import escape
 
@@ -95,8 +94,6 @@ class LedgerGroup(click.Group):
         except click.exceptions.UsageError as exc:  # bad option value, missing argument
             where = exc.ctx.command_path if exc.ctx else "rights-ledger"
             fail(exc.format_message(), f"see `{where} --help`", 2)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            fail(f"a service did not answer: {type(exc).__name__}", "check the node and the store, then retry")
         except ChainUnavailable as exc:  # pragma: no cover - subclass of LedgerError
             fail(str(exc))
         except KeyboardInterrupt:

@@ -52,7 +52,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
 from eth_typing import HexStr
 from eth_utils import is_address
 from web3.contract.contract import ContractFunction
@@ -62,7 +61,6 @@ from ledger.content.canonical import canonical_json
 from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata
 from ledger.core import errors as E
 from ledger.core.config import Settings
-from ledger.core.events import fetch_logs
 from ledger.core.types import Holder, WorkId, WorkStatus
 from ledger.domain.works import ROLE_IDS, Ledger, parse_address, parse_work_id, sha256_of_file
 
@@ -588,10 +586,7 @@ class _Pipeline:
         return statuses_of(self.ledger, works)
 
     def _rpc(self, fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
-            raise self.chain.unavailable(exc) from exc
+        return self.chain.call(fn)  # a node that does not answer: ChainUnavailable
 
     def _receipt_now(self, tx: str) -> Any:
         from web3.exceptions import TransactionNotFound
@@ -785,7 +780,7 @@ class _Pipeline:
         self._prepare(works)
         fn = self._function(works)
         signer = self.ledger.require_signer()
-        call = {"from": signer.address, "to": fn.address, "data": fn._encode_transaction_data()}  # encode once
+        call = {"from": signer.address, "to": fn.address, "data": self.chain.calldata(fn)}  # encode once
         shape = self._shape(works)
         per_work = self._gas_model.get(shape) if shape is not None else None
         if per_work is None or self._recheck.intersection(works):
@@ -797,7 +792,7 @@ class _Pipeline:
         else:
             self.chain.call(lambda: self.w3.eth.call(call))  # type: ignore[arg-type]
             gas = int(per_work * len(works) * (BATCH_GAS_MARGIN + 0.05)) + 30_000
-        return {"to": call["to"], "data": call["data"], "gas": gas, "gasPrice": self.chain._gas_price(),
+        return {"to": call["to"], "data": call["data"], "gas": gas, "gasPrice": self.chain.gas_price(),
                 "chainId": self.chain.chain_id, "value": 0}
 
     def _broadcast(self, batch: _Batch, tx: dict[str, Any], signer: Any) -> None:
@@ -935,7 +930,7 @@ def statuses_of(ledger: Ledger, works: Sequence[str]) -> dict[str, int]:
     for i in range(0, len(works), STATUS_CHUNK):
         chunk = list(works[i : i + STATUS_CHUNK])
         raw = [bytes.fromhex(w[2:]) for w in chunk]
-        values = ledger.chain.call(lambda r=raw: fn(r).call())
+        values = ledger.call(fn(raw))
         out.update(zip(chunk, (int(v) for v in values), strict=True))
     return out
 
@@ -943,7 +938,7 @@ def statuses_of(ledger: Ledger, works: Sequence[str]) -> dict[str, int]:
 def signer_is_cmo(ledger: Ledger) -> bool:
     signer = ledger.require_signer()
     cmo = ROLE_IDS["CMO"]
-    return bool(ledger.chain.call(lambda: ledger.roles.functions.hasRole(cmo, signer.address).call()))
+    return bool(ledger.call(ledger.roles.functions.hasRole(cmo, signer.address)))
 
 
 def pending_works(ledger: Ledger) -> list[str]:
@@ -951,9 +946,9 @@ def pending_works(ledger: Ledger) -> list[str]:
     topics = ledger.events.topics_of("WorkRegistered")  # the long and the compact form
     head = ledger.chain.block_number()
     ids: list[str] = []
-    for _end, logs in fetch_logs(
-        ledger.settings.network.rpc_url, [ledger.registry.address], ledger.deployment.first_block, head,
-        chunk=ledger.settings.network.log_chunk, topics=[topics],
+    for _end, logs in ledger.rpc.get_logs(
+        [ledger.registry.address], ledger.deployment.first_block, head, chunk=ledger.settings.network.log_chunk,
+        topics=[topics],
     ):  # fmt: skip
         ids.extend("0x" + log["topics"][1][2:] for log in logs)
     ids = list(dict.fromkeys(ids))

@@ -28,7 +28,6 @@ from eth_utils import to_checksum_address
 
 from ledger.content.cid import cid_from_bytes, cid_to_bytes
 from ledger.core import errors as E
-from ledger.core.events import fetch_logs
 from ledger.core.types import USES, mask_to_uses, uses_to_mask
 
 SCOPE_WORK, SCOPE_LIST, SCOPE_REPERTOIRE = 1, 2, 3
@@ -56,15 +55,6 @@ FOREVER = (1 << 40) - 1
 MAX_BATCH = 500
 ZERO = "0x0000000000000000000000000000000000000000"
 _CONFIRMED, _DISPUTED = 2, 4
-_ERC20_ABI = [
-    {"type": "function", "name": n, "stateMutability": m, "inputs": [{"name": f"a{i}", "type": t} for i, t in
-     enumerate(ins)], "outputs": [{"name": "", "type": out}]}
-    for n, m, ins, out in (
-        ("balanceOf", "view", ["address"], "uint256"),
-        ("allowance", "view", ["address", "address"], "uint256"),
-        ("approve", "nonpayable", ["address", "uint256"], "bool"),
-    )
-]
 
 EIP712_NAME = "RightsLedger LicenceRegistry"
 EIP712_VERSION = "1"
@@ -660,39 +650,17 @@ class Licensing:
     WORK_EVENTS = ("WorkConfirmed", "DisputeOpened", "DisputeResolved", "UsesReserved")
 
     def __init__(self, ledger: Any) -> None:
-        from ledger.core.artifacts import load_artifact
-
         self.ledger = ledger
         try:
-            address = ledger.deployment.address(self.CONTRACT)
+            self.contract = ledger.contract(self.CONTRACT)
         except Exception as exc:
             raise E.NotDeployed(
                 f"no {self.CONTRACT} is recorded in this deployment ({exc})",
                 hint="deploy afresh: move the deployments file aside and restart the node",
             ) from None
-        self.address = address
-        self.contract = ledger.w3.eth.contract(address=address,
-                                               abi=load_artifact(ledger.settings.build_dir, self.CONTRACT).abi)
+        self.address = self.contract.address
 
     # --- helpers ---------------------------------------------------------------------
-
-    def _call(self, fn: Any) -> Any:
-        return self.ledger.chain.call(lambda: fn.call())
-
-    def _transact(self, fn: Any, value: int = 0) -> tuple[Any, list[Any]]:
-        from ledger.core.types import WriteResult
-
-        chain = self.ledger.chain
-        signer = self.ledger.require_signer()
-        if value:
-            gas = int(chain.call(lambda: fn.estimate_gas({"from": signer.address, "value": value})) * 1.25) + 10_000
-            tx = {**chain.build(fn, signer, gas=gas), "value": value}
-            r = chain.wait(chain.send(tx, signer))
-            chain.make_durable()
-        else:
-            r = chain.transact(fn, signer)
-        events = [ev for ev in (self.ledger.events.decode(_raw_log(log)) for log in r.logs) if ev is not None]
-        return WriteResult(r.tx_hash, r.block_number, r.gas_used), events
 
     def _licence_id(self, events: list[Any]) -> int:
         for ev in events:
@@ -717,19 +685,20 @@ class Licensing:
         from ledger.domain.works import parse_address
 
         fn = self.contract.functions.mandate(_wid_bytes(work), parse_address(cmo, "CMO"), uses_to_mask(tuple(uses)))
-        return self._transact(fn)[0]
+        return self.ledger.write(fn)
 
     def withdraw_mandate(self, work: str, cmo: str, effective: Any = None) -> Any:
         from ledger.domain.works import parse_address
 
         at = parse_time(effective, 0)
         fn = self.contract.functions.withdrawMandate(_wid_bytes(work), parse_address(cmo, "CMO"), at)
-        return self._transact(fn)[0]
+        return self.ledger.write(fn)
 
     def mandate_of(self, work: str, cmo: str) -> dict[str, Any]:
         from ledger.domain.works import parse_address
 
-        uses, frm, until = self._call(self.contract.functions.mandateOf(_wid_bytes(work), parse_address(cmo, "CMO")))
+        uses, frm, until = self.ledger.call(
+            self.contract.functions.mandateOf(_wid_bytes(work), parse_address(cmo, "CMO")))
         return {"uses": list(mask_to_uses(uses)), "from": frm or None, "until": None if until >= FOREVER else until}
 
     # --- licences --------------------------------------------------------------------
@@ -806,7 +775,7 @@ class Licensing:
                                hint="split the list into several licences")
         who = parse_address(licensee, "licensee")
         fn = self.contract.functions.grant(who, ids, terms.as_tuple())
-        self.ledger.chain.build(fn, self.ledger.require_signer())  # a refused grant raises here, unstored
+        self.ledger.simulate(fn)  # a refused grant raises here, unstored
         if not again:
             same = self.identical_licence(who, works, terms, compare_start=start_given)
             if same is not None:
@@ -814,8 +783,8 @@ class Licensing:
                 return AlreadyDone(str(first.get("tx", "")), int(first.get("block", 0)), 0), same.licence_id
         if terms.document is not None:
             self._store_terms(terms)
-        result, events = self._transact(fn)
-        return result, self._licence_id(events)
+        tx = self.ledger.transact(fn)
+        return tx.written, self._licence_id(tx.events)
 
     def identical_licence(self, licensee: str, works: Sequence[str], terms: Terms, *,
                           compare_start: bool = True) -> LicenceRecord | None:
@@ -846,24 +815,24 @@ class Licensing:
         cid = cid_to_bytes(terms_cid) if terms_cid else b""
         fn = self.contract.functions.publishOpenLicence(_wid_bytes(work), uses_to_mask(tuple(uses)),
                                                          raw.ljust(32, b"\0"), cid)
-        result, events = self._transact(fn)
-        return result, self._licence_id(events)
+        tx = self.ledger.transact(fn)
+        return tx.written, self._licence_id(tx.events)
 
     def suspend(self, licence_id: int, reason: str) -> Any:
-        return self._transact(self.contract.functions.suspend(int(licence_id), reason))[0]
+        return self.ledger.write(self.contract.functions.suspend(int(licence_id), reason))
 
     def resume(self, licence_id: int) -> Any:
-        return self._transact(self.contract.functions.resume(int(licence_id)))[0]
+        return self.ledger.write(self.contract.functions.resume(int(licence_id)))
 
     def revoke(self, licence_id: int, reason: str) -> Any:
         if not reason.strip():
             raise E.InputError("a revocation needs a reason", hint="pass --reason TEXT")
-        return self._transact(self.contract.functions.revoke(int(licence_id), reason))[0]
+        return self.ledger.write(self.contract.functions.revoke(int(licence_id), reason))
 
     def exclusive_action_hash(self, work: str, licensor: str, licensee: str, terms: Terms) -> str:
         from ledger.domain.works import parse_address
 
-        h = self._call(self.contract.functions.exclusiveActionHash(
+        h = self.ledger.call(self.contract.functions.exclusiveActionHash(
             _wid_bytes(work), parse_address(licensor), parse_address(licensee), terms.as_tuple()))
         return _hex(h)
 
@@ -875,10 +844,10 @@ class Licensing:
             raise E.InputError("the tariff period must be a positive number of seconds")
         fn = self.contract.functions.setTariff(parse_use(use), int(amount_per_work), int(period),
                                                parse_time(valid_from, self.now()), parse_time(valid_until, 0))
-        return self._transact(fn)[0]
+        return self.ledger.write(fn)
 
     def tariff_of(self, use: str) -> dict[str, Any] | None:
-        amount, period, frm, until = self._call(self.contract.functions.tariffOf(parse_use(use)))
+        amount, period, frm, until = self.ledger.call(self.contract.functions.tariffOf(parse_use(use)))
         if not until:
             return None
         return {"use": use, "amountPerWork": amount, "period": period, "validFrom": frm,
@@ -910,7 +879,7 @@ class Licensing:
         if signer != offer.licensor:
             raise E.SignatureInvalid("BadSignature", {"recovered": signer},
                                      f"the offer is signed by {signer}, not by its licensor {offer.licensor}")
-        state = self._call(self.contract.functions.offerNonceState(offer.licensor, offer.nonce))
+        state = self.ledger.call(self.contract.functions.offerNonceState(offer.licensor, offer.nonce))
         if state:
             raise E.LicenceInvalid("OfferUsed", {"nonce": offer.nonce},
                                    f"offer nonce {offer.nonce} is {'used' if state == 1 else 'cancelled'} already")
@@ -919,15 +888,15 @@ class Licensing:
                                    f"the offer's deadline {offer.deadline} has passed")
 
     def settlement_token(self) -> str | None:
-        token = str(self._call(self.contract.functions.settlementToken()))
+        token = str(self.ledger.call(self.contract.functions.settlementToken()))
         return None if int(token, 16) == 0 else token
 
     def set_settlement_token(self, token: str | None) -> Any:
         """As the governor: the ERC-20 token flat fees are paid in (None: native currency)."""
         from ledger.domain.works import parse_address
 
-        return self._transact(self.contract.functions.setSettlementToken(
-            parse_address(token, "token") if token else ZERO))[0]
+        return self.ledger.write(self.contract.functions.setSettlementToken(
+            parse_address(token, "token") if token else ZERO))
 
     def accept(self, offer: SignedOffer) -> tuple[Any, int]:
         """Submit a signed offer as the licensee and pay its flat fee (approving the settlement
@@ -937,14 +906,14 @@ class Licensing:
         fee = offer.terms.flat_fee
         token = self.settlement_token() if fee else None
         if token:
-            erc20 = self.ledger.w3.eth.contract(address=token, abi=_ERC20_ABI)
-            balance = int(self._call(erc20.functions.balanceOf(me)))
+            erc20 = self.ledger.contract("IERC20", token)
+            balance = int(self.ledger.call(erc20.functions.balanceOf(me)))
             if balance < fee:
                 raise E.LicenceInvalid("InsufficientBalance", {"balance": balance, "fee": fee},
                                        f"the offer's flat fee is {fee} token units; {me} holds {balance}",
                                        hint="get settlement tokens first")
-            if int(self._call(erc20.functions.allowance(me, self.address))) < fee:
-                self._transact(erc20.functions.approve(self.address, fee))
+            if int(self.ledger.call(erc20.functions.allowance(me, self.address))) < fee:
+                self.ledger.transact(erc20.functions.approve(self.address, fee))
         elif fee:
             balance = int(self.ledger.chain.call(lambda: self.ledger.w3.eth.get_balance(me)))
             if balance < fee:
@@ -952,11 +921,11 @@ class Licensing:
                                        f"the offer's flat fee is {fee} wei; {me} holds {balance} and no settlement "
                                        "token is set", hint="the governor sets one with `licence settlement-token`")
         fn = self.contract.functions.accept(offer.as_tuple(), bytes.fromhex(offer.signature.removeprefix("0x")))
-        result, events = self._transact(fn, value=0 if token else fee)
-        return result, self._licence_id(events)
+        tx = self.ledger.transact(fn, 0 if token else fee)
+        return tx.written, self._licence_id(tx.events)
 
     def cancel_offer(self, nonce: int) -> Any:
-        return self._transact(self.contract.functions.cancelOffer(int(nonce)))[0]
+        return self.ledger.write(self.contract.functions.cancelOffer(int(nonce)))
 
     # --- reads -----------------------------------------------------------------------
 
@@ -969,26 +938,20 @@ class Licensing:
         bit = parse_use(use)
         terr = parse_territory(territory)
         when = parse_time(at, self.now())
-        covered, kind, reason, lid = self._call(
+        covered, kind, reason, lid = self.ledger.call(
             self.contract.functions.coverage(bytes.fromhex(wid[2:]), who, bit, terr or b"\0\0", when))
         return _coverage(wid, who, use, terr, when, (covered, kind, reason, lid))
 
     def index(self) -> CoverageIndex:
         """Replay the licence events and the work facts coverage needs into memory."""
         led = self.ledger
-        url = led.settings.network.rpc_url
         head = led.chain.block_number()
-        first = led.deployment.first_block
         idx = CoverageIndex()
         topics = [[t for n in self.WORK_EVENTS for t in led.events.topics_of(n)]]
         sources = ((self.address, None), (led.deployment.address("WorkRegistry"), topics))
         for address, tops in sources:
-            for _end, logs in fetch_logs(url, [address], first, head, chunk=led.settings.network.log_chunk,
-                                         topics=tops):
-                for raw in logs:
-                    ev = led.events.decode(raw)
-                    if ev is not None:
-                        idx.apply(ev.name, ev.args, ev.block, ev.tx_hash)
+            for ev in led.read_events([address], tops, to_block=head):
+                idx.apply(ev.name, ev.args, ev.block, ev.tx_hash)
         idx.head_time = self.now()
         return idx
 
@@ -1063,18 +1026,6 @@ def _coverage(wid: str, who: str, use: str, terr: bytes, when: int, r: Sequence[
     return Coverage(wid, who, use, terr.decode() if terr else None, when, bool(covered),
                     KIND_NAMES.get(int(kind)) if kind else None, int(lid) or None,
                     None if covered else REASON_NAMES.get(int(reason), str(reason)))
-
-
-def _raw_log(log: Any) -> dict[str, Any]:
-    """A web3 receipt log in the JSON-RPC shape ``EventDecoder.decode`` reads."""
-    return {
-        "address": log["address"],
-        "topics": ["0x" + bytes(t).hex() for t in log["topics"]],
-        "data": "0x" + bytes(log["data"]).hex(),
-        "blockNumber": hex(int(log["blockNumber"])),
-        "transactionHash": "0x" + bytes(log["transactionHash"]).hex(),
-        "logIndex": hex(int(log["logIndex"])),
-    }
 
 
 # --- reading question files ---------------------------------------------------------------

@@ -31,8 +31,7 @@ from ledger.content.canonical import canonical_json
 from ledger.content.cid import cid_for_bytes, cid_for_file, cid_from_bytes, cid_to_bytes
 from ledger.content.timestamp import TimestampInfo, TsaClient, tsa_from_env, verify_token
 from ledger.core import errors as E
-from ledger.core.artifacts import load_artifact
-from ledger.core.events import Event, block_timestamps, fetch_logs
+from ledger.core.events import Event
 from ledger.core.types import Holder, WorkRecord, WorkStatus
 from ledger.domain.works import Ledger, parse_holders, parse_work_id
 
@@ -73,22 +72,6 @@ def merkle_root(leaves: Iterable[bytes]) -> bytes:
             nxt.append(level[-1])
         level = nxt
     return level[0]
-
-
-def log_to_raw(log: Any) -> dict[str, Any]:
-    """A web3 receipt log as the raw JSON-RPC dict :class:`EventDecoder` reads."""
-
-    def hx(v: Any) -> str:
-        return v if isinstance(v, str) else "0x" + bytes(v).hex()
-
-    return {
-        "address": log["address"],
-        "topics": [hx(t) for t in log["topics"]],
-        "data": hx(log["data"]),
-        "blockNumber": hex(log["blockNumber"]),
-        "transactionHash": hx(log["transactionHash"]),
-        "logIndex": hex(log["logIndex"]),
-    }
 
 
 # --- records ------------------------------------------------------------------------------
@@ -163,21 +146,13 @@ class Protection:
     def __init__(self, ledger: Ledger, tsa: TsaClient | None = None) -> None:
         self.ledger = ledger
         self.tsa = tsa if tsa is not None else tsa_from_env()
-        abi = load_artifact(ledger.settings.build_dir, "AttestationRegistry").abi
-        self.attestations: Contract = ledger.w3.eth.contract(  # type: ignore[call-overload]
-            address=ledger.deployment.address("AttestationRegistry"), abi=abi
-        )
+        self.attestations: Contract = ledger.contract("AttestationRegistry")
 
     # --- helpers -----------------------------------------------------------------------
 
     @property
     def chain(self):
         return self.ledger.chain
-
-    def _transact(self, fn: Any) -> tuple[Any, list[Event]]:
-        r = self.chain.transact(fn, self.ledger.require_signer())
-        events = [e for e in (self.ledger.events.decode(log_to_raw(lg)) for lg in r.logs) if e is not None]
-        return r, events
 
     def _addresses(self, name: str) -> list[str]:
         dep = self.ledger.deployment
@@ -186,13 +161,7 @@ class Protection:
         return out
 
     def _events(self, name: str, topics: list[Any]) -> list[Event]:
-        led = self.ledger
-        out = []
-        for _end, logs in fetch_logs(led.settings.network.rpc_url, self._addresses(name), led.deployment.first_block,
-                                     self.chain.block_number(), chunk=led.settings.network.log_chunk, topics=topics):
-            out += [e for e in map(led.events.decode, logs) if e is not None]
-        out.sort(key=lambda e: (e.block, e.log_index))
-        return out
+        return self.ledger.read_events(self._addresses(name), topics)
 
     @staticmethod
     def _wid(work_id: str) -> bytes:
@@ -210,13 +179,13 @@ class Protection:
                 raise E.InputError(f"{evidence}: no such evidence file")
             cid = cid_for_file(evidence)
         fn = self.ledger.registry.functions.openDispute(self._wid(wid), cid_to_bytes(cid))
-        self.chain.build(fn, self.ledger.require_signer())  # simulate before storing anything
+        self.ledger.simulate(fn)  # simulate before storing anything
         store = self.ledger.store
         stored = store.add(evidence) if isinstance(evidence, bytes) else store.add_file(evidence)
         if stored != cid:
             raise E.MetadataMismatch(f"the store named the evidence {stored}, expected {cid}")
-        r, events = self._transact(fn)
-        ev = next(e for e in events if e.name == "DisputeOpened")
+        r = self.ledger.transact(fn)
+        ev = r.event("DisputeOpened")
         return Dispute(int(ev.args["disputeId"]), wid, ev.args["claimant"], cid, r.tx_hash, r.block_number)
 
     def resolve_dispute(
@@ -246,17 +215,17 @@ class Protection:
         if out != 2 and hs:
             raise E.InputError("holders are given only when the outcome is 'corrected'")
         raw_holders = [(h.account, h.bps) for h in hs]
-        view = self.chain.call(lambda: self.ledger.registry.functions.getWork(self._wid(wid)).call())
+        view = self.ledger.call(self.ledger.registry.functions.getWork(self._wid(wid)))
         doc = {"type": "dispute-resolution", "workId": wid, "disputeId": int(view[6]),
                "outcome": OUTCOME_NAMES[out], "code": code, "reason": reason.strip(),
                "holders": [{"account": a, "bps": b} for a, b in raw_holders]}
         body = canonical_json(doc)
         cid = cid_for_bytes(body)
         fn = self.ledger.registry.functions.resolveDispute(self._wid(wid), out, raw_holders, code, cid_to_bytes(cid))
-        self.chain.build(fn, self.ledger.require_signer())
+        self.ledger.simulate(fn)
         self.ledger.store.add(body)
-        r, events = self._transact(fn)
-        ev = next(e for e in events if e.name == "DisputeResolved")
+        r = self.ledger.transact(fn)
+        ev = r.event("DisputeResolved")
         return Dispute(int(ev.args["disputeId"]), wid, "", "", "", 0, OUTCOME_NAMES[out], ev.args["registrar"], cid,
                        tuple(hs), r.tx_hash)
 
@@ -299,7 +268,7 @@ class Protection:
             doc_cid = cid_for_bytes(document) if isinstance(document, bytes) else cid_for_file(document)
         fn_probe = self.attestations.functions.attest(bytes.fromhex(digest[2:]), KINDS[kind],
                                                       cid_to_bytes(doc_cid) if doc_cid else b"", b"")
-        self.chain.build(fn_probe, self.ledger.require_signer())  # role, duplicate and size checks first
+        self.ledger.simulate(fn_probe)  # role, duplicate and size checks first
         use_tsa = self.tsa is not None if timestamp is None else timestamp
         token_cid = self._token_for(digest) if use_tsa else ""
         if document is not None:
@@ -307,7 +276,7 @@ class Protection:
         fn = self.attestations.functions.attest(bytes.fromhex(digest[2:]), KINDS[kind],
                                                 cid_to_bytes(doc_cid) if doc_cid else b"",
                                                 cid_to_bytes(token_cid) if token_cid else b"")
-        r, _ = self._transact(fn)
+        self.ledger.transact(fn)
         rec = self.attestation(digest)
         assert rec is not None
         return rec
@@ -321,9 +290,10 @@ class Protection:
         """As the attester: fetch a TSA token now and link it to an earlier attestation."""
         digest = parse_hash(hash_hex)
         probe = self.attestations.functions.linkTimestamp(bytes.fromhex(digest[2:]), b"\x01")
-        self.chain.build(probe, self.ledger.require_signer())
+        self.ledger.simulate(probe)
         token_cid = self._token_for(digest)
-        self._transact(self.attestations.functions.linkTimestamp(bytes.fromhex(digest[2:]), cid_to_bytes(token_cid)))
+        self.ledger.transact(
+            self.attestations.functions.linkTimestamp(bytes.fromhex(digest[2:]), cid_to_bytes(token_cid)))
         rec = self.attestation(digest)
         assert rec is not None
         return rec
@@ -338,9 +308,7 @@ class Protection:
         for h in hashes:
             digest = parse_hash(h)
             raw = bytes.fromhex(digest[2:])
-            attester, at, kind, _stamped, block = self.chain.call(
-                lambda raw=raw: self.attestations.functions.attestationOf(raw).call()
-            )
+            attester, at, kind, _stamped, block = self.ledger.call(self.attestations.functions.attestationOf(raw))
             if int(attester, 16) == 0:
                 out[digest] = None
                 continue
@@ -411,15 +379,14 @@ class Protection:
         fn = self.attestations.functions.recordGeneration(
             self._wid(wid), model_name, model_version, bytes.fromhex(root[2:]),
             cid_to_bytes(cid) if cid else b"", bytes.fromhex(out[2:]))
-        self.chain.build(fn, self.ledger.require_signer())
+        self.ledger.simulate(fn)
         if params is not None:
             self.ledger.store.add(body)
         if attest_hashes:
             for h, kind in ((root, "inputs"), (out, "output")):
                 if self.attestation(h) is None:
                     self.attest(h, kind)
-        r, events = self._transact(fn)
-        ev = next(e for e in events if e.name == "GenerationRecorded")
+        ev = self.ledger.transact(fn).event("GenerationRecorded")
         return self._generation(ev)
 
     @staticmethod
@@ -452,7 +419,7 @@ class Protection:
 
 
 def block_times(ledger: Ledger, blocks: Iterable[int]) -> dict[int, int]:
-    return block_timestamps(ledger.settings.network.rpc_url, blocks)
+    return ledger.rpc.block_timestamps(blocks)
 
 
 __all__ = [
