@@ -2,9 +2,10 @@
 
 Reads (``work``, ``find_by_hash``, ``roles_of`` ...) need no key. Writes need a signer
 (``Ledger.open(..., account=NAME, password=...)``) and follow one order: validate
-locally, store any document in the metadata store, simulate the call (a revert raises a
-typed error and nothing is sent), then sign, send raw and wait for the receipt. A store
-that is down therefore stops a write before anything reaches the chain.
+locally, simulate the call (a revert raises a typed error and nothing is stored or sent),
+store any document in the metadata store, then sign, send raw and wait for the receipt
+(:meth:`Ledger.transact`, with the receipt's events decoded). A store that is down
+therefore stops a write before anything reaches the chain.
 """
 
 from __future__ import annotations
