@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ledger.core.config import Settings, load_settings
-from ledger.core.errors import ChainUnavailable, LedgerError
+from ledger.core.errors import ChainUnavailable, InputError, LedgerError
 from ledger.core.keystore import Keystore
 from ledger.domain.works import Ledger, parse_address
 
@@ -68,6 +68,21 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "name") and hasattr(value, "value") and isinstance(value.value, int):
         return value.name  # enums
     return value
+
+
+def read_json_object(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object from a UTF-8 file; a syntax error names ``file:line:column``."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: {what} must be a JSON object")
+    return doc
 
 
 def emit_json(value: Any) -> None:

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
-from ledger.core.errors import InputError, LedgerError
+from ledger.core.errors import InputError
 from ledger.core.types import WorkStatus
 from ledger.domain.works import sha256_of_file
 
@@ -44,12 +44,8 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
             out_console.print(f"{escape(str(file))}: not registered (sha-256 {digest})")
         sys.exit(1)
     rec = ledger.work(wid)
-    metadata, note = None, None
-    if rec.metadata_cid:
-        try:
-            metadata = ledger.metadata(rec.metadata_cid)
-        except LedgerError as exc:
-            note = f"metadata unavailable: {exc.message}"
+    metadata, problem = ledger.work_metadata(rec)
+    note = f"metadata unavailable: {problem}" if rec.metadata_cid and problem else None
     confirmed = rec.status == WorkStatus.CONFIRMED
     if as_json:
         emit_json({"file": str(file), "sha256": digest, "registered": True, "confirmed": confirmed,

@@ -469,6 +469,15 @@ class Ledger:
             history=tuple(history),
         )
 
+    def work_metadata(self, rec: WorkRecord) -> tuple[dict[str, Any] | None, str | None]:
+        """The work's metadata document and None, or None and why it cannot be shown."""
+        if not rec.metadata_cid:
+            return None, "no metadata CID is recorded for this work"
+        try:
+            return self.metadata(rec.metadata_cid), None
+        except E.LedgerError as exc:
+            return None, exc.message
+
     def metadata(self, cid: str) -> dict[str, Any]:
         """The metadata document under ``cid``, verified against the CID."""
         data = self.store.cat(cid)

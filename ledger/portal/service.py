@@ -153,14 +153,7 @@ class Reader:
         ledger = self.ledger()
         wid = parse_work_id(work_id)
         rec = ledger.work(wid)
-        metadata, meta_error = None, None
-        if rec.metadata_cid:
-            try:
-                metadata = ledger.metadata(rec.metadata_cid)
-            except E.LedgerError as exc:
-                meta_error = exc.message
-        else:
-            meta_error = "no metadata CID is recorded for this work"
+        metadata, meta_error = ledger.work_metadata(rec)
         return self._work_view(ledger, rec, metadata, meta_error)
 
     def _work_view(
