@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
@@ -317,8 +316,6 @@ class Chain:
         """Run a read, turning connection failures into ChainUnavailable and reverts into errors."""
         try:
             return fn()
-        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
-            raise self.unavailable(exc) from exc
         except ContractLogicError as exc:
             raise self._decode(exc) from exc
 
@@ -389,9 +386,9 @@ class Chain:
         signed = signer.sign_transaction(tx)
         try:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+        except E.ChainUnavailable:  # the provider maps every connection failure to it
             self.reset_nonce(sender)
-            raise self.unavailable(exc) from exc
+            raise
         except Web3RPCError as exc:
             self.reset_nonce(sender)
             raise E.TransactionFailed(f"the node refused the transaction: {exc}") from exc
@@ -408,8 +405,6 @@ class Chain:
                 f"transaction {tx_hash} was not mined in time",
                 hint="it may still be mined; check it later or rerun (writes are idempotent)",
             ) from exc
-        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
-            raise self.unavailable(exc) from exc
         if receipt["status"] != 1:
             raise E.TransactionFailed(f"transaction {tx_hash} reverted in block {receipt['blockNumber']}")
         logs = tuple(receipt["logs"])
