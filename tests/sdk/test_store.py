@@ -1,13 +1,23 @@
-"""Metadata stores: the local block folder, the kubo client (unreachable, and a real
-daemon when RIGHTS_LEDGER_IPFS_API is set; never a fake one) and open_store."""
+"""Metadata stores: the local block folder, the kubo client and open_store.
+
+The kubo client runs against a real IPFS daemon: js-ipfs started by the session fixture
+(tests/fixtures/ipfs.py), or the one RIGHTS_LEDGER_IPFS_API names. Only the tests of a
+node that answers *wrongly* use a small HTTP server of their own, since no real node
+does that on request."""
 
 from __future__ import annotations
 
 import errno
+import http.server
+import json
 import os
 import random
 import re
 import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +31,10 @@ from ledger.core.errors import (
     ContentNotFound,
     InputError,
     MetadataMismatch,
+    StoreError,
     StoreUnavailable,
 )
+from tests.fixtures.ipfs import ipfs_api, ipfs_daemon  # noqa: F401  (fixtures)
 
 BIG = random.Random(7).randbytes(3 * CHUNK_SIZE + 5)
 
@@ -214,20 +226,204 @@ def test_kubo_unreachable() -> None:
         store.has(cid)
 
 
-KUBO_API = os.environ.get("RIGHTS_LEDGER_IPFS_API")
+# --- KuboStore against a real daemon -----------------------------------------------------
+
+
+def rpc(api: str, command: str) -> Any:
+    """Ask the daemon directly (not through KuboStore), to check what the store did."""
+    addr = api_multiaddr(api).split("/")
+    req = urllib.request.Request(f"http://{addr[2]}:{addr[4]}/api/v0/{command}", method="POST", data=b"")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+@pytest.fixture
+def kubo(ipfs_api: str) -> KuboStore:  # noqa: F811
+    return KuboStore(ipfs_api, read_timeout=1)
+
+
+SIZES = {
+    "one byte": b"x",
+    "json": b'{"title":"a work"}',
+    "one chunk": bytes(CHUNK_SIZE),
+    "chunk and a byte": bytes(CHUNK_SIZE + 1),
+    "multi-chunk": BIG,
+}
 
 
 @pytest.mark.kubo
-@pytest.mark.skipif(not KUBO_API, reason="set RIGHTS_LEDGER_IPFS_API to a kubo API address")
-def test_real_kubo_round_trip(tmp_path: Path) -> None:
-    store = open_store(f"kubo:{KUBO_API}", tmp_path)
-    nonce = os.urandom(16)
-    for data in (b"rights-ledger test " + nonce, nonce + BIG):
-        cid = store.add(data)
-        assert cid == cid_for_bytes(data)
-        assert store.has(cid)
-        store.pin(cid)
-        assert store.cat(cid) == data
+@pytest.mark.parametrize("name", list(SIZES))
+def test_kubo_cids_equal_local_store(kubo: KuboStore, store: LocalStore, ipfs_api: str, name: str) -> None:  # noqa: F811
+    data = os.urandom(8) + SIZES[name]  # fresh bytes: the node has never seen them
+    cid = kubo.add(data)
+    assert cid == store.add(data) == cid_for_bytes(data)
+    assert cid.startswith("bafkrei" if len(data) <= CHUNK_SIZE else "bafybei")  # CIDv1, base32
+    assert kubo.cat(cid) == data
+    assert kubo.has(cid)
+    # pinned in the same call, recursively (asked of the node, not of the store)
+    assert rpc(ipfs_api, f"pin/ls?arg={cid}&type=recursive&cid-base=base32")["Keys"] == {cid: {"Type": "recursive"}}
+    # and every block of the DAG the local store wrote is on the node too
+    for block_cid, block in dag_blocks(data):
+        assert rpc(ipfs_api, f"block/stat?arg={block_cid}&cid-base=base32")["Size"] == len(block)
+
+
+@pytest.mark.kubo
+def test_kubo_add_file_streams_to_same_cid(kubo: KuboStore, tmp_path: Path) -> None:
     src = tmp_path / "work.bin"
-    src.write_bytes(nonce + BIG + nonce)
-    assert store.add_file(src) == cid_for_bytes(src.read_bytes())
+    src.write_bytes(os.urandom(16) + BIG)
+    cid = kubo.add_file(src)
+    assert cid == cid_for_bytes(src.read_bytes()) == LocalStore(tmp_path / "s").add_file(src)
+    assert kubo.cat(cid) == src.read_bytes()
+    with pytest.raises(InputError, match="cannot read"):
+        kubo.add_file(tmp_path / "missing.bin")
+
+
+@pytest.mark.kubo
+def test_kubo_add_is_idempotent_and_pin_is_harmless(kubo: KuboStore) -> None:
+    data = b"twice " + os.urandom(8)
+    cid = kubo.add(data)
+    assert kubo.add(data) == cid
+    kubo.pin(cid)
+    assert kubo.has(cid) and kubo.cat(cid) == data
+
+
+@pytest.mark.kubo
+def test_kubo_missing_content_is_not_found_quickly(kubo: KuboStore) -> None:
+    absent = cid_for_bytes(b"never stored " + os.urandom(8))
+    assert not kubo.has(absent)
+    t0 = time.monotonic()
+    with pytest.raises(ContentNotFound, match=absent):
+        kubo.cat(absent)
+    with pytest.raises(ContentNotFound, match=absent):
+        kubo.pin(absent)
+    assert time.monotonic() - t0 < 10  # the server-side timeout ends the search (1 s each here)
+    with pytest.raises(InputError, match="invalid CID"):
+        kubo.cat("not-a-cid")
+
+
+@pytest.mark.kubo
+def test_kubo_version_and_describe(kubo: KuboStore, ipfs_api: str) -> None:  # noqa: F811
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", kubo.version())
+    assert api_multiaddr(ipfs_api) in kubo.describe()
+
+
+# --- KuboStore against a node that answers wrongly ---------------------------------------
+
+
+class _Wrong(http.server.BaseHTTPRequestHandler):
+    answer: Callable[[str], tuple[int, str, bytes]]
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        elif self.headers.get("Transfer-Encoding") == "chunked":
+            while True:
+                size = int(self.rfile.readline().strip() or b"0", 16)
+                self.rfile.read(size + 2)
+                if size == 0:
+                    break
+        status, ctype, body = type(self).answer(self.path)
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def wrong_node() -> Iterator[Callable[[Callable[[str], tuple[int, str, bytes]]], KuboStore]]:
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def make(answer: Callable[[str], tuple[int, str, bytes]]) -> KuboStore:
+        handler = type("Handler", (_Wrong,), {"answer": staticmethod(answer)})
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        return KuboStore(f"http://127.0.0.1:{srv.server_address[1]}", timeout=5)
+
+    yield make
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_kubo_store_rejects_a_wrong_cid(wrong_node) -> None:
+    other = cid_for_bytes(b"something else")
+    store = wrong_node(lambda path: (200, "application/json", json.dumps({"Hash": other, "Size": 3}).encode()))
+    with pytest.raises(MetadataMismatch, match=other):
+        store.add(b"doc")
+
+
+def test_kubo_store_rejects_bytes_that_do_not_match(wrong_node) -> None:
+    cid = cid_for_bytes(b"the real document")
+    store = wrong_node(lambda path: (200, "text/plain", b"a forged document"))
+    with pytest.raises(MetadataMismatch, match=cid):
+        store.cat(cid)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (404, "text/html", b"<html>404 page not found</html>"),  # a web server, or the gateway port
+        (200, "application/json", b"{not json"),
+        (200, "application/json", b'{"Name": "x"}'),  # no Hash
+        (200, "application/json", b'{"Hash": 42}'),
+        (200, "application/json", b"[1, 2]"),
+    ],
+    ids=["html-404", "bad-json", "no-hash", "hash-not-a-string", "not-an-object"],
+)
+def test_kubo_store_wrong_answers_are_store_errors(wrong_node, answer: tuple[int, str, bytes]) -> None:
+    store = wrong_node(lambda path: answer)
+    with pytest.raises(StoreUnavailable) as info:  # exit code 2, never a traceback
+        store.add(b"doc")
+    assert "127.0.0.1" in info.value.message and info.value.hint
+
+
+def test_kubo_store_refusal_is_store_error(wrong_node) -> None:
+    refusal = json.dumps({"Message": "repo is read-only", "Code": 0, "Type": "error"}).encode()
+    store = wrong_node(lambda path: (500, "application/json", refusal))
+    with pytest.raises(StoreError, match="refused add: repo is read-only"):
+        store.add(b"doc")
+
+
+# --- sync_blobs between two stores -----------------------------------------------------
+
+
+def test_sync_blobs_copies_verifies_and_resumes(tmp_path: Path) -> None:
+    from ledger.content.store.sync import sync_blobs
+
+    src, dst = LocalStore(tmp_path / "src"), LocalStore(tmp_path / "dst")
+    blobs = [b"doc one", b"doc two", BIG]
+    refs = [(src.add(b), f"work {i}") for i, b in enumerate(blobs)]
+    corrupt = src.add(b"corrupt me")
+    flip_last_byte(src.block_path(corrupt))
+    missing = cid_for_bytes(b"never stored here")
+    seen: list[tuple[str, str]] = []
+    report = sync_blobs([*refs[:1], (corrupt, "work c"), (missing, "work m")], src, dst,
+                        progress=lambda cid, outcome: seen.append((cid, outcome)))
+    assert report.copied == [refs[0][0]] and report.present == []
+    assert [(p.cid, p.where) for p in report.problems] == [(corrupt, "work c"), (missing, "work m")]
+    assert "corrupt" in report.problems[0].reason and "not in the source" in report.problems[1].reason
+    assert [o for _, o in seen] == ["copied", "problem", "problem"]
+    assert not dst.has(corrupt) and not dst.has(missing)
+    again = sync_blobs(refs, src, dst, verify_present=True)  # resumes: the first is there already
+    assert again.present == [refs[0][0]] and again.copied == [c for c, _ in refs[1:]]
+    assert again.bytes_copied == len(blobs[1]) + len(blobs[2])
+    assert all(dst.cat(c) == b for (c, _), b in zip(refs, blobs, strict=True))
+    assert again.to_json()["alreadyPresent"] == 1 and again.total == 3
+
+
+def test_sync_blobs_stops_on_a_destination_fault(tmp_path: Path) -> None:
+    from ledger.content.store.sync import SyncReport, sync_blobs
+
+    src = LocalStore(tmp_path / "src")
+    refs = [(src.add(b"a"), "a"), (src.add(b"b"), "b")]
+    down = KuboStore(f"http://127.0.0.1:{free_port()}", timeout=5)
+    report = SyncReport(src.describe(), down.describe())
+    with pytest.raises(StoreUnavailable):
+        sync_blobs(refs, src, down, report=report)
+    assert report.total == 0

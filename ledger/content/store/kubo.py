@@ -1,9 +1,18 @@
 """A metadata store backed by an IPFS node (kubo) through its HTTP RPC API.
 
 Content is added with kubo's CIDv1 import settings (``cid-version=1``, raw leaves, chunker
-``size-262144``) and pinned. The CID the node reports is checked against the one computed
-locally by :mod:`ledger.cid`, and everything read back with ``cat`` is re-hashed here
-before it is returned: the node is trusted for availability, never for integrity.
+``size-262144``), pinned in the same call (``pin=true``), and the CID is asked for in
+base32 (``cid-base=base32``: kubo's default for CIDv1, but js-ipfs answers base58btc
+otherwise). The CID the node reports is checked against the one computed locally by
+:mod:`ledger.cid`, and everything read back with ``cat`` is re-hashed here before it is
+returned: the node is trusted for availability, never for integrity.
+
+The RPC endpoints used are ``add``, ``cat``, ``pin/add`` and ``pin/ls`` (see
+docs/DEPLOYMENT.md). Reads carry a server-side ``timeout`` so a CID the node does not
+hold ends in :class:`ContentNotFound` instead of an endless search (js-ipfs waits for a
+missing block even when offline). Every failure is a :class:`StoreError`:
+:class:`StoreUnavailable` when the node cannot be reached, timed out or answered with
+something that is not the RPC API; :class:`StoreError` when it refused a call.
 
 The client is built directly, not with ``ipfshttpclient.connect()``, which refuses daemon
 versions newer than the ones that library knows.
@@ -33,7 +42,15 @@ from ledger.core.errors import (
     StoreUnavailable,
 )
 
-ADD_OPTIONS = {"cid-version": "1", "raw-leaves": "true", "chunker": "size-262144", "pin": "true"}
+ADD_OPTIONS = {
+    "cid-version": "1",
+    "raw-leaves": "true",
+    "chunker": "size-262144",
+    "pin": "true",
+    "cid-base": "base32",
+}
+#: How long the node may look for content it does not hold before a read gives up.
+READ_TIMEOUT = 10.0
 _HINT = "start the daemon (`ipfs daemon`) or check the API address, e.g. /ip4/127.0.0.1/tcp/5001"
 
 
@@ -73,8 +90,9 @@ def api_multiaddr(addr: str) -> str:
 class KuboStore(MetadataStore):
     """Content kept and pinned by a kubo node."""
 
-    def __init__(self, api: str, *, timeout: float = 60.0) -> None:
+    def __init__(self, api: str, *, timeout: float = 60.0, read_timeout: float = READ_TIMEOUT) -> None:
         self.address = api_multiaddr(api)
+        self.read_timeout = read_timeout
         try:
             with _quiet():
                 self._client = ipfshttpclient.Client(self.address, timeout=timeout)
@@ -101,10 +119,28 @@ class KuboStore(MetadataStore):
             ) from None
         except ipfs_errors.ErrorResponse as e:
             raise StoreError(f"the IPFS API at {self.address} refused {what}: {e}") from None
+        except (ipfs_errors.StatusError, ipfs_errors.ProtocolError, ipfs_errors.DecodingError) as e:
+            raise StoreUnavailable(
+                f"{self.address} did not answer {what} as an IPFS RPC API does: {e}",
+                hint="check that the address is the node's API port (Addresses.API), not its gateway",
+            ) from None
         except ipfs_errors.Error as e:
             raise StoreUnavailable(f"the IPFS API at {self.address} failed ({what}): {e}") from None
+        except (KeyError, ValueError, TypeError) as e:  # a JSON answer without the expected fields
+            raise StoreUnavailable(
+                f"the IPFS API at {self.address} answered {what} with an unexpected reply ({type(e).__name__}: {e})",
+                hint="check that the address is an IPFS (kubo) RPC API",
+            ) from None
+
+    def _read_opts(self) -> dict[str, str]:
+        return {"timeout": f"{self.read_timeout:g}s"}
 
     def _check_added(self, got: Any, expected: str) -> str:
+        if not isinstance(got, str):
+            raise StoreUnavailable(
+                f"the IPFS API at {self.address} answered add with {got!r} instead of a CID",
+                hint="check that the address is an IPFS (kubo) RPC API",
+            )
         if got != expected:
             raise MetadataMismatch(
                 f"{self.describe()} stored the content as {got}, expected {expected}",
@@ -132,29 +168,54 @@ class KuboStore(MetadataStore):
         parse_cid(cid)
         try:
             with self._call(f"cat {cid}"):
-                data = self._client.cat(cid)
+                data = self._client.cat(cid, opts=self._read_opts())
         except StoreError as e:
-            if "not found" in e.message:
-                raise ContentNotFound(f"no content under {cid} at {self.describe()}") from None
+            if _absent(e.message):
+                raise ContentNotFound(
+                    f"no content under {cid} at {self.describe()}",
+                    hint=f"the node neither holds it nor found it within {self.read_timeout:g}s",
+                ) from None
             raise
+        if not isinstance(data, bytes):
+            raise StoreUnavailable(f"the IPFS API at {self.address} answered cat {cid} with {type(data).__name__}")
         return verify_content(cid, data, self.describe())
 
     def has(self, cid: str) -> bool:
-        """Whether the node holds the root block of ``cid`` locally (no network search)."""
+        """Whether the node keeps ``cid``: it is pinned recursively, so its whole DAG is held
+        and safe from garbage collection. Asks the pin set only (never a network search)."""
         parse_cid(cid)
         try:
-            with self._call(f"block stat {cid}"):
-                self._client.block.stat(cid, offline=True)
+            with self._call(f"pin ls {cid}"):
+                keys = self._client.pin.ls(cid, type="recursive", opts={"cid-base": "base32"})["Keys"]
         except StoreUnavailable:
             raise
-        except StoreError:
-            return False
-        return True
+        except StoreError as e:
+            if "not pinned" in e.message:
+                return False
+            raise
+        return cid in keys
 
     def pin(self, cid: str) -> None:
         parse_cid(cid)
-        with self._call(f"pin add {cid}"):
-            self._client.pin.add(cid)
+        try:
+            with self._call(f"pin add {cid}"):
+                self._client.pin.add(cid, opts=self._read_opts())
+        except StoreError as e:
+            if _absent(e.message):
+                raise ContentNotFound(f"cannot pin {cid}: not at {self.describe()}") from None
+            raise
+
+    def version(self) -> str:
+        """The node's version string (``/api/v0/version``); also a cheap liveness check."""
+        with self._call("version"):
+            return str(self._client.version()["Version"])
+
+
+def _absent(message: str) -> bool:
+    """Whether a refusal means "no such content here": kubo says *not found*, and a read
+    that outlives the server-side ``timeout`` (js-ipfs, or kubo searching) *timed out*."""
+    m = message.lower()
+    return "not found" in m or "timed out" in m or "deadline exceeded" in m
 
 
 @contextlib.contextmanager
