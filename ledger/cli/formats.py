@@ -77,7 +77,11 @@ def export(app: App, out: Path, fmt: str, parties: Path, sender: str, as_json: b
     code, name = _sender(sender)
     mapping = CWR.read_parties(parties)
     ledger = app.ledger()
-    works = CWR.ledger_works(ledger, code)
+    unreadable: list[str] = []
+    works = CWR.ledger_works(ledger, code, unreadable)
+    if unreadable:
+        click.echo(f"note: {len(unreadable)} work(s) skipped: the store does not have their metadata "
+                   f"(first {unreadable[0]})", err=True)
     if not works:
         raise InputError(f"no work on the ledger came from sender {code}")
     text = CWR.write_cwr([w for _, w in works], mapping, sender=code, sender_name=name)

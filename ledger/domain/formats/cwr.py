@@ -638,8 +638,11 @@ __all__ = [
 # --- the ledger side -----------------------------------------------------------------------
 
 
-def ledger_works(ledger: Any, sender: str | None = None) -> list[tuple[str, ExportWork]]:
-    """``(work id, ExportWork)`` for every work on the ledger that came from CWR (``sender``: only its)."""
+def ledger_works(ledger: Any, sender: str | None = None,
+                 unreadable: list[str] | None = None) -> list[tuple[str, ExportWork]]:
+    """``(work id, ExportWork)`` for every work on the ledger that came from CWR (``sender``: only its).
+
+    Works whose metadata document the store cannot give are appended to ``unreadable``."""
     from ledger.core.events import fetch_logs
 
     topics = ledger.events.topics_of("WorkRegistered")
@@ -654,7 +657,12 @@ def ledger_works(ledger: Any, sender: str | None = None) -> list[tuple[str, Expo
         rec = ledger.work(wid)
         if not rec.metadata_cid:
             continue
-        doc = ledger.metadata(rec.metadata_cid)
+        try:
+            doc = ledger.metadata(rec.metadata_cid)
+        except E.LedgerError:
+            if unreadable is not None:
+                unreadable.append(wid)
+            continue
         block = doc.get("cwr")
         if not block or (sender and block.get("sender") != sender):
             continue
