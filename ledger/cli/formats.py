@@ -240,3 +240,34 @@ def licence_odrl(app: App, licence_id: int, output: Path | None, store: bool, as
         click.echo(json.dumps(policy, indent=2, ensure_ascii=False))
         if cid:
             click.echo(f"# stored as {cid} (beside the terms document {rec.terms_cid or '-'})", err=True)
+
+
+from ledger.cli.usage import usage as _usage_group  # noqa: E402
+
+
+@_usage_group.command("export")
+@click.argument("report_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["dsr"]), default="dsr", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write.")
+@json_option
+@click.pass_obj
+def usage_export(app: App, report_id: int, fmt: str, output: Path, as_json: bool) -> None:
+    """Write a recorded usage report as a DDEX DSR flat file (reading it back gives the same lines)."""
+    import calendar
+
+    from ledger.domain.formats import dsr as DSR
+    from ledger.domain.usage import Usage
+
+    u = Usage(app.ledger())
+    view = u.report(report_id)
+    lines = u.lines_of(view)
+    year, month = divmod(view.period, 100)
+    start = f"{year:04d}-{month:02d}-01" if 1 <= month <= 12 else "1970-01-01"
+    end = f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}" if 1 <= month <= 12 else start
+    text = DSR.write_dsr(lines, sender=view.licensee, recipient=view.cmo, start=start, end=end,
+                         message_id=f"usage-report-{report_id}")
+    output.write_text(text, encoding="utf-8")
+    if as_json:
+        emit_json({"reportId": report_id, "file": str(output), "lines": len(lines), "root": view.root})
+    else:
+        out_console.print(f"wrote usage report {report_id} ({len(lines)} lines) to {output} as a DSR flat file")

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.core import errors as E
+from ledger.core.types import USES
 from ledger.domain.usage import InputLine, parse_line
 
 QUANTITY_COLUMNS = ("NumberOfStreams", "Usages", "NumberOfUsages", "NumberOfConsumerSalesGross", "NumberOfDownloads")
@@ -49,7 +50,9 @@ READ = ("HEAD", "SY", "AS", "MW", "SU", "FOOT")
 
 
 def use_of(use_type: str) -> str | None:
-    """The ledger use for a DSR UseType, or None."""
+    """The ledger use for a DSR UseType (or a ledger use's own name, as :func:`write_dsr` writes it), or None."""
+    if use_type in USES:
+        return use_type
     t = use_type.lower()
     if "stream" in t:
         return "communicate"
@@ -302,4 +305,51 @@ def check_threshold(report: DsrReport, min_match: float) -> None:
         )
 
 
-__all__ = ["DsrLine", "DsrReport", "check_threshold", "read_dsr", "read_rows", "use_of", "work_finder"]
+USE_TYPES = {"communicate": "OnDemandStream", "reproduce": "PermanentDownload", "broadcast": "Broadcast"}
+
+
+def write_dsr(lines: Sequence[Any], *, sender: str, recipient: str, start: str, end: str, message_id: str,
+              territory_of: Callable[[Any], str] = lambda _line: "") -> str:
+    """A DSR flat file (tab-separated, with its '#' column lines) of recorded usage lines.
+
+    One AS record per line's work (``ProprietaryWorkId`` = the work id, so :func:`read_dsr`
+    matches it back), one SY per territory, one SU per line in the lines' order, with the use
+    as ``UseType`` (the DSR name where there is one) and the day of use as
+    ``ValidityPeriodStart``; reading it back gives the same usage lines for days at 00:00 UTC.
+    """
+    names = {bit: name for name, bit in USES.items()}
+    out = [
+        "\t".join(["HEAD", "dsrf/rights-ledger", "RightsLedgerUsage", "1.0", message_id,
+                   dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "1", "1", start, end, sender, recipient]),
+        "#HEAD\tMessageVersion\tProfile\tProfileVersion\tMessageId\tMessageCreatedDateTime\tFileNumber\t"
+        "NumberOfFiles\tUsageStartDate\tUsageEndDate\tSenderPartyId\tRecipientPartyId",
+        "#SY02.01\tSummaryRecordId\tTerritory\tUsages",
+        "#AS01.01\tBlockId\tResourceReference\tDspResourceId\tISRC\tProprietaryWorkId",
+        "#SU03.01\tBlockId\tSummaryRecordId\tSalesTransactionId\tDspResourceId\tUseType\tUsages\t"
+        "ValidityPeriodStart\tValidityPeriodEnd",
+    ]
+    summaries: dict[str, str] = {}
+    for ln in lines:
+        terr = territory_of(ln) or "Worldwide"
+        summaries.setdefault(terr, f"S{len(summaries) + 1}")
+    for terr, sid in summaries.items():
+        total = sum(ln.quantity for ln in lines if (territory_of(ln) or "Worldwide") == terr)
+        out.append(f"SY02.01\t{sid}\t{terr}\t{total}")
+    blocks: dict[str, int] = {}
+    for ln in lines:
+        if ln.work_id not in blocks:
+            blocks[ln.work_id] = len(blocks) + 1
+            b = blocks[ln.work_id]
+            out.append(f"AS01.01\t{b}\tR{b}\t{ln.work_id}\t\t{ln.work_id}")
+    for n, ln in enumerate(lines, start=1):
+        b = blocks[ln.work_id]
+        use = names.get(ln.use, str(ln.use))
+        day = dt.datetime.fromtimestamp(ln.used_at, dt.UTC).strftime("%Y-%m-%d")
+        sid = summaries[territory_of(ln) or "Worldwide"]
+        out.append(f"SU03.01\t{b}\t{sid}\tU{n}\t{ln.work_id}\t{USE_TYPES.get(use, use)}\t{ln.quantity}\t{day}\t{day}")
+    out.append("#FOOT\tNumberOfLinesInFile\tNumberOfBlocksInFile")
+    out.append(f"FOOT\t{len(out) + 1}\t{len(blocks)}")
+    return "\n".join(out) + "\n"
+
+
+__all__ = ["DsrLine", "DsrReport", "check_threshold", "read_dsr", "read_rows", "use_of", "work_finder", "write_dsr"]
