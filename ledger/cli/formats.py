@@ -85,7 +85,13 @@ def export(app: App, out: Path, fmt: str, parties: Path, sender: str, as_json: b
     if not works:
         raise InputError(f"no work on the ledger came from sender {code}")
     text = CWR.write_cwr([w for _, w in works], mapping, sender=code, sender_name=name)
-    out.write_text(text, encoding="ascii", newline="")
+    try:
+        data = text.encode("ascii")
+    except UnicodeEncodeError as exc:
+        line = text[: exc.start].count("\n") + 1
+        raise InputError(f"character {text[exc.start]!r} cannot be written in CWR 2.1 (ASCII only)",
+                         where=f"{out}:{line}", hint="nothing was written") from None
+    out.write_bytes(data)
     if as_json:
         emit_json({"file": str(out), "works": [wid for wid, _ in works]})
     else:
