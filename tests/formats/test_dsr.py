@@ -70,12 +70,18 @@ def test_malformed_dsr_files_name_file_line_and_field(tmp_path: Path, edit, wher
 
 
 def _works_with_isrcs(env: LedgerEnv, isrcs: list[str]) -> list[str]:
+    """Confirmed works carrying these ISRCs, mandated by their holder to the CMO, and the CMO's list
+    licence to the licensee for `communicate` (the route usage lines must take: mandate, then the
+    CMO's licence); then the chain clock moves two days on, so a use "tomorrow" (today's date + 1,
+    as the report below states it) falls after the mandates and before the chain's now."""
+    import hashlib
+
     a = env.addresses
-    alice, reg, gov = env.ledger("alice"), env.ledger("registrar"), env.ledger("governor")
+    alice, reg, gov, cmo = env.ledger("alice"), env.ledger("registrar"), env.ledger("governor"), env.ledger("cmo")
+    abi = load_artifact(env.settings.build_dir, "LicenceRegistry").abi
+    lic = gov.w3.eth.contract(address=gov.deployment.address("LicenceRegistry"), abi=abi)
     ids = []
     for isrc in isrcs:
-        import hashlib
-
         sha = hashlib.sha256(f"dsr-{isrc}".encode()).hexdigest()
         doc = build_work_metadata(title=f"Recording {isrc}", creators=[{"name": "Alice", "role": "performer"}],
                                   work_type="music", content_sha256=sha, identifiers={"isrc": isrc})
@@ -83,13 +89,27 @@ def _works_with_isrcs(env: LedgerEnv, isrcs: list[str]) -> list[str]:
         if alice.status_of(wid) == 0:
             alice.register_work(doc, [Holder(a["alice"], 10000)])
             reg.confirm_work(wid)
+            alice.chain.transact(lic.functions.mandate(bytes.fromhex(sha), a["cmo"], USES["communicate"]),
+                                 alice.signer)
         ids.append(wid)
-    abi = load_artifact(env.settings.build_dir, "LicenceRegistry").abi
-    lic = gov.w3.eth.contract(address=gov.deployment.address("LicenceRegistry"), abi=abi)
     terms = (2, USES["communicate"], 1, FOREVER, False, 0, 5, b"", b"\x01\x55\x12\x20" + b"\x33" * 32)
-    alice.chain.transact(lic.functions.grant(a["licensee"], [bytes.fromhex(w[2:]) for w in ids], terms),
-                         alice.signer)
+    cmo.chain.transact(lic.functions.grant(a["licensee"], [bytes.fromhex(w[2:]) for w in ids], terms), cmo.signer)
+    gov.w3.provider.make_request("evm_increaseTime", [2 * 86400])
+    gov.w3.provider.make_request("evm_mine", [])
     return ids
+
+
+def _shifted_copy(tmp_path: Path, env: LedgerEnv) -> tuple[Path, str]:
+    """DDEX's BasicAudioProfile sample with only its usage period moved to the day after the mandates
+    (HEAD.UsageStartDate/UsageEndDate; every other byte as published); returns (file, YYYYMM)."""
+    import datetime as dt
+
+    chain_now = env.ledger().w3.eth.get_block("latest")["timestamp"]
+    day = dt.datetime.fromtimestamp(chain_now - 86400, dt.UTC).date()
+    data = BASIC.read_bytes().replace(b"\t2020-06-01\t2020-06-30\t", f"\t{day}\t{day}\t".encode(), 1)
+    out = tmp_path / BASIC.name
+    out.write_bytes(data)
+    return out, f"{day.year:04d}{day.month:02d}"
 
 
 def run(env: LedgerEnv, *args: str, account: str | None = None):
@@ -100,6 +120,7 @@ def run(env: LedgerEnv, *args: str, account: str | None = None):
 def test_cli_usage_report_dsr_threshold_then_recorded(ledger_env: LedgerEnv, tmp_path: Path):
     env = ledger_env
     ids = _works_with_isrcs(env, ["GBAHT0900445", "USSM16900677"])
+    sample, period = _shifted_copy(tmp_path, env)
     before = len(Usage(env.ledger()).reports())
     # malformed: exit 2, file:line:field, nothing sent
     bad = tmp_path / "bad.tsv"
@@ -107,14 +128,14 @@ def test_cli_usage_report_dsr_threshold_then_recorded(ledger_env: LedgerEnv, tmp
     r = run(env, "usage", "report", "--format", "dsr", str(bad), "--period", "202006", account="licensee")
     assert r.exit_code == 2 and f"{bad}:10:SU02.02.NumberOfStreams" in r.output
     # too few lines match for the default --min-match 100: refused, every unmatched line listed
-    r = run(env, "usage", "report", "--format", "dsr", str(BASIC), "--period", "202006", account="licensee")
+    r = run(env, "usage", "report", "--format", "dsr", str(sample), "--period", period, account="licensee")
     assert r.exit_code == 2, r.output
     text = " ".join(r.output.split())
     assert "6 of 15 usage line(s) matched" in text and "only 6 of 15" in text
-    assert f"unmatched {BASIC}:16: no ledger work has ISRC USSM16900682" in r.output
+    assert f"unmatched {sample}:16: no ledger work has ISRC USSM16900682" in r.output
     assert len(Usage(env.ledger()).reports()) == before
     # with a threshold the report is recorded: the 6 matched lines, the 9 others listed in the result
-    r = run(env, "usage", "report", "--format", "dsr", str(BASIC), "--period", "202006", "--min-match", "40",
+    r = run(env, "usage", "report", "--format", "dsr", str(sample), "--period", period, "--min-match", "40",
             "--json", account="licensee")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
@@ -134,7 +155,7 @@ def test_cli_usage_report_dsr_threshold_then_recorded(ledger_env: LedgerEnv, tmp
     assert len(again.lines) == 6 and not again.unmatched
     assert [(x.usage.work_id, x.usage.use, x.usage.quantity, x.usage.used_at) for x in again.matched] == [
         (ln.work_id, ln.use, ln.quantity, ln.used_at) for ln in lines]
-    r = run(env, "usage", "report", "--format", "dsr", str(out), "--period", "202006", "--json", account="licensee")
+    r = run(env, "usage", "report", "--format", "dsr", str(out), "--period", period, "--json", account="licensee")
     assert r.exit_code == 0, r.output
     doc2 = json.loads(r.stdout)
     assert doc2["root"] == doc["root"] and doc2["alreadyRecorded"] and doc2["reportId"] == doc["reportId"]
