@@ -5,7 +5,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {RoleGated} from "./base/RoleGated.sol";
 import {ILicenceRegistry} from "./interfaces/ILicenceRegistry.sol";
 import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
@@ -13,7 +13,7 @@ import "./types/LicenceTypes.sol" as T;
 
 /// @title LicenceRegistry
 /// @notice Mandates, licences, offers, open licences and statutory tariffs (see ILicenceRegistry).
-contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
+contract LicenceRegistry is RoleGated, ILicenceRegistry {
     using SafeERC20 for IERC20;
 
     uint256 public constant MAX_BATCH = 500;
@@ -39,17 +39,19 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         "uint96 ratePerUse,bytes territories,bytes termsCid)"
     );
 
+    /// @notice The EIP-712 domain separator of offers: name "RightsLedger LicenceRegistry",
+    /// version "1", this chain, this contract (a permissioned chain does not change its id).
+    bytes32 public immutable DOMAIN_SEPARATOR;
     /// @notice The work registry whose works, holders, reservations and consents this uses.
     IWorkRegistry public immutable registry;
 
     uint64 private _licenceCount;
     mapping(uint64 licenceId => Licence) private _licences;
     mapping(uint64 licenceId => mapping(bytes32 workId => bool)) private _listed;
-    mapping(address licensee => uint64[] licenceIds) private _licencesOf;
     mapping(bytes32 workId => mapping(address licensee => uint64[] licenceIds)) private _workLicences;
     mapping(address licensee => mapping(address cmo => uint64[] licenceIds)) private _blankets;
     mapping(bytes32 workId => address[] cmos) private _cmosOf;
-    mapping(bytes32 workId => mapping(uint256 useBit => uint40 end)) private _grantedUntil;
+    mapping(bytes32 workId => Granted) private _granted;
     mapping(bytes32 workId => uint64[] licenceIds) private _openOf;
     // slither-disable-next-line uninitialized-state (written through storage pointers in _claimExclusive)
     mapping(bytes32 workId => uint64[] licenceIds) private _liveExclusive;
@@ -61,8 +63,16 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
 
     constructor(IAccessControl roles_, IWorkRegistry registry_)
         RoleGated(roles_)
-        EIP712("RightsLedger LicenceRegistry", "1")
     {
+        DOMAIN_SEPARATOR = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("RightsLedger LicenceRegistry"),
+                keccak256("1"),
+                block.chainid,
+                address(this)
+            )
+        );
         registry = registry_;
     }
 
@@ -143,7 +153,7 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         }
         // slither-disable-next-line unused-return (the third value only details recoverError)
         (address signer, ECDSA.RecoverError recoverError,) =
-            ECDSA.tryRecover(_hashTypedDataV4(_offerHash(offer)), signature);
+            ECDSA.tryRecover(MessageHashUtils.toTypedDataHash(DOMAIN_SEPARATOR, _offerHash(offer)), signature);
         if (recoverError != ECDSA.RecoverError.NoError || signer != offer.licensor || signer == address(0)) {
             revert LicenceRegistry__BadSignature(offer.licensor, signer);
         }
@@ -245,11 +255,6 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
     }
 
     /// @inheritdoc ILicenceRegistry
-    function licencesOf(address licensee) external view returns (uint64[] memory) {
-        return _licencesOf[licensee];
-    }
-
-    /// @inheritdoc ILicenceRegistry
     function workLicencesOf(bytes32 workId, address licensee) external view returns (uint64[] memory) {
         return _workLicences[workId][licensee];
     }
@@ -305,6 +310,12 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
 
     // --- internal ----------------------------------------------------------------------
 
+    /// @dev The uses of a work's non-exclusive licences and the latest end among them.
+    struct Granted {
+        uint32 uses;
+        uint40 until;
+    }
+
     function _grant(address licensor, address licensee, bytes32[] calldata workIds, LicenceTerms calldata t)
         internal
         returns (uint64 licenceId)
@@ -348,7 +359,6 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         l.flatFee = t.flatFee;
         l.ratePerUse = t.ratePerUse;
         if (t.territories.length != 0) l.territories = t.territories;
-        _licencesOf[licensee].push(licenceId);
         emit LicenceGranted(licenceId, licensor, licensee, collective, workIds, t);
     }
 
@@ -442,17 +452,16 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
             Licence storage o = _licences[open[i]];
             if (o.uses & uses != 0 && o.state != T.STATE_REVOKED) revert LicenceRegistry__ExclusiveBlocked(workId, uses);
         }
-        for (uint256 b; b < 32; ++b) {
-            if (uses & (uint32(1) << b) != 0 && _grantedUntil[workId][b] > from) {
-                revert LicenceRegistry__ExclusiveBlocked(workId, uses);
-            }
-        }
+        Granted storage g = _granted[workId];
+        if (g.uses & uses != 0 && g.until > from) revert LicenceRegistry__ExclusiveBlocked(workId, uses);
     }
 
+    /// @dev Remembers, per work, the union of the uses of its non-exclusive licences and their
+    /// latest end (coarse on purpose: one slot per work).
     function _noteGranted(bytes32 workId, uint32 uses, uint40 end) internal {
-        for (uint256 b; b < 32; ++b) {
-            if (uses & (uint32(1) << b) != 0 && _grantedUntil[workId][b] < end) _grantedUntil[workId][b] = end;
-        }
+        Granted storage g = _granted[workId];
+        g.uses |= uses;
+        if (g.until < end) g.until = end;
     }
 
     function _push(uint64[] storage list, uint64 licenceId, bytes32 workId, address who) internal {

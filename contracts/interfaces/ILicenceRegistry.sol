@@ -225,7 +225,6 @@ interface ILicenceRegistry {
     function licenceCount() external view returns (uint64);
     /// @notice True when licence `licenceId` of scope 1 or 2 lists `workId`.
     function listsWork(uint64 licenceId, bytes32 workId) external view returns (bool);
-    function licencesOf(address licensee) external view returns (uint64[] memory);
     function openLicencesOf(bytes32 workId) external view returns (uint64[] memory);
     /// @notice The licences of scope 1 and 2 that list `workId` granted to `licensee` (coverage index).
     function workLicencesOf(bytes32 workId, address licensee) external view returns (uint64[] memory);

@@ -74,6 +74,7 @@ OFFER_TYPES = {
         {"name": "licensee", "type": "address"},
         {"name": "workIds", "type": "bytes32[]"},
         {"name": "terms", "type": "LicenceTerms"},
+        {"name": "token", "type": "address"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
@@ -316,6 +317,7 @@ class SignedOffer:
     nonce: int
     deadline: int
     signature: str
+    token: str = ZERO  # the currency of the flat fee (signed): ZERO = the native currency
 
     def message(self) -> dict[str, Any]:
         return {
@@ -323,6 +325,7 @@ class SignedOffer:
             "licensee": self.licensee,
             "workIds": [bytes.fromhex(w[2:]) for w in self.work_ids],
             "terms": self.terms.as_message(),
+            "token": self.token,
             "nonce": self.nonce,
             "deadline": self.deadline,
         }
@@ -333,6 +336,7 @@ class SignedOffer:
             self.licensee,
             [bytes.fromhex(w[2:]) for w in self.work_ids],
             self.terms.as_tuple(),
+            self.token,
             self.nonce,
             self.deadline,
         )
@@ -347,6 +351,7 @@ class SignedOffer:
             "licensee": self.licensee,
             "workIds": list(self.work_ids),
             "terms": {**m, "territories": _hex(m["territories"]), "termsCid": _hex(m["termsCid"])},
+            "token": self.token,
             "nonce": str(self.nonce),
             "deadline": self.deadline,
             "signature": self.signature,
@@ -365,6 +370,7 @@ class SignedOffer:
                 int(doc["nonce"]),
                 int(doc["deadline"]),
                 str(doc["signature"]),
+                to_checksum_address(doc.get("token", ZERO)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise E.InputError(f"not a licence offer: {type(exc).__name__} {exc}") from None
@@ -403,11 +409,13 @@ def sign_offer(
     terms: Terms,
     nonce: int,
     deadline: int,
+    token: str = ZERO,
 ) -> SignedOffer:
-    """Sign an offer locally with the licensor's key."""
+    """Sign an offer locally with the licensor's key; ``token`` is the fee's currency (ZERO: native)."""
     unsigned = SignedOffer(
         chain_id, to_checksum_address(contract), to_checksum_address(licensor), to_checksum_address(licensee),
         tuple("0x" + _wid_bytes(w).hex() for w in work_ids), terms, int(nonce), int(deadline), "",
+        to_checksum_address(token),
     )
     signable = encode_typed_data(full_message=offer_typed_data(chain_id, unsigned.contract, unsigned.message()))
     sig = Account.sign_message(signable, private_key).signature
@@ -673,6 +681,18 @@ class Licensing:
         self.address = address
         self.contract = ledger.w3.eth.contract(address=address,
                                                abi=load_artifact(ledger.settings.build_dir, self.CONTRACT).abi)
+        self._lens: Any = None
+
+    @property
+    def lens(self) -> Any:
+        """The CoverageLens contract (coverage answers), loaded on first use."""
+        if self._lens is None:
+            from ledger.core.artifacts import load_artifact
+
+            self._lens = self.ledger.w3.eth.contract(address=self.ledger.deployment.address("CoverageLens"),
+                                                     abi=load_artifact(self.ledger.settings.build_dir,
+                                                                       "CoverageLens").abi)
+        return self._lens
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -898,6 +918,7 @@ class Licensing:
             parse_address(licensee, "licensee") if licensee else ZERO, works, terms,
             nonce if nonce is not None else secrets.randbits(64),
             parse_time(deadline, self.now() + 7 * 86400),
+            self.settlement_token() or ZERO,
         )
 
     def verify_offer(self, offer: SignedOffer) -> None:
@@ -935,7 +956,12 @@ class Licensing:
         self.verify_offer(offer)
         me = self.ledger.require_signer().address
         fee = offer.terms.flat_fee
-        token = self.settlement_token() if fee else None
+        current = self.settlement_token()
+        if (current or ZERO) != offer.token:
+            raise E.LicenceInvalid("WrongToken", {"signed": offer.token, "current": current or ZERO},
+                                   f"the offer's fee is signed in {offer.token}, but the settlement token is "
+                                   f"{current or ZERO}", hint="ask the licensor for a new offer")
+        token = current if fee else None
         if token:
             erc20 = self.ledger.w3.eth.contract(address=token, abi=_ERC20_ABI)
             balance = int(self._call(erc20.functions.balanceOf(me)))
@@ -970,7 +996,7 @@ class Licensing:
         terr = parse_territory(territory)
         when = parse_time(at, self.now())
         covered, kind, reason, lid = self._call(
-            self.contract.functions.coverage(bytes.fromhex(wid[2:]), who, bit, terr or b"\0\0", when))
+            self.lens.functions.coverage(bytes.fromhex(wid[2:]), who, bit, terr or b"\0\0", when))
         return _coverage(wid, who, use, terr, when, (covered, kind, reason, lid))
 
     def index(self) -> CoverageIndex:
