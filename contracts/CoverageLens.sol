@@ -128,7 +128,7 @@ contract CoverageLens is ICoverageLens {
     /// it ranks before the answer kept so far. Returns true when it was stored.
     function _take(Coverage memory c, uint64 id, Query memory q, bool earlier) internal view returns (bool) {
         ILicenceRegistry.Licence memory l = licences.licence(id);
-        uint8 reason = _evaluate(id, l, q);
+        uint8 reason = _evaluate(l, q);
         if (reason == T.REASON_NONE) return false;
         if (reason != 0 && (c.covered || reason < c.reason || (reason == c.reason && !earlier))) return false;
         c.covered = reason == 0;
@@ -141,7 +141,7 @@ contract CoverageLens is ICoverageLens {
     /// @dev 0 when licence `l` covers the query; otherwise the reason (REASON_NONE when the
     /// licence does not concern this work and use at all). The candidates come from the
     /// registry's index, so a work licence lists the work.
-    function _evaluate(uint64 id, ILicenceRegistry.Licence memory l, Query memory q) internal view returns (uint8) {
+    function _evaluate(ILicenceRegistry.Licence memory l, Query memory q) internal view returns (uint8) {
         // slither-disable-next-line incorrect-equality (a use bitmask test, not a balance)
         if (l.uses & q.use == 0) return T.REASON_NONE;
         // slither-disable-next-line uninitialized-local (an all-zero Mandate means "no mandate")
@@ -150,8 +150,6 @@ contract CoverageLens is ICoverageLens {
         if (l.scope == T.SCOPE_REPERTOIRE) {
             // slither-disable-next-line incorrect-equality (a use bitmask test, not a balance)
             if (m.uses & q.use == 0 || m.from > q.at) return T.REASON_NONE;
-        } else if (!licences.listsWork(id, q.workId)) {
-            return T.REASON_NONE;
         }
         if (l.state == T.STATE_REVOKED && q.at >= l.revokedAt) return T.REASON_REVOKED;
         bool suspended = l.state == T.STATE_SUSPENDED && q.at >= l.suspendedAt;

@@ -9,12 +9,14 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {RoleGated} from "./base/RoleGated.sol";
 import {ILicenceRegistry} from "./interfaces/ILicenceRegistry.sol";
 import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
+import {PackedIds} from "./types/PackedIds.sol";
 import "./types/LicenceTypes.sol" as T;
 
 /// @title LicenceRegistry
 /// @notice Mandates, licences, offers, open licences and statutory tariffs (see ILicenceRegistry).
 contract LicenceRegistry is RoleGated, ILicenceRegistry {
     using SafeERC20 for IERC20;
+    using PackedIds for mapping(uint256 => uint256);
 
     uint256 public constant MAX_BATCH = 500;
     uint256 internal constant MAX_TERRITORIES = 32;
@@ -47,12 +49,11 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
 
     uint64 private _licenceCount;
     mapping(uint64 licenceId => Licence) private _licences;
-    mapping(uint64 licenceId => mapping(bytes32 workId => bool)) private _listed;
-    mapping(bytes32 workId => mapping(address licensee => uint64[] licenceIds)) private _workLicences;
-    mapping(address licensee => mapping(address cmo => uint64[] licenceIds)) private _blankets;
+    // The coverage index: licences of scope 1 and 2 by (work, licensee), open licences under
+    // licensee zero, blanket licences by (licensee, CMO); PackedIds lists of at most MAX_PER_KEY.
+    mapping(bytes32 workId => mapping(address licensee => mapping(uint256 => uint256))) private _workIdx;
+    mapping(address licensee => mapping(address cmo => mapping(uint256 => uint256))) private _blanketIdx;
     mapping(bytes32 workId => address[] cmos) private _cmosOf;
-    mapping(bytes32 workId => Granted) private _granted;
-    mapping(bytes32 workId => uint64[] licenceIds) private _openOf;
     // slither-disable-next-line uninitialized-state (written through storage pointers in _claimExclusive)
     mapping(bytes32 workId => uint64[] licenceIds) private _liveExclusive;
     mapping(bytes32 workId => uint64 nonce) private _exclusiveNonces;
@@ -137,8 +138,7 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         l.scope = T.SCOPE_WORK;
         l.state = T.STATE_ACTIVE;
         l.end = T.FOREVER;
-        _listed[licenceId][workId] = true;
-        _push(_openOf[workId], licenceId, workId, address(0));
+        _push(_workIdx[workId][address(0)], licenceId, workId, address(0));
         emit OpenLicencePublished(licenceId, workId, msg.sender, uses, now_, code, termsCid);
     }
 
@@ -251,17 +251,19 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
 
     /// @inheritdoc ILicenceRegistry
     function listsWork(uint64 licenceId, bytes32 workId) external view returns (bool) {
-        return _listed[licenceId][workId];
+        Licence storage l = _licences[licenceId];
+        if (l.state == 0 || l.scope == T.SCOPE_REPERTOIRE) return false;
+        return _workIdx[workId][l.licensee].contains(licenceId);
     }
 
     /// @inheritdoc ILicenceRegistry
     function workLicencesOf(bytes32 workId, address licensee) external view returns (uint64[] memory) {
-        return _workLicences[workId][licensee];
+        return _workIdx[workId][licensee].read();
     }
 
     /// @inheritdoc ILicenceRegistry
     function blanketLicencesOf(address licensee, address cmo) external view returns (uint64[] memory) {
-        return _blankets[licensee][cmo];
+        return _blanketIdx[licensee][cmo].read();
     }
 
     /// @inheritdoc ILicenceRegistry
@@ -271,7 +273,7 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
 
     /// @inheritdoc ILicenceRegistry
     function openLicencesOf(bytes32 workId) external view returns (uint64[] memory) {
-        return _openOf[workId];
+        return _workIdx[workId][address(0)].read();
     }
 
     /// @inheritdoc ILicenceRegistry
@@ -310,12 +312,6 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
 
     // --- internal ----------------------------------------------------------------------
 
-    /// @dev The uses of a work's non-exclusive licences and the latest end among them.
-    struct Granted {
-        uint32 uses;
-        uint40 until;
-    }
-
     function _grant(address licensor, address licensee, bytes32[] calldata workIds, LicenceTerms calldata t)
         internal
         returns (uint64 licenceId)
@@ -336,15 +332,12 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
             } else {
                 _requireHolder(workId, licensor);
             }
-            if (_listed[licenceId][workId]) revert LicenceRegistry__DuplicateWork(workId);
-            _listed[licenceId][workId] = true;
-            if (!t.exclusive) {
-                _checkNotExcluded(workId, licensee, t.uses, t.start, t.end, t.territories);
-                _noteGranted(workId, t.uses, t.end);
-            }
-            _push(_workLicences[workId][licensee], licenceId, workId, licensee);
+            mapping(uint256 => uint256) storage idx = _workIdx[workId][licensee];
+            if (idx.last() == licenceId) revert LicenceRegistry__DuplicateWork(workId);
+            if (!t.exclusive) _checkNotExcluded(workId, licensee, t.uses, t.start, t.end, t.territories);
+            _push(idx, licenceId, workId, licensee);
         }
-        if (t.scope == T.SCOPE_REPERTOIRE) _push(_blankets[licensee][licensor], licenceId, bytes32(0), licensee);
+        if (t.scope == T.SCOPE_REPERTOIRE) _push(_blanketIdx[licensee][licensor], licenceId, bytes32(0), licensee);
         if (t.exclusive) _claimExclusive(workIds[0], licensor, licensee, licenceId, t);
         Licence storage l = _licences[licenceId];
         l.licensor = licensor;
@@ -438,8 +431,8 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         }
     }
 
-    /// @dev Before an exclusive grant: no in-force mandate, live open licence, or unexpired
-    /// non-exclusive licence of the work may share a use with it (time-checked, conservatively).
+    /// @dev Before an exclusive grant: no mandate in force at or after its start and no live
+    /// open licence of the work may share a use with it.
     function _checkNoOtherGrant(bytes32 workId, uint32 uses, uint40 start) internal view {
         uint40 from = start > block.timestamp ? start : uint40(block.timestamp);
         address[] storage cmos = _cmosOf[workId];
@@ -447,26 +440,15 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
             Mandate storage m = _mandates[workId][cmos[i]];
             if (m.uses & uses != 0 && m.until > from) revert LicenceRegistry__ExclusiveBlocked(workId, uses);
         }
-        uint64[] storage open = _openOf[workId];
+        uint64[] memory open = _workIdx[workId][address(0)].read();
         for (uint256 i; i < open.length; ++i) {
             Licence storage o = _licences[open[i]];
             if (o.uses & uses != 0 && o.state != T.STATE_REVOKED) revert LicenceRegistry__ExclusiveBlocked(workId, uses);
         }
-        Granted storage g = _granted[workId];
-        if (g.uses & uses != 0 && g.until > from) revert LicenceRegistry__ExclusiveBlocked(workId, uses);
     }
 
-    /// @dev Remembers, per work, the union of the uses of its non-exclusive licences and their
-    /// latest end (coarse on purpose: one slot per work).
-    function _noteGranted(bytes32 workId, uint32 uses, uint40 end) internal {
-        Granted storage g = _granted[workId];
-        g.uses |= uses;
-        if (g.until < end) g.until = end;
-    }
-
-    function _push(uint64[] storage list, uint64 licenceId, bytes32 workId, address who) internal {
-        if (list.length >= MAX_PER_KEY) revert LicenceRegistry__IndexFull(workId, who, MAX_PER_KEY);
-        list.push(licenceId);
+    function _push(mapping(uint256 => uint256) storage list, uint64 licenceId, bytes32 workId, address who) internal {
+        if (!list.push(licenceId, MAX_PER_KEY)) revert LicenceRegistry__IndexFull(workId, who, MAX_PER_KEY);
     }
 
     function _territoriesOverlap(bytes storage a, bytes memory b) internal view returns (bool) {

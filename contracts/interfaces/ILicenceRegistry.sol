@@ -152,8 +152,8 @@ interface ILicenceRegistry {
     error LicenceRegistry__InvalidTariff(uint32 period, uint40 validFrom, uint40 validUntil);
     /// @notice The offer was signed for fees in `signed`, but the settlement token is `current`.
     error LicenceRegistry__WrongToken(address signed, address current);
-    /// @notice An exclusive licence of `workId` cannot be granted: a mandate, open licence or
-    /// unexpired non-exclusive licence of the work already shares one of `uses`.
+    /// @notice An exclusive licence of `workId` cannot be granted: a mandate in force or a live
+    /// open licence of the work already shares one of `uses`.
     error LicenceRegistry__ExclusiveBlocked(bytes32 workId, uint32 uses);
     /// @notice A bounded index is full: MAX_PER_KEY licences of `workId` (zero: blanket
     /// licences) for `account` (zero: open licences), or MAX_CMOS mandates of `workId`.
@@ -176,8 +176,8 @@ interface ILicenceRegistry {
     /// listed work; any other caller must hold a share of every listed work. Works must be
     /// CONFIRMED. An exclusive licence (scope 1, by a holder) needs every other co-owner's
     /// consent to exclusiveActionHash(...) and must not overlap another live exclusive
-    /// licence of the work in use, territory and time, nor share a use with an in-force
-    /// mandate, a live open licence or an unexpired non-exclusive licence of the work. While
+    /// licence of the work in use, territory and time, nor share a use with a mandate in
+    /// force at or after its start or a live open licence of the work. While
     /// an exclusive licence is live, no other licence, open licence or mandate of the work
     /// overlapping it (use, territory, time) can be granted to anyone but its licensee.
     function grant(address licensee, bytes32[] calldata workIds, LicenceTerms calldata terms)
