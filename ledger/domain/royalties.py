@@ -398,6 +398,10 @@ class Royalties:
 
         return weigh
 
+    def carry_of(self, cmo: str) -> int:
+        """What flows into the CMO's next closed period (residues and swept claims)."""
+        return int(self._call(self.pool_contract.functions.carryOf(to_checksum_address(cmo))))
+
     def refused_reports(self, cmo: str | None = None) -> set[int]:
         """The ids of the reports their CMO refused."""
         return {int(ev.args["reportId"]) for ev in self.usage.pool_events(("ReportRefused",))
