@@ -573,8 +573,8 @@ class Usage:
                                        f"({ln.quantity} x {a.rate})", ln.where))
                 continue
             if owed > MAX_UINT96:
-                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), "amount owed exceeds the bound of a report",
-                                       ln.where))
+                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use),
+                                       "amount owed exceeds the bound of a report", ln.where))
                 continue
             out.append(UsageLine(len(out), ln.work_id, ln.use, ln.quantity, ln.used_at, a.licence_id, a.kind, owed))
         if refused:

@@ -4,7 +4,7 @@
 import hashlib
 
 import pytest
-from brownie import LicenceRegistry, accounts, chain
+from brownie import CoverageLens, LicenceRegistry, accounts, chain
 from brownie.exceptions import VirtualMachineError
 
 from ledger.core.types import USES
@@ -74,7 +74,14 @@ def make_offer(licences, signer_holder):
 
 
 def cover(licences, wid, who, use=AI, at=0):
-    return tuple(licences.coverage(wid, who, use, NO_TERRITORY, at))
+    """Coverage from a CoverageLens over `licences` (deployed once per registry)."""
+    lens = _LENSES.get(licences.address)
+    if lens is None:
+        lens = _LENSES[licences.address] = CoverageLens.deploy(licences, licences.registry(), {"from": accounts[0]})
+    return tuple(lens.coverage(wid, who, use, NO_TERRITORY, at))
+
+
+_LENSES: dict = {}
 
 
 # --- R76: signed offers --------------------------------------------------------------------------
