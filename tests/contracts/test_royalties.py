@@ -46,12 +46,13 @@ def pool(roles, token, governor, lens, licences, confirmed_work, author, cmo, li
     from brownie import RoyaltyPool, chain
 
     wid = confirmed_work("royalty-pool-work")
+    chain.sleep(50)  # confirmed 50 s before it is mandated
     licences.mandate(wid, cmo, 4 | 1, {"from": author})
     terms = (2, 4, chain.time() - 10, 2**40 - 1, False, 0, RATE, b"", CID)
     lid = licences.grant(licensee, [wid], terms, {"from": cmo}).return_value
     chain.sleep(100)
     chain.mine()
-    WORLD.update(work=wid, lid=lid, at=chain.time() - 50)
+    WORLD.update(work=wid, lid=lid, at=chain.time() - 50, mandated=licences.mandateOf(wid, cmo)[1])
     return RoyaltyPool.deploy(roles, token, 1000, lens, {"from": governor})
 
 
@@ -249,7 +250,7 @@ def test_record_usage_reverts_when_licence_not_held_from_cmo(pool, cmo, roles, r
 
 def test_record_usage_reverts_for_use_before_the_mandate(pool, cmo, licensee, err):
     with err.reverts_with(LINE_NOT_ELIGIBLE, 0, WORLD["work"], R_NOT_MANDATED):
-        pool.recordUsage(cmo, PERIOD, line(at=WORLD["at"] - 10_000), {"from": licensee})
+        pool.recordUsage(cmo, PERIOD, line(at=WORLD["mandated"] - 10), {"from": licensee})
 
 
 # --- R83a: bounded reports; the CMO refuses a report (issue 12, findings 1 and 2) ---------------
