@@ -251,7 +251,8 @@ def test_forged_replayed_state_is_reported_by_each_check(history):
     expected = [(f"licence {h['licences']['work']}", "ratePerUse differs"),
                 (f"mandate of work {h['co'].work_id}", "mandate (uses, from, until) differs"),
                 (f"period {PERIOD} of CMO {a['cmo']}", "paidIn differs"),
-                (f"period {PERIOD} of CMO {a['cmo']}", "paid in + carried in is not commission + distributed + residue"),
+                (f"period {PERIOD} of CMO {a['cmo']}",
+                 "paid in + carried in is not commission + distributed + residue"),
                 (f"token balance of {a['alice']}", "balance differs"),
                 (f"for {a['rando']}", "the replayed mirror differs from LedgerRoles")]
     for where, what in expected:
