@@ -995,8 +995,13 @@ class Licensing:
         bit = parse_use(use)
         terr = parse_territory(territory)
         when = parse_time(at, self.now())
-        covered, kind, reason, lid = self._call(
-            self.lens.functions.coverage(bytes.fromhex(wid[2:]), who, bit, terr or b"\0\0", when))
+        from web3.exceptions import Web3RPCError
+
+        try:
+            covered, kind, reason, lid = self._call(
+                self.lens.functions.coverage(bytes.fromhex(wid[2:]), who, bit, terr or b"\0\0", when))
+        except Web3RPCError as exc:  # e.g. out of gas: an error (exit 2), never "not covered"
+            raise E.TransactionFailed(f"the coverage question failed on the node: {exc}") from None
         return _coverage(wid, who, use, terr, when, (covered, kind, reason, lid))
 
     def index(self) -> CoverageIndex:
