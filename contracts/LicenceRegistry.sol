@@ -53,6 +53,7 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
     // licensee zero, blanket licences by (licensee, CMO); PackedIds lists of at most MAX_PER_KEY.
     mapping(bytes32 workId => mapping(address licensee => mapping(uint256 => uint256))) private _workIdx;
     mapping(address licensee => mapping(address cmo => mapping(uint256 => uint256))) private _blanketIdx;
+    // slither-disable-next-line uninitialized-state (written through a storage pointer in mandate)
     mapping(bytes32 workId => address[] cmos) private _cmosOf;
     // slither-disable-next-line uninitialized-state (written through storage pointers in _claimExclusive)
     mapping(bytes32 workId => uint64[] licenceIds) private _liveExclusive;

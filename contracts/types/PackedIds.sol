@@ -41,6 +41,7 @@ library PackedIds {
         uint256 head = s[0];
         uint256 n = uint64(head);
         ids = new uint64[](n);
+        // slither-disable-next-line uninitialized-local (read only after the first further slot loads it)
         uint256 word;
         for (uint256 i; i < n; ++i) {
             if (i < 3) {

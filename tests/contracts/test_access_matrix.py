@@ -68,6 +68,7 @@ CALLER_ROLE = {
 CONTAINERS = {
     "LedgerRoles": LedgerRoles, "WorkRegistry": WorkRegistry, "LicenceRegistry": LicenceRegistry,
     "AttestationRegistry": AttestationRegistry, "SettlementToken": SettlementToken, "RoyaltyPool": RoyaltyPool,
+    "CoverageLens": CoverageLens,
 }
 # Accounts that are never callers: a fresh grantee, and an account holding every role.
 NEW_GRANTEE = to_checksum_address("0x" + keccak(text="access-matrix:new-grantee").hex()[-40:])
@@ -515,7 +516,7 @@ def _(w, caller, acct, related):
 
 @builds("RoyaltyPool.recordUsage")
 def _(w, caller, acct, related):
-    line = (0, w.mandated_work, AI, 1, chain.time(), 0, KIND_STATUTORY, TARIFF)
+    line = (0, w.mandated_work, AI, 1, chain.time() - 5, 0, KIND_STATUTORY, TARIFF)
     return Call(w.pool.recordUsage, (w.cmo, OPEN_PERIOD, line))
 
 
