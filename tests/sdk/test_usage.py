@@ -42,6 +42,11 @@ def world(env, tag: str, n_works: int = 20) -> dict:
         alice.chain.transact(lic.functions.mandate(bytes.fromhex(wk[2:]), a["cmo"],
                                                    USES["perform"] | USES["ai-training"]), alice.signer)
     cmo = env.ledger("cmo")
+    # blanket licences the CMO granted the licensee in earlier modules would now cover these
+    # mandated works before the tariff: end them, so statutory lines are priced by the tariff
+    for lid in lic.functions.blanketLicencesOf(a["licensee"], a["cmo"]).call():
+        if lic.functions.licence(lid).call()[4] != 3:
+            cmo.chain.transact(lic.functions.revoke(lid, "usage test world"), cmo.signer)
     terms = (2, USES["perform"], 1, FOREVER, False, 0, RATE, b"", CID36)
     cmo.chain.transact(
         lic.functions.grant(a["licensee"], [bytes.fromhex(w[2:]) for w in works[:5]], terms), cmo.signer)
