@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import math
@@ -61,6 +62,21 @@ def read_bytes(path: str | Path, *, what: str = "input file", limit: int | None 
         if len(data) > limit:
             raise InputError(f"<stdin>: more than {limit} bytes; {what} too large")
         return data
+    p = _regular(path, what)
+    st = p.stat()
+    if st.st_size > limit:
+        raise InputError(f"{p}: {st.st_size} bytes; a {what} may have at most {limit}")
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise InputError(f"{p}: a {what} may have at most {limit} bytes")
+    return data
+
+
+def _regular(path: str | Path, what: str) -> Path:
     p = Path(path)
     try:
         st = p.stat()  # stat never blocks, opening a FIFO does
@@ -72,16 +88,24 @@ def read_bytes(path: str | Path, *, what: str = "input file", limit: int | None 
         raise InputError(f"{p}: is a directory, expected a {what}")
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{p}: not a regular file (a device, FIFO or socket); expected a {what}")
-    if st.st_size > limit:
-        raise InputError(f"{p}: {st.st_size} bytes; a {what} may have at most {limit}")
+    return p
+
+
+def file_sha256(path: str | Path, *, what: str = "file", allow_empty: bool = True) -> str:
+    """The sha-256 (hex) of a regular file of any size, streamed."""
+    p = _regular(path, what)
+    h = hashlib.sha256()
+    size = 0
     try:
         with open(p, "rb") as fh:
-            data = fh.read(limit + 1)
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+                size += len(block)
     except OSError as exc:
         raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > limit:
-        raise InputError(f"{p}: a {what} may have at most {limit} bytes")
-    return data
+    if not size and not allow_empty:
+        raise InputError(f"{p}: the {what} is empty")
+    return h.hexdigest()
 
 
 def display(path: str | Path) -> str:
@@ -342,5 +366,5 @@ def require(doc: Any, key: str, kind: type | tuple[type, ...], where: str, what:
     return value
 
 
-__all__ = ["MAX_INPUT_BYTES", "MAX_JSON_DEPTH", "Row", "STDIN", "Table", "decode_text", "display", "guard",
-           "bare", "parse_json", "read_bytes", "read_json", "read_table", "read_text", "require"]
+__all__ = ["MAX_INPUT_BYTES", "MAX_JSON_DEPTH", "Row", "STDIN", "Table", "bare", "decode_text", "display",
+           "file_sha256", "guard", "parse_json", "read_bytes", "read_json", "read_table", "read_text", "require"]
