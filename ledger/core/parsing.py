@@ -158,6 +158,50 @@ def parse_date(value: Any, what: str = "date", *, not_future: bool = False, toda
     return day
 
 
+_ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                       r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?")
+MAX_UINT40 = (1 << 40) - 1
+
+
+def parse_time(value: Any, default: int | None = None, what: str = "time", *, forever: int | None = None) -> int:
+    """Unix seconds (0..2**40-1) from a whole number, 'now', ``YYYY-MM-DD`` (midnight UTC) or an
+    ISO 8601 timestamp (UTC unless it names an offset); 'never' gives ``forever`` when allowed."""
+    import time as _time
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if default is None:
+            raise InputError(f"a {what} is required")
+        return default
+    if isinstance(value, dt.datetime):
+        t = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return parse_uint(int(t.timestamp()), what, bits=40)
+    if isinstance(value, dt.date):
+        return parse_uint(int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp()), what,
+                          bits=40)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return parse_uint(value, what, bits=40)
+    if not isinstance(value, str):
+        raise InputError(f"{what} {_show(value)} is not a time (YYYY-MM-DD, an ISO timestamp or unix seconds)")
+    v = value.strip()
+    if v.lower() == "now":
+        return int(_time.time())
+    if v.lower() in ("never", "forever", "none") and forever is not None:
+        return forever
+    if _DIGITS.fullmatch(v) and v.isascii():
+        return parse_uint(v, what, bits=40)
+    if not _ISO_TIME.fullmatch(v):
+        raise InputError(f"{what} {_show(value)} is not a time",
+                         hint="use YYYY-MM-DD, an ISO timestamp or unix seconds")
+    try:
+        d = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+        if d.tzinfo is None:
+            d = d.replace(tzinfo=dt.UTC)
+        seconds = int(d.timestamp())
+    except (ValueError, OverflowError):
+        raise InputError(f"{what} {_show(value)} is not a real date and time") from None
+    return parse_uint(seconds, what, bits=40) if seconds >= 0 else parse_uint(0, what, minimum=1)
+
+
 ISO_3166_ALPHA2 = frozenset("""
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ
 CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO
@@ -252,5 +296,5 @@ def parse_holders(specs: Iterable[str], default: str | None = None) -> list[Hold
 __all__ = [
     "ISO_3166_ALPHA2", "MAX_BPS", "ROLE_IDS", "ROLE_NAMES", "ROLE_OF_ID", "ZERO_ADDRESS", "parse_address",
     "parse_bps", "parse_bytes32", "parse_date", "parse_holders", "parse_period", "parse_port", "parse_role",
-    "parse_seconds", "parse_territories", "parse_territory", "parse_uint", "parse_work_id",
+    "parse_seconds", "parse_territories", "parse_time", "parse_territory", "parse_uint", "parse_work_id",
 ]

@@ -10,12 +10,8 @@ the tests hold them to the same answers.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 import secrets
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +24,9 @@ from eth_utils import to_checksum_address
 
 from ledger.content.cid import cid_from_bytes, cid_to_bytes
 from ledger.core import errors as E
+from ledger.core import parsing
 from ledger.core.events import fetch_logs
+from ledger.core.inputs import read_table
 from ledger.core.types import USES, mask_to_uses, uses_to_mask
 
 SCOPE_WORK, SCOPE_LIST, SCOPE_REPERTOIRE = 1, 2, 3
@@ -102,29 +100,13 @@ def parse_use(name: str) -> int:
 
 
 def parse_territory(code: str | None) -> bytes:
-    """An ISO 3166 alpha-2 code as 2 bytes; None, '' or 'worldwide' give b'' (unspecified)."""
-    if code is None or code.strip() == "" or code.strip().lower() in ("worldwide", "ww", "*"):
-        return b""
-    c = code.strip().upper()
-    if len(c) != 2 or not c.isascii() or not c.isalpha():
-        raise E.InputError(f"territory {code!r} is not an ISO 3166 alpha-2 code (two letters, e.g. CN)")
-    return c.encode()
+    """An assigned ISO 3166-1 alpha-2 code as 2 bytes; None, '' or 'worldwide' give b'' (see ledger.core.parsing)."""
+    return parsing.parse_territory(code)
 
 
 def parse_territories(codes: Iterable[str] | str | None) -> bytes:
     """Codes (a list, or one comma-separated string) as concatenated 2-byte codes; b'' = worldwide."""
-    if codes is None:
-        return b""
-    if isinstance(codes, str):
-        codes = [c for c in codes.split(",") if c.strip()]
-    out = b""
-    for c in codes:
-        b = parse_territory(c)
-        if not b:
-            return b""
-        if b not in [out[i : i + 2] for i in range(0, len(out), 2)]:
-            out += b
-    return out
+    return parsing.parse_territories(codes)
 
 
 def territories_of(raw: bytes) -> tuple[str, ...]:
@@ -132,33 +114,10 @@ def territories_of(raw: bytes) -> tuple[str, ...]:
 
 
 def parse_time(value: str | int | float | dt.date | None, default: int | None = None) -> int:
-    """Unix seconds from an int, 'now', a date (YYYY-MM-DD, midnight UTC) or an ISO timestamp."""
-    if value is None or value == "":
-        if default is None:
-            raise E.InputError("a time is required")
-        return default
-    if isinstance(value, bool):
-        raise E.InputError(f"not a time: {value!r}")
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, dt.datetime):
-        return int(value.timestamp())
-    if isinstance(value, dt.date):
-        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp())
-    v = str(value).strip()
-    if v.lower() == "now":
-        return int(time.time())
-    if v.lower() in ("never", "forever", "none"):
-        return FOREVER
-    if v.isdigit():
-        return int(v)
-    try:
-        d = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
-        raise E.InputError(f"not a date: {value!r}", hint="use YYYY-MM-DD, an ISO timestamp or unix seconds") from None
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=dt.UTC)
-    return int(d.timestamp())
+    """Unix seconds from an int, 'now', 'never', a date (YYYY-MM-DD, midnight UTC) or an ISO timestamp."""
+    if isinstance(value, float) and value == value and 0 <= value < FOREVER:  # SDK callers pass time.time()
+        value = int(value)
+    return parsing.parse_time(value, default, forever=FOREVER)
 
 
 def _wid_bytes(work_id: str) -> bytes:
@@ -1080,49 +1039,35 @@ def _raw_log(log: Any) -> dict[str, Any]:
 # --- reading question files ---------------------------------------------------------------
 
 
+QUESTION_COLUMNS = ("work", "use", "territory", "at", "licensee")
+
+
 def read_pairs(path: Path) -> Iterator[dict[str, Any]]:
-    """Questions from a CSV file (header ``work,use,territory,at``) or JSON lines."""
-    try:
-        raw = open(path, "rb")  # noqa: SIM115 (closed below); decoded line by line to name a non-UTF-8 line
-    except FileNotFoundError:
-        raise E.InputError(f"{path}: no such file") from None
+    """Questions from a CSV file (header ``work,use[,territory,at,licensee]``) or JSON lines.
 
-    def decoded() -> Iterator[str]:
-        for n, b in enumerate(raw, 1):
-            try:
-                yield b.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise E.InputError(f"{path}:{n}: not UTF-8 text (byte 0x{b[exc.start]:02x})",
-                                   hint="save the file as UTF-8") from None
-
-    with raw:
-        fh = decoded()
-        first = next(fh, "")
-        rest: Iterable[str] = fh
-        if first.lstrip().startswith("{"):
-            yield _json_line(path, 1, first)
-            for n, line in enumerate(rest, 2):
-                if line.strip():
-                    yield _json_line(path, n, line)
-            return
-        header = [h.strip().lower() for h in next(csv.reader(io.StringIO(first)), [])]
-        if "work" not in header or "use" not in header:
-            raise E.InputError("the first line must be the header work,use,territory,at (or a JSON object)",
-                               where=f"{path}:1")
-        for n, row in enumerate(csv.reader(rest), 2):
-            if not row or not any(c.strip() for c in row):
+    Read through ledger.core.inputs (a regular file or ``-``, strict UTF-8, no repeated
+    column or JSON key, no short row); each value must be text (``at`` may be a whole
+    number). Errors name ``file:line:column``.
+    """
+    table = read_table(path, what="question file", columns=QUESTION_COLUMNS, allow_stdin=True,
+                       normalise=lambda h: h.strip().lower())
+    if table.kind == "csv" and table.rows and not {"work", "use"} <= set(table.header):
+        raise E.InputError("the first line must be the header work,use,territory,at (or a JSON object)",
+                           where=f"{table.path}:1:-")
+    for row in table.rows:
+        if row.values is None:
+            raise row.fail(row.error or "malformed line")
+        item: dict[str, Any] = {}
+        for key, value in row.values.items():
+            if key not in QUESTION_COLUMNS:
+                raise row.fail(f"unknown field (allowed: {', '.join(QUESTION_COLUMNS)})", key)
+            if value is None:
                 continue
-            item = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)}
-            item["_where"] = f"{path}:{n}"
-            yield item
-
-
-def _json_line(path: Path, n: int, line: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise E.InputError(f"not JSON: {exc.msg}", where=f"{path}:{n}") from None
-    if not isinstance(doc, dict):
-        raise E.InputError("each line must be a JSON object", where=f"{path}:{n}")
-    doc["_where"] = f"{path}:{n}"
-    return doc
+            if key == "at" and isinstance(value, int) and not isinstance(value, bool):
+                item[key] = value
+            elif isinstance(value, str):
+                item[key] = value.strip()
+            else:
+                raise row.fail(f"{key} must be text, not {type(value).__name__}", key)
+        item["_where"] = row.where
+        yield item
