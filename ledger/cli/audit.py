@@ -9,6 +9,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ledger.cli import params
 from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
 
 
@@ -24,7 +25,7 @@ def _progress(enabled: bool) -> Progress:
 
 
 @audit.command()
-@click.option("--from-block", type=int, default=None,
+@click.option("--from-block", type=params.BLOCK, default=None,
               help="Start here instead of the deployment's first block (a partial replay finds mismatches).")
 @click.option("--checkpoint", type=click.Path(path_type=Path), default=None,
               help="Resume from this file if it exists; save the state and last block to it.")
@@ -76,7 +77,7 @@ def _print_report(report) -> None:
 @audit.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write.")
-@click.option("--from-block", type=int, default=None)
+@click.option("--from-block", type=params.BLOCK, default=None)
 @json_option
 @click.pass_obj
 def export(app: App, fmt: str, output: Path, from_block: int | None, as_json: bool) -> None:

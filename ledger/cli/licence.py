@@ -15,9 +15,11 @@ from typing import Any
 
 import click
 
+from ledger.cli import params
 from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
 from ledger.cli.render import when
 from ledger.core.errors import InputError
+from ledger.core.parsing import parse_uint
 from ledger.core.types import USES, AlreadyDone
 from ledger.domain.licensing import (
     MAX_BATCH,
@@ -61,8 +63,8 @@ def _terms_options(f: Any) -> Any:
         click.option("--territory", "territories", multiple=True,
                      help="ISO 3166 alpha-2 code, repeatable or comma-separated (default worldwide)."),
         click.option("--exclusive", is_flag=True, help="Exclusive licence (one work, granted by a holder)."),
-        click.option("--flat-fee", default=0, type=int, show_default=True, help="Flat fee, smallest unit."),
-        click.option("--rate", "rate_per_use", default=0, type=int, show_default=True,
+        click.option("--flat-fee", default=0, type=params.FEE, show_default=True, help="Flat fee, smallest unit."),
+        click.option("--rate", "rate_per_use", default=0, type=params.FEE, show_default=True,
                      help="Rate per reported use, smallest unit."),
         click.option("--terms-cid", help="CID of the terms document (default: one is stored for you)."),
         click.option("--terms", "terms_text", help="Text of the terms, stored as the terms document."),
@@ -153,7 +155,7 @@ def open_(app: App, work_id: str, uses: tuple[str, ...], code: str, terms_cid: s
 @click.option("--work", "work_ids", multiple=True, help="An offered work id (repeatable).")
 @click.option("--works-file", type=click.Path(path_type=Path), help="A file of work ids, one a line (max 500).")
 @_terms_options
-@click.option("--nonce", type=int, help="Offer nonce (default random); cancel it with `licence cancel-offer`.")
+@click.option("--nonce", type=params.NONCE, help="Offer nonce (default random); cancel it with `licence cancel-offer`.")
 @click.option("--deadline", help="Last time the offer can be accepted (default in 7 days).")
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write the offer JSON here.")
 @click.pass_obj
@@ -200,7 +202,7 @@ def accept(app: App, offer_file: Path, as_json: bool) -> None:
 
 
 @licence.command("cancel-offer")
-@click.argument("nonce", type=int)
+@click.argument("nonce", type=params.NONCE)
 @json_option
 @click.pass_obj
 def cancel_offer(app: App, nonce: int, as_json: bool) -> None:
@@ -229,7 +231,7 @@ def _deployed_token(lic: Licensing) -> str:
 
 
 @licence.command()
-@click.argument("licence_id", type=int)
+@click.argument("licence_id", type=params.LICENCE_ID)
 @click.option("--reason", required=True, help="Why the licence is revoked.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @json_option
@@ -243,7 +245,7 @@ def revoke(app: App, licence_id: int, reason: str, yes: bool, as_json: bool) -> 
 
 
 @licence.command()
-@click.argument("licence_id", type=int)
+@click.argument("licence_id", type=params.LICENCE_ID)
 @click.option("--reason", required=True, help="Why the licence is suspended.")
 @json_option
 @click.pass_obj
@@ -254,7 +256,7 @@ def suspend(app: App, licence_id: int, reason: str, as_json: bool) -> None:
 
 
 @licence.command()
-@click.argument("licence_id", type=int)
+@click.argument("licence_id", type=params.LICENCE_ID)
 @json_option
 @click.pass_obj
 def resume(app: App, licence_id: int, as_json: bool) -> None:
@@ -294,7 +296,7 @@ def _print_licence(r: LicenceRecord) -> None:
 
 
 @licence.command()
-@click.argument("licence_id", type=int)
+@click.argument("licence_id", type=params.LICENCE_ID)
 @json_option
 @click.pass_obj
 def show(app: App, licence_id: int, as_json: bool) -> None:
@@ -444,7 +446,7 @@ def tariff() -> None:
 
 @tariff.command("set")
 @click.option("--use", required=True, type=use_choice, help="The use the statutory licence covers.")
-@click.option("--amount", required=True, type=int, help="Amount per work used per period, smallest unit.")
+@click.option("--amount", required=True, type=params.FEE, help="Amount per work used per period, smallest unit.")
 @click.option("--period", default="30d", show_default=True, help="Period: seconds, or Nd / Nh.")
 @click.option("--from", "valid_from", help="Valid from (default now).")
 @click.option("--until", "valid_until", help="Valid until (default no end).")
@@ -477,11 +479,11 @@ def tariff_show(app: App, use: str, as_json: bool) -> None:
 
 def _period(text: str) -> int:
     t = text.strip().lower()
+    unit = {"d": 86400, "h": 3600}.get(t[-1:], 1)
     try:
-        if t.endswith("d"):
-            return int(t[:-1]) * 86400
-        if t.endswith("h"):
-            return int(t[:-1]) * 3600
-        return int(t)
-    except ValueError:
+        n = parse_uint(t[:-1] if unit > 1 else t, "tariff period", bits=32)
+    except InputError:
         raise InputError(f"period {text!r} is not seconds, Nd or Nh") from None
+    if not 0 < n * unit < 1 << 32:
+        raise InputError(f"tariff period {text!r} is out of range (1 second .. 136 years)")
+    return n * unit

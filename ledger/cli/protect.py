@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from ledger.cli import params
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import when
 from ledger.cli.work import work
@@ -61,7 +62,7 @@ def dispute_open(app: App, work_id: str, evidence: Path, as_json: bool) -> None:
               help="dismissed (confirmed again), corrected (new holders), revoked.")
 @click.option("--holder", "holders", multiple=True, help="New holder ADDRESS:BPS (with --outcome corrected).")
 @click.option("--reason", required=True, help="The ruling's reason (stored as a document).")
-@click.option("--code", default=1, show_default=True, type=int, help="Reason code.")
+@click.option("--code", default=1, show_default=True, type=params.REASON_CODE, help="Reason code.")
 @json_option
 @click.pass_obj
 def dispute_resolve(app: App, work_id: str, outcome: str, holders: tuple[str, ...], reason: str, code: int,

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ledger.cli import params
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
 from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata, validate_work_metadata
@@ -123,7 +124,7 @@ def confirm(app: App, work_id: str, as_json: bool) -> None:
 @work.command()
 @click.argument("work_id")
 @click.option("--reason", required=True, help="Why the registration is rejected (stored as a document).")
-@click.option("--code", default=1, show_default=True, type=int, help="Reason code.")
+@click.option("--code", default=1, show_default=True, type=params.REASON_CODE, help="Reason code.")
 @json_option
 @click.pass_obj
 def reject(app: App, work_id: str, reason: str, code: int, as_json: bool) -> None:
@@ -136,7 +137,7 @@ def reject(app: App, work_id: str, reason: str, code: int, as_json: bool) -> Non
 @work.command()
 @click.argument("work_id")
 @click.option("--to", "to", required=True, help="New holder: address or account name.")
-@click.option("--bps", required=True, type=int, help="Share to transfer, in basis points (10000 = all).")
+@click.option("--bps", required=True, type=params.BPS, help="Share to transfer, in basis points (10000 = all).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @json_option
 @click.pass_obj
@@ -153,7 +154,7 @@ def transfer(app: App, work_id: str, to: str, bps: int, yes: bool, as_json: bool
 @click.argument("work_id")
 @click.option("--from", "sender", required=True, help="The co-owner who will transfer (address or name).")
 @click.option("--to", "to", required=True, help="The receiver (address or name).")
-@click.option("--bps", required=True, type=int, help="Share to be transferred.")
+@click.option("--bps", required=True, type=params.BPS, help="Share to be transferred.")
 @json_option
 @click.pass_obj
 def consent(app: App, work_id: str, sender: str, to: str, bps: int, as_json: bool) -> None:
