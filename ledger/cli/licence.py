@@ -19,6 +19,7 @@ from ledger.cli import params
 from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
 from ledger.cli.render import when
 from ledger.core.errors import InputError
+from ledger.core.inputs import display, guard, read_json, read_text
 from ledger.core.parsing import parse_uint
 from ledger.core.types import USES, AlreadyDone
 from ledger.domain.licensing import (
@@ -76,21 +77,14 @@ def _terms_options(f: Any) -> Any:
 def _works(app: App, work_ids: tuple[str, ...], works_file: Path | None, repertoire: bool) -> tuple[str, list[str]]:
     works: list[str] = [parse_work_id(w) for w in work_ids]
     if works_file:
-        try:
-            lines = works_file.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            raise InputError(f"{works_file}: no such file") from None
-        except UnicodeDecodeError as exc:
-            line_no = exc.object[:exc.start].count(b"\n") + 1
-            raise InputError(f"{works_file}:{line_no}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})",
-                             hint="save the file as UTF-8, one work id per line") from None
+        lines = read_text(works_file, what="works file (one work id per line)", allow_stdin=True).splitlines()
         for n, line in enumerate(lines, 1):
             v = line.split(",")[0].strip()
             if v and not v.startswith("#") and v.lower() != "work":
                 try:
                     works.append(parse_work_id(v))
                 except InputError as exc:
-                    raise InputError(exc.message, where=f"{works_file}:{n}") from None
+                    raise InputError(exc.message, where=f"{display(works_file)}:{n}:1") from None
     if repertoire:
         if works:
             raise InputError("--repertoire takes no works", hint="drop --work/--works-file")
@@ -178,15 +172,9 @@ def offer(app: App, licensee: str | None, anyone: bool, work_ids: tuple[str, ...
 
 
 def _load_offer(path: Path) -> SignedOffer:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: an offer is a JSON object")
-    return SignedOffer.from_json(doc)
+    doc = read_json(path, what="offer", allow_stdin=True, limit=1 << 20)
+    with guard(display(path), "offer"):
+        return SignedOffer.from_json(doc)
 
 
 @licence.command()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,8 @@ from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
 from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata, validate_work_metadata
 from ledger.core.errors import InputError, LedgerError
+from ledger.core.inputs import read_json
+from ledger.core.parsing import parse_date
 from ledger.domain.works import parse_holders, parse_work_id, sha256_of_file
 
 
@@ -33,16 +34,9 @@ def _creators(specs: tuple[str, ...]) -> list[dict[str, str]]:
 
 
 def _load_metadata_file(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}") from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: the metadata must be a JSON object")
+    doc: dict[str, Any] = read_json(path, what="metadata file", limit=1 << 20)
+    if isinstance(doc.get("creationDate"), str):
+        parse_date(doc["creationDate"], f"{path}: creationDate", not_future=True)
     return doc
 
 
@@ -83,6 +77,8 @@ def register(app: App, file: Path, title: str | None, creators: tuple[str, ...],
         if creation != "human":
             ai = {"models": [dict(zip(("name", "version"), m.split("@", 1), strict=False)) for m in models],
                   "tools": list(tools)}
+        if creation_date is not None:
+            parse_date(creation_date, "creation date", not_future=True)
         ids = {}
         for item in identifiers:
             k, sep, v = item.partition("=")

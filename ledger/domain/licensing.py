@@ -11,6 +11,7 @@ the tests hold them to the same answers.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -313,20 +314,61 @@ class SignedOffer:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> SignedOffer:
+        """An offer file's document, every field through ledger.core.parsing (no coercion)."""
+        if not isinstance(doc, dict):
+            raise E.InputError("not a licence offer: the document must be a JSON object")
+
+        def field(d: Any, key: str, what: str = "offer") -> Any:
+            if not isinstance(d, dict) or key not in d:
+                raise E.InputError(f"not a licence offer: {what} lacks {key!r}")
+            return d[key]
+
+        def num(d: Any, key: str, bits: int) -> int:
+            try:
+                return parsing.parse_uint(field(d, key), key, bits=bits)
+            except E.InputError as exc:
+                raise E.InputError(f"not a licence offer: {exc.message}") from None
+
+        def hexbytes(d: Any, key: str) -> bytes:
+            v = field(d, key, "terms")
+            if not isinstance(v, str) or not re.fullmatch(r"(0x)?([0-9a-fA-F]{2})*", v):
+                raise E.InputError(f"not a licence offer: terms {key!r} must be hex bytes")
+            return bytes.fromhex(v.removeprefix("0x"))
+
         try:
+            terms_doc = field(doc, "terms")
+            exclusive = field(terms_doc, "exclusive", "terms")
+            if not isinstance(exclusive, bool):
+                raise E.InputError("not a licence offer: terms 'exclusive' must be true or false")
+            territories = hexbytes(terms_doc, "territories")
+            if len(territories) % 2:
+                raise E.InputError("not a licence offer: territories must be 2-letter codes")
+            parsing.parse_territories([territories[i:i + 2].decode("ascii", "replace")
+                                       for i in range(0, len(territories), 2)] or None)
+            works = field(doc, "workIds")
+            if not isinstance(works, list):
+                raise E.InputError("not a licence offer: workIds must be a list of work ids")
+            signature = field(doc, "signature")
+            if not isinstance(signature, str) or not re.fullmatch(r"0x[0-9a-fA-F]{130}", signature):
+                raise E.InputError("not a licence offer: the signature must be 0x + 130 hex digits")
+            terms = Terms(num(terms_doc, "scope", 8), num(terms_doc, "uses", 32), num(terms_doc, "start", 40),
+                          num(terms_doc, "end", 40), exclusive, num(terms_doc, "flatFee", 96),
+                          num(terms_doc, "ratePerUse", 96), territories, hexbytes(terms_doc, "termsCid"))
             return cls(
-                int(doc["chainId"]),
-                to_checksum_address(doc["contract"]),
-                to_checksum_address(doc["licensor"]),
-                to_checksum_address(doc["licensee"]),
-                tuple(str(w).lower() for w in doc["workIds"]),
-                Terms.from_message(doc["terms"]),
-                int(doc["nonce"]),
-                int(doc["deadline"]),
-                str(doc["signature"]),
+                num(doc, "chainId", 64),
+                parsing.parse_address(field(doc, "contract"), "offer contract"),
+                parsing.parse_address(field(doc, "licensor"), "offer licensor", allow_zero=False),
+                parsing.parse_address(field(doc, "licensee"), "offer licensee"),
+                tuple(str(parsing.parse_work_id(w)) for w in works),
+                terms,
+                num(doc, "nonce", 256),
+                num(doc, "deadline", 256),
+                signature,
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise E.InputError(f"not a licence offer: {type(exc).__name__} {exc}") from None
+        except E.InputError as exc:
+            msg = exc.message if exc.message.startswith("not a licence offer") else \
+                f"not a licence offer: {exc.message}"
+            raise E.InputError(msg, hint="give the offer file the licensor sent, unchanged") from None
 
 
 def offer_typed_data(chain_id: int, contract: str, message: dict[str, Any]) -> dict[str, Any]:
