@@ -29,12 +29,17 @@ def _progress(enabled: bool) -> Progress:
               help="Start here instead of the deployment's first block (a partial replay finds mismatches).")
 @click.option("--checkpoint", type=click.Path(path_type=Path), default=None,
               help="Resume from this file if it exists; save the state and last block to it.")
+@click.option("--fresh", is_flag=True, help="Ignore (and replace) an existing --checkpoint file: start over.")
 @click.option("--skip-store", is_flag=True, help="Do not fetch and verify the referenced blobs.")
 @json_option
 @click.pass_obj
-def replay(app: App, from_block: int | None, checkpoint: Path | None, skip_store: bool, as_json: bool) -> None:
+def replay(app: App, from_block: int | None, checkpoint: Path | None, fresh: bool, skip_store: bool,
+           as_json: bool) -> None:
     """Replay every event, rebuild the state, check it. Exit 0 clean, 1 mismatches, 2 error."""
     from ledger.audit import audit as run_audit
+
+    if fresh and checkpoint is not None and (checkpoint.is_file() or checkpoint.is_symlink()):
+        checkpoint.unlink()
 
     ledger = app.ledger()
     start = ledger.deployment.first_block if from_block is None else from_block

@@ -338,20 +338,20 @@ READER_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, Ov
 
 
 @contextlib.contextmanager
-def guard(where: str, what: str = "input") -> Iterator[None]:
+def guard(where: str, what: str = "input", hint: str | None = None) -> Iterator[None]:
     """Turn any exception a reader of untrusted data can raise into one InputError at ``where``."""
     try:
         yield
     except LedgerError:
         raise
     except KeyError as exc:
-        raise InputError(f"{where}: the {what} lacks the field {exc.args[0]!r}" if exc.args else
-                         f"{where}: the {what} lacks a field") from None
+        raise InputError(f"{where}: the {what} lacks the field {str(exc.args[0])[:60]!r}" if exc.args else
+                         f"{where}: the {what} lacks a field", hint=hint) from None
     except RecursionError:
-        raise InputError(f"{where}: the {what} is nested too deep") from None
+        raise InputError(f"{where}: the {what} is nested too deep", hint=hint) from None
     except READER_ERRORS as exc:
         detail = " ".join(str(exc).split())[:120]
-        raise InputError(f"{where}: malformed {what} ({type(exc).__name__}: {detail})") from None
+        raise InputError(f"{where}: malformed {what} ({type(exc).__name__}: {detail})", hint=hint) from None
 
 
 def require(doc: Any, key: str, kind: type | tuple[type, ...], where: str, what: str = "document") -> Any:
