@@ -15,6 +15,7 @@ import click
 import requests
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ledger.core.config import Settings, default_home, load_settings
 from ledger.core.errors import LedgerError
@@ -72,6 +73,12 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "name") and hasattr(value, "value") and isinstance(value.value, int):
         return value.name  # enums
     return value
+
+
+def progress_bar(*extra: Any, enabled: bool = True, transient: bool = True) -> Progress:
+    """The one progress bar of the CLI (on stderr): description, bar, done/total, extra columns, time."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), *extra,
+                    TimeElapsedColumn(), console=err_console, disable=not enabled, transient=transient)
 
 
 def emit_json(value: Any) -> None:

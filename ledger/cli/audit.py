@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, TextColumn
 from rich.table import Table
 
 from ledger.cli import params
-from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
+from ledger.cli.app import App, cli, emit_json, json_option, out_console, progress_bar
 
 
 @cli.group()
@@ -19,9 +19,7 @@ def audit() -> None:
 
 
 def _progress(enabled: bool) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[events]} events"), TimeElapsedColumn(),
-                    console=err_console, disable=not enabled, transient=True)
+    return progress_bar(TextColumn("{task.fields[events]} events"), enabled=enabled)
 
 
 @audit.command()

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 
 from ledger.cli import params
-from ledger.cli.app import App, emit_json, err_console, json_option, out_console
+from ledger.cli.app import App, emit_json, err_console, json_option, out_console, progress_bar
 from ledger.cli.work import work
 from ledger.core.errors import InputError
 from ledger.domain.batch import (
@@ -52,11 +52,7 @@ def _journal(path: Path, fresh: bool) -> Path:
 
 def _run_with_progress(label: str, total: int, as_json: bool, fn: Any) -> BatchSummary:
     show = not as_json and err_console.is_terminal
-    with Progress(
-        TextColumn(f"[bold]{label}[/bold]"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[batches]} batches"), TimeElapsedColumn(),
-        console=err_console, disable=not show, transient=False,
-    ) as bar:  # fmt: skip
+    with progress_bar(TextColumn("{task.fields[batches]} batches"), enabled=show, transient=False) as bar:
         task = bar.add_task(label, total=total, batches=0)
 
         def progress(p: BatchProgress) -> None:

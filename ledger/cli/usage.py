@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ledger.cli import params
-from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
+from ledger.cli.app import App, cli, emit_json, json_option, out_console, progress_bar
 from ledger.core.errors import InputError
 from ledger.domain.royalties import Royalties
 from ledger.domain.usage import KIND_NAMES, Usage, UsageRefused, check_period
@@ -25,8 +24,7 @@ def _progress(quiet: bool) -> Iterator[Any]:
     if quiet:
         yield lambda _p, _d, _t: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as bar:
+    with progress_bar() as bar:
         tasks: dict[str, Any] = {}
 
         def update(phase: str, done: int, total: int) -> None:
