@@ -117,8 +117,8 @@ def display(path: str | Path) -> str:
 
 def _line_col(data: bytes, offset: int) -> tuple[int, int]:
     line = data.count(b"\n", 0, offset) + 1
-    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-    return line, col
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, len(data[start:offset].decode("utf-8", "replace")) + 1  # the column in characters
 
 
 def decode_text(data: bytes, path: str | Path, what: str = "file") -> str:
