@@ -35,8 +35,6 @@ def _creators(specs: tuple[str, ...]) -> list[dict[str, str]]:
 
 def _load_metadata_file(path: Path) -> dict[str, Any]:
     doc: dict[str, Any] = read_json(path, what="metadata file", limit=1 << 20)
-    if isinstance(doc.get("creationDate"), str):
-        parse_date(doc["creationDate"], f"{path}: creationDate", not_future=True)
     return doc
 
 
@@ -77,8 +75,6 @@ def register(app: App, file: Path, title: str | None, creators: tuple[str, ...],
         if creation != "human":
             ai = {"models": [dict(zip(("name", "version"), m.split("@", 1), strict=False)) for m in models],
                   "tools": list(tools)}
-        if creation_date is not None:
-            parse_date(creation_date, "creation date", not_future=True)
         ids = {}
         for item in identifiers:
             k, sep, v = item.partition("=")
@@ -88,6 +84,8 @@ def register(app: App, file: Path, title: str | None, creators: tuple[str, ...],
         doc = build_work_metadata(title=title, creators=_creators(creators), work_type=work_type,
                                   content_sha256=content_hash, creation_mode=creation, ai_declaration=ai,
                                   identifiers=ids or None, creation_date=creation_date)
+    if isinstance(doc.get("creationDate"), str):  # a real day (the schema checked) not in the future
+        parse_date(doc["creationDate"], "metadata.creationDate", not_future=True)
     ledger = app.ledger(signer=True)
     holder_list = parse_holders(tuple(app.resolve(h.rsplit(":", 1)[0]) + ":" + h.rsplit(":", 1)[1]
                                       if ":" in h else h for h in holders), default=ledger.require_signer().address)

@@ -125,7 +125,7 @@ def decode_text(data: bytes, path: str | Path, what: str = "file") -> str:
     """Strict UTF-8 (BOM skipped); anything else is refused with where the first bad byte is."""
     name = display(path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{name}:1:1: UTF-16 text; the {what} must be UTF-8", hint="save it as UTF-8")
+        raise InputError(f"{name}:1:1: UTF-16 text, not UTF-8", hint=f"save the {what} as UTF-8")
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     nul = body.find(b"\x00")
     if nul >= 0:
@@ -216,7 +216,8 @@ def read_json(path: str | Path, *, what: str = "JSON file", limit: int | None = 
     value = parse_json(text, display(path))
     if expect is not None and not isinstance(value, expect):
         kind = {dict: "an object", list: "an array"}.get(expect, expect.__name__)
-        raise InputError(f"the {what} must be {kind}, not {_kind(value)}", where=f"{display(path)}:1:1")
+        raise InputError(f"the {what} must be a JSON {kind.split()[-1]}, not {_kind(value)}",
+                         where=f"{display(path)}:1:1")
     return value
 
 
@@ -285,13 +286,14 @@ def read_table(path: str | Path, *, what: str = "file", columns: Sequence[str] |
                 rows.append(Row(n, len(rows) + 1, None, name, bare(exc), (exc.where or "").rsplit(":", 1)[-1]))
                 continue
             if not isinstance(obj, dict):
-                rows.append(Row(n, len(rows) + 1, None, name, f"each line must be a JSON object, not {_kind(obj)}"))
+                rows.append(Row(n, len(rows) + 1, None, name,
+                                f"not a JSON object ({_kind(obj)}): each line must be one"))
                 continue
             rows.append(Row(n, len(rows) + 1, obj, name))
         return Table(name, "jsonl", (), rows)
     if csv.field_size_limit() < MAX_CSV_FIELD:
         csv.field_size_limit(MAX_CSV_FIELD)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         raw_header = next(reader)
     except StopIteration:

@@ -34,6 +34,10 @@ MIN_PERIOD_YEAR = 1900
 
 
 def _show(value: Any) -> str:
+    """A value for a message: short plain tokens as they are (``-4``), anything else quoted."""
+    if isinstance(value, str) and 0 < len(value) <= 40 and value.isascii() and value.isprintable() \
+            and not any(c.isspace() for c in value) and "'" not in value:
+        return value if re.fullmatch(r"[-+]?[0-9]+(\.[0-9]+)?", value) else repr(value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -56,6 +60,8 @@ def parse_uint(value: Any, what: str = "value", *, bits: int = 256, minimum: int
         n = value
     elif isinstance(value, str):
         s = value.strip()
+        if s[:1] == "-" and _DIGITS.fullmatch(s[1:]) and s.isascii():
+            raise InputError(f"{what} {s} is out of range {minimum}..{top} (no sign)")
         if not s or not _DIGITS.fullmatch(s) or not s.isascii():
             raise InputError(f"{what} {_show(value)} is not a whole number (decimal digits 0-9 only)")
         if len(s) > 80:
@@ -70,7 +76,13 @@ def parse_uint(value: Any, what: str = "value", *, bits: int = 256, minimum: int
 
 def parse_bps(value: Any, what: str = "basis points", *, allow_zero: bool = False) -> int:
     """Basis points: a whole number 1..10000 (0..10000 with ``allow_zero``)."""
-    return parse_uint(value, what, bits=16, minimum=0 if allow_zero else 1, maximum=MAX_BPS)
+    low = 0 if allow_zero else 1
+    try:
+        return parse_uint(value, what, bits=16, minimum=low, maximum=MAX_BPS)
+    except InputError as exc:
+        if "out of range" in exc.message:
+            raise InputError(f"{what} {_show(value)} must be between {low} and 10000") from None
+        raise
 
 
 def parse_seconds(value: Any, what: str = "seconds", *, minimum: float = 0.0, maximum: float = 86_400.0) -> float:
@@ -181,7 +193,7 @@ def parse_time(value: Any, default: int | None = None, what: str = "time", *, fo
     if isinstance(value, int) and not isinstance(value, bool):
         return parse_uint(value, what, bits=40)
     if not isinstance(value, str):
-        raise InputError(f"{what} {_show(value)} is not a time (YYYY-MM-DD, an ISO timestamp or unix seconds)")
+        raise InputError(f"{what}: not a date: {_show(value)}", hint="use YYYY-MM-DD, an ISO timestamp or unix seconds")
     v = value.strip()
     if v.lower() == "now":
         return int(_time.time())
@@ -190,7 +202,7 @@ def parse_time(value: Any, default: int | None = None, what: str = "time", *, fo
     if _DIGITS.fullmatch(v) and v.isascii():
         return parse_uint(v, what, bits=40)
     if not _ISO_TIME.fullmatch(v):
-        raise InputError(f"{what} {_show(value)} is not a time",
+        raise InputError(f"{what}: not a date: {_show(value)}",
                          hint="use YYYY-MM-DD, an ISO timestamp or unix seconds")
     try:
         d = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
@@ -198,7 +210,7 @@ def parse_time(value: Any, default: int | None = None, what: str = "time", *, fo
             d = d.replace(tzinfo=dt.UTC)
         seconds = int(d.timestamp())
     except (ValueError, OverflowError):
-        raise InputError(f"{what} {_show(value)} is not a real date and time") from None
+        raise InputError(f"{what}: not a date: {_show(value)} (no such day or time)") from None
     return parse_uint(seconds, what, bits=40) if seconds >= 0 else parse_uint(0, what, minimum=1)
 
 
@@ -222,7 +234,7 @@ def parse_territory(code: Any) -> bytes:
         return b""
     c = code.strip().upper() if isinstance(code, str) else None
     if c is None or c not in ISO_3166_ALPHA2:
-        raise InputError(f"territory {_show(code)} is not an assigned ISO 3166-1 alpha-2 code (e.g. CN, PT, US)")
+        raise InputError(f"territory {_show(code)} is not an ISO alpha-2 code assigned in ISO 3166-1 (e.g. CN, PT, US)")
     return c.encode()
 
 
@@ -277,7 +289,9 @@ def parse_holders(specs: Iterable[str], default: str | None = None) -> list[Hold
         try:
             n = parse_bps(bps, "basis points")
         except InputError as exc:
-            raise InputError(f"holder {spec!r}: {exc.message} (1..10000)") from None
+            why = "must be between 1 and 10000" if "between" in exc.message else \
+                f"{_show(bps)} is not a whole number"
+            raise InputError(f"holder {spec!r}: basis points {why}") from None
         holders.append(Holder(account, n))
     if not holders:
         if default is None:

@@ -243,7 +243,8 @@ def _parse_holders(value: Any, default: str) -> tuple[Holder, ...]:
     try:
         return tuple(parse_holders(_parts(value), default))
     except E.InputError as exc:
-        raise _RowError("holders", exc.message) from None
+        msg = exc.message if "ADDRESS:BASIS_POINTS" in exc.message else f"{exc.message} (0xADDRESS:BASIS_POINTS)"
+        raise _RowError("holders", msg.replace(" ADDRESS:BASIS_POINTS", " 0xADDRESS:BASIS_POINTS")) from None
 
 
 def _parse_row(raw: Mapping[str, Any], base: Path, signer: str, signer_is_cmo: bool) -> CatalogueRow:
@@ -287,11 +288,6 @@ def _parse_row(raw: Mapping[str, Any], base: Path, signer: str, signer_is_cmo: b
     elif models:
         raise _RowError("models", "models are only for ai-assisted or ai-generated works")
     identifiers = {k: _text(raw.get(k)) for k in ("isrc", "iswc", "isbn") if _text(raw.get(k))}
-    if _text(raw.get("date")):
-        try:
-            parse_date(_text(raw.get("date")), "creation date", not_future=True)
-        except E.InputError as exc:
-            raise _RowError("date", exc.message) from None
     holders = _parse_holders(raw.get("holders"), signer)
     if not signer_is_cmo and all(h.account != signer for h in holders):
         raise _RowError("holders", f"the signer {signer} is not among the holders and is not a CMO")
@@ -306,6 +302,11 @@ def _parse_row(raw: Mapping[str, Any], base: Path, signer: str, signer_is_cmo: b
         key = next((k for k in reversed(where.replace("[", ".").split(".")) if k in _FIELD_OF_METADATA), "")
         message = exc.message.removeprefix(f"{where}: ") if where else exc.message
         raise _RowError(_FIELD_OF_METADATA.get(key, key or "-"), message) from None
+    if doc.get("creationDate"):  # a real day (checked by the schema) that is not in the future
+        try:
+            parse_date(doc["creationDate"], "creation date", not_future=True)
+        except E.InputError as exc:
+            raise _RowError("date", exc.message) from None
     return CatalogueRow(0, WorkId("0x" + work_hex), doc, holders)
 
 

@@ -1093,7 +1093,7 @@ def read_pairs(path: Path) -> Iterator[dict[str, Any]]:
     """
     table = read_table(path, what="question file", columns=QUESTION_COLUMNS, allow_stdin=True,
                        normalise=lambda h: h.strip().lower())
-    if table.kind == "csv" and table.rows and not {"work", "use"} <= set(table.header):
+    if table.kind == "csv" and not {"work", "use"} <= set(table.header):
         raise E.InputError("the first line must be the header work,use,territory,at (or a JSON object)",
                            where=f"{table.path}:1:-")
     for row in table.rows:
@@ -1109,6 +1109,8 @@ def read_pairs(path: Path) -> Iterator[dict[str, Any]]:
                 item[key] = value
             elif isinstance(value, str):
                 item[key] = value.strip()
+            elif key == "work":
+                raise row.fail(f"work id {str(value)[:40]} is malformed: it must be text (64 hex digits)", key)
             else:
                 raise row.fail(f"{key} must be text, not {type(value).__name__}", key)
         item["_where"] = row.where

@@ -256,7 +256,11 @@ def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputL
     if not isinstance(use_name, str) or use_name not in USES:
         raise E.InputError(f"unknown use {use_name!r}", where=at, hint="one of: " + ", ".join(USES))
     qty = get("quantity", "qty")
-    quantity = 1 if qty is None else parse(lambda: parsing.parse_uint(qty, "quantity", bits=64, minimum=1))
+    try:
+        quantity = 1 if qty is None else parsing.parse_uint(qty, "quantity", bits=64, minimum=1)
+    except E.InputError:
+        raise E.InputError(f"quantity {parsing._show(qty)} must be positive: a whole number 1..{MAX_UINT64}",
+                           where=at) from None
     at_raw = get("usedAt", "used_at", "date", "at")
     if at_raw is None:
         raise E.InputError("no usedAt date", where=at)
@@ -279,7 +283,8 @@ def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputL
         try:
             amount = parsing.parse_uint(amount_raw, "amount", bits=128)
         except E.InputError as exc:
-            raise E.InputError(f"{exc.message} (a whole number of token units)", where=at) from None
+            raise E.InputError(f"{exc.message.replace('is not', 'is out of range: not')} (token units)",
+                               where=at) from None
     return InputLine(line_no, work_id, USES[use_name], quantity, used_at, basis, territory, amount)
 
 
@@ -296,10 +301,14 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str, str]]:
     docstring (and their aliases in KNOWN_COLUMNS) and none twice, and rows with exactly
     as many values as the header; JSON lines keys that are not known are ignored.
     """
-    table = read_table(path, what="usage report", columns=KNOWN_COLUMNS, allow_stdin=True)
+    table = read_table(path, what="usage report", allow_stdin=True)
     if table.kind == "csv":
-        if table.header and not {"work", "workId", "work_id"} & set(table.header):
+        if not {"work", "workId", "work_id"} & set(table.header):
             raise E.InputError(f"{table.path}: a CSV usage report needs a header with a 'work' column",
+                               hint="columns: work,use,quantity,usedAt[,basis,territory,amount]")
+        unknown = [c for c in table.header if c not in KNOWN_COLUMNS]
+        if unknown:
+            raise E.InputError(f"unknown column {unknown[0]!r}", where=f"{table.path}:1:{unknown[0]}",
                                hint="columns: work,use,quantity,usedAt[,basis,territory,amount]")
     for row in table.rows:
         where = row.where if row.values is not None or row.column == "-" else f"{row.where}:{row.column}"

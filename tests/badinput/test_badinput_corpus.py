@@ -453,7 +453,7 @@ RECORD_BAD: list[tuple[str, dict[str, str], tuple[str, ...], str | None]] = [
     ("basis-word", {"--basis": "my-licence"}, ("basis 'my-licence'",), None),
     ("amount-negative", {"--amount": "-1"}, ("amount -1",), None),
     ("period-0", {"--period": "0"}, ("period 0",), None),
-    ("period-2e32", {"--period": str(2**32)}, ("out of range",), None),
+    ("period-2e32", {"--period": str(2**32)}, ("YYYYMM",), None),
     ("cmo-short", {"--cmo": "0xabc"}, ("CMO '0xabc'",), None),
     ("cmo-unknown-name", {"--cmo": "nobody"}, ("nobody",), None),
     ("not-covered", {"--use": "broadcast"}, ("not covered",), None),

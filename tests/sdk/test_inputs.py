@@ -211,7 +211,7 @@ def test_guard_maps_reader_exceptions_to_one_input_error():
     ("RIGHTS_LEDGER_PORT", "70000", "out of range 1..65535"),
     ("RIGHTS_LEDGER_PORT", "0", "out of range"),
     ("RIGHTS_LEDGER_BLOCK_TIME", "fast", "RIGHTS_LEDGER_BLOCK_TIME='fast'"),
-    ("RIGHTS_LEDGER_BLOCK_TIME", "-1", "not a whole number"),
+    ("RIGHTS_LEDGER_BLOCK_TIME", "-1", "no sign"),
 ])
 def test_malformed_env_settings_are_config_errors(monkeypatch, tmp_path, name, value, fragment):
     monkeypatch.setenv(name, value)
