@@ -261,7 +261,8 @@ class Table:
 
 
 def read_table(path: str | Path, *, what: str = "file", columns: Sequence[str] | None = None,
-               normalise: Any = None, allow_stdin: bool = False, json_lines: bool | None = None) -> Table:
+               normalise: Any = None, allow_stdin: bool = False, json_lines: bool | None = None,
+               require: tuple[Sequence[str], str, str | None] | None = None) -> Table:
     """Read a CSV (first line a header) or JSON-lines file into rows.
 
     ``columns``: the allowed CSV header names (after ``normalise``); an unknown or repeated
@@ -269,6 +270,8 @@ def read_table(path: str | Path, *, what: str = "file", columns: Sequence[str] |
     that is not an object (or repeats a key, or is nested too deep), becomes a :class:`Row`
     with ``error`` set; the caller decides whether to stop or to collect. Blank lines are
     skipped. JSON lines are chosen by the suffix (.jsonl, .ndjson) or a first ``{``.
+    ``require`` = (names, message, hint): a CSV header naming none of ``names`` (an empty
+    file, a file without a header) is refused with that message, before any other check.
     """
     name = display(path)
     text = read_text(path, what=what, allow_stdin=allow_stdin)
@@ -297,10 +300,14 @@ def read_table(path: str | Path, *, what: str = "file", columns: Sequence[str] |
     try:
         raw_header = next(reader)
     except StopIteration:
-        return Table(name, "csv", (), [])
+        raw_header = []
     except csv.Error as exc:
         raise InputError(f"not valid CSV ({exc})", where=f"{name}:{reader.line_num or 1}:-") from None
     header = tuple((normalise or (lambda h: h.strip()))(h) for h in raw_header)
+    if require is not None and not set(require[0]) & set(header):
+        raise InputError(require[1], where=f"{name}:1:-", hint=require[2])
+    if not header:
+        return Table(name, "csv", (), [])
     seen: set[str] = set()
     for h in header:
         if not h:

@@ -1091,11 +1091,11 @@ def read_pairs(path: Path) -> Iterator[dict[str, Any]]:
     column or JSON key, no short row); each value must be text (``at`` may be a whole
     number). Errors name ``file:line:column``.
     """
+    header_rule = "the first line must be the header work,use,territory,at (or a JSON object)"
     table = read_table(path, what="question file", columns=QUESTION_COLUMNS, allow_stdin=True,
-                       normalise=lambda h: h.strip().lower())
+                       normalise=lambda h: h.strip().lower(), require=(("work",), header_rule, None))
     if table.kind == "csv" and not {"work", "use"} <= set(table.header):
-        raise E.InputError("the first line must be the header work,use,territory,at (or a JSON object)",
-                           where=f"{table.path}:1:-")
+        raise E.InputError(header_rule, where=f"{table.path}:1:-")
     for row in table.rows:
         if row.values is None:
             raise row.fail(row.error or "malformed line")

@@ -301,15 +301,14 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str, str]]:
     docstring (and their aliases in KNOWN_COLUMNS) and none twice, and rows with exactly
     as many values as the header; JSON lines keys that are not known are ignored.
     """
-    table = read_table(path, what="usage report", allow_stdin=True)
+    columns = "columns: work,use,quantity,usedAt[,basis,territory,amount]"
+    table = read_table(path, what="usage report", allow_stdin=True,
+                       require=(("work", "workId", "work_id"), "a CSV usage report needs a header with a 'work' column",
+                                columns))
     if table.kind == "csv":
-        if not {"work", "workId", "work_id"} & set(table.header):
-            raise E.InputError(f"{table.path}: a CSV usage report needs a header with a 'work' column",
-                               hint="columns: work,use,quantity,usedAt[,basis,territory,amount]")
         unknown = [c for c in table.header if c not in KNOWN_COLUMNS]
         if unknown:
-            raise E.InputError(f"unknown column {unknown[0]!r}", where=f"{table.path}:1:{unknown[0]}",
-                               hint="columns: work,use,quantity,usedAt[,basis,territory,amount]")
+            raise E.InputError(f"unknown column {unknown[0]!r}", where=f"{table.path}:1:{unknown[0]}", hint=columns)
     for row in table.rows:
         where = row.where if row.values is not None or row.column == "-" else f"{row.where}:{row.column}"
         yield row.index, (row.values if row.values is not None else row.error or "malformed line"), where
