@@ -68,11 +68,13 @@ def _check_keystore(doc: object, path: Path) -> dict:
         v = params.get(key)
         if isinstance(v, bool) or not isinstance(v, int) or not 0 < v < (1 << 32):
             raise bad(f"crypto.kdfparams.{key}", "must be a positive whole number")
-    if kdf == "scrypt" and (params["n"] & (params["n"] - 1) or params["n"] < 2 or params["n"] > 2**22
-                            or params["r"] * params["p"] >= 1 << 30):
-        raise bad("crypto.kdfparams.n", "must be a power of two 2..2**22")
-    if kdf == "pbkdf2" and (params.get("prf") != "hmac-sha256" or params["c"] > 10_000_000):
-        raise bad("crypto.kdfparams", "must use hmac-sha256 and at most 10,000,000 rounds")
+    # bounds keep a hostile file from asking for gigabytes of memory or minutes of CPU
+    if kdf == "scrypt" and (params["n"] & (params["n"] - 1) or params["n"] < 2 or params["n"] > 2**18):
+        raise bad("crypto.kdfparams.n", "must be a power of two 2..2**18")
+    if kdf == "scrypt" and (params["r"] > 16 or params["p"] > 4):
+        raise bad("crypto.kdfparams", "r must be at most 16 and p at most 4")
+    if kdf == "pbkdf2" and (params.get("prf") != "hmac-sha256" or params["c"] > 2**21):
+        raise bad("crypto.kdfparams", "must use hmac-sha256 and at most 2**21 rounds")
     if params["dklen"] < 32 or params["dklen"] > 64:
         raise bad("crypto.kdfparams.dklen", "must be 32..64")
     salt = params.get("salt")

@@ -193,7 +193,8 @@ def parse_time(value: Any, default: int | None = None, what: str = "time", *, fo
     if isinstance(value, int) and not isinstance(value, bool):
         return parse_uint(value, what, bits=40)
     if not isinstance(value, str):
-        raise InputError(f"{what}: not a date: {_show(value)}", hint="use YYYY-MM-DD, an ISO timestamp or unix seconds")
+        raise InputError(f"{what} {_show(value)} is not a time",
+                         hint="use YYYY-MM-DD, an ISO timestamp or unix seconds")
     v = value.strip()
     if v.lower() == "now":
         return int(_time.time())
@@ -234,7 +235,8 @@ def parse_territory(code: Any) -> bytes:
         return b""
     c = code.strip().upper() if isinstance(code, str) else None
     if c is None or c not in ISO_3166_ALPHA2:
-        raise InputError(f"territory {_show(code)} is not an ISO alpha-2 code assigned in ISO 3166-1 (e.g. CN, PT, US)")
+        raise InputError(f"territory {str(code)[:40]!r} is not an ISO alpha-2 code assigned in ISO 3166-1 "
+                         "(e.g. CN, PT, US)")
     return c.encode()
 
 

@@ -258,9 +258,10 @@ def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputL
     qty = get("quantity", "qty")
     try:
         quantity = 1 if qty is None else parsing.parse_uint(qty, "quantity", bits=64, minimum=1)
-    except E.InputError:
-        raise E.InputError(f"quantity {parsing._show(qty)} must be positive: a whole number 1..{MAX_UINT64}",
-                           where=at) from None
+    except E.InputError as exc:
+        if "out of range" not in exc.message:
+            raise E.InputError(exc.message, where=at) from None
+        raise E.InputError(f"quantity {str(qty)[:40]} must be positive and below 2**64", where=at) from None
     at_raw = get("usedAt", "used_at", "date", "at")
     if at_raw is None:
         raise E.InputError("no usedAt date", where=at)
