@@ -76,6 +76,11 @@ def read_bytes(path: str | Path, *, what: str = "input file", limit: int | None 
     return data
 
 
+def regular_file(path: str | Path, what: str = "file") -> Path:
+    """``path`` if it is a regular file (stat only: a FIFO is never opened); else an InputError."""
+    return _regular(path, what)
+
+
 def _regular(path: str | Path, what: str) -> Path:
     p = Path(path)
     try:
@@ -376,4 +381,5 @@ def require(doc: Any, key: str, kind: type | tuple[type, ...], where: str, what:
 
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_JSON_DEPTH", "Row", "STDIN", "Table", "bare", "decode_text", "display",
-           "file_sha256", "guard", "parse_json", "read_bytes", "read_json", "read_table", "read_text", "require"]
+           "file_sha256", "guard", "parse_json", "read_bytes", "read_json", "read_table", "read_text", "regular_file",
+           "require"]
