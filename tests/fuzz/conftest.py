@@ -13,6 +13,7 @@ Case counts: ``RIGHTS_LEDGER_FUZZ_SCALE`` (default 1) multiplies every format's 
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import time
@@ -66,6 +67,38 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep(
             "-", f"fuzz: {total} cases ({tally['exit 0']} exit 0, {tally['exit 1']} exit 1 (a 'no' answer), "
                  f"{tally['refused']} refused with one error line) in {_clock['seconds']:.0f} s of CLI time")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reuse_connections(ledger_env: LedgerEnv) -> Iterator[None]:  # noqa: F811
+    """Reuse one connected Ledger per account of the session's home across cases.
+
+    Connecting (chain id, deployment, code check, contract objects) costs more than most
+    cases. Only the session's own home is cached: the cases that fuzz settings, networks.toml
+    or keystores run with homes of their own and always connect afresh. Everything the CLI
+    does with the Ledger (parsing, simulation, error mapping) still runs per case.
+    ``RIGHTS_LEDGER_FUZZ_FRESH=1`` turns the cache off.
+    """
+    from ledger.domain.works import Ledger
+
+    if os.environ.get("RIGHTS_LEDGER_FUZZ_FRESH"):
+        yield
+        return
+    original = Ledger.open.__func__  # type: ignore[attr-defined]
+    cache: dict[tuple[str, ...], Any] = {}
+
+    def open_cached(cls: type, settings: Any, *, account: str | None = None, **kw: Any) -> Any:
+        if settings.home != ledger_env.home or settings.network.rpc_url != ledger_env.settings.network.rpc_url \
+                or os.environ.get("RIGHTS_LEDGER_KDF_N", "1024") != "1024":
+            return original(cls, settings, account=account, **kw)
+        key = (str(settings.home), settings.network.name, str(settings.store), str(account))
+        if key not in cache:
+            cache[key] = original(cls, settings, account=account, **kw)
+        return copy.copy(cache[key])  # a command that sets its signer sets it on its own copy
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Ledger, "open", classmethod(open_cached))
+        yield
 
 
 @pytest.fixture(scope="session")
