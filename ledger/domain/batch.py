@@ -403,7 +403,7 @@ def _journal_problem(ev: Any) -> tuple[str, str] | None:
     if not isinstance(ev, dict):
         return "-", "each line must be a JSON object"
     kind = ev.get("event")
-    if kind not in _JOURNAL_FIELDS:
+    if not isinstance(kind, str) or kind not in _JOURNAL_FIELDS:
         return "event", f"unknown event {str(kind)[:40]!r}"
     for key in _JOURNAL_FIELDS[kind]:
         if key not in ev:
