@@ -48,6 +48,8 @@ def _check_keystore(doc: object, path: Path) -> dict:
 
     if not isinstance(doc, dict):
         raise bad("the document", "must be a JSON object")
+    if doc.get("version") != 3 or isinstance(doc.get("version"), bool):
+        raise bad("version", "must be 3 (Web3 Secret Storage)")
     address = doc.get("address")
     if not isinstance(address, str) or not re.fullmatch(r"(0x)?[0-9a-fA-F]{40}", address):
         raise bad("address", "must be 40 hex digits")
@@ -179,7 +181,7 @@ class Keystore:
                 raise KeystoreError(f"cannot unlock account {name!r}: wrong password") from None
             raise KeystoreError(f"{path}: unreadable keystore ({' '.join(str(exc).split())[:120]})",
                                 hint="restore the file from a backup, or import the key again") from None
-        except (KeyError, TypeError, OverflowError, MemoryError) as exc:
+        except (KeyError, TypeError, OverflowError, MemoryError, NotImplementedError) as exc:
             raise KeystoreError(f"{path}: unreadable keystore ({type(exc).__name__})",
                                 hint="restore the file from a backup, or import the key again") from None
         acct: LocalAccount = Account.from_key(key)

@@ -443,6 +443,13 @@ def _report(s: Seeds) -> str:
     return str(p)
 
 
+def _catalogue(s: Seeds) -> str:
+    p = s.dir / "option-catalogue.csv"
+    if not p.exists():
+        p.write_bytes(s.files["catalogue.csv"])
+    return str(p)
+
+
 OPTIONS = [
     Option("licence-status-at", 90, ("2024-06-01", "now", "1700000000", "2024-06-01T10:00:00Z"),
            lambda s, v: ["licence", "status", s.w.works[0], "licensee", "--use", "perform", "--at", v],
@@ -471,7 +478,7 @@ OPTIONS = [
            lambda s, v: ["--as", "alice", "work", "register", str(s.content), "--title", "T",  # type: ignore
                          "--creator", "Ana", "--date", v, "--json"]),
     Option("register-batch-size", 30, ("1", "200"),
-           lambda s, v: ["--as", "alice", "work", "register-batch", str(s.catalogue_for_journal), "--batch-size", v]),
+           lambda s, v: ["--as", "alice", "work", "register-batch", _catalogue(s), "--batch-size", v]),
     Option("env-port", 40, ("PORT",), lambda s, v: ["work", "show", s.w.works[0], "--json"], env="RIGHTS_LEDGER_PORT"),
     Option("env-block-time", 40, ("0", "1"), lambda s, v: ["work", "show", s.w.works[0], "--json"],
            env="RIGHTS_LEDGER_BLOCK_TIME"),
