@@ -39,7 +39,7 @@ def _show(value: Any) -> str:
             and not any(c.isspace() for c in value) and "'" not in value:
         return value if re.fullmatch(r"[-+]?[0-9]+(\.[0-9]+)?", value) else repr(value)
     text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 # --- numbers ---------------------------------------------------------------------------
