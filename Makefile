@@ -36,6 +36,9 @@ demo: setup              ## start the embedded chain (if needed) and run the dem
 test: setup /usr/bin/chromium slither   ## static analysis, then the whole suite against real anvil nodes
 	$(BIN)/brownie test tests/ $(PYTEST_ARGS)
 
+fuzz: setup              ## the input fuzzer alone (it also runs in `make test`); FUZZ_SCALE=10 for 10x the cases
+	RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) $(BIN)/python -m pytest -p no:pytest-brownie tests/fuzz -q
+
 test-contracts: setup
 	$(BIN)/brownie test tests/contracts $(PYTEST_ARGS)
 
