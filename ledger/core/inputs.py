@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_abi.exceptions import DecodingError, EncodingError
+
 from ledger.core.errors import InputError, LedgerError
 
 MAX_INPUT_BYTES = 256 << 20  # catalogues of 100k works are ~30 MB
@@ -348,7 +350,8 @@ def read_table(path: str | Path, *, what: str = "file", columns: Sequence[str] |
 # --- mapping everything else ---------------------------------------------------------------
 
 READER_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, OverflowError, RecursionError,
-                 UnicodeError, LookupError, ArithmeticError)
+                 UnicodeError, LookupError, ArithmeticError, EncodingError, DecodingError)
+"""What reading (and ABI-encoding the values of) an untrusted document can raise."""
 
 
 @contextlib.contextmanager
