@@ -23,12 +23,14 @@ from ledger.core.inputs import display, guard, read_json, read_text
 from ledger.core.parsing import parse_uint
 from ledger.core.types import USES, AlreadyDone
 from ledger.domain.licensing import (
+    FOREVER,
     MAX_BATCH,
     Coverage,
     LicenceRecord,
     Licensing,
     SignedOffer,
     Terms,
+    parse_time,
     read_pairs,
 )
 from ledger.domain.works import parse_work_id
@@ -98,6 +100,13 @@ def _works(app: App, work_ids: tuple[str, ...], works_file: Path | None, reperto
 
 
 def _build_terms(lic: Licensing, scope: str, opts: dict[str, Any]) -> Terms:
+    if opts.get("start") in (None, "", "now") and opts.get("end") not in (None, ""):
+        # starting now, an end within the next minute would pass the simulation and then revert
+        # once mined (a refused write that still costs a block): refuse it here
+        end = parse_time(opts["end"], FOREVER)
+        if end < time.time() + 60:
+            raise InputError(f"the licence's end {opts['end']!r} is not after its start (now)",
+                             hint="give an end at least a minute from now, or a --start")
     return lic.terms(
         list(opts["uses"]), scope=scope, start=opts.get("start"), end=opts.get("end"),
         territories=[c for t in opts.get("territories", ()) for c in t.split(",") if c.strip()] or None,
