@@ -36,8 +36,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.badinput.conftest import Snapshot, World
 from tests.fixtures.chain import LedgerEnv
-from tests.fuzz.conftest import SCALE, CaseTimeout, Snapshot, World, run_cli, tally
+from tests.fuzz.harness import SCALE, CaseTimeout, run_cli, tally
 
 # --- mutations --------------------------------------------------------------------------------
 
@@ -257,7 +258,7 @@ def _home_copy(env: LedgerEnv, dest: Path, network: str = "local") -> Path:
 def seeds(ledger_env: LedgerEnv, world: World, tmp_path_factory: pytest.TempPathFactory) -> Seeds:
     from ledger.content.metadata import build_work_metadata
     from ledger.core.keystore import Keystore
-    from tests.fuzz.conftest import run_cli as raw
+    from tests.fuzz.harness import run_cli as raw
 
     env, w = ledger_env, world
     d = tmp_path_factory.mktemp("fuzz")
