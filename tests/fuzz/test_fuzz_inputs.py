@@ -402,6 +402,22 @@ def _settings(n: int) -> settings:
                     print_blob=True)
 
 
+def test_the_seeds_are_valid(seeds: Seeds, state: Snapshot):
+    """The unmutated examples are accepted (else the fuzzer would only test refusals).
+
+    Runs first (it is defined before the fuzz tests): after thousands of mutated writes a
+    resumed replay from the seed checkpoint has been seen to end in exit 2 (open, see
+    docs/RELIABILITY.md)."""
+    for fmt in FORMATS:
+        if fmt.name in ("offer", "journal", "metadata", "catalogue-csv", "catalogue-jsonl"):
+            continue  # writes; their first valid run is covered by the seeds fixture or the fuzz run
+        place = PLACE.get(fmt.name)
+        data = seeds.files[fmt.seed] if fmt.name != "networks-toml" else seeds.files["networks.rest"]
+        path = place(seeds, data) if place else seeds.write(fmt.seed, data)
+        assert check(seeds.env, state, fmt.argv(seeds, path), fmt.answers) == 0, fmt.name
+    random.seed(0)
+
+
 @pytest.mark.parametrize("fmt", FORMATS, ids=[f.name for f in FORMATS])
 def test_fuzz_input_format(fmt: Format, seeds: Seeds, state: Snapshot):
     @_settings(fmt.examples)
@@ -511,15 +527,3 @@ def test_fuzz_option(opt: Option, seeds: Seeds, state: Snapshot):
             check(seeds.env, state, opt.argv(seeds, value), opt.answers)
 
     one()
-
-
-def test_the_seeds_are_valid(seeds: Seeds, state: Snapshot):
-    """The unmutated examples are accepted (else the fuzzer would only test refusals)."""
-    for fmt in FORMATS:
-        if fmt.name in ("offer", "journal", "metadata", "catalogue-csv", "catalogue-jsonl"):
-            continue  # writes; their first valid run is covered by the seeds fixture or the fuzz run
-        place = PLACE.get(fmt.name)
-        data = seeds.files[fmt.seed] if fmt.name != "networks-toml" else seeds.files["networks.rest"]
-        path = place(seeds, data) if place else seeds.write(fmt.seed, data)
-        assert check(seeds.env, state, fmt.argv(seeds, path), fmt.answers) == 0, fmt.name
-    random.seed(0)
