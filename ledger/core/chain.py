@@ -27,20 +27,13 @@ from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from ledger.core import errors as E
 from ledger.core.config import NetworkProfile
 from ledger.core.events import Event, EventDecoder
+from ledger.core.parsing import ROLE_OF_ID
 from ledger.core.rpc import connection_failure
 from ledger.core.types import WriteResult
 
 GAS_MARGIN = 1.25
 
-_ROLE_NAMES = {
-    "0x" + "00" * 32: "GOVERNOR",
-    Web3.keccak(text="REGISTRAR_ROLE").hex(): "REGISTRAR",
-    Web3.keccak(text="CMO_ROLE").hex(): "CMO",
-    Web3.keccak(text="HOLDER_ROLE").hex(): "HOLDER",
-    Web3.keccak(text="LICENSEE_ROLE").hex(): "LICENSEE",
-    Web3.keccak(text="AUDITOR_ROLE").hex(): "AUDITOR",
-}
-_ROLE_NAMES = {("0x" + k.removeprefix("0x")): v for k, v in _ROLE_NAMES.items()}
+_ROLE_NAMES = ROLE_OF_ID  # role id (0x + 64 hex) -> name, defined once in ledger.core.parsing
 
 STATUS_NAMES = {0: "NONE", 1: "PENDING", 2: "CONFIRMED", 3: "REJECTED", 4: "DISPUTED", 5: "REVOKED"}
 

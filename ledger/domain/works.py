@@ -10,16 +10,15 @@ therefore stops a write before anything reaches the chain.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import is_address, is_checksum_address, to_checksum_address
+from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 
@@ -33,14 +32,15 @@ from ledger.core.config import Settings
 from ledger.core.deploy import deploy_all
 from ledger.core.deployments import Deployment, load_deployment
 from ledger.core.events import Event, EventDecoder
+from ledger.core.inputs import file_sha256
 from ledger.core.keystore import Keystore
 from ledger.core.node import EmbeddedNode
+from ledger.core.parsing import ROLE_IDS, parse_address, parse_holders, parse_work_id  # noqa: F401  (re-exported)
 from ledger.core.rpc import Rpc
 from ledger.core.types import (
     HistoryEntry,
     Holder,
     Registered,
-    WorkId,
     WorkRecord,
     WorkStatus,
     WriteResult,
@@ -48,83 +48,11 @@ from ledger.core.types import (
     uses_to_mask,
 )
 
-ROLE_IDS = {
-    "GOVERNOR": b"\x00" * 32,
-    "REGISTRAR": Web3.keccak(text="REGISTRAR_ROLE"),
-    "CMO": Web3.keccak(text="CMO_ROLE"),
-    "HOLDER": Web3.keccak(text="HOLDER_ROLE"),
-    "LICENSEE": Web3.keccak(text="LICENSEE_ROLE"),
-    "AUDITOR": Web3.keccak(text="AUDITOR_ROLE"),
-}
 GOVERNOR_ACCOUNT = "governor"
 
 
-def parse_address(value: str, what: str = "address") -> str:
-    """An Ethereum address in its checksummed form.
-
-    All-lowercase or all-uppercase hex is accepted as is; mixed case must be a valid EIP-55
-    checksum (eth-utils 5's ``is_address`` no longer checks it), so a typo is refused.
-    """
-    if not isinstance(value, str) or not is_address(value.strip()):
-        raise E.InputError(f"{what} {value!r} is not an Ethereum address (0x followed by 40 hex digits)")
-    v = value.strip()
-    hexpart = v[2:] if v[:2] in ("0x", "0X") else v
-    if hexpart != hexpart.lower() and hexpart != hexpart.upper() and not is_checksum_address(v):
-        raise E.InputError(f"{what} {value!r} has a wrong checksum (mixed case must be EIP-55): a mistyped "
-                           "Ethereum address?", hint="check the address, or write it in all lowercase")
-    return to_checksum_address(v)
-
-
-def parse_work_id(value: str) -> WorkId:
-    """A work id: the content's sha-256 as 64 hex digits, with or without 0x."""
-    v = value.strip().lower().removeprefix("0x")
-    if len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
-        raise E.InputError(
-            f"work id {value!r} is malformed: expected the 64-hex-digit sha-256 of the content",
-            hint="`rights-ledger verify FILE` finds a file's work",
-        )
-    return WorkId("0x" + v)
-
-
 def sha256_of_file(path: Path) -> str:
-    try:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
-    except FileNotFoundError:
-        raise E.InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise E.InputError(f"{path}: is a directory, expected a file") from None
-    except OSError as exc:
-        raise E.InputError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def parse_holders(specs: Iterable[str], default: str | None = None) -> list[Holder]:
-    """``ADDR:BPS`` strings into holders; none given means ``default`` holds 10000."""
-    holders = []
-    for spec in specs:
-        addr, sep, bps = spec.partition(":")
-        if not sep:
-            raise E.InputError(f"holder {spec!r} must be ADDRESS:BASIS_POINTS, e.g. 0xabc...:5000")
-        try:
-            n = int(bps)
-        except ValueError:
-            raise E.InputError(f"holder {spec!r}: basis points {bps!r} is not a whole number") from None
-        if not 0 < n <= 10000:
-            raise E.InputError(f"holder {spec!r}: basis points must be between 1 and 10000")
-        holders.append(Holder(parse_address(addr, "holder address"), n))
-    if not holders:
-        if default is None:
-            raise E.InputError("no holder given", hint="pass --holder ADDRESS:BPS")
-        holders = [Holder(default, 10000)]
-    total = sum(h.bps for h in holders)
-    if total != 10000:
-        raise E.InputError(f"holder shares sum to {total} basis points; they must sum to 10000")
-    if len({h.account for h in holders}) != len(holders):
-        raise E.InputError("a holder is listed twice")
-    return holders
+    return file_sha256(path)
 
 
 
