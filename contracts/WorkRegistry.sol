@@ -586,13 +586,13 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         );
     }
 
-    /// @dev Who may open a dispute: a holder of the work, a CMO, a REGISTRAR, or a HOLDER
-    /// whose real name a registrar verified (so a claimant is always answerable).
+    /// @dev Who may open a dispute: a CMO, a REGISTRAR, or a HOLDER that either holds a share
+    /// of the work or whose real name a registrar verified (so a claimant is always answerable).
     function _mayDispute(bytes32 workId, address account) internal view returns (bool) {
-        if (_shareOf(workId, account) != 0) return true;
         if (_hasRole(_CMO_ROLE, account) || _hasRole(_REGISTRAR_ROLE, account)) return true;
-        return _hasRole(_HOLDER_ROLE, account)
-            && ILedgerRoles(address(roles)).identityCommitment(account) != bytes32(0);
+        if (!_hasRole(_HOLDER_ROLE, account)) return false;
+        return _shareOf(workId, account) != 0
+            || ILedgerRoles(address(roles)).identityCommitment(account) != bytes32(0);
     }
 
     /// @dev A rejected claim leaves nothing behind for the next registrant: its co-holders,

@@ -283,9 +283,9 @@ interface IWorkRegistry is IRoleListener {
     /// @param reservedUses Bit mask of reserved uses; replaces the old mask.
     function reserveUses(bytes32 workId, uint32 reservedUses) external;
 
-    /// @notice Contests a CONFIRMED work; it becomes DISPUTED until resolved. Caller: a
-    /// holder of a share of the work, a CMO, a REGISTRAR, or a HOLDER whose real name is
-    /// verified (a commitment in LedgerRoles). The evidence must be new: a CID used in an
+    /// @notice Contests a CONFIRMED work; it becomes DISPUTED until resolved. Caller: a CMO,
+    /// a REGISTRAR, or a HOLDER that holds a share of the work or whose real name is verified
+    /// (a commitment in LedgerRoles). The evidence must be new: a CID used in an
     /// earlier dispute on the work is refused, so a dismissed dispute is reopened only with
     /// new evidence.
     /// @param workId The work.
