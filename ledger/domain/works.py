@@ -391,7 +391,7 @@ class Ledger:
         wid = parse_work_id(work_id)
         raw = bytes.fromhex(wid[2:])
         view = self.chain.call(lambda: self.registry.functions.getWork(raw).call())
-        status, work_type, mode, _count, registered_at, reserved, dispute = view
+        status, work_type, mode, _count, registered_at, reserved, dispute = view[:7]
         if status == 0:
             raise E.WorkNotFound(
                 "WorkRegistry__NotFound",

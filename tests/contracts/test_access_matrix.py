@@ -135,7 +135,8 @@ def world(governor, registrar, cmo, author, licensee, auditor, rando, spare, ext
         (other_work, other), (mandated_work, recipient), (signer_work, signer), (disputed_work, other),
     ]
     registry.registerSoleBatch(
-        [(wid, h("meta:" + wid), str(acct), 2, 1) for wid, acct in [*holders, (pending_work, other), (claimed_work, other)]],
+        [(wid, h("meta:" + wid), str(acct), 2, 1)
+         for wid, acct in [*holders, (pending_work, other), (claimed_work, other)]],
         {"from": cmo},
     )
     claim = (claimed_work, CID, 2, 1, [(str(author), WHOLE)])
