@@ -470,10 +470,19 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         return 0;
     }
 
+    /// @dev HOLDER is asked first: a HOLDER registering works it holds never needs the CMO
+    /// answer (asked only when it names others: see _mayNameOthers). Returns isCmo = true only
+    /// when the caller is a CMO and not a HOLDER.
     function _registrantRoles(address account) internal view returns (bool isCmo, bool isHolder) {
-        isCmo = _hasRole(_CMO_ROLE, account);
         isHolder = _hasRole(_HOLDER_ROLE, account);
-        if (!isCmo && !isHolder) revert IAccessControl.AccessControlUnauthorizedAccount(account, _HOLDER_ROLE);
+        if (isHolder) return (false, true);
+        isCmo = _hasRole(_CMO_ROLE, account);
+        if (!isCmo) revert IAccessControl.AccessControlUnauthorizedAccount(account, _HOLDER_ROLE);
+    }
+
+    /// @dev Whether the caller may register a work it is not a holder of: a CMO.
+    function _mayNameOthers(bool isCmo) internal view returns (bool) {
+        return isCmo || _hasRole(_CMO_ROLE, msg.sender);
     }
 
     /// @dev New works are accepted by exactly one version at a time: not after this registry
@@ -533,7 +542,9 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         uint8 status = _checkRegistrable(workId, r.workType, r.creationMode);
         if (r.metadataDigest == bytes32(0)) revert WorkRegistry__InvalidCid(0);
         if (r.holder == address(0)) revert WorkRegistry__InvalidHolder(0, r.holder, WHOLE);
-        if (!isCmo && !(isHolder && r.holder == msg.sender)) revert WorkRegistry__NotAHolder(workId, msg.sender);
+        if (!(isHolder && r.holder == msg.sender) && !_mayNameOthers(isCmo)) {
+            revert WorkRegistry__NotAHolder(workId, msg.sender);
+        }
         if (status == STATUS_REJECTED) {
             _checkNotBarred(workId, r.holder);
             _clearRejected(workId);
@@ -562,7 +573,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
             if (hs[i].account == msg.sender) listed = true;
             if (barCheck) _checkNotBarred(workId, hs[i].account);
         }
-        if (isHolder && !isCmo && !listed) revert WorkRegistry__NotAHolder(workId, msg.sender);
+        if (isHolder && !listed && !_mayNameOthers(isCmo)) revert WorkRegistry__NotAHolder(workId, msg.sender);
     }
 
     function _checkKind(uint8 workType, uint8 creationMode) internal pure {
