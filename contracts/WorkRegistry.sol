@@ -330,6 +330,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
     /// @inheritdoc IWorkRegistry
     function chainStatusOf(bytes32 workId) public view returns (uint8 status) {
         status = _works[workId].status;
+        // slither-disable-next-line incorrect-equality (status codes, not balances or time)
         if ((status == STATUS_NONE || status == STATUS_REJECTED) && address(predecessor) != address(0)) {
             uint8 old = predecessor.chainStatusOf(workId);
             if (old != STATUS_NONE && old != STATUS_REJECTED) status = old;
@@ -513,6 +514,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
             if (old != STATUS_NONE && old != STATUS_REJECTED) revert WorkRegistry__AlreadyRegistered(workId, old);
         }
         _checkKind(workType, creationMode);
+        // slither-disable-next-line incorrect-equality (status codes, not balances or time)
         if (status == STATUS_REJECTED) _checkNotBarred(workId, msg.sender);
     }
 
@@ -521,7 +523,9 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         uint8 status = _checkRegistrable(workId, r.workType, r.creationMode);
         _checkCid(r.metadataCid);
         Holder[] calldata hs = r.holders;
+        // slither-disable-next-line incorrect-equality (status codes, not balances or time)
         _checkHolderList(workId, hs, isCmo, isHolder, status == STATUS_REJECTED);
+        // slither-disable-next-line incorrect-equality (status codes, not balances or time)
         if (status == STATUS_REJECTED) _clearRejected(workId);
         if (hs.length == 1) {
             _works[workId] =
@@ -545,6 +549,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         if (!(isHolder && r.holder == msg.sender) && !_mayNameOthers(isCmo)) {
             revert WorkRegistry__NotAHolder(workId, msg.sender);
         }
+        // slither-disable-next-line incorrect-equality (status codes, not balances or time)
         if (status == STATUS_REJECTED) {
             _checkNotBarred(workId, r.holder);
             _clearRejected(workId);

@@ -307,11 +307,11 @@ interface IWorkRegistry is IRoleListener {
         bytes calldata reasonCid
     ) external;
 
-    /// @notice GOVERNOR retires this registry in favour of `successor` (whose predecessor must
+    /// @notice GOVERNOR retires this registry in favour of `next` (whose predecessor must
     /// be this registry), once. From then on this registry refuses registrations and claims,
-    /// and the successor accepts them; works here stay readable and managed here.
-    /// @param successor The next registry version.
-    function retire(IWorkRegistry successor) external;
+    /// and `next` accepts them; works here stay readable and managed here.
+    /// @param next The next registry version.
+    function retire(IWorkRegistry next) external;
 
     /// @notice The registry this one succeeds (zero for the first).
     /// @return The predecessor.
