@@ -275,7 +275,9 @@ class Ledger:
                 "WorkRegistry__AlreadyRegistered",
                 {"workId": work_id, "status": int(status)},
                 f"this content is registered already as work {work_id} ({status.name})",
-                hint="see it with `rights-ledger work show ID`",
+                hint="see it with `rights-ledger work show ID`" + (
+                    "; while it is PENDING you may file a competing claim (Ledger.file_claim)"
+                    if status == WorkStatus.PENDING else ""),
             )
         cid = cid_for_bytes(body)  # the CID the store will give: simulate before storing anything
         sole = self._sole_registration(work_id, cid, metadata, holders)
@@ -290,6 +292,39 @@ class Ledger:
         r = self.chain.wait(self.chain.send(tx, signer))
         self.chain.make_durable()
         return Registered(work_id, cid, r.tx_hash, r.block_number, r.gas_used)
+
+    def file_claim(self, metadata: dict[str, Any], holders: Sequence[Holder]) -> Registered:
+        """File a claim competing with the PENDING registration of the same content
+        (SPECIFICATION.md R24): a registrar then awards one claim or dismisses the others."""
+        signer = self.require_signer()
+        body = encode_work_metadata(metadata)
+        work_id = parse_work_id(metadata["contentSha256"])
+        cid = cid_for_bytes(body)
+        fn = self.registry.functions.fileClaim(self._registration(work_id, cid, metadata, holders))
+        tx = self.chain.build(fn, signer)  # a refused claim raises here, before the store
+        stored = self.store.add(body)
+        if stored != cid:
+            raise E.MetadataMismatch(f"the store returned CID {stored} for a document whose CID is {cid}")
+        r = self.chain.wait(self.chain.send(tx, signer))
+        self.chain.make_durable()
+        return Registered(work_id, cid, r.tx_hash, r.block_number, r.gas_used)
+
+    def award_claim(self, claimant: str, metadata: dict[str, Any], holders: Sequence[Holder]) -> WriteResult:
+        """As a REGISTRAR: award a PENDING work to ``claimant``'s competing claim (R25)."""
+        work_id = parse_work_id(metadata["contentSha256"])
+        cid = cid_for_bytes(encode_work_metadata(metadata))
+        return self.write(self.registry.functions.awardClaim(
+            claimant, self._registration(work_id, cid, metadata, holders)))
+
+    def dismiss_claims(self, work_id: str, claimants: Sequence[str], reason: str, code: int = 1) -> WriteResult:
+        """As a REGISTRAR: dismiss the competing claims on a PENDING work; ``claimants`` are
+        barred from claiming it again for 30 days (R25, R26)."""
+        wid = parse_work_id(work_id)
+        if not reason.strip():
+            raise E.InputError("a dismissal needs a reason", hint="pass a reason text")
+        cid = self._store_document({"type": "claims-dismissal", "workId": wid, "reason": reason.strip()})
+        return self.write(self.registry.functions.dismissClaims(
+            bytes.fromhex(wid[2:]), list(claimants), code, cid_to_bytes(cid)))
 
     @staticmethod
     def _registration(work_id: str, cid: str, metadata: dict[str, Any], holders: Sequence[Holder]) -> tuple[Any, ...]:
@@ -382,7 +417,7 @@ class Ledger:
         wid = parse_work_id(work_id)
         raw = bytes.fromhex(wid[2:])
         view = self.call(self.registry.functions.getWork(raw))
-        status, work_type, mode, _count, registered_at, reserved, dispute = view
+        status, work_type, mode, _count, registered_at, reserved, dispute = view[:7]
         if status == 0:
             raise E.WorkNotFound(
                 "WorkRegistry__NotFound",
@@ -413,6 +448,9 @@ class Ledger:
             if ev.name == "WorkRegistered":
                 cid = str(details["metadataCid"])
                 registrant = ev.args["registrant"]
+            elif ev.name == "ClaimAwarded":  # a competing claim won: its metadata and claimant stand
+                cid = str(details["metadataCid"])
+                registrant = ev.args["claimant"]
             actor = next(
                 (ev.args[k] for k in ("registrant", "registrar", "holder", "from", "claimant") if k in ev.args), None
             )
