@@ -31,9 +31,9 @@ def _sender(value: str) -> tuple[str, str]:
 
 
 def register_cwr(app: App, path: Path, parties: Path | None, ack_path: Path | None, territory: str, right: str,
-                 batch_size: int, max_in_flight: int, as_json: bool) -> None:
+                 batch_size: int, max_in_flight: int, as_json: bool, fresh: bool = False) -> None:
     """Register the NWR/REV transactions of a CWR 2.1 file; write an ACK file when asked."""
-    from ledger.cli.batch import _report, _run_with_progress
+    from ledger.cli.batch import _journal, _report, _run_with_progress
 
     if parties is None:
         raise InputError("a CWR import needs --parties FILE (CSV ip,account: which account each party is)")
@@ -42,7 +42,8 @@ def register_cwr(app: App, path: Path, parties: Path | None, ack_path: Path | No
     ledger = app.ledger(signer=True)
     ids = [str(r.work_id) for r in src.catalogue.rows]
     before = statuses_of(ledger, ids)
-    registrar = BatchRegistrar(ledger, journal_path(app.settings, src.catalogue.sha256), batch_size, max_in_flight)
+    registrar = BatchRegistrar(ledger, _journal(journal_path(app.settings, src.catalogue.sha256), fresh), batch_size,
+                               max_in_flight)
     summary = _run_with_progress("registering", src.catalogue.total_rows, as_json,
                                  lambda cb: registrar.run(src.catalogue, progress=cb))
     if ack_path is not None:

@@ -43,6 +43,7 @@ from typing import Any
 
 from ledger.content.metadata import build_work_metadata, validate_work_metadata
 from ledger.core import errors as E
+from ledger.core.inputs import read_bytes, read_text
 from ledger.core.types import Holder, WorkId
 from ledger.domain.batch import Catalogue, CatalogueRow
 from ledger.domain.works import parse_address
@@ -179,12 +180,7 @@ class CwrFile:
 
 def read_records(path: Path) -> list[Record]:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise E.InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise E.InputError(f"{path}: is a folder, not a CWR file") from None
+    data = read_bytes(path, what="CWR file")  # a regular file, within the input size limit (ledger.core.inputs)
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError as exc:
@@ -322,12 +318,7 @@ def _party(rec: Record) -> Party:
 def read_parties(path: Path) -> dict[str, str]:
     """The parties file: CSV with columns ``ip,account``; returns {ip: checksummed address}."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise E.InputError(f"{path}: no such file") from None
-    except (IsADirectoryError, UnicodeDecodeError):
-        raise E.InputError(f"{path}: not a text file (CSV with columns ip,account)") from None
+    text = read_text(path, what="parties file").lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     if header[:2] != ["ip", "account"]:

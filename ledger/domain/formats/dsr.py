@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.core import errors as E
+from ledger.core.inputs import read_bytes
 from ledger.core.types import USES
 from ledger.domain.usage import InputLine, parse_line
 
@@ -110,12 +111,7 @@ def _fail(path: Path, line: int, where: str, message: str) -> E.InputError:
 
 def read_rows(path: Path) -> list[Row]:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise E.InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise E.InputError(f"{path}: is a folder, not a DSR file") from None
+    data = read_bytes(path, what="DSR file")  # a regular file, within the input size limit (ledger.core.inputs)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
