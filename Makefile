@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solc/bin
 
-.PHONY: setup demo test test-contracts test-kubo test-fast bench lint clean slither
+.PHONY: setup demo test test-contracts test-kubo test-fast bench lint sizes clean slither
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ setup: build/.compiled   ## venv + npm packages + compiled contracts
 demo: setup              ## start the embedded chain (if needed) and run the demo
 	$(BIN)/rights-ledger demo
 
-test: setup /usr/bin/chromium slither tools/ipfs/node_modules/.installed   ## static analysis, then the whole suite against real anvil nodes and a js-ipfs daemon
+test: setup /usr/bin/chromium lint slither tools/ipfs/node_modules/.installed   ## lint and static analysis, then the whole suite against real anvil nodes and a js-ipfs daemon
 	RIGHTS_LEDGER_REQUIRE_IPFS=1 $(BIN)/brownie test tests/ $(PYTEST_ARGS)
 
 test-kubo: setup tools/ipfs/node_modules/.installed   ## the IPFS-path tests only (store, CLI, end to end)
@@ -51,8 +51,12 @@ test-contracts: setup
 bench: setup             ## benchmarks: gas per operation, operations per second, replay rate
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
-lint: setup
+lint: setup              ## ruff, and the import-linter layer contracts (pyproject.toml)
 	$(BIN)/ruff check ledger tests scripts benchmarks
+	$(BIN)/lint-imports
+
+sizes: build/.compiled   ## deployed size of every contract, and its headroom to the 24,576-byte limit
+	$(BIN)/python scripts/contract_sizes.py
 
 clean:
 	rm -rf build reports .pytest_cache .hypothesis

@@ -17,13 +17,11 @@ from eth_utils import keccak, to_checksum_address
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
 from ledger.content.cid import cid_to_bytes
 from ledger.core.events import Event
+from ledger.core.types import hex0x as _hex
 
 if TYPE_CHECKING:
     from ledger.domain.works import Ledger
 
-
-def _hex(b: bytes) -> str:
-    return "0x" + bytes(b).hex()
 
 
 @reducer("Attested")

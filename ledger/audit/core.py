@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector
@@ -36,7 +35,8 @@ from ledger.audit.decode import fast_cid
 from ledger.content.canonical import canonical_json
 from ledger.content.cid import cid_from_bytes
 from ledger.core import errors as E
-from ledger.core.events import Event, fetch_logs
+from ledger.core.events import Event
+from ledger.core.rpc import Rpc
 
 if TYPE_CHECKING:
     from ledger.domain.works import Ledger
@@ -217,7 +217,7 @@ def fetch_events(ledger: Ledger, from_block: int, to_block: int,
     The range is cut into pieces of at most ``log_chunk`` blocks (and at least
     ``MIN_PIECES`` pieces), fetched by a few threads ahead of the decoding, so the node's
     time to answer ``eth_getLogs`` overlaps with the decoding and the reducers here. A
-    piece the node refuses as too large is halved by :func:`ledger.events.fetch_logs`.
+    piece the node refuses as too large is halved by :meth:`ledger.core.rpc.Rpc.get_logs`.
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -232,7 +232,7 @@ def fetch_events(ledger: Ledger, from_block: int, to_block: int,
 
     def get(piece: tuple[int, int]) -> list[dict[str, Any]]:
         logs: list[dict[str, Any]] = []
-        for _end, part in fetch_logs(url, addresses, piece[0], piece[1], chunk=size):
+        for _end, part in Rpc(url).get_logs(addresses, piece[0], piece[1], chunk=size):  # a session per thread
             logs.extend(part)
         return logs
 
@@ -255,27 +255,9 @@ def fetch_events(ledger: Ledger, from_block: int, to_block: int,
                 f.cancel()
 
 
-def batch_call(url: str, calls: Sequence[tuple[str, bytes]], session: requests.Session | None = None,
-               size: int = BATCH_CALLS) -> list[bytes | None]:
+def batch_call(url: str, calls: Sequence[tuple[str, bytes]], size: int = BATCH_CALLS) -> list[bytes | None]:
     """``eth_call`` many ``(to, calldata)`` pairs in JSON-RPC batches; None for a revert."""
-    session = session or requests.Session()
-    out: list[bytes | None] = []
-    for i in range(0, len(calls), size):
-        part = calls[i:i + size]
-        payload = [{"jsonrpc": "2.0", "id": j, "method": "eth_call",
-                    "params": [{"to": to, "data": "0x" + data.hex()}, "latest"]} for j, (to, data) in enumerate(part)]
-        try:
-            replies = session.post(url, json=payload, timeout=120).json()
-        except (requests.RequestException, ValueError) as exc:
-            raise E.ChainUnavailable(f"the chain node at {url} is not reachable ({type(exc).__name__})") from exc
-        if not isinstance(replies, list):
-            raise E.ChainUnavailable(f"the node at {url} does not accept batched calls: {replies}")
-        by_id = {r.get("id"): r for r in replies}
-        for j in range(len(part)):
-            r = by_id.get(j, {})
-            res = r.get("result")
-            out.append(bytes.fromhex(res[2:]) if isinstance(res, str) else None)
-    return out
+    return Rpc(url).eth_call_many(calls, size=size)
 
 
 class Call:

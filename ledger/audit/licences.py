@@ -26,6 +26,7 @@ from eth_utils import keccak, to_checksum_address
 
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
 from ledger.core.events import Event
+from ledger.core.types import hex0x as _hex
 
 if TYPE_CHECKING:
     from ledger.domain.works import Ledger
@@ -37,9 +38,6 @@ STATE_NAMES = {0: "none", 1: "active", 2: "suspended", 3: "revoked"}
 CONFIRMED = 2  # WorkRegistry status
 CMO_ROLE = "0x" + keccak(text="CMO_ROLE").hex()
 
-
-def _hex(b: bytes) -> str:
-    return "0x" + bytes(b).hex()
 
 
 def _reg(state: State, address: str) -> dict[str, Any]:

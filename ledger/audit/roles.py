@@ -15,15 +15,13 @@ from typing import TYPE_CHECKING
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
 from ledger.core.chain import role_name
 from ledger.core.events import Event
+from ledger.core.types import hex0x as _hex
 
 if TYPE_CHECKING:
     from ledger.domain.works import Ledger
 
 GOVERNOR = "0x" + "00" * 32
 
-
-def _hex(b: bytes) -> str:
-    return "0x" + bytes(b).hex()
 
 
 def _roles(state: State) -> dict:

@@ -32,6 +32,7 @@ from eth_utils import keccak, to_checksum_address
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
 from ledger.core import errors as E
 from ledger.core.events import Event
+from ledger.core.types import hex0x as _hex
 
 if TYPE_CHECKING:
     from ledger.domain.works import Ledger
@@ -43,9 +44,6 @@ STATE_NAMES = {0: "OPEN", 1: "CLOSED", 2: "DISTRIBUTED"}
 WHOLE = 10_000
 CMO_ROLE = "0x" + keccak(text="CMO_ROLE").hex()
 
-
-def _hex(b: bytes) -> str:
-    return "0x" + bytes(b).hex()
 
 
 def _contract(state: State, address: str) -> dict[str, Any]:

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-import requests
 from rich.console import Console
 from rich.markup import escape
 
 from ledger.core.config import Settings, load_settings
-from ledger.core.errors import ChainUnavailable, LedgerError
+from ledger.core.errors import ChainUnavailable, InputError, LedgerError
 from ledger.core.keystore import Keystore
 from ledger.domain.works import Ledger, parse_address
 
@@ -77,6 +76,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def read_json_object(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object from a UTF-8 file; a syntax error names ``file:line:column``."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: {what} must be a JSON object")
+    return doc
+
+
 def emit_json(value: Any) -> None:
     click.echo(json.dumps(_plain(value), indent=2, sort_keys=True))
 
@@ -101,8 +115,6 @@ class LedgerGroup(click.Group):
         except click.exceptions.UsageError as exc:  # bad option value, missing argument
             where = exc.ctx.command_path if exc.ctx else "rights-ledger"
             fail(exc.format_message(), f"see `{where} --help`", 2)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            fail(f"a service did not answer: {type(exc).__name__}", "check the node and the store, then retry")
         except ChainUnavailable as exc:  # pragma: no cover - subclass of LedgerError
             fail(str(exc))
         except KeyboardInterrupt:

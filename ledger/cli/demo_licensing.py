@@ -85,7 +85,7 @@ def licensing_story(
         say(f"   blanket licence #{blanket}: worldwide, no end, works mandated later included ({r.gas_used} gas)")
 
     step(11, "Alice opts 'River Song' out of AI training: a blanket licence no longer covers it")
-    if USES[use] & _reserved_mask(ledger, river_id):
+    if ledger.status_of(river_id) != WorkStatus.NONE and use in ledger.work(river_id).reserved_uses:
         say("   'River Song' was opted out in an earlier run")
     elif ledger.status_of(river_id) == WorkStatus.CONFIRMED:
         as_("alice").reserve_uses(river_id, [use])
@@ -104,7 +104,3 @@ def licensing_story(
         f"{', '.join('covered' if a.covered else a.reason or '-' for a in answers)}")
     say(f"   try: rights-ledger licence status {poem_id} {addr['licensee']} --use {use} --json")
 
-
-def _reserved_mask(ledger: Ledger, work_id: str) -> int:
-    wid = bytes.fromhex(work_id[2:])
-    return int(ledger.chain.call(lambda: ledger.registry.functions.getWork(wid).call())[5])

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ledger.content.metadata import build_work_metadata
-from ledger.core.artifacts import load_artifact
-from ledger.core.types import USES, Holder, WorkStatus
+from ledger.core.types import Holder, WorkStatus
+from ledger.domain.licensing import Licensing
 from ledger.domain.royalties import Royalties
 from ledger.domain.usage import Usage
 from ledger.domain.works import sha256_of_file
@@ -31,11 +31,8 @@ def royalty_story(app: Any, ledger: Any, addr: dict[str, str], as_: Callable[[st
     for name, role in (("cmo", "CMO"), ("licensee", "LICENSEE")):
         ensure_member(app, ledger, addr, as_, name, role, password)
     say(f"   cmo {addr['cmo']} holds CMO, licensee {addr['licensee']} holds LICENSEE")
-    lic = ledger.w3.eth.contract(address=ledger.deployment.address("LicenceRegistry"),
-                                 abi=load_artifact(ledger.settings.build_dir, "LicenceRegistry").abi)
-    use = USES["ai-training"]
-    if int(lic.functions.tariffOf(use).call()[3]) == 0:
-        ledger.chain.transact(lic.functions.setTariff(use, 2_000_000, 86400 * 30, 1, 0), as_("governor").signer)
+    if Licensing(ledger).tariff_of("ai-training") is None:
+        Licensing(as_("governor")).set_tariff("ai-training", 2_000_000, 86400 * 30, valid_from=1, valid_until=0)
     say("   statutory tariff for ai-training: 2.00 tokens per work used (6 decimals)")
 
     files = app.settings.home / "demo"

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
+from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console, read_json_object
 from ledger.cli.render import when
 from ledger.core.errors import InputError
 from ledger.core.types import USES, AlreadyDone
@@ -176,15 +176,7 @@ def offer(app: App, licensee: str | None, anyone: bool, work_ids: tuple[str, ...
 
 
 def _load_offer(path: Path) -> SignedOffer:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: an offer is a JSON object")
-    return SignedOffer.from_json(doc)
+    return SignedOffer.from_json(read_json_object(path, "an offer"))
 
 
 @licence.command()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ledger.cli.app import App, cli, emit_json, json_option, out_console
+from ledger.cli.app import App, cli, emit_json, json_option, out_console, read_json_object
 from ledger.cli.render import print_work, work_json
 from ledger.cli.verify import checked_metadata
 from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata, validate_work_metadata
@@ -32,20 +31,6 @@ def _creators(specs: tuple[str, ...]) -> list[dict[str, str]]:
             raise InputError(f"creator {spec!r}: role {role!r} is not one of {', '.join(CREATOR_ROLES)}")
         out.append({"name": name, "role": role})
     return out
-
-
-def _load_metadata_file(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}") from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: the metadata must be a JSON object")
-    return doc
 
 
 @work.command()
@@ -72,7 +57,7 @@ def register(app: App, file: Path, title: str | None, creators: tuple[str, ...],
     """Register FILE as a work (PENDING until a registrar confirms it)."""
     content_hash = sha256_of_file(file)
     if metadata_file:
-        doc = _load_metadata_file(metadata_file)
+        doc = read_json_object(metadata_file, "the metadata")
         if doc.get("contentSha256") != content_hash:
             raise InputError(f"{metadata_file}: contentSha256 does not match {file} ({content_hash})")
         validate_work_metadata(doc)

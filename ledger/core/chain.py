@@ -16,16 +16,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils.abi import collapse_if_tuple
 from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 
 from ledger.core import errors as E
 from ledger.core.config import NetworkProfile
+from ledger.core.events import Event, EventDecoder
+from ledger.core.rpc import connection_failure
+from ledger.core.types import WriteResult
 
 GAS_MARGIN = 1.25
 
@@ -209,7 +212,7 @@ class ErrorDecoder:
         for entry in abi_entries:
             if entry.get("type") != "error":
                 continue
-            types = [_abi_type(i) for i in entry["inputs"]]
+            types = [collapse_if_tuple(dict(i)) for i in entry["inputs"]]
             sig = f"{entry['name']}({','.join(types)})"
             self._by_selector[function_signature_to_4byte_selector(sig)] = (
                 entry["name"],
@@ -245,30 +248,52 @@ class ErrorDecoder:
         return cls(name, args, message, hint=hint)
 
 
-def _abi_type(param: dict[str, Any]) -> str:
-    t = param["type"]
-    if t.startswith("tuple"):
-        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + t[5:]
-    return str(t)
-
-
 @dataclass(frozen=True)
 class TxResult:
-    """A mined transaction."""
+    """A mined transaction, with the ledger events its receipt carries (decoded)."""
 
     tx_hash: str
     block_number: int
     gas_used: int
     logs: tuple[Any, ...]
+    events: tuple[Event, ...] = ()
+
+    @property
+    def written(self) -> WriteResult:
+        return WriteResult(self.tx_hash, self.block_number, self.gas_used)
+
+    def event(self, *names: str) -> Event:
+        """The first event of one of these names; TransactionFailed when there is none."""
+        for ev in self.events:
+            if ev.name in names:
+                return ev
+        raise E.TransactionFailed(f"the transaction was mined but emitted no {' or '.join(names)} event")
+
+
+class _Provider(Web3.HTTPProvider):
+    """web3's HTTP provider, with a node that does not answer raised as ChainUnavailable."""
+
+    def __init__(self, chain: Chain, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._chain = chain
+
+    def make_request(self, method: Any, params: Any) -> Any:
+        try:
+            return super().make_request(method, params)
+        except Exception as exc:
+            if connection_failure(exc):
+                raise self._chain.unavailable(exc) from exc
+            raise
 
 
 class Chain:
     """One JSON-RPC endpoint, with local signing and nonce tracking per sender."""
 
-    def __init__(self, profile: NetworkProfile, decoder: ErrorDecoder) -> None:
+    def __init__(self, profile: NetworkProfile, decoder: ErrorDecoder, events: EventDecoder | None = None) -> None:
         self.profile = profile
         self.decoder = decoder
-        self.w3 = Web3(Web3.HTTPProvider(profile.rpc_url, request_kwargs={"timeout": profile.rpc_timeout}))
+        self.events = events
+        self.w3 = Web3(_Provider(self, profile.rpc_url, request_kwargs={"timeout": profile.rpc_timeout}))
         self._nonces: dict[str, int] = {}
         self._chain_id: int | None = None
         # Called after an acknowledged write so it survives a node crash (the embedded node's
@@ -291,8 +316,6 @@ class Chain:
         """Run a read, turning connection failures into ChainUnavailable and reverts into errors."""
         try:
             return fn()
-        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
-            raise self.unavailable(exc) from exc
         except ContractLogicError as exc:
             raise self._decode(exc) from exc
 
@@ -321,7 +344,8 @@ class Chain:
                 return decoded
         return E.TransactionFailed(f"the transaction would revert: {exc.message or exc}")
 
-    def _gas_price(self) -> int:
+    def gas_price(self) -> int:
+        """The configured gas price, else the node's."""
         if self.profile.gas_price is not None:
             return self.profile.gas_price
         return int(self.call(lambda: self.w3.eth.gas_price))
@@ -334,18 +358,25 @@ class Chain:
     def reset_nonce(self, address: str) -> None:
         self._nonces.pop(address, None)
 
-    def build(self, fn: ContractFunction, signer: LocalAccount, *, gas: int | None = None) -> dict[str, Any]:
+    @staticmethod
+    def calldata(fn: ContractFunction) -> str:
+        """The ABI-encoded call (selector and arguments) as 0x hex."""
+        return str(fn.build_transaction({"gas": 0, "gasPrice": 0, "chainId": 0, "value": 0, "nonce": 0})["data"])
+
+    def build(
+        self, fn: ContractFunction, signer: LocalAccount, *, gas: int | None = None, value: int = 0
+    ) -> dict[str, Any]:
         """The unsigned transaction for a call, gas estimated (simulated) unless given."""
         sender = signer.address
         if gas is None:
-            gas = int(self.call(lambda: fn.estimate_gas({"from": sender})) * GAS_MARGIN) + 10_000
+            gas = int(self.call(lambda: fn.estimate_gas({"from": sender, "value": value})) * GAS_MARGIN) + 10_000
         return {
             "to": fn.address,
-            "data": fn._encode_transaction_data(),
+            "data": self.calldata(fn),
             "gas": gas,
-            "gasPrice": self._gas_price(),
+            "gasPrice": self.gas_price(),
             "chainId": self.chain_id,
-            "value": 0,
+            "value": value,
         }
 
     def send(self, tx: dict[str, Any], signer: LocalAccount) -> str:
@@ -355,9 +386,9 @@ class Chain:
         signed = signer.sign_transaction(tx)
         try:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+        except E.ChainUnavailable:  # the provider maps every connection failure to it
             self.reset_nonce(sender)
-            raise self.unavailable(exc) from exc
+            raise
         except Web3RPCError as exc:
             self.reset_nonce(sender)
             raise E.TransactionFailed(f"the node refused the transaction: {exc}") from exc
@@ -374,21 +405,24 @@ class Chain:
                 f"transaction {tx_hash} was not mined in time",
                 hint="it may still be mined; check it later or rerun (writes are idempotent)",
             ) from exc
-        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
-            raise self.unavailable(exc) from exc
         if receipt["status"] != 1:
             raise E.TransactionFailed(f"transaction {tx_hash} reverted in block {receipt['blockNumber']}")
-        return TxResult(tx_hash, receipt["blockNumber"], receipt["gasUsed"], tuple(receipt["logs"]))
+        logs = tuple(receipt["logs"])
+        events = tuple(self.events.decode_receipt(logs)) if self.events is not None else ()
+        return TxResult(tx_hash, receipt["blockNumber"], receipt["gasUsed"], logs, events)
 
     def make_durable(self) -> None:
         """Ask the node to keep what was mined (no-op unless a hook is set, e.g. the embedded node)."""
         if self.on_durable is not None:
             self.on_durable()
 
-    def transact(self, fn: ContractFunction, signer: LocalAccount, *, gas: int | None = None) -> TxResult:
-        """Simulate, sign, send, wait and make durable: a revert is raised before anything is sent,
-        and what returns survives a crash of the embedded node."""
-        result = self.wait(self.send(self.build(fn, signer, gas=gas), signer))
+    def transact(
+        self, fn: ContractFunction, signer: LocalAccount, value: int = 0, *, gas: int | None = None
+    ) -> TxResult:
+        """Simulate, sign locally, send raw, wait and make durable: a revert is raised before
+        anything is sent, and what returns (with its decoded events) survives a crash of the
+        embedded node. ``value`` is native currency sent along (wei)."""
+        result = self.wait(self.send(self.build(fn, signer, gas=gas, value=value), signer))
         self.make_durable()
         return result
 
@@ -398,7 +432,7 @@ class Chain:
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
         data = factory.constructor(*args).data_in_transaction
         gas = int(self.call(lambda: self.w3.eth.estimate_gas({"from": signer.address, "data": data})) * GAS_MARGIN)
-        tx = {"data": data, "gas": gas, "gasPrice": self._gas_price(), "chainId": self.chain_id, "value": 0}
+        tx = {"data": data, "gas": gas, "gasPrice": self.gas_price(), "chainId": self.chain_id, "value": 0}
         result = self.wait(self.send(tx, signer))
         receipt = self.w3.eth.get_transaction_receipt(result.tx_hash)
         return to_checksum_address(receipt["contractAddress"]), result

@@ -1,24 +1,24 @@
-"""Reading the audit trail: raw ``eth_getLogs`` in chunks a node accepts, decoded fast.
+"""Decoding the audit trail: raw logs decoded fast, against a topic table built once.
 
-web3.py's contract event objects decode a few thousand logs per second; this module asks
-the node with plain JSON-RPC and decodes with eth-abi against a topic table built once
-from the ABIs, which is several times faster. Log ranges are cut into chunks
-(``log_chunk`` blocks, Besu's default limit is 5,000) and a chunk the node refuses as too
-large is halved and retried.
+web3.py's contract event objects decode a few thousand logs per second; the logs are
+fetched with plain JSON-RPC (:mod:`ledger.core.rpc`, re-exported here: ``fetch_logs``,
+``block_timestamps``) and decoded with eth-abi, which is several times faster (ADR 007).
+:meth:`EventDecoder.decode_receipt` decodes a transaction receipt's logs the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
+from eth_utils.abi import collapse_if_tuple
 
-from ledger.core.chain import _abi_type
-from ledger.core.errors import ChainUnavailable, TransactionFailed
+from ledger.core.rpc import block_timestamps, fetch_logs
+
+__all__ = ["Event", "EventDecoder", "block_timestamps", "fetch_logs", "receipt_log"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class EventDecoder:
         for entry in abi_entries:
             if entry.get("type") != "event" or entry.get("anonymous"):
                 continue
-            types = [_abi_type(i) for i in entry["inputs"]]
+            types = [collapse_if_tuple(dict(i)) for i in entry["inputs"]]
             topic = "0x" + keccak(text=f"{entry['name']}({','.join(types)})").hex()
             params = [(i["name"], t, bool(i.get("indexed"))) for i, t in zip(entry["inputs"], types, strict=True)]
             data_types = [t for (_, t, indexed) in params if not indexed]
@@ -58,7 +58,12 @@ class EventDecoder:
             raise KeyError(name)
         return found
 
+    def decode_receipt(self, logs: Iterable[Any]) -> list[Event]:
+        """The ledger events among a transaction receipt's logs (web3's receipt shape)."""
+        return [ev for ev in map(self.decode, map(receipt_log, logs)) if ev is not None]
+
     def decode(self, log: dict[str, Any]) -> Event | None:
+        """One log in the JSON-RPC shape (hex strings), as ``eth_getLogs`` returns it."""
         topics = log["topics"]
         if not topics:
             return None
@@ -87,6 +92,18 @@ class EventDecoder:
             log_index=int(log["logIndex"], 16),
             args=args,
         )
+
+
+def receipt_log(log: Any) -> dict[str, Any]:
+    """A web3 receipt log (bytes, ints) in the JSON-RPC shape :meth:`EventDecoder.decode` reads."""
+    return {
+        "address": log["address"],
+        "topics": ["0x" + bytes(t).hex() for t in log["topics"]],
+        "data": "0x" + bytes(log["data"]).hex(),
+        "blockNumber": hex(int(log["blockNumber"])),
+        "transactionHash": "0x" + bytes(log["transactionHash"]).hex(),
+        "logIndex": hex(int(log["logIndex"])),
+    }
 
 
 RAW_SHA256_CID_PREFIX = bytes.fromhex("01551220")  # CIDv1, raw, sha2-256, 32 bytes
@@ -125,67 +142,3 @@ def _normalise(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(_normalise(v) for v in value)
     return value
-
-
-def _rpc(session: requests.Session, url: str, method: str, params: list[Any], timeout: float) -> Any:
-    try:
-        r = session.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=timeout)
-        body = r.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise ChainUnavailable(f"the chain node at {url} is not reachable ({type(exc).__name__})") from exc
-    if "error" in body:
-        raise TransactionFailed(f"{method} failed: {body['error'].get('message', body['error'])}")
-    return body["result"]
-
-
-def fetch_logs(
-    url: str,
-    addresses: list[str],
-    from_block: int,
-    to_block: int,
-    *,
-    chunk: int = 5000,
-    topics: list[Any] | None = None,
-    timeout: float = 60.0,
-    session: requests.Session | None = None,
-) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """Yield ``(last_block_of_chunk, raw_logs)`` for consecutive block ranges."""
-    session = session or requests.Session()
-    start = from_block
-    size = max(1, chunk)
-    while start <= to_block:
-        end = min(to_block, start + size - 1)
-        params: dict[str, Any] = {"address": addresses, "fromBlock": hex(start), "toBlock": hex(end)}
-        if topics:
-            params["topics"] = topics
-        try:
-            logs = _rpc(session, url, "eth_getLogs", [params], timeout)
-        except TransactionFailed:
-            if size == 1:
-                raise
-            size = max(1, size // 2)  # the node refused the range: halve it and retry
-            continue
-        yield end, logs
-        start = end + 1
-
-
-def block_timestamps(url: str, blocks: Iterable[int], session: requests.Session | None = None) -> dict[int, int]:
-    """Timestamps of the given blocks (one batched JSON-RPC request)."""
-    blocks = sorted(set(blocks))
-    if not blocks:
-        return {}
-    session = session or requests.Session()
-    payload = [
-        {"jsonrpc": "2.0", "id": i, "method": "eth_getBlockByNumber", "params": [hex(b), False]}
-        for i, b in enumerate(blocks)
-    ]
-    try:
-        replies = session.post(url, json=payload, timeout=60).json()
-    except (requests.RequestException, ValueError) as exc:
-        raise ChainUnavailable(f"the chain node at {url} is not reachable ({type(exc).__name__})") from exc
-    out: dict[int, int] = {}
-    for reply in replies:
-        block = reply.get("result")
-        if block:
-            out[int(block["number"], 16)] = int(block["timestamp"], 16)
-    return out

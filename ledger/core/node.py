@@ -23,10 +23,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 from ledger.core.config import REPO_ROOT, NetworkProfile
-from ledger.core.errors import ChainUnavailable, ConfigError
+from ledger.core.errors import ChainUnavailable, ConfigError, LedgerError
+from ledger.core.rpc import Rpc
 
 
 def anvil_binary() -> str:
@@ -51,13 +50,7 @@ def anvil_binary() -> str:
 
 def rpc_alive(url: str, timeout: float = 1.0) -> int | None:
     """The chain id the node at ``url`` reports, or None when nothing answers."""
-    try:
-        r = requests.post(
-            url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=timeout
-        )
-        return int(r.json()["result"], 16)
-    except (requests.RequestException, ValueError, KeyError, TypeError):
-        return None
+    return Rpc(url, timeout).chain_id()
 
 
 @dataclass(frozen=True)
@@ -101,13 +94,8 @@ class EmbeddedNode:
         block = None
         if chain_id is not None:
             try:
-                r = requests.post(
-                    self.profile.rpc_url,
-                    json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []},
-                    timeout=2,
-                )
-                block = int(r.json()["result"], 16)
-            except (requests.RequestException, ValueError, KeyError):
+                block = int(Rpc(self.profile.rpc_url, 2).request("eth_blockNumber"), 16)
+            except (LedgerError, ValueError, TypeError):
                 block = None
         return NodeStatus(chain_id is not None, self.profile.rpc_url, pid, str(self.state_file), block)
 
@@ -155,14 +143,10 @@ class EmbeddedNode:
     def persist(self) -> None:
         """Write the node's current state to the state file, atomically (see the module doc)."""
         try:
-            r = requests.post(
-                self.profile.rpc_url,
-                json={"jsonrpc": "2.0", "id": 1, "method": "anvil_dumpState", "params": []},
-                timeout=60,
-            )
-            raw = bytes.fromhex(r.json()["result"][2:])
-        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            raise ChainUnavailable(f"cannot read the embedded node's state to save it ({type(exc).__name__})") from exc
+            raw = bytes.fromhex(Rpc(self.profile.rpc_url, 60).request("anvil_dumpState")[2:])
+        except (LedgerError, ValueError, TypeError) as exc:
+            cause = type(exc.__cause__ or exc).__name__
+            raise ChainUnavailable(f"cannot read the embedded node's state to save it ({cause})") from exc
         data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.state_file.with_name(self.state_file.name + ".tmp")

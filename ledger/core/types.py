@@ -115,3 +115,8 @@ class Registered:
     tx_hash: str
     block: int
     gas_used: int
+
+
+def hex0x(b: bytes) -> str:
+    """Bytes as 0x-prefixed lowercase hex (ids, hashes, roots in JSON and events)."""
+    return "0x" + bytes(b).hex()

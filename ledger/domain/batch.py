@@ -52,7 +52,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
 from eth_typing import HexStr
 from eth_utils import is_address
 from web3.contract.contract import ContractFunction
@@ -62,7 +61,6 @@ from ledger.content.canonical import canonical_json
 from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata
 from ledger.core import errors as E
 from ledger.core.config import Settings
-from ledger.core.events import fetch_logs
 from ledger.core.types import Holder, WorkId, WorkStatus
 from ledger.domain.works import ROLE_IDS, Ledger, parse_address, parse_work_id, sha256_of_file
 
@@ -543,6 +541,44 @@ class _Batch:
     nonce: int
 
 
+@dataclass
+class _Tally:
+    """The counters of one run, and the progress callback they feed."""
+
+    total: int
+    done: int  # works settled so far: registered, skipped, failed, or duplicate rows
+    progress: ProgressCallback | None = None
+    registered: int = 0
+    skipped: int = 0
+    failed: int = 0
+    from_journal: int = 0
+    resent: int = 0
+    gas: int = 0
+    batches: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def skip(self) -> None:
+        self.skipped += 1
+        self.done += 1
+
+    def fail(self, work: str, reason: str) -> None:
+        self.failed += 1
+        self.done += 1
+        self.failures.append(f"{work}: {reason}")
+
+    def report(self, ids: Sequence[str] = ()) -> None:
+        if self.progress is not None:
+            self.progress(BatchProgress(self.done, self.total, self.batches, tuple(ids)))
+
+    def summary(self, seconds: float, duplicates: int, journal: str, notes: list[str]) -> BatchSummary:
+        return BatchSummary(
+            total=self.total, registered=self.registered, skipped_existing=self.skipped, failed=self.failed,
+            batches=self.batches, gas_used=self.gas, seconds=seconds, duplicates=duplicates,
+            from_journal=self.from_journal, resent=self.resent, journal=journal, notes=tuple(notes),
+            failures=tuple(self.failures),
+        )
+
+
 class _Pipeline:
     """Shared engine: plan batches, send them with bounded pipelining, journal, resume."""
 
@@ -588,10 +624,7 @@ class _Pipeline:
         return statuses_of(self.ledger, works)
 
     def _rpc(self, fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
-            raise self.chain.unavailable(exc) from exc
+        return self.chain.call(fn)  # a node that does not answer: ChainUnavailable
 
     def _receipt_now(self, tx: str) -> Any:
         from web3.exceptions import TransactionNotFound
@@ -632,134 +665,18 @@ class _Pipeline:
         state = self.journal.state(registry)
         self.journal.append({"event": "run", "kind": self.kind, "registry": registry,
                              "chainId": self.chain.chain_id, "signer": signer.address, "works": len(works)})
-        wanted = set(works)
-        total = total_rows
-        registered = skipped = failed = from_journal = resent = gas = batches = 0
-        failures: list[str] = []
-        done = duplicates
-        next_batch = state.next_batch
-
-        def report(ids: Sequence[str] = ()) -> None:
-            if progress is not None:
-                progress(BatchProgress(done, total, batches, tuple(ids)))
-
+        tally = _Tally(total=total_rows, done=duplicates, progress=progress)
         try:
-            # 1. transactions the journal sent without an outcome: mined, pending, or lost
-            inflight: deque[_Batch] = deque()
-            awaited: set[str] = set()
-            journal_sent: set[str] = set()
-            for tx, batch_id, nonce in sorted(state.unsettled(), key=lambda t: t[2]):
-                batch_works = state.batches.get(batch_id, [])
-                journal_sent.update(batch_works)
-                receipt = self._receipt_now(tx)
-                if receipt is not None:
-                    ok = receipt["status"] == 1
-                    self.journal.append({"event": "mined" if ok else "reverted", "batch": batch_id, "tx": tx,
-                                         "block": receipt["blockNumber"], "gas": receipt["gasUsed"]})
-                    if ok:
-                        state.mined_batches.add(batch_id)
-                elif self._known(tx):
-                    inflight.append(_Batch(batch_id, [w for w in batch_works if w in wanted], tx, nonce))
-                    awaited.update(batch_works)
-                    notes.append(f"awaiting batch {batch_id} sent by an earlier run (tx {tx})")
-                else:
-                    self.journal.append({"event": "lost", "batch": batch_id, "tx": tx})
-            ours_before = state.mined_works() | journal_sent | {
-                w for _tx, (b, _n) in state.sent.items() for w in state.batches.get(b, ())
-            }
-
-            # 2. the chain decides what is left to do
-            status = self.statuses([w for w in works if w not in awaited])
-            todo: list[str] = []
-            for w in works:
-                if w in awaited:
-                    continue
-                s = status[w]
-                if s in self.todo_statuses:
-                    todo.append(w)
-                    if w in ours_before:
-                        resent += 1
-                elif s in self.done_statuses:
-                    skipped += 1
-                    if w in ours_before:
-                        from_journal += 1
-                else:
-                    failed += 1
-                    failures.append(f"{w}: {self._failure_reason(s)}")
-            done += skipped + failed
-            if resent:
-                notes.append(f"{resent} work(s) the journal had as sent were not on chain (lost by the node?); "
-                             "sent again")
-            report()
-
-            # 3. send in batches, at most max_in_flight transactions unsettled
-            queue: deque[list[str]] = deque(todo[i : i + self.batch_size] for i in range(0, len(todo), self.batch_size))
-            nonce = self.chain.next_nonce(signer.address) if queue else 0
-            while queue or inflight:
-                while queue and len(inflight) < self.max_in_flight:
-                    batch_works = queue.popleft()
-                    try:
-                        txd = self._build(batch_works)
-                    except E.ContractError as exc:
-                        outcome = self._refused(batch_works, exc, queue)
-                        for kind, w, reason in outcome:
-                            if kind == "skipped":
-                                skipped += 1
-                            else:
-                                failed += 1
-                                failures.append(f"{w}: {reason}")
-                            done += 1
-                        report()
-                        continue
-                    batch = _Batch(next_batch, batch_works, "", nonce)
-                    next_batch += 1
-                    self._broadcast(batch, txd, signer)
-                    nonce += 1
-                    inflight.append(batch)
-                if not inflight:
-                    break
-                batch = inflight.popleft()
-                receipt = self._wait(batch.tx)
-                ok = receipt["status"] == 1
-                self.journal.append({"event": "mined" if ok else "reverted", "batch": batch.id, "tx": batch.tx,
-                                     "block": receipt["blockNumber"], "gas": receipt["gasUsed"]})
-                gas += int(receipt["gasUsed"])
-                if ok:
-                    batches += 1
-                    registered += len(batch.works)
-                    done += len(batch.works)
-                    report(batch.works)
-                    continue
-                # reverted: someone (or a resurfaced stale tx) got there first, or it ran out of
-                # gas (then forget the gas model); check each work again
-                if int(receipt["gasUsed"]) >= 0.97 * self._gas_limits.get(batch.tx, 1 << 62):
-                    self._gas_model.clear()
-                again = self.statuses(batch.works)
-                retry = [w for w in batch.works if again[w] in self.todo_statuses]
-                for w in batch.works:
-                    if again[w] in self.done_statuses:
-                        skipped += 1
-                        done += 1
-                    elif again[w] not in self.todo_statuses:
-                        failed += 1
-                        done += 1
-                        failures.append(f"{w}: {self._failure_reason(again[w])}")
-                if retry:
-                    self._recheck.update(retry)
-                    queue.appendleft(retry)
-                report()
+            inflight, awaited, ours_before = self._recover(state, set(works), notes)  # 1. the journal's leftovers
+            todo = self._plan(works, awaited, ours_before, tally, notes)  # 2. the chain decides what is left
+            self._send_all(todo, inflight, tally, signer, state.next_batch)  # 3. send, bounded in flight
         except BaseException as exc:
             with contextlib.suppress(OSError):
                 self.journal.append({"event": "stopped", "error": f"{type(exc).__name__}: {exc}"[:300]})
             raise
         finally:
             self.chain.reset_nonce(signer.address)
-            summary = BatchSummary(
-                total=total, registered=registered, skipped_existing=skipped, failed=failed, batches=batches,
-                gas_used=gas, seconds=round(time.monotonic() - t0, 3), duplicates=duplicates,
-                from_journal=from_journal, resent=resent, journal=str(self.journal.path), notes=tuple(notes),
-                failures=tuple(failures),
-            )
+            summary = tally.summary(round(time.monotonic() - t0, 3), duplicates, str(self.journal.path), notes)
             with contextlib.suppress(OSError):
                 self.journal.append({"event": "summary", **{k: v for k, v in vars(summary).items()
                                                             if k not in ("notes", "failures")}})
@@ -768,6 +685,114 @@ class _Pipeline:
         # lost); saving the embedded node's state once at the end keeps the next run short
         self.chain.make_durable()
         return summary
+
+    def _recover(self, state: _JournalState, wanted: set[str],
+                 notes: list[str]) -> tuple[deque[_Batch], set[str], set[str]]:
+        """Settle the transactions the journal sent without an outcome: mined, pending or lost.
+
+        Returns the batches still pending (to await), their works, and every work an earlier
+        run of this journal sent or got mined."""
+        inflight: deque[_Batch] = deque()
+        awaited: set[str] = set()
+        journal_sent: set[str] = set()
+        for tx, batch_id, nonce in sorted(state.unsettled(), key=lambda t: t[2]):
+            batch_works = state.batches.get(batch_id, [])
+            journal_sent.update(batch_works)
+            receipt = self._receipt_now(tx)
+            if receipt is not None:
+                ok = receipt["status"] == 1
+                self.journal.append({"event": "mined" if ok else "reverted", "batch": batch_id, "tx": tx,
+                                     "block": receipt["blockNumber"], "gas": receipt["gasUsed"]})
+                if ok:
+                    state.mined_batches.add(batch_id)
+            elif self._known(tx):
+                inflight.append(_Batch(batch_id, [w for w in batch_works if w in wanted], tx, nonce))
+                awaited.update(batch_works)
+                notes.append(f"awaiting batch {batch_id} sent by an earlier run (tx {tx})")
+            else:
+                self.journal.append({"event": "lost", "batch": batch_id, "tx": tx})
+        ours_before = state.mined_works() | journal_sent | {
+            w for _tx, (b, _n) in state.sent.items() for w in state.batches.get(b, ())
+        }
+        return inflight, awaited, ours_before
+
+    def _plan(self, works: list[str], awaited: set[str], ours_before: set[str], tally: _Tally,
+              notes: list[str]) -> list[str]:
+        """The works still to send, by their status on chain; the rest are skipped or failed."""
+        status = self.statuses([w for w in works if w not in awaited])
+        todo: list[str] = []
+        for w in works:
+            if w in awaited:
+                continue
+            s = status[w]
+            if s in self.todo_statuses:
+                todo.append(w)
+                if w in ours_before:
+                    tally.resent += 1
+            elif s in self.done_statuses:
+                tally.skip()
+                if w in ours_before:
+                    tally.from_journal += 1
+            else:
+                tally.fail(w, self._failure_reason(s))
+        if tally.resent:
+            notes.append(f"{tally.resent} work(s) the journal had as sent were not on chain (lost by the node?); "
+                         "sent again")
+        tally.report()
+        return todo
+
+    def _send_all(self, todo: list[str], inflight: deque[_Batch], tally: _Tally, signer: Any,
+                  next_batch: int) -> None:
+        """Send ``todo`` in batches, at most ``max_in_flight`` transactions unsettled."""
+        queue: deque[list[str]] = deque(todo[i : i + self.batch_size] for i in range(0, len(todo), self.batch_size))
+        nonce = self.chain.next_nonce(signer.address) if queue else 0
+        while queue or inflight:
+            while queue and len(inflight) < self.max_in_flight:
+                batch_works = queue.popleft()
+                try:
+                    txd = self._build(batch_works)
+                except E.ContractError as exc:
+                    for kind, w, reason in self._refused(batch_works, exc, queue):
+                        tally.skip() if kind == "skipped" else tally.fail(w, reason)
+                    tally.report()
+                    continue
+                batch = _Batch(next_batch, batch_works, "", nonce)
+                next_batch += 1
+                self._broadcast(batch, txd, signer)
+                nonce += 1
+                inflight.append(batch)
+            if not inflight:
+                break
+            self._settle(inflight.popleft(), tally, queue)
+
+    def _settle(self, batch: _Batch, tally: _Tally, queue: deque[list[str]]) -> None:
+        """Wait for one batch; a reverted one has each work checked again and re-planned."""
+        receipt = self._wait(batch.tx)
+        ok = receipt["status"] == 1
+        self.journal.append({"event": "mined" if ok else "reverted", "batch": batch.id, "tx": batch.tx,
+                             "block": receipt["blockNumber"], "gas": receipt["gasUsed"]})
+        tally.gas += int(receipt["gasUsed"])
+        if ok:
+            tally.batches += 1
+            tally.registered += len(batch.works)
+            tally.done += len(batch.works)
+            tally.report(batch.works)
+            return
+        # reverted: someone (or a resurfaced stale tx) got there first, or it ran out of
+        # gas (then forget the gas model); check each work again
+        if int(receipt["gasUsed"]) >= 0.97 * self._gas_limits.get(batch.tx, 1 << 62):
+            self._gas_model.clear()
+        again = self.statuses(batch.works)
+        retry = [w for w in batch.works if again[w] in self.todo_statuses]
+        for w in batch.works:
+            if again[w] in self.done_statuses:
+                tally.skip()
+            elif again[w] not in self.todo_statuses:
+                tally.fail(w, self._failure_reason(again[w]))
+        if retry:
+            self._recheck.update(retry)
+            queue.appendleft(retry)
+        tally.report()
 
     def _shape(self, works: list[str]) -> Any:
         """Batches of one shape cost the same gas per work (None: always estimate)."""
@@ -785,7 +810,7 @@ class _Pipeline:
         self._prepare(works)
         fn = self._function(works)
         signer = self.ledger.require_signer()
-        call = {"from": signer.address, "to": fn.address, "data": fn._encode_transaction_data()}  # encode once
+        call = {"from": signer.address, "to": fn.address, "data": self.chain.calldata(fn)}  # encode once
         shape = self._shape(works)
         per_work = self._gas_model.get(shape) if shape is not None else None
         if per_work is None or self._recheck.intersection(works):
@@ -797,7 +822,7 @@ class _Pipeline:
         else:
             self.chain.call(lambda: self.w3.eth.call(call))  # type: ignore[arg-type]
             gas = int(per_work * len(works) * (BATCH_GAS_MARGIN + 0.05)) + 30_000
-        return {"to": call["to"], "data": call["data"], "gas": gas, "gasPrice": self.chain._gas_price(),
+        return {"to": call["to"], "data": call["data"], "gas": gas, "gasPrice": self.chain.gas_price(),
                 "chainId": self.chain.chain_id, "value": 0}
 
     def _broadcast(self, batch: _Batch, tx: dict[str, Any], signer: Any) -> None:
@@ -935,7 +960,7 @@ def statuses_of(ledger: Ledger, works: Sequence[str]) -> dict[str, int]:
     for i in range(0, len(works), STATUS_CHUNK):
         chunk = list(works[i : i + STATUS_CHUNK])
         raw = [bytes.fromhex(w[2:]) for w in chunk]
-        values = ledger.chain.call(lambda r=raw: fn(r).call())
+        values = ledger.call(fn(raw))
         out.update(zip(chunk, (int(v) for v in values), strict=True))
     return out
 
@@ -943,7 +968,7 @@ def statuses_of(ledger: Ledger, works: Sequence[str]) -> dict[str, int]:
 def signer_is_cmo(ledger: Ledger) -> bool:
     signer = ledger.require_signer()
     cmo = ROLE_IDS["CMO"]
-    return bool(ledger.chain.call(lambda: ledger.roles.functions.hasRole(cmo, signer.address).call()))
+    return bool(ledger.call(ledger.roles.functions.hasRole(cmo, signer.address)))
 
 
 def pending_works(ledger: Ledger) -> list[str]:
@@ -951,9 +976,9 @@ def pending_works(ledger: Ledger) -> list[str]:
     topics = ledger.events.topics_of("WorkRegistered")  # the long and the compact form
     head = ledger.chain.block_number()
     ids: list[str] = []
-    for _end, logs in fetch_logs(
-        ledger.settings.network.rpc_url, [ledger.registry.address], ledger.deployment.first_block, head,
-        chunk=ledger.settings.network.log_chunk, topics=[topics],
+    for _end, logs in ledger.rpc.get_logs(
+        [ledger.registry.address], ledger.deployment.first_block, head, chunk=ledger.settings.network.log_chunk,
+        topics=[topics],
     ):  # fmt: skip
         ids.extend("0x" + log["topics"][1][2:] for log in logs)
     ids = list(dict.fromkeys(ids))

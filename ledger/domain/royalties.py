@@ -26,7 +26,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from eth_abi import decode as abi_decode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
@@ -34,6 +33,7 @@ from ledger.content.canonical import canonical_json
 from ledger.content.cid import cid_for_bytes, cid_from_bytes, cid_to_bytes
 from ledger.content.merkle import MerkleTree, leaf_hash
 from ledger.core import errors as E
+from ledger.core.rpc import RpcRefused
 from ledger.core.types import WriteResult
 from ledger.domain.usage import Progress, ReportView, Usage, UsageLine, _no_progress, check_period
 
@@ -230,22 +230,10 @@ class Royalties:
     """Payments, distributions and claims over one ledger connection."""
 
     def __init__(self, ledger: Any, usage: Usage | None = None) -> None:
-        from ledger.core.artifacts import load_artifact
-
         self.ledger = ledger
         self.usage = usage or Usage(ledger)
         self.pool_contract = self.usage.pool
-        self.token = ledger.w3.eth.contract(
-            address=ledger.deployment.address("SettlementToken"),
-            abi=load_artifact(ledger.settings.build_dir, "SettlementToken").abi,
-        )
-
-    def _call(self, fn: Any, **kw: Any) -> Any:
-        return self.ledger.chain.call(lambda: fn.call(**kw))
-
-    def _write(self, fn: Any) -> WriteResult:
-        r = self.ledger.chain.transact(fn, self.ledger.require_signer())
-        return WriteResult(r.tx_hash, r.block_number, r.gas_used)
+        self.token = ledger.contract("SettlementToken")
 
     def _me(self) -> str:
         return str(self.ledger.require_signer().address)
@@ -254,23 +242,23 @@ class Royalties:
 
     @property
     def token_address(self) -> str:
-        return str(self._call(self.pool_contract.functions.token()))
+        return str(self.ledger.call(self.pool_contract.functions.token()))
 
     def token_balance(self, account: str) -> int:
-        return int(self._call(self.token.functions.balanceOf(to_checksum_address(account))))
+        return int(self.ledger.call(self.token.functions.balanceOf(to_checksum_address(account))))
 
     def token_decimals(self) -> int:
         return int(self._call(self.token.functions.decimals()))
 
     def mint(self, to: str, amount: int) -> WriteResult:
         """GOVERNOR: mint test settlement tokens."""
-        return self._write(self.token.functions.mint(to_checksum_address(to), int(amount)))
+        return self.ledger.write(self.token.functions.mint(to_checksum_address(to), int(amount)))
 
     def commission_bps(self) -> int:
-        return int(self._call(self.pool_contract.functions.commissionBps()))
+        return int(self.ledger.call(self.pool_contract.functions.commissionBps()))
 
     def set_commission(self, bps: int) -> WriteResult:
-        return self._write(self.pool_contract.functions.setCommission(int(bps)))
+        return self.ledger.write(self.pool_contract.functions.setCommission(int(bps)))
 
     # --- money in ---------------------------------------------------------------------
 
@@ -285,17 +273,17 @@ class Royalties:
                                hint="get tokens first (on a development chain: "
                                     "rights-ledger --as governor token mint ACCOUNT AMOUNT)")
         pool = self.pool_contract.address
-        if int(self._call(self.token.functions.allowance(me, pool))) < amount:
-            self._write(self.token.functions.approve(pool, int(amount)))
-        return self._write(self.pool_contract.functions.pay(cmo, period, int(amount)))
+        if int(self.ledger.call(self.token.functions.allowance(me, pool))) < amount:
+            self.ledger.write(self.token.functions.approve(pool, int(amount)))
+        return self.ledger.write(self.pool_contract.functions.pay(cmo, period, int(amount)))
 
     def account(self, cmo: str, period: int, licensee: str) -> Balance:
-        owed, paid = self._call(self.pool_contract.functions.accountOf(
+        owed, paid = self.ledger.call(self.pool_contract.functions.accountOf(
             to_checksum_address(cmo), check_period(period), to_checksum_address(licensee)))
         return Balance(to_checksum_address(cmo), int(period), to_checksum_address(licensee), int(owed), int(paid))
 
     def pool(self, cmo: str, period: int) -> PoolView:
-        p = self._call(self.pool_contract.functions.pool(to_checksum_address(cmo), check_period(period)))
+        p = self.ledger.call(self.pool_contract.functions.pool(to_checksum_address(cmo), check_period(period)))
         (state, bps, closed_at, closed_block, reports, totals, paid_in, commission, distributed, residue, claimed,
          root) = p
         return PoolView(to_checksum_address(cmo), int(period), STATES[int(state)], int(bps), int(closed_at),
@@ -313,32 +301,23 @@ class Royalties:
     # --- distribution -----------------------------------------------------------------
 
     def close(self, period: int) -> WriteResult:
-        return self._write(self.pool_contract.functions.closePeriod(check_period(period)))
+        return self.ledger.write(self.pool_contract.functions.closePeriod(check_period(period)))
 
     def _holders_at(self, block: int) -> Callable[[Sequence[str]], dict[str, list[tuple[str, int]]]]:
-        url = self.ledger.settings.network.rpc_url
         registry = self.ledger.deployment.address("WorkRegistry")
 
         def holders(works: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+            try:
+                raw = self.ledger.rpc.eth_call_many(
+                    [(registry, _SEL_HOLDERS + bytes.fromhex(w[2:])) for w in works], block, strict=True)
+            except RpcRefused as exc:
+                message = exc.error.get("message") if isinstance(exc.error, dict) else exc.error
+                raise E.ChainUnavailable(f"the node cannot read holders at block {block}: {message}",
+                                         hint="use an archive node (one that keeps historical state)") from exc
             out: dict[str, list[tuple[str, int]]] = {}
-            session = requests.Session()
-            for start in range(0, len(works), 500):
-                chunk = works[start:start + 500]
-                payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_call",
-                            "params": [{"to": registry, "data": "0x" + (_SEL_HOLDERS + bytes.fromhex(w[2:])).hex()},
-                                       hex(block)]} for i, w in enumerate(chunk)]
-                try:
-                    replies = {r["id"]: r for r in session.post(url, json=payload, timeout=120).json()}
-                except (requests.RequestException, ValueError) as exc:
-                    raise E.ChainUnavailable(f"the chain node at {url} is not reachable") from exc
-                for i, w in enumerate(chunk):
-                    r = replies.get(i, {})
-                    if "error" in r:
-                        raise E.ChainUnavailable(
-                            f"the node cannot read holders at block {block}: {r['error'].get('message')}",
-                            hint="use an archive node (one that keeps historical state)")
-                    (hs,) = abi_decode(["(address,uint16)[]"], bytes.fromhex(r["result"][2:]))
-                    out[w] = sorted((to_checksum_address(a), int(b)) for a, b in hs)
+            for w, r in zip(works, raw, strict=True):
+                (hs,) = abi_decode(["(address,uint16)[]"], r or b"")
+                out[w] = sorted((to_checksum_address(a), int(b)) for a, b in hs)
             return out
 
         return holders
@@ -386,9 +365,9 @@ class Royalties:
         """Store the distribution file and publish its root (as the CMO)."""
         fn = self.pool_contract.functions.publishDistribution(dist.period, bytes.fromhex(dist.root[2:]), dist.total,
                                                               b"\x01" * 36)
-        self.ledger.chain.build(fn, self.ledger.require_signer())  # simulate before storing
+        self.ledger.simulate(fn)  # simulate before storing
         cid = self.ledger.store.add(dist.document)
-        r = self._write(self.pool_contract.functions.publishDistribution(
+        r = self.ledger.write(self.pool_contract.functions.publishDistribution(
             dist.period, bytes.fromhex(dist.root[2:]), dist.total, cid_to_bytes(cid)))
         return r, cid
 
@@ -473,7 +452,7 @@ class Royalties:
             for i, c in enumerate(claims):
                 if c.account == account:
                     amount, proof = c.amount, tree.proof(i)
-        claimed = bool(self._call(self.pool_contract.functions.isClaimed(cmo, int(period), account)))
+        claimed = bool(self.ledger.call(self.pool_contract.functions.isClaimed(cmo, int(period), account)))
         return ClaimInfo(cmo, int(period), account, amount, tuple("0x" + p.hex() for p in proof), claimed)
 
     def claim(self, cmo: str, period: int) -> tuple[WriteResult, int]:
@@ -483,6 +462,6 @@ class Royalties:
             raise E.InputError(f"{info.account} has nothing to claim in period {period} of {info.cmo}")
         if info.claimed:
             raise E.InvalidState("RoyaltyPool__AlreadyClaimed", {}, f"{info.account} claimed period {period} already")
-        r = self._write(self.pool_contract.functions.claim(info.cmo, int(period), info.amount,
+        r = self.ledger.write(self.pool_contract.functions.claim(info.cmo, int(period), info.amount,
                                                            [bytes.fromhex(p[2:]) for p in info.proof]))
         return r, info.amount

@@ -30,13 +30,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import requests
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from ledger.content.cid import cid_from_bytes, cid_to_bytes
 from ledger.content.merkle import MerkleTree, abi_encode_static, leaf_hash
 from ledger.core import errors as E
-from ledger.core.events import Event, fetch_logs
+from ledger.core.chain import TxResult
+from ledger.core.events import Event
+from ledger.core.rpc import Rpc
 from ledger.core.types import USES
 
 LEAF_TYPES = ("uint32", "bytes32", "uint32", "uint64", "uint40", "uint64", "uint8", "uint128")
@@ -401,23 +402,9 @@ _SEL_COVERAGE = function_signature_to_4byte_selector("coverage(bytes32,address,u
 _SEL_TARIFF = function_signature_to_4byte_selector("tariffOf(uint32)")
 
 
-def _rpc_batch(url: str, session: requests.Session, to: str, datas: Sequence[bytes]) -> list[bytes]:
-    out: list[bytes] = []
-    for start in range(0, len(datas), RPC_BATCH):
-        chunk = datas[start:start + RPC_BATCH]
-        payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_call",
-                    "params": [{"to": to, "data": "0x" + d.hex()}, "latest"]} for i, d in enumerate(chunk)]
-        try:
-            replies = session.post(url, json=payload, timeout=120).json()
-        except (requests.RequestException, ValueError) as exc:
-            raise E.ChainUnavailable(f"the chain node at {url} is not reachable ({type(exc).__name__})") from exc
-        by_id = {r["id"]: r for r in replies}
-        for i in range(len(chunk)):
-            r = by_id.get(i, {})
-            if "error" in r:
-                raise E.TransactionFailed(f"eth_call failed: {r['error'].get('message', r['error'])}")
-            out.append(bytes.fromhex(r["result"][2:]))
-    return out
+def _rpc_batch(rpc: Rpc, to: str, datas: Sequence[bytes]) -> list[bytes]:
+    """``eth_call`` each calldata on ``to``; a failed call raises (TransactionFailed)."""
+    return [r or b"" for r in rpc.eth_call_many([(to, d) for d in datas], size=RPC_BATCH, strict=True)]
 
 
 def chain_coverage(ledger: Any) -> CoverageFn:
@@ -426,31 +413,28 @@ def chain_coverage(ledger: Any) -> CoverageFn:
     Distinct queries are asked once. A covering licence prices a line at its ``ratePerUse``,
     the statutory tariff at its ``amountPerWork``.
     """
-    registry = ledger.deployment.address("LicenceRegistry")
-    from ledger.core.artifacts import load_artifact
-
-    lic = ledger.w3.eth.contract(address=registry, abi=load_artifact(ledger.settings.build_dir, "LicenceRegistry").abi)
-    url = ledger.settings.network.rpc_url
+    lic = ledger.contract("LicenceRegistry")
+    registry = lic.address
 
     def ask(queries: Sequence[CoverageQuery]) -> list[CoverageAnswer]:
-        session = requests.Session()
+        rpc = ledger.rpc
         distinct = list(dict.fromkeys(queries))
         datas = [_SEL_COVERAGE + abi_encode_static(
             ("bytes32", "address", "uint32", "bytes2", "uint40"),
             (q.work_id, q.licensee, q.use, q.territory or b"\0\0", q.at)) for q in distinct]
-        raw = _rpc_batch(url, session, registry, datas)
+        raw = _rpc_batch(rpc, registry, datas)
         answers: dict[CoverageQuery, tuple[bool, int, int, int]] = {}
         for q, r in zip(distinct, raw, strict=True):
             answers[q] = (r[31] == 1, r[63], r[95], int.from_bytes(r[96:128], "big"))
         licence_ids = sorted({a[3] for a in answers.values() if a[0] and a[3]})
         rates: dict[int, int] = {}
         for lid in licence_ids:
-            rec = ledger.chain.call(lambda lid=lid: lic.functions.licence(lid).call())
+            rec = ledger.call(lic.functions.licence(lid))
             rates[lid] = int(rec[12])  # ratePerUse
         uses = sorted({q.use for q, a in answers.items() if a[0] and a[1] == KIND_STATUTORY})
         tariffs: dict[int, int] = {}
         if uses:
-            for u, r in zip(uses, _rpc_batch(url, session, registry,
+            for u, r in zip(uses, _rpc_batch(rpc, registry,
                                                [_SEL_TARIFF + u.to_bytes(32, "big") for u in uses]), strict=True):
                 tariffs[u] = int.from_bytes(r[0:32], "big")  # amountPerWork
         out = []
@@ -507,13 +491,8 @@ class Usage:
     """Usage records and reports of one ledger connection (its signer is the licensee)."""
 
     def __init__(self, ledger: Any, coverage: CoverageFn | None = None) -> None:
-        from ledger.core.artifacts import load_artifact
-
         self.ledger = ledger
-        self.pool = ledger.w3.eth.contract(
-            address=ledger.deployment.address("RoyaltyPool"),
-            abi=load_artifact(ledger.settings.build_dir, "RoyaltyPool").abi,
-        )
+        self.pool = ledger.contract("RoyaltyPool")
         self._coverage = coverage
 
     @property
@@ -603,12 +582,12 @@ class Usage:
         placeholder = b"\x01" * 36
         fn = self.pool.functions.recordReport(prepared.cmo, prepared.period, root, prepared.totals.as_tuple(),
                                               placeholder)
-        self.ledger.chain.build(fn, signer)  # a revert (role, period closed) stops here, before storing
+        self.ledger.simulate(fn, signer)  # a revert (role, period closed) stops here, before storing
         cid = self.ledger.store.add(prepared.document)
         fn = self.pool.functions.recordReport(prepared.cmo, prepared.period, root, prepared.totals.as_tuple(),
                                               cid_to_bytes(cid))
-        r = self.ledger.chain.transact(fn, signer)
-        report_id = self._report_id(r.logs)
+        r = self.ledger.transact(fn, signer=signer)
+        report_id = self._report_id(r)
         return ReportRecorded(report_id, prepared.root, cid, prepared.totals, r.tx_hash, r.block_number,
                               r.gas_used, prepared.lines)
 
@@ -638,43 +617,25 @@ class Usage:
             raise
         prepared = self.prepare([line], cmo, period)
         ln = prepared.lines[0]
-        r = self.ledger.chain.transact(
-            self.pool.functions.recordUsage(prepared.cmo, prepared.period, ln.as_tuple()),
-            self.ledger.require_signer(),
-        )
-        return ReportRecorded(self._report_id(r.logs), prepared.root, None, prepared.totals, r.tx_hash,
+        r = self.ledger.transact(self.pool.functions.recordUsage(prepared.cmo, prepared.period, ln.as_tuple()))
+        return ReportRecorded(self._report_id(r), prepared.root, None, prepared.totals, r.tx_hash,
                               r.block_number, r.gas_used, prepared.lines)
 
-    def _report_id(self, logs: Iterable[Any]) -> int:
-        for log in logs:
-            topics = [("0x" + bytes(t).hex()) for t in log["topics"]]
-            ev = self.ledger.events.decode({**dict(log), "topics": topics,
-                                            "data": "0x" + bytes(log["data"]).hex(),
-                                            "blockNumber": hex(log["blockNumber"]),
-                                            "transactionHash": "0x" + bytes(log["transactionHash"]).hex(),
-                                            "logIndex": hex(log["logIndex"]), "address": log["address"]})
-            if ev is not None and ev.name in ("UsageReportRecorded", "UsageRecorded"):
-                return int(ev.args["reportId"])
-        raise E.TransactionFailed("the transaction emitted no usage event")
+    @staticmethod
+    def _report_id(tx: TxResult) -> int:
+        return int(tx.event("UsageReportRecorded", "UsageRecorded").args["reportId"])
 
     # --- reads ---------------------------------------------------------------------------
 
     def pool_events(self, names: Sequence[str] | None = None, topics: list[Any] | None = None) -> list[Event]:
         """Decoded RoyaltyPool events, oldest first (optionally only these names)."""
         rec = self.ledger.deployment.contracts["RoyaltyPool"]
-        out: list[Event] = []
-        for _end, logs in fetch_logs(self.ledger.settings.network.rpc_url, [rec.address], rec.block,
-                                     self.ledger.chain.block_number(), chunk=self.ledger.settings.network.log_chunk,
-                                     topics=topics):
-            for raw in logs:
-                ev = self.ledger.events.decode(raw)
-                if ev is not None and (names is None or ev.name in names):
-                    out.append(ev)
-        return out
+        evs = self.ledger.read_events([rec.address], topics, from_block=rec.block)
+        return [ev for ev in evs if names is None or ev.name in names]
 
     def report(self, report_id: int) -> ReportView:
         """A recorded report (or single record) with its CID and block, from storage and its event."""
-        r = self.ledger.chain.call(lambda: self.pool.functions.report(int(report_id)).call())
+        r = self.ledger.call(self.pool.functions.report(int(report_id)))
         licensee, cmo, period, recorded_at, root, totals = r
         if int(licensee, 16) == 0:
             raise E.InputError(f"no usage report {report_id}", hint="list them with `rights-ledger usage show`")
@@ -736,8 +697,7 @@ class Usage:
         return LineProof(report_id, lines[line], tuple("0x" + p.hex() for p in proof), view.root, ok)
 
     def verify_line(self, report_id: int, line: UsageLine, proof: Sequence[bytes]) -> bool:
-        return bool(self.ledger.chain.call(
-            lambda: self.pool.functions.verifyUsageLine(int(report_id), line.as_tuple(), list(proof)).call()))
+        return bool(self.ledger.call(self.pool.functions.verifyUsageLine(int(report_id), line.as_tuple(), list(proof))))
 
 
 def _line_from_event(t: Sequence[Any]) -> UsageLine:

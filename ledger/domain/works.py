@@ -2,9 +2,10 @@
 
 Reads (``work``, ``find_by_hash``, ``roles_of`` ...) need no key. Writes need a signer
 (``Ledger.open(..., account=NAME, password=...)``) and follow one order: validate
-locally, store any document in the metadata store, simulate the call (a revert raises a
-typed error and nothing is sent), then sign, send raw and wait for the receipt. A store
-that is down therefore stops a write before anything reaches the chain.
+locally, simulate the call (a revert raises a typed error and nothing is stored or sent),
+store any document in the metadata store, then sign, send raw and wait for the receipt
+(:meth:`Ledger.transact`, with the receipt's events decoded). A store that is down
+therefore stops a write before anything reaches the chain.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from ledger.core.chain import Chain, ErrorDecoder, TxResult
 from ledger.core.config import Settings
 from ledger.core.deploy import deploy_all
 from ledger.core.deployments import Deployment, load_deployment
-from ledger.core.events import Event, EventDecoder, block_timestamps, fetch_logs
+from ledger.core.events import Event, EventDecoder
 from ledger.core.keystore import Keystore
 from ledger.core.node import EmbeddedNode
+from ledger.core.rpc import Rpc
 from ledger.core.types import (
     HistoryEntry,
     Holder,
@@ -172,19 +174,60 @@ class Ledger:
         self.keystore = keystore
         self.signer = signer
         self.w3 = chain.w3
-        build = settings.build_dir
-        self.roles: Contract = self._contract("LedgerRoles", build)
-        self.registry: Contract = self._contract("WorkRegistry", build)
-        self.events = EventDecoder(all_abis(build))
+        self.events = chain.events if chain.events is not None else EventDecoder(all_abis(settings.build_dir))
+        self._contracts: dict[str, Contract] = {}
+        self.roles: Contract = self.contract("LedgerRoles")
+        self.registry: Contract = self.contract("WorkRegistry")
 
-    def _contract(self, name: str, build: Path) -> Contract:
-        return self.w3.eth.contract(address=self.deployment.address(name), abi=load_artifact(build, name).abi)
+    # --- the contract-access layer -----------------------------------------------------
+
+    def contract(self, name: str, address: str | None = None) -> Contract:
+        """The web3 contract ``name`` of this deployment (its compiled ABI), or of that ABI at
+        ``address``; NotDeployed when the deployment has no such contract."""
+        key = f"{name}@{address}" if address else name
+        if key not in self._contracts:
+            at = to_checksum_address(address) if address else self.deployment.address(name)
+            abi = load_artifact(self.settings.build_dir, name).abi
+            self._contracts[key] = self.w3.eth.contract(address=at, abi=abi)
+        return self._contracts[key]
+
+    def call(self, fn: Any, **kwargs: Any) -> Any:
+        """A view call; a revert raises its typed error, an unreachable node ChainUnavailable."""
+        return self.chain.call(lambda: fn.call(**kwargs))
+
+    def transact(self, fn: Any, value: int = 0, signer: LocalAccount | None = None) -> TxResult:
+        """Simulate, sign locally, send raw and wait: the receipt with its decoded events."""
+        return self.chain.transact(fn, signer or self.require_signer(), value)
+
+    def simulate(self, fn: Any, signer: LocalAccount | None = None) -> dict[str, Any]:
+        """The signed-to-be transaction of ``fn``: a revert raises here, before anything is stored."""
+        return self.chain.build(fn, signer or self.require_signer())
+
+    @property
+    def rpc(self) -> Rpc:
+        """Plain JSON-RPC to the node, for bulk reads (batched calls, logs in chunks)."""
+        return Rpc(self.settings.network.rpc_url, self.settings.network.rpc_timeout)
+
+    def read_events(
+        self, addresses: Sequence[str], topics: list[Any] | None = None, from_block: int | None = None,
+        to_block: int | None = None,
+    ) -> list[Event]:
+        """The decoded ledger events these contracts emitted, oldest first."""
+        first = self.deployment.first_block if from_block is None else from_block
+        head = self.chain.block_number() if to_block is None else to_block
+        out: list[Event] = []
+        for _end, logs in self.rpc.get_logs(list(addresses), first, head, chunk=self.settings.network.log_chunk,
+                                            topics=topics):
+            out += [ev for ev in map(self.events.decode, logs) if ev is not None]
+        out.sort(key=lambda e: (e.block, e.log_index))
+        return out
 
     # --- opening ---------------------------------------------------------------------
 
     @staticmethod
     def connect_chain(settings: Settings) -> Chain:
-        return Chain(settings.network, ErrorDecoder(all_abis(settings.build_dir)))
+        abis = all_abis(settings.build_dir)
+        return Chain(settings.network, ErrorDecoder(abis), EventDecoder(abis))
 
     @classmethod
     def open(
@@ -248,9 +291,9 @@ class Ledger:
             raise E.KeystoreError("this action needs a signer", hint="pass --as ACCOUNT (see `account list`)")
         return self.signer
 
-    def _write(self, fn: Any) -> WriteResult:
-        r: TxResult = self.chain.transact(fn, self.require_signer())
-        return WriteResult(r.tx_hash, r.block_number, r.gas_used)
+    def write(self, fn: Any, value: int = 0) -> WriteResult:
+        """:meth:`transact` as the signer, returning what was mined."""
+        return self.transact(fn, value).written
 
     def _store_document(self, doc: dict[str, Any]) -> str:
         from ledger.content.canonical import canonical_json
@@ -267,10 +310,10 @@ class Ledger:
             raise E.InputError(f"unknown role {name!r}", hint="one of: " + ", ".join(ROLE_IDS)) from None
 
     def grant_role(self, role: str, account: str) -> WriteResult:
-        return self._write(self.roles.functions.grantRole(self.role_id(role), parse_address(account)))
+        return self.write(self.roles.functions.grantRole(self.role_id(role), parse_address(account)))
 
     def revoke_role(self, role: str, account: str) -> WriteResult:
-        return self._write(self.roles.functions.revokeRole(self.role_id(role), parse_address(account)))
+        return self.write(self.roles.functions.revokeRole(self.role_id(role), parse_address(account)))
 
     def verify_holder(self, account: str, real_name: str, salt: bytes | None = None) -> tuple[WriteResult, str, str]:
         """Record a real-name verification; returns (result, commitment, salt) — keep the salt."""
@@ -278,18 +321,18 @@ class Ledger:
             raise E.InputError("the real name is empty")
         salt = salt or secrets.token_bytes(32)
         commitment = Web3.keccak(salt + real_name.strip().encode("utf-8"))
-        result = self._write(self.roles.functions.verifyHolder(parse_address(account), commitment))
+        result = self.write(self.roles.functions.verifyHolder(parse_address(account), commitment))
         return result, "0x" + commitment.hex(), "0x" + salt.hex()
 
     def roles_of(self, account: str) -> list[str]:
         address = parse_address(account)
         has = self.roles.functions.hasRole
-        return [n for n, rid in ROLE_IDS.items() if self.chain.call(lambda r=rid: has(r, address).call())]
+        return [n for n, rid in ROLE_IDS.items() if self.call(has(rid, address))]
 
     def members(self, role: str) -> list[str]:
         rid = self.role_id(role)
-        count = self.chain.call(lambda: self.roles.functions.getRoleMemberCount(rid).call())
-        return [self.roles.functions.getRoleMember(rid, i).call() for i in range(count)]
+        count = self.call(self.roles.functions.getRoleMemberCount(rid))
+        return [self.call(self.roles.functions.getRoleMember(rid, i)) for i in range(count)]
 
     # --- works: writes ---------------------------------------------------------------
 
@@ -351,7 +394,7 @@ class Ledger:
         )
 
     def confirm_work(self, work_id: str) -> WriteResult:
-        return self._write(self.registry.functions.confirm(bytes.fromhex(parse_work_id(work_id)[2:])))
+        return self.write(self.registry.functions.confirm(bytes.fromhex(parse_work_id(work_id)[2:])))
 
     def reject_work(self, work_id: str, reason: str, code: int = 1) -> tuple[WriteResult, str]:
         """Reject a pending work; the reason text is stored as a document and its CID sent."""
@@ -361,24 +404,20 @@ class Ledger:
         if not 0 <= code <= 65535:
             raise E.InputError(f"reason code {code} is out of range 0..65535")
         fn_check = self.registry.functions.reject(bytes.fromhex(wid[2:]), code, b"\x01")
-        self.chain.build(fn_check, self.require_signer())  # simulate before storing anything
+        self.simulate(fn_check)  # simulate before storing anything
         cid = self._store_document({"type": "rejection", "workId": wid, "code": code, "reason": reason.strip()})
-        result = self._write(self.registry.functions.reject(bytes.fromhex(wid[2:]), code, cid_to_bytes(cid)))
+        result = self.write(self.registry.functions.reject(bytes.fromhex(wid[2:]), code, cid_to_bytes(cid)))
         return result, cid
 
     def transfer_share(self, work_id: str, to: str, bps: int) -> WriteResult:
         wid = parse_work_id(work_id)
         if not 0 < bps <= 10000:
             raise E.InputError(f"basis points must be between 1 and 10000, got {bps}")
-        return self._write(self.registry.functions.transferShare(bytes.fromhex(wid[2:]), parse_address(to), bps))
+        return self.write(self.registry.functions.transferShare(bytes.fromhex(wid[2:]), parse_address(to), bps))
 
     def transfer_action_hash(self, work_id: str, sender: str, to: str, bps: int) -> str:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])
-        h = self.chain.call(
-            lambda: self.registry.functions.transferActionHash(
-                wid, parse_address(sender), parse_address(to), bps
-            ).call()
-        )
+        h = self.call(self.registry.functions.transferActionHash(wid, parse_address(sender), parse_address(to), bps))
         return "0x" + bytes(h).hex()
 
     def consent(self, work_id: str, action_hash: str) -> WriteResult:
@@ -386,17 +425,17 @@ class Ledger:
         ah = action_hash.strip().lower().removeprefix("0x")
         if len(ah) != 64 or any(c not in "0123456789abcdef" for c in ah):
             raise E.InputError(f"action hash {action_hash!r} is malformed: expected 32 bytes as 64 hex digits")
-        return self._write(self.registry.functions.consent(wid, bytes.fromhex(ah)))
+        return self.write(self.registry.functions.consent(wid, bytes.fromhex(ah)))
 
     def reserve_uses(self, work_id: str, uses: Sequence[str]) -> WriteResult:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])
-        return self._write(self.registry.functions.reserveUses(wid, uses_to_mask(tuple(uses))))
+        return self.write(self.registry.functions.reserveUses(wid, uses_to_mask(tuple(uses))))
 
     # --- works: reads ----------------------------------------------------------------
 
     def status_of(self, work_id: str) -> WorkStatus:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])
-        return WorkStatus(self.chain.call(lambda: self.registry.functions.statusOf(wid).call()))
+        return WorkStatus(self.call(self.registry.functions.statusOf(wid)))
 
     def work_events(self, work_id: str) -> list[Event]:
         """Every event about one work, oldest first (topic filter on the indexed work id)."""
@@ -406,25 +445,15 @@ class Ledger:
         head = self.chain.block_number()
         out: list[Event] = []
         for topics in ([None, topic], [None, None, topic]):  # workId is topic 1, or 2 for disputes
-            for _end, logs in fetch_logs(
-                self.settings.network.rpc_url,
-                addresses,
-                self.deployment.first_block,
-                head,
-                chunk=self.settings.network.log_chunk,
-                topics=topics,
-            ):
-                for raw in logs:
-                    ev = self.events.decode(raw)
-                    if ev is not None and ("0x" + bytes(ev.args.get("workId", b"")).hex()) == wid:
-                        out.append(ev)
+            out += [ev for ev in self.read_events(addresses, topics, to_block=head)
+                    if ("0x" + bytes(ev.args.get("workId", b"")).hex()) == wid]
         out.sort(key=lambda e: (e.block, e.log_index))
         return out
 
     def work(self, work_id: str) -> WorkRecord:
         wid = parse_work_id(work_id)
         raw = bytes.fromhex(wid[2:])
-        view = self.chain.call(lambda: self.registry.functions.getWork(raw).call())
+        view = self.call(self.registry.functions.getWork(raw))
         status, work_type, mode, _count, registered_at, reserved, dispute = view
         if status == 0:
             raise E.WorkNotFound(
@@ -434,10 +463,10 @@ class Ledger:
                 hint="check the id, or find a file's work with `rights-ledger verify FILE`",
             )
         holders = tuple(
-            Holder(a, int(b)) for a, b in self.chain.call(lambda: self.registry.functions.holdersOf(raw).call())
+            Holder(a, int(b)) for a, b in self.call(self.registry.functions.holdersOf(raw))
         )
         events = self.work_events(wid)
-        stamps = block_timestamps(self.settings.network.rpc_url, [e.block for e in events])
+        stamps = self.rpc.block_timestamps(e.block for e in events)
         history = []
         cid = registrant = None
         for ev in events:
@@ -473,6 +502,15 @@ class Ledger:
             registrant=registrant,
             history=tuple(history),
         )
+
+    def work_metadata(self, rec: WorkRecord) -> tuple[dict[str, Any] | None, str | None]:
+        """The work's metadata document and None, or None and why it cannot be shown."""
+        if not rec.metadata_cid:
+            return None, "no metadata CID is recorded for this work"
+        try:
+            return self.metadata(rec.metadata_cid), None
+        except E.LedgerError as exc:
+            return None, exc.message
 
     def metadata(self, cid: str) -> dict[str, Any]:
         """The metadata document under ``cid``, verified against the CID."""

@@ -6,17 +6,15 @@ so a node that comes back is picked up without restarting the portal. Decoded ev
 cached and extended from the last block read, so the audit pages cost one ``eth_getLogs``
 sweep per new block range.
 
-Optional chapters (``ledger.licensing``, ``ledger.audit``, ``ledger.certificate``,
-``ledger.protection``) are imported when present; their absence raises
-:class:`FeatureUnavailable` (HTTP 501), never an import error.
+Every chapter is called directly through the SDK: licences (:class:`Licensing`),
+generation records and rulings (:class:`Protection`), certificates
+(:func:`write_certificate`), the audit replay (:func:`ledger.audit.audit`). A certificate
+whose PDF libraries are not installed raises :class:`FeatureUnavailable` (HTTP 501).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
-import inspect
 import json
 import tempfile
 import threading
@@ -24,25 +22,26 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, is_dataclass, replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import requests
-
+import ledger.audit as audit_chapter
 from ledger.content.cid import cid_from_bytes
 from ledger.content.metadata import CreationMode, WorkType
 from ledger.core import errors as E
 from ledger.core.config import Settings
-from ledger.core.events import Event, block_timestamps, fetch_logs
+from ledger.core.events import Event
 from ledger.core.keystore import Keystore
 from ledger.core.types import USES, WorkRecord, WorkStatus
+from ledger.domain.certificate import write_certificate
+from ledger.domain.licensing import Licensing
+from ledger.domain.protection import Protection
 from ledger.domain.works import Ledger, parse_address, parse_work_id
 
 NOT_AVAILABLE = "not available in this build"
 
 
 class FeatureUnavailable(E.LedgerError):
-    """An optional chapter (licensing, audit replay, certificates) is not in this build."""
+    """A feature needs a library that is not installed here (the certificate's PDF libraries)."""
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -90,46 +89,6 @@ def parse_hash(value: str) -> str:
         ) from None
 
 
-def optional_module(name: str) -> ModuleType | None:
-    """The module ``name`` if it exists and imports cleanly, else None."""
-    try:
-        if importlib.util.find_spec(name) is None:
-            return None
-        return importlib.import_module(name)
-    except Exception:  # noqa: BLE001 - a chapter being written may not import yet
-        return None
-
-
-def _first_callable(mod: ModuleType | None, names: tuple[str, ...]) -> Any:
-    for n in names:
-        fn = getattr(mod, n, None) if mod is not None else None
-        if callable(fn):
-            return fn
-    return None
-
-
-def _call_with(fn: Any, ledger: Ledger, **known: Any) -> Any:
-    """Call ``fn`` passing the ledger (or settings) and the ``known`` arguments it names."""
-    params = list(inspect.signature(fn).parameters.values())
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    for i, p in enumerate(params):
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        required = p.default is inspect.Parameter.empty
-        if p.name in known:
-            kwargs[p.name] = known[p.name]
-        elif p.name == "settings":
-            kwargs[p.name] = ledger.settings
-        elif i == 0 and (required or p.name in ("ledger", "reader")):
-            args.append(ledger)
-        elif p.name in ("ledger", "reader"):
-            kwargs[p.name] = ledger
-        elif required:
-            raise TypeError(f"{getattr(fn, '__qualname__', fn)} needs an argument {p.name!r}")
-    return fn(*args, **kwargs)
-
-
 @dataclass(frozen=True)
 class ReplayRun:
     ran_at: int
@@ -155,10 +114,6 @@ class Reader:
         self._scanned_to: int | None = None
         self._replay_lock = threading.Lock()
         self.last_replay: ReplayRun | None = None
-        self.licensing_mod = optional_module("ledger.domain.licensing")
-        self.audit_mod = optional_module("ledger.audit")
-        self.certificate_mod = optional_module("ledger.domain.certificate")
-        self.protection_mod = optional_module("ledger.domain.protection")
 
     # --- connection -------------------------------------------------------------------
 
@@ -176,15 +131,13 @@ class Reader:
             if self._ledger is None:
                 try:
                     self._ledger = Ledger.open(self._open_settings, start_node=False)
-                except E.ChainUnavailable as exc:
-                    raise self.unavailable(exc) from exc
-                except (requests.ConnectionError, requests.Timeout) as exc:
+                except E.ChainUnavailable as exc:  # the SDK maps every connection failure to it
                     raise self.unavailable(exc) from exc
             return self._ledger
 
     def guard(self, exc: BaseException) -> BaseException:
         """Translate a failure during a read; forget the ledger so the next request reopens."""
-        if isinstance(exc, E.ChainUnavailable | requests.ConnectionError | requests.Timeout | ConnectionError):
+        if isinstance(exc, E.ChainUnavailable):
             with self._open_lock:
                 self._ledger = None
             return self.unavailable(exc)
@@ -193,10 +146,6 @@ class Reader:
     def head(self) -> int:
         return self.ledger().chain.block_number()
 
-    @property
-    def licensing_class(self) -> Any:
-        return getattr(self.licensing_mod, "Licensing", None)
-
     # --- works ------------------------------------------------------------------------
 
     def work(self, work_id: str) -> dict[str, Any]:
@@ -204,14 +153,7 @@ class Reader:
         ledger = self.ledger()
         wid = parse_work_id(work_id)
         rec = ledger.work(wid)
-        metadata, meta_error = None, None
-        if rec.metadata_cid:
-            try:
-                metadata = ledger.metadata(rec.metadata_cid)
-            except E.LedgerError as exc:
-                meta_error = exc.message
-        else:
-            meta_error = "no metadata CID is recorded for this work"
+        metadata, meta_error = ledger.work_metadata(rec)
         return self._work_view(ledger, rec, metadata, meta_error)
 
     def _work_view(
@@ -266,17 +208,14 @@ class Reader:
             "licencesNote": licences_note,
             "certificateUrl": (
                 f"/works/{rec.work_id}/certificate.pdf"
-                if self.certificate_function() and rec.status == WorkStatus.CONFIRMED
+                if rec.status == WorkStatus.CONFIRMED
                 else None
             ),
         }
 
     def _licences(self, ledger: Ledger, wid: str) -> tuple[list[dict[str, Any]] | None, str | None]:
-        cls = self.licensing_class
-        if cls is None or not hasattr(cls, "licences_for"):
-            return None, f"licences: {NOT_AVAILABLE}"
         try:
-            records = cls(ledger).licences_for(work=wid)
+            records = Licensing(ledger).licences_for(work=wid)
         except E.NotDeployed:
             return None, "licences: the licensing contracts are not deployed on this network"
         except E.ChainUnavailable:
@@ -286,39 +225,32 @@ class Reader:
         now = int(time.time())
         out = []
         for r in records:
-            status_at = getattr(r, "status_at", None)
             out.append(
                 {
-                    "licenceId": int(getattr(r, "licence_id", 0)),
-                    "licensor": getattr(r, "licensor", None),
-                    "licensee": getattr(r, "licensee", None),
-                    "scope": str(getattr(r, "scope", "")),
-                    "uses": list(getattr(r, "uses", ()) or ()),
-                    "start": getattr(r, "start", None),
-                    "end": getattr(r, "end", None),
-                    "startIso": iso(getattr(r, "start", None)),
-                    "endIso": iso(getattr(r, "end", None)),
-                    "territories": list(getattr(r, "territories", ()) or ()),
-                    "state": str(getattr(r, "state", "")),
-                    "statusNow": status_at(now) if callable(status_at) else str(getattr(r, "state", "")),
+                    "licenceId": r.licence_id,
+                    "licensor": r.licensor,
+                    "licensee": r.licensee,
+                    "scope": r.scope,
+                    "uses": list(r.uses),
+                    "start": r.start,
+                    "end": r.end,
+                    "startIso": iso(r.start),
+                    "endIso": iso(r.end),
+                    "territories": list(r.territories),
+                    "state": r.state,
+                    "statusNow": r.status_at(now),
                 }
             )
         return out, None
 
     def _protection(self, ledger: Ledger, wid: str) -> tuple[Any, list[dict[str, Any]] | None, str | None]:
-        """(generation records and attestations, dispute rulings, note) from ledger.protection."""
-        cls = getattr(self.protection_mod, "Protection", None)
-        if cls is None or not hasattr(cls, "generations"):
-            return None, None, f"generation records: {NOT_AVAILABLE}"
+        """(generation records and attestations, dispute rulings, note) from :class:`Protection`."""
         try:
-            prot = cls(ledger)
-            gens = list(prot.generations(wid))
-            hashes: list[str] = []
-            for g in gens:
-                hashes += [h for h in (getattr(g, "inputs_root", None), getattr(g, "output_hash", None)) if h]
-            wanted = list(dict.fromkeys([*hashes, wid]))
-            attestations = prot.attestations_of(wanted) if hasattr(prot, "attestations_of") else {}
-            rulings = [plain(d) for d in prot.disputes(wid)] if hasattr(prot, "disputes") else None
+            prot = Protection(ledger)
+            gens = prot.generations(wid)
+            hashes = [h for g in gens for h in (g.inputs_root, g.output_hash) if h]
+            attestations = prot.attestations_of(list(dict.fromkeys([*hashes, wid])))
+            rulings = [plain(d) for d in prot.disputes(wid)]
         except E.NotDeployed:
             return None, None, "generation records: the attestation contract is not deployed on this network"
         except E.ChainUnavailable:
@@ -326,28 +258,22 @@ class Reader:
         except E.LedgerError as exc:
             return None, None, f"generation records could not be read: {exc.message}"
         provenance = {
-            "generations": [{**plain(g), "timeIso": iso(getattr(g, "time", None))} for g in gens],
+            "generations": [{**plain(g), "timeIso": iso(g.time)} for g in gens],
             "attestations": {
-                h: ({**plain(a), "attestedAtIso": iso(getattr(a, "attested_at", None))} if a is not None else None)
+                h: ({**plain(a), "attestedAtIso": iso(a.attested_at)} if a is not None else None)
                 for h, a in attestations.items()
             },
         }
         return provenance, rulings, None
 
-    def certificate_function(self) -> Any:
-        return _first_callable(self.certificate_mod, ("write_certificate",))
-
     def certificate(self, work_id: str) -> bytes:
-        """The registration certificate (PDF) of a confirmed work, made by ledger.certificate."""
-        fn = self.certificate_function()
-        if fn is None:
-            raise FeatureUnavailable(f"certificates are {NOT_AVAILABLE}")
+        """The registration certificate (PDF) of a confirmed work (:func:`write_certificate`)."""
         ledger = self.ledger()
         wid = parse_work_id(work_id)
         with tempfile.TemporaryDirectory(prefix="rl-certificate-") as tmp:
             path = Path(tmp) / "certificate.pdf"
             try:
-                fn(ledger, wid, path)
+                write_certificate(ledger, wid, path)
             except ImportError as exc:
                 raise FeatureUnavailable(f"certificates need a library that is not installed ({exc.name})") from exc
             return path.read_bytes()
@@ -382,20 +308,16 @@ class Reader:
         self, work: str, licensee: str, use: str, territory: str | None = None, at: str | None = None
     ) -> dict[str, Any]:
         """The same answer as ``rights-ledger licence status``: ``Licensing.status``."""
-        cls = self.licensing_class
-        if cls is None or not hasattr(cls, "status"):
-            raise FeatureUnavailable(f"licence checks are {NOT_AVAILABLE}")
         wid = parse_work_id(work)
         who = self.resolve(licensee, "licensee")
         if use not in USES:
             raise E.InputError(f"unknown use {use!r}", hint="one of: " + ", ".join(USES))
         ledger = self.ledger()
         try:  # ``at`` goes through as typed, as the CLI passes it (Licensing parses it)
-            cov = cls(ledger).status(wid, who, use, territory=territory or None, at=at or None)
+            cov = Licensing(ledger).status(wid, who, use, territory=territory or None, at=at or None)
         except E.NotDeployed as exc:
             raise FeatureUnavailable("licence checks need the licensing contracts, not deployed here") from exc
-        doc = cov.as_json() if hasattr(cov, "as_json") else plain(cov)
-        doc = plain(doc)
+        doc = plain(cov.as_json())
         doc["explanation"] = explain_coverage(doc)
         doc["atIso"] = iso(doc.get("at"))
         return doc
@@ -418,21 +340,14 @@ class Reader:
         """Every decoded event of the deployment (all contract versions), oldest first."""
         ledger = self.ledger()
         dep = ledger.deployment
-        url = self._open_settings.network.rpc_url
         with self._events_lock:
             head = ledger.chain.block_number()
             start = dep.first_block if self._scanned_to is None else self._scanned_to + 1
             if start <= head:
                 addresses = sorted({c.address for c in (*dep.contracts.values(), *dep.history)})
-                new: list[Event] = []
-                for _end, logs in fetch_logs(url, addresses, start, head, chunk=self.settings.network.log_chunk):
-                    for raw in logs:
-                        ev = ledger.events.decode(raw)
-                        if ev is not None:
-                            new.append(ev)
-                new.sort(key=lambda e: (e.block, e.log_index))
+                new = ledger.read_events(addresses, from_block=start, to_block=head)
                 missing = {e.block for e in new} - set(self._stamps)
-                self._stamps.update(block_timestamps(url, missing))
+                self._stamps.update(ledger.rpc.block_timestamps(missing))
                 self._events.extend(new)
                 self._scanned_to = head
             return list(self._events)
@@ -508,17 +423,12 @@ class Reader:
             "replay": replay,
         }
 
-    def replay_function(self) -> Any:
-        # ``audit(ledger)`` replays and checks (ledger.audit's documented entry point).
-        return _first_callable(self.audit_mod, ("audit", "run_audit", "run_replay", "replay_and_check"))
-
     def replay(self, run: bool = False) -> dict[str, Any]:
         """The replay section: run it when asked, else the last run or a checkpoint file."""
-        fn = self.replay_function()
-        doc = (getattr(self.audit_mod, "__doc__", None) or "").strip() or None
+        doc = (audit_chapter.__doc__ or "").strip() or None
         out: dict[str, Any] = {
-            "available": fn is not None,
-            "note": None if fn is not None else f"the audit replay is {NOT_AVAILABLE}",
+            "available": True,
+            "note": None,
             "doc": doc.split("\n\n")[0] if doc else None,
             "ran": False,
             "ranAt": None,
@@ -530,14 +440,10 @@ class Reader:
             "checkpointFile": None,
             "checkpoint": None,
         }
-        if fn is not None and run:
+        if run:
             with self._replay_lock:
-                ledger = self.ledger()
                 try:
-                    report = _call_with(fn, ledger)
-                    result = plain(report.to_json() if hasattr(report, "to_json") else report)
-                    if not isinstance(result, dict):
-                        result = {"result": result}
+                    result = plain(audit_chapter.audit(self.ledger()).to_json())
                     self.last_replay = ReplayRun(int(time.time()), result, None)
                 except E.ChainUnavailable:
                     raise
@@ -547,9 +453,8 @@ class Reader:
             r = self.last_replay
             out.update(ran=True, ranAt=r.ran_at, ranAtIso=iso(r.ran_at), result=r.result, error=r.error)
             if r.result:
-                out["eventCounts"] = _pick(r.result, ("eventsByType", "counts", "countsByType", "by_event",
-                                                      "event_counts", "eventCounts"))  # fmt: skip
-                out["mismatches"] = _pick(r.result, ("mismatches", "mismatch", "differences"))
+                out["eventCounts"] = r.result["eventsByType"]
+                out["mismatches"] = r.result["mismatches"]
         checkpoint = self._latest_checkpoint()
         if checkpoint is not None:
             path, data = checkpoint
@@ -567,13 +472,6 @@ class Reader:
             except (OSError, ValueError):
                 continue
         return None
-
-
-def _pick(doc: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    for k in keys:
-        if k in doc:
-            return doc[k]
-    return None
 
 
 def explain_coverage(doc: dict[str, Any]) -> str:

@@ -18,8 +18,9 @@ import uvicorn
 from ledger.content.metadata import build_work_metadata
 from ledger.core.config import Settings
 from ledger.core.types import Holder
+from ledger.domain.licensing import Licensing
+from ledger.domain.protection import Protection
 from ledger.portal import create_app
-from ledger.portal.service import optional_module
 from tests.fixtures.chain import free_port, ledger_env  # noqa: F401  (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,9 +39,9 @@ class PortalWorks:
     bob: str
     registrar: str
     licensee: str
-    licence_id: int | None  # a work licence to ``licensee`` for "perform", when licensing is in the build
-    disputed: str | None  # confirmed, then disputed by bob (when protection is in the build)
-    generation_model: str | None  # the model of a generation record on ``ai_work`` (idem)
+    licence_id: int  # a work licence to ``licensee`` for "perform"
+    disputed: str  # confirmed, then disputed by bob
+    generation_model: str  # the model of a generation record on ``ai_work``
 
 
 @pytest.fixture(scope="session")
@@ -70,25 +71,19 @@ def works(ledger_env, tmp_path_factory) -> PortalWorks:  # noqa: F811
         ai_declaration={"models": [{"name": "example-diffusion", "version": "2.1"}], "tools": ["inpainting"]},
     )
     second = alice.register_work(ai_doc, [Holder(a, 10000)])
-    licence_id = None
-    licensing = getattr(optional_module("ledger.domain.licensing"), "Licensing", None)
-    if licensing is not None:
-        lic = licensing(alice)
-        _result, licence_id = lic.grant(ledger_env.addresses["licensee"], [first.work_id], lic.terms(["perform"]))
-    disputed = model = None
-    protection = getattr(optional_module("ledger.domain.protection"), "Protection", None)
-    if protection is not None:
-        third_doc = build_work_metadata(
-            title="Contested Tune", creators=[{"name": "Alice Author", "role": "composer"}], work_type="music",
-            content_sha256=os.urandom(32).hex(),
-        )  # fmt: skip
-        third = alice.register_work(third_doc, [Holder(a, 10000)])
-        registrar.confirm_work(third.work_id)
-        protection(ledger_env.ledger("bob")).open_dispute(third.work_id, b"bob's earlier draft, dated 2023")
-        disputed, model = third.work_id, "example-diffusion"
-        protection(alice).record_generation(
-            second.work_id, model, "2.1", "0x" + os.urandom(32).hex(), second.work_id, {"seed": 7, "steps": 30}
-        )
+    lic = Licensing(alice)
+    _result, licence_id = lic.grant(ledger_env.addresses["licensee"], [first.work_id], lic.terms(["perform"]))
+    third_doc = build_work_metadata(
+        title="Contested Tune", creators=[{"name": "Alice Author", "role": "composer"}], work_type="music",
+        content_sha256=os.urandom(32).hex(),
+    )  # fmt: skip
+    third = alice.register_work(third_doc, [Holder(a, 10000)])
+    registrar.confirm_work(third.work_id)
+    Protection(ledger_env.ledger("bob")).open_dispute(third.work_id, b"bob's earlier draft, dated 2023")
+    disputed, model = third.work_id, "example-diffusion"
+    Protection(alice).record_generation(
+        second.work_id, model, "2.1", "0x" + os.urandom(32).hex(), second.work_id, {"seed": 7, "steps": 30}
+    )
     return PortalWorks(
         first.work_id, title, path, second.work_id, a, b, ledger_env.addresses["registrar"],
         ledger_env.addresses["licensee"], licence_id, disputed, model,

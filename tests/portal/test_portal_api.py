@@ -9,9 +9,7 @@ import re
 import pytest
 import requests
 
-from ledger.portal.service import optional_module
-
-LICENSING = getattr(optional_module("ledger.domain.licensing"), "Licensing", None)
+from ledger.domain.licensing import Licensing
 
 
 def get(url: str, **params: object) -> requests.Response:
@@ -59,16 +57,11 @@ def test_ai_work_shows_its_declaration_and_no_confirmation(portal, works):
 
 def test_ai_work_shows_its_generation_record(portal, works):
     w = get(f"{portal}/api/works/{works.ai_work}").json()
-    if works.generation_model is None:
-        assert w["provenance"] is None and "not available in this build" in w["provenanceNote"]
-        pytest.skip("ledger.domain.protection is not in this build")
     (g,) = w["provenance"]["generations"]
     assert g["model_name"] == works.generation_model and g["output_hash"] == works.ai_work and g["params_cid"]
 
 
 def test_disputed_work_shows_the_dispute_from_its_history(portal, works):
-    if works.disputed is None:
-        pytest.skip("ledger.domain.protection is not in this build: no dispute could be opened")
     w = get(f"{portal}/api/works/{works.disputed}").json()
     assert w["status"] == "DISPUTED" and w["openDispute"]
     assert [d["event"] for d in w["disputes"]] == ["DisputeOpened"]
@@ -201,11 +194,8 @@ def test_audit_summary_runs_the_replay_on_demand(portal):
 def test_licence_status_gives_the_sdk_answer(portal, ledger_env, works, use, covered):
     params = {"work": works.confirmed, "licensee": works.licensee, "use": use}
     r = get(f"{portal}/api/licence-status", **params)
-    if LICENSING is None:
-        assert r.status_code == 501 and "not available in this build" in r.json()["error"]
-        pytest.skip("ledger.domain.licensing has no Licensing class yet: the API answers 501")
     assert r.status_code == 200, r.text
-    expected = LICENSING(ledger_env.ledger()).status(works.confirmed, works.licensee, use).as_json()
+    expected = Licensing(ledger_env.ledger()).status(works.confirmed, works.licensee, use).as_json()
     got = r.json()
     for key in ("work", "licensee", "use", "covered", "grant", "licenceId", "reason"):
         assert got[key] == expected[key], key
@@ -217,17 +207,12 @@ def test_licence_status_gives_the_sdk_answer(portal, ledger_env, works, use, cov
 
 
 def test_licence_status_accepts_a_local_account_name(portal, works):
-    if LICENSING is None:
-        pytest.skip("ledger.domain.licensing has no Licensing class yet")
     r = get(f"{portal}/api/licence-status", work=works.confirmed, licensee="licensee", use="perform")
     assert r.status_code == 200 and r.json()["licensee"] == works.licensee and r.json()["covered"]
 
 
 def test_work_lists_its_licences_with_status(portal, works):
     w = get(f"{portal}/api/works/{works.confirmed}").json()
-    if LICENSING is None:
-        assert w["licences"] is None and "not available in this build" in w["licencesNote"]
-        return
     (lic,) = [x for x in w["licences"] if x["licenceId"] == works.licence_id]
     assert lic["licensee"] == works.licensee and lic["uses"] == ["perform"] and lic["statusNow"] == "active"
 
@@ -237,8 +222,6 @@ def test_work_lists_its_licences_with_status(portal, works):
     [{"use": "juggling"}, {"licensee": "0x123"}, {"work": "0x12"}],
 )
 def test_licence_status_bad_input_is_400(portal, works, params):
-    if LICENSING is None:
-        pytest.skip("ledger.domain.licensing has no Licensing class yet")
     query = {"work": works.confirmed, "licensee": works.licensee, "use": "perform", **params}
     r = get(f"{portal}/api/licence-status", **query)
     assert r.status_code == 400 and r.json()["error"]

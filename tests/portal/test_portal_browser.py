@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.portal.service import optional_module
+from ledger.domain.licensing import Licensing
 from tests.portal.conftest import REPO
 
 CHROMIUM = os.environ.get("RIGHTS_LEDGER_CHROMIUM", "/usr/bin/chromium")
@@ -21,7 +21,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-LICENSING = getattr(optional_module("ledger.domain.licensing"), "Licensing", None)
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .)")
 
@@ -76,8 +75,7 @@ def test_look_up_by_id_shows_the_work(page, works, screenshots):
     assert works.registrar in page.text_content("#confirmation")
     history = page.text_content("#history")
     assert "WorkRegistered" in history and "WorkConfirmed" in history
-    if getattr(optional_module("ledger.domain.certificate"), "write_certificate", None):
-        assert page.get_attribute("#certificate-link", "href") == f"/works/{works.confirmed}/certificate.pdf"
+    assert page.get_attribute("#certificate-link", "href") == f"/works/{works.confirmed}/certificate.pdf"
     page.screenshot(path=str(screenshots / "work-by-id.png"), full_page=True)
     if os.environ.get("PORTAL_DOCS_SCREENSHOT") == "1":
         target = REPO / "docs" / "img" / "portal-work.png"
@@ -110,13 +108,10 @@ def test_ai_work_page_shows_the_declared_models(page, works):
     assert page.text_content("#work-status") == "PENDING"
     assert "example-diffusion 2.1" in page.text_content("#ai-provenance")
     assert "not confirmed" in page.text_content("#confirmation")
-    if works.generation_model:
-        assert page.locator("#generations tbody tr").count() == 1
+    assert page.locator("#generations tbody tr").count() == 1
 
 
 def test_disputed_work_page_shows_the_dispute(page, works, screenshots):
-    if works.disputed is None:
-        pytest.skip("ledger.domain.protection is not in this build: no dispute could be opened")
     page.goto(f"/works/{works.disputed}")
     assert page.text_content("#work-status") == "DISPUTED"
     assert "open" in page.text_content("#disputes")
@@ -124,16 +119,12 @@ def test_disputed_work_page_shows_the_dispute(page, works, screenshots):
 
 
 def test_licence_check_gives_the_sdk_answer(page, works, ledger_env, screenshots):
-    if LICENSING is None:
-        page.goto("/licence-check")
-        assert "not available in this build" in page.text_content("#licence-unavailable")
-        pytest.skip("ledger.domain.licensing has no Licensing class: the page says licence checks are not available")
     page.goto(f"/licence-check?work={works.confirmed}")
     page.fill("#licensee", works.licensee)
     page.select_option("#use", "perform")
     page.click("#check")
     page.wait_for_selector("#licence-result")
-    expected = LICENSING(ledger_env.ledger()).status(works.confirmed, works.licensee, "perform")
+    expected = Licensing(ledger_env.ledger()).status(works.confirmed, works.licensee, "perform")
     assert expected.covered
     assert page.text_content("#verdict") == "Covered"
     assert f"#{expected.licence_id}" in page.text_content("#explanation")
@@ -156,14 +147,10 @@ def test_audit_page_charts_counts_and_filters_history(page, works, screenshots):
     page.wait_for_url("**/audit?event=WorkConfirmed**")
     rows = page.locator("#events tbody tr")
     assert rows.count() == 1 and "WorkConfirmed" in rows.first.text_content()
-    replay = page.text_content("#replay")
-    if optional_module("ledger.audit") is None:
-        assert "not available in this build" in replay
-    else:
-        page.click("#run-replay")
-        page.wait_for_url("**replay=true**")
-        assert "Last run" in page.text_content("#replay")
-        page.screenshot(path=str(screenshots / "audit-replay.png"), full_page=True)
+    page.click("#run-replay")
+    page.wait_for_url("**replay=true**")
+    assert "Last run" in page.text_content("#replay")
+    page.screenshot(path=str(screenshots / "audit-replay.png"), full_page=True)
 
 
 def test_no_chromium_download_was_needed():

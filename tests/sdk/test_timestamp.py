@@ -78,6 +78,6 @@ def test_link_timestamp_later_and_mismatched_token_reported(ledger_env, local_ts
     wrong = p.ledger.store.add(TsaClient(local_tsa.url).request(secrets.token_bytes(32)))
     from ledger.content.cid import cid_to_bytes
 
-    p._transact(p.attestations.functions.linkTimestamp(bytes.fromhex(other[2:]), cid_to_bytes(wrong)))
+    p.ledger.transact(p.attestations.functions.linkTimestamp(bytes.fromhex(other[2:]), cid_to_bytes(wrong)))
     check = p.verify_attestation(other, local_tsa.ca_file)
     assert not check.ok and "covers" in check.problems[0]

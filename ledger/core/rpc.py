@@ -1,0 +1,166 @@
+"""Plain JSON-RPC to the chain node: the one place that speaks HTTP to it outside web3.
+
+web3.py's contract objects are convenient for single calls; bulk reads (the audit trail,
+coverage of a usage report, holders of thousands of works) are several times faster as
+plain JSON-RPC decoded with eth-abi (ADR 007). This module holds every such request:
+
+- :meth:`Rpc.request`: one method call;
+- :meth:`Rpc.eth_call_many`: many ``eth_call`` in JSON-RPC batches;
+- :meth:`Rpc.get_logs`: ``eth_getLogs`` over a block range in chunks a node accepts (``log_chunk``
+  blocks, Besu's default limit is 5,000); a chunk the node refuses (too many results, range
+  too large) is halved and retried;
+- :meth:`Rpc.block_timestamps`: block times in one batch.
+
+Failures are :class:`~ledger.core.errors.LedgerError` s, never ``requests`` exceptions: a node
+that does not answer is :class:`~ledger.core.errors.ChainUnavailable`, an error answer is
+:class:`~ledger.core.errors.TransactionFailed` (:class:`RpcRefused`). :func:`connection_failure`
+maps the exceptions of web3's own HTTP provider the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import requests
+
+from ledger.core.errors import ChainUnavailable, LedgerError, TransactionFailed
+
+LATEST = "latest"
+CALL_BATCH = 500  # eth_call requests per JSON-RPC batch
+
+
+class RpcRefused(TransactionFailed):
+    """The node answered a request with a JSON-RPC error."""
+
+    def __init__(self, method: str, error: Any) -> None:
+        message = error.get("message", error) if isinstance(error, dict) else error
+        super().__init__(f"{method} failed: {message}")
+        self.method = method
+        self.error = error
+
+
+def connection_failure(exc: BaseException) -> bool:
+    """True for the exceptions of an HTTP request that did not reach the node or timed out."""
+    return isinstance(exc, requests.ConnectionError | requests.Timeout | ConnectionError)
+
+
+def unreachable(url: str, exc: BaseException | None = None, hint: str | None = None) -> ChainUnavailable:
+    cause = f" ({type(exc).__name__})" if exc is not None else ""
+    return ChainUnavailable(f"the chain node at {url} is not reachable{cause}", hint=hint)
+
+
+class Rpc:
+    """One node's JSON-RPC endpoint over a kept-alive HTTP session."""
+
+    def __init__(self, url: str, timeout: float = 60.0, session: requests.Session | None = None) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    def _post(self, payload: Any, timeout: float | None) -> Any:
+        try:
+            return self.session.post(self.url, json=payload, timeout=timeout or self.timeout).json()
+        except (requests.RequestException, ValueError) as exc:
+            raise unreachable(self.url, exc) from exc
+
+    def request(self, method: str, params: Sequence[Any] = (), *, timeout: float | None = None) -> Any:
+        """The result of one call; :class:`RpcRefused` for an error answer."""
+        body = self._post({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout)
+        if not isinstance(body, dict):
+            raise unreachable(self.url)
+        if "error" in body:
+            raise RpcRefused(method, body["error"])
+        if "result" not in body:
+            raise unreachable(self.url)
+        return body["result"]
+
+    def batch(
+        self, calls: Sequence[tuple[str, Sequence[Any]]], *, timeout: float | None = None
+    ) -> list[dict[str, Any]]:
+        """The replies (``{"result": ...}`` or ``{"error": ...}``) of one JSON-RPC batch, in order."""
+        if not calls:
+            return []
+        payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)} for i, (m, p) in enumerate(calls)]
+        replies = self._post(payload, timeout)
+        if not isinstance(replies, list):
+            raise ChainUnavailable(f"the node at {self.url} does not accept batched calls: {replies}")
+        by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
+        return [by_id.get(i, {"error": {"message": "no answer in the batch"}}) for i in range(len(calls))]
+
+    def eth_call_many(
+        self, calls: Sequence[tuple[str, bytes]], block: int | str = LATEST, *, size: int = CALL_BATCH,
+        strict: bool = False,
+    ) -> list[bytes | None]:
+        """``eth_call`` each ``(to, calldata)`` at ``block``, ``size`` per batch.
+
+        A call that fails (a revert, state the node does not keep) is None, or raises
+        :class:`RpcRefused` when ``strict``.
+        """
+        tag = hex(block) if isinstance(block, int) else block
+        out: list[bytes | None] = []
+        for i in range(0, len(calls), size):
+            part = calls[i:i + size]
+            replies = self.batch([("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag]) for to, data in part],
+                                 timeout=max(self.timeout, 120.0))
+            for reply in replies:
+                res = reply.get("result")
+                if isinstance(res, str):
+                    out.append(bytes.fromhex(res[2:]))
+                elif strict:
+                    raise RpcRefused("eth_call", reply.get("error", "no result"))
+                else:
+                    out.append(None)
+        return out
+
+    def get_logs(
+        self, addresses: list[str], from_block: int, to_block: int, *, chunk: int = 5000,
+        topics: list[Any] | None = None,
+    ) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """Yield ``(last_block_of_chunk, raw_logs)`` for consecutive block ranges."""
+        start = from_block
+        size = max(1, chunk)
+        while start <= to_block:
+            end = min(to_block, start + size - 1)
+            params: dict[str, Any] = {"address": addresses, "fromBlock": hex(start), "toBlock": hex(end)}
+            if topics:
+                params["topics"] = topics
+            try:
+                logs = self.request("eth_getLogs", [params])
+            except RpcRefused:
+                if size == 1:
+                    raise
+                size = max(1, size // 2)  # too many results or too long a range: halve it and retry
+                continue
+            yield end, logs
+            start = end + 1
+
+    def block_timestamps(self, blocks: Iterable[int]) -> dict[int, int]:
+        """Timestamps of the given blocks (one batched request)."""
+        wanted = sorted(set(blocks))
+        out: dict[int, int] = {}
+        for reply in self.batch([("eth_getBlockByNumber", [hex(b), False]) for b in wanted]):
+            block = reply.get("result")
+            if block:
+                out[int(block["number"], 16)] = int(block["timestamp"], 16)
+        return out
+
+    def chain_id(self) -> int | None:
+        """The chain id the node reports, or None when nothing answers."""
+        try:
+            return int(self.request("eth_chainId"), 16)
+        except (LedgerError, ValueError, TypeError):
+            return None
+
+
+def fetch_logs(
+    url: str, addresses: list[str], from_block: int, to_block: int, *, chunk: int = 5000,
+    topics: list[Any] | None = None, timeout: float = 60.0,
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """:meth:`Rpc.get_logs` on a fresh session (see there)."""
+    return Rpc(url, timeout).get_logs(addresses, from_block, to_block, chunk=chunk, topics=topics)
+
+
+def block_timestamps(url: str, blocks: Iterable[int]) -> dict[int, int]:
+    """:meth:`Rpc.block_timestamps` on a fresh session."""
+    return Rpc(url).block_timestamps(blocks)

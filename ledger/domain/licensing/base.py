@@ -1,0 +1,45 @@
+"""What the licensing chapters share: the ledger, the LicenceRegistry, small helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.content.cid import cid_to_bytes
+from ledger.core import errors as E
+
+
+class LicensingBase:
+    """The ledger and its LicenceRegistry."""
+
+    CONTRACT = "LicenceRegistry"
+    WORK_EVENTS = ("WorkConfirmed", "DisputeOpened", "DisputeResolved", "UsesReserved")
+
+    def __init__(self, ledger: Any) -> None:
+        self.ledger = ledger
+        try:
+            self.contract = ledger.contract(self.CONTRACT)
+        except Exception as exc:
+            raise E.NotDeployed(
+                f"no {self.CONTRACT} is recorded in this deployment ({exc})",
+                hint="deploy afresh: move the deployments file aside and restart the node",
+            ) from None
+        self.address = self.contract.address
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _licence_id(self, events: list[Any]) -> int:
+        for ev in events:
+            if ev.name in ("LicenceGranted", "OpenLicencePublished"):
+                return int(ev.args["licenceId"])
+        raise E.TransactionFailed("the transaction was mined but reported no licence")
+
+    def _terms_cid(self, terms_cid: str | bytes | None, doc: dict[str, Any]) -> bytes:
+        if isinstance(terms_cid, bytes):
+            return terms_cid
+        if terms_cid:
+            return cid_to_bytes(terms_cid)
+        return cid_to_bytes(self.ledger._store_document(doc))
+
+    def now(self) -> int:
+        """The chain's time: the latest block's timestamp."""
+        return int(self.ledger.chain.call(lambda: self.ledger.w3.eth.get_block("latest")["timestamp"]))

@@ -1,0 +1,59 @@
+"""Mandates (a holder to a CMO) and statutory tariffs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ledger.core import errors as E
+from ledger.core.types import mask_to_uses, uses_to_mask
+from ledger.domain.licensing.base import LicensingBase
+from ledger.domain.licensing.model import (
+    FOREVER,
+    _wid_bytes,
+    parse_time,
+    parse_use,
+)
+
+
+class Mandates(LicensingBase):
+    """Mandates and tariffs."""
+
+    # --- mandates --------------------------------------------------------------------
+
+    def mandate(self, work: str, cmo: str, uses: Sequence[str]) -> Any:
+        from ledger.domain.works import parse_address
+
+        fn = self.contract.functions.mandate(_wid_bytes(work), parse_address(cmo, "CMO"), uses_to_mask(tuple(uses)))
+        return self.ledger.write(fn)
+
+    def withdraw_mandate(self, work: str, cmo: str, effective: Any = None) -> Any:
+        from ledger.domain.works import parse_address
+
+        at = parse_time(effective, 0)
+        fn = self.contract.functions.withdrawMandate(_wid_bytes(work), parse_address(cmo, "CMO"), at)
+        return self.ledger.write(fn)
+
+    def mandate_of(self, work: str, cmo: str) -> dict[str, Any]:
+        from ledger.domain.works import parse_address
+
+        uses, frm, until = self.ledger.call(
+            self.contract.functions.mandateOf(_wid_bytes(work), parse_address(cmo, "CMO")))
+        return {"uses": list(mask_to_uses(uses)), "from": frm or None, "until": None if until >= FOREVER else until}
+
+    # --- tariffs ---------------------------------------------------------------------
+
+    def set_tariff(self, use: str, amount_per_work: int, period: int, valid_from: Any = None,
+                   valid_until: Any = None) -> Any:
+        if period <= 0:
+            raise E.InputError("the tariff period must be a positive number of seconds")
+        fn = self.contract.functions.setTariff(parse_use(use), int(amount_per_work), int(period),
+                                               parse_time(valid_from, self.now()), parse_time(valid_until, 0))
+        return self.ledger.write(fn)
+
+    def tariff_of(self, use: str) -> dict[str, Any] | None:
+        amount, period, frm, until = self.ledger.call(self.contract.functions.tariffOf(parse_use(use)))
+        if not until:
+            return None
+        return {"use": use, "amountPerWork": amount, "period": period, "validFrom": frm,
+                "validUntil": None if until >= FOREVER else until}

@@ -1,0 +1,399 @@
+"""Licensing's vocabulary: scopes, states, reasons, parsers of uses, territories and times,
+the records (Coverage, Terms, LicenceRecord) and EIP-712 offers (sign, verify)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import to_checksum_address
+
+from ledger.core import errors as E
+from ledger.core.types import USES
+
+SCOPE_WORK, SCOPE_LIST, SCOPE_REPERTOIRE = 1, 2, 3
+SCOPES = {"work": SCOPE_WORK, "list": SCOPE_LIST, "repertoire": SCOPE_REPERTOIRE}
+SCOPE_NAMES = {v: k for k, v in SCOPES.items()}
+STATE_ACTIVE, STATE_SUSPENDED, STATE_REVOKED = 1, 2, 3
+STATE_NAMES = {1: "active", 2: "suspended", 3: "revoked"}
+KIND_NAMES = {0: None, 1: "work licence", 2: "blanket licence", 3: "open licence", 4: "statutory tariff"}
+COVERED, NONE, REVOKED, SUSPENDED, NOT_YET_VALID, EXPIRED, WRONG_TERRITORY, WITHDRAWN, RESERVED, WORK_NOT_CONFIRMED = (
+    range(10)
+)
+REASON_NAMES = {
+    0: None,
+    1: "none",
+    2: "revoked",
+    3: "suspended",
+    4: "not yet valid",
+    5: "expired",
+    6: "wrong territory",
+    7: "mandate withdrawn",
+    8: "reserved",
+    9: "work not confirmed",
+}
+FOREVER = (1 << 40) - 1
+MAX_BATCH = 500
+ZERO = "0x0000000000000000000000000000000000000000"
+_CONFIRMED, _DISPUTED = 2, 4
+
+EIP712_NAME = "RightsLedger LicenceRegistry"
+EIP712_VERSION = "1"
+OFFER_TYPES = {
+    "Offer": [
+        {"name": "licensor", "type": "address"},
+        {"name": "licensee", "type": "address"},
+        {"name": "workIds", "type": "bytes32[]"},
+        {"name": "terms", "type": "LicenceTerms"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+    "LicenceTerms": [
+        {"name": "scope", "type": "uint8"},
+        {"name": "uses", "type": "uint32"},
+        {"name": "start", "type": "uint40"},
+        {"name": "end", "type": "uint40"},
+        {"name": "exclusive", "type": "bool"},
+        {"name": "flatFee", "type": "uint96"},
+        {"name": "ratePerUse", "type": "uint96"},
+        {"name": "territories", "type": "bytes"},
+        {"name": "termsCid", "type": "bytes"},
+    ],
+}
+
+
+# --- small parsers ------------------------------------------------------------------------
+
+
+def parse_use(name: str) -> int:
+    """One use's bit (``ai-training`` -> 32)."""
+    if name not in USES:
+        raise E.InputError(f"unknown use {name!r}", hint="one of: " + ", ".join(USES))
+    return USES[name]
+
+
+def parse_territory(code: str | None) -> bytes:
+    """An ISO 3166 alpha-2 code as 2 bytes; None, '' or 'worldwide' give b'' (unspecified)."""
+    if code is None or code.strip() == "" or code.strip().lower() in ("worldwide", "ww", "*"):
+        return b""
+    c = code.strip().upper()
+    if len(c) != 2 or not c.isascii() or not c.isalpha():
+        raise E.InputError(f"territory {code!r} is not an ISO 3166 alpha-2 code (two letters, e.g. CN)")
+    return c.encode()
+
+
+def parse_territories(codes: Iterable[str] | str | None) -> bytes:
+    """Codes (a list, or one comma-separated string) as concatenated 2-byte codes; b'' = worldwide."""
+    if codes is None:
+        return b""
+    if isinstance(codes, str):
+        codes = [c for c in codes.split(",") if c.strip()]
+    out = b""
+    for c in codes:
+        b = parse_territory(c)
+        if not b:
+            return b""
+        if b not in [out[i : i + 2] for i in range(0, len(out), 2)]:
+            out += b
+    return out
+
+
+def territories_of(raw: bytes) -> tuple[str, ...]:
+    return tuple(raw[i : i + 2].decode() for i in range(0, len(raw), 2))
+
+
+def parse_time(value: str | int | float | dt.date | None, default: int | None = None) -> int:
+    """Unix seconds from an int, 'now', a date (YYYY-MM-DD, midnight UTC) or an ISO timestamp."""
+    if value is None or value == "":
+        if default is None:
+            raise E.InputError("a time is required")
+        return default
+    if isinstance(value, bool):
+        raise E.InputError(f"not a time: {value!r}")
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return int(value.timestamp())
+    if isinstance(value, dt.date):
+        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp())
+    v = str(value).strip()
+    if v.lower() == "now":
+        return int(time.time())
+    if v.lower() in ("never", "forever", "none"):
+        return FOREVER
+    if v.isdigit():
+        return int(v)
+    try:
+        d = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        raise E.InputError(f"not a date: {value!r}", hint="use YYYY-MM-DD, an ISO timestamp or unix seconds") from None
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=dt.UTC)
+    return int(d.timestamp())
+
+
+def _wid_bytes(work_id: str) -> bytes:
+    from ledger.domain.works import parse_work_id
+
+    return bytes.fromhex(parse_work_id(work_id)[2:])
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + bytes(b).hex()
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The answer to "may LICENSEE use WORK for USE in TERRITORY at AT?"."""
+
+    work_id: str
+    licensee: str
+    use: str
+    territory: str | None
+    at: int
+    covered: bool
+    kind: str | None  # "work licence", "blanket licence", "open licence", "statutory tariff"
+    licence_id: int | None
+    reason: str | None  # None when covered
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "work": self.work_id,
+            "licensee": self.licensee,
+            "use": self.use,
+            "territory": self.territory,
+            "at": self.at,
+            "covered": self.covered,
+            "grant": self.kind,
+            "licenceId": self.licence_id,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Licence terms as the SDK takes them (see ILicenceRegistry.LicenceTerms)."""
+
+    scope: int
+    uses: int
+    start: int
+    end: int = FOREVER
+    exclusive: bool = False
+    flat_fee: int = 0
+    rate_per_use: int = 0
+    territories: bytes = b""
+    terms_cid: bytes = b""
+    # the terms document whose CID is ``terms_cid`` when it is not stored yet (stored by
+    # Licensing.grant / make_offer only once the chain would accept the licence)
+    document: bytes | None = field(default=None, compare=False, repr=False)
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.scope,
+            self.uses,
+            self.start,
+            self.end,
+            self.exclusive,
+            self.flat_fee,
+            self.rate_per_use,
+            self.territories,
+            self.terms_cid,
+        )
+
+    def as_message(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "uses": self.uses,
+            "start": self.start,
+            "end": self.end,
+            "exclusive": self.exclusive,
+            "flatFee": self.flat_fee,
+            "ratePerUse": self.rate_per_use,
+            "territories": self.territories,
+            "termsCid": self.terms_cid,
+        }
+
+    @classmethod
+    def from_message(cls, m: dict[str, Any]) -> Terms:
+        return cls(
+            int(m["scope"]),
+            int(m["uses"]),
+            int(m["start"]),
+            int(m["end"]),
+            bool(m["exclusive"]),
+            int(m["flatFee"]),
+            int(m["ratePerUse"]),
+            _as_bytes(m["territories"]),
+            _as_bytes(m["termsCid"]),
+        )
+
+
+def _as_bytes(v: Any) -> bytes:
+    if isinstance(v, bytes | bytearray):
+        return bytes(v)
+    s = str(v)
+    return bytes.fromhex(s.removeprefix("0x"))
+
+
+@dataclass(frozen=True)
+class LicenceRecord:
+    """A licence: storage read through ``licence(id)``, works, CID and history from events."""
+
+    licence_id: int
+    licensor: str
+    licensee: str | None  # None: an open licence (everyone)
+    scope: str
+    uses: tuple[str, ...]
+    start: int
+    end: int | None  # None: no end
+    exclusive: bool
+    collective: bool
+    state: str
+    revoked_at: int | None
+    suspended_at: int | None
+    flat_fee: int
+    rate_per_use: int
+    territories: tuple[str, ...]  # empty: worldwide
+    terms_cid: str | None
+    work_ids: tuple[str, ...]
+    open_code: str | None
+    history: tuple[dict[str, Any], ...] = field(default=())
+
+    def status_at(self, at: int) -> str:
+        if self.state == "revoked" and self.revoked_at is not None and at >= self.revoked_at:
+            return "revoked"
+        if self.state == "suspended" and self.suspended_at is not None and at >= self.suspended_at:
+            return "suspended"
+        if at < self.start:
+            return "not yet valid"
+        if self.end is not None and at >= self.end:
+            return "expired"
+        return "active"
+
+
+@dataclass(frozen=True)
+class SignedOffer:
+    """A licence offer with its licensor's EIP-712 signature, as exchanged in JSON."""
+
+    chain_id: int
+    contract: str
+    licensor: str
+    licensee: str  # ZERO: anyone with LICENSEE_ROLE
+    work_ids: tuple[str, ...]
+    terms: Terms
+    nonce: int
+    deadline: int
+    signature: str
+
+    def message(self) -> dict[str, Any]:
+        return {
+            "licensor": self.licensor,
+            "licensee": self.licensee,
+            "workIds": [bytes.fromhex(w[2:]) for w in self.work_ids],
+            "terms": self.terms.as_message(),
+            "nonce": self.nonce,
+            "deadline": self.deadline,
+        }
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.licensor,
+            self.licensee,
+            [bytes.fromhex(w[2:]) for w in self.work_ids],
+            self.terms.as_tuple(),
+            self.nonce,
+            self.deadline,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        m = self.terms.as_message()
+        return {
+            "type": "rights-ledger/licence-offer",
+            "chainId": self.chain_id,
+            "contract": self.contract,
+            "licensor": self.licensor,
+            "licensee": self.licensee,
+            "workIds": list(self.work_ids),
+            "terms": {**m, "territories": _hex(m["territories"]), "termsCid": _hex(m["termsCid"])},
+            "nonce": str(self.nonce),
+            "deadline": self.deadline,
+            "signature": self.signature,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> SignedOffer:
+        try:
+            return cls(
+                int(doc["chainId"]),
+                to_checksum_address(doc["contract"]),
+                to_checksum_address(doc["licensor"]),
+                to_checksum_address(doc["licensee"]),
+                tuple(str(w).lower() for w in doc["workIds"]),
+                Terms.from_message(doc["terms"]),
+                int(doc["nonce"]),
+                int(doc["deadline"]),
+                str(doc["signature"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise E.InputError(f"not a licence offer: {type(exc).__name__} {exc}") from None
+
+
+def offer_typed_data(chain_id: int, contract: str, message: dict[str, Any]) -> dict[str, Any]:
+    """The full EIP-712 document of an offer (for eth_account ``encode_typed_data``)."""
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            **OFFER_TYPES,
+        },
+        "primaryType": "Offer",
+        "domain": {
+            "name": EIP712_NAME,
+            "version": EIP712_VERSION,
+            "chainId": chain_id,
+            "verifyingContract": contract,
+        },
+        "message": message,
+    }
+
+
+def sign_offer(
+    private_key: Any,
+    chain_id: int,
+    contract: str,
+    licensor: str,
+    licensee: str,
+    work_ids: Sequence[str],
+    terms: Terms,
+    nonce: int,
+    deadline: int,
+) -> SignedOffer:
+    """Sign an offer locally with the licensor's key."""
+    unsigned = SignedOffer(
+        chain_id, to_checksum_address(contract), to_checksum_address(licensor), to_checksum_address(licensee),
+        tuple("0x" + _wid_bytes(w).hex() for w in work_ids), terms, int(nonce), int(deadline), "",
+    )
+    signable = encode_typed_data(full_message=offer_typed_data(chain_id, unsigned.contract, unsigned.message()))
+    sig = Account.sign_message(signable, private_key).signature
+    return SignedOffer(**{**unsigned.__dict__, "signature": _hex(sig)})
+
+
+def offer_signer(offer: SignedOffer) -> str:
+    """The address that signed the offer (equal to ``offer.licensor`` when it is genuine)."""
+    signable = encode_typed_data(full_message=offer_typed_data(offer.chain_id, offer.contract, offer.message()))
+    try:
+        return str(Account.recover_message(signable, signature=bytes.fromhex(offer.signature.removeprefix("0x"))))
+    except Exception as exc:  # malformed signature bytes
+        raise E.SignatureInvalid("BadSignature", {}, f"the offer's signature is malformed ({exc})") from None
