@@ -27,9 +27,12 @@ from ledger.cli import (  # noqa: F401  (register commands)
     work,
 )
 from ledger.cli.app import cli
+from ledger.cli.lang import localize
+from ledger.core.i18n import from_environment
 
 
 def main() -> None:
+    localize(cli, from_environment())  # `--lang` (eager) changes it before any help is printed
     cli(prog_name="rights-ledger")
 
 

@@ -12,8 +12,10 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from ledger.cli.lang import lang_option
 from ledger.core.config import Settings, load_settings
 from ledger.core.errors import ChainUnavailable, InputError, LedgerError
+from ledger.core.i18n import gettext as _
 from ledger.core.keystore import Keystore
 from ledger.domain.works import Ledger, parse_address
 
@@ -98,9 +100,9 @@ def emit_json(value: Any) -> None:
 def fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
     """One line ``error: ...`` (and one ``hint: ...``) on stderr, then exit ``code``."""
     one_line = " ".join(str(message).split())
-    err_console.print(f"[red]error:[/red] {escape(one_line)}", soft_wrap=True)
+    err_console.print(f"[red]{_('error:')}[/red] {escape(one_line)}", soft_wrap=True)
     if hint:
-        err_console.print(f"[dim]hint: {escape(' '.join(str(hint).split()))}[/dim]", soft_wrap=True)
+        err_console.print(f"[dim]{_('hint:')} {escape(' '.join(str(hint).split()))}[/dim]", soft_wrap=True)
     sys.exit(code)
 
 
@@ -136,6 +138,7 @@ class LedgerGroup(click.Group):
 @click.option("--password", envvar="RIGHTS_LEDGER_PASSWORD", default=None,
               help="Keystore password (prefer the RIGHTS_LEDGER_PASSWORD variable).")
 @click.version_option("0.1.0", prog_name="rights-ledger")
+@lang_option
 @click.pass_context
 def cli(ctx: click.Context, home: Path | None, network: str | None, rpc_url: str | None,
         store_spec: str | None, account: str | None, password: str | None) -> None:
