@@ -65,6 +65,8 @@ def _templates() -> Environment:
     env.filters["compact"] = lambda v: json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
     env.filters["iso"] = iso
     env.filters["sentence"] = sentence
+    env.filters["when"] = lambda v: Markup('<span class="nowrap">{}</span> <span class="nowrap">{}</span>').format(
+        *str(v).split(" ", 1)) if v and " " in str(v) else (v or "-")  # fmt: skip
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["words"] = words

@@ -84,8 +84,8 @@ def parse_hash(value: str) -> str:
         return parse_work_id(v)
     except E.InputError:
         raise E.InputError(
-            f"{value!r} is not a SHA-256 content hash: expected 64 hexadecimal digits",
-            hint="drop the file on the look-up page to have your browser hash it",
+            gettext("{value} is not a SHA-256 content hash: expected 64 hexadecimal digits").format(value=repr(value)),
+            hint=gettext("drop the file on the look-up page to have your browser hash it"),
         ) from None
 
 

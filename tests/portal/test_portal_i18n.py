@@ -158,8 +158,10 @@ def page_paths(works) -> dict[str, str]:
 
 
 # Words that are the same in both languages on these pages: names, technical tokens, data.
-ALLOWED = {"API", "JSON", "CID", "SHA-256", "HTTP", "UTC", "Harbour Lights", "Harbour at Dawn", "Contested Tune",
-           "Alice Author", "English"}  # fmt: skip
+ALLOWED = {"API", "JSON", "CID", "SHA-256", "HTTP", "UTC", "WebCrypto", "English",
+           "Harbour Lights", "Harbour at Dawn", "Contested Tune", "Alice Author",  # the test works
+           "alice", "bob", "registrar", "licensee", "cmo", "auditor", "governor"}  # the test accounts' names
+CODE = re.compile(r"`[^`]*`")  # commands quoted in a message stay as they are typed
 
 
 def test_every_page_in_chinese_has_no_english_ui_string(portal, works):
@@ -169,7 +171,7 @@ def test_every_page_in_chinese_has_no_english_ui_string(portal, works):
         r = requests.get(portal + path, headers={"Accept-Language": "zh-CN,zh;q=0.9"}, timeout=60)
         assert r.headers["content-language"] == "zh-CN", name
         nodes = visible_text(r.text)
-        text = " | ".join(nodes)
+        text = CODE.sub(" ", " | ".join(nodes))
         assert CJK.search(text), f"{name}: no Chinese"
         left = sorted(e for e in english if e not in ALLOWED and re.search(rf"(?<![\w-]){re.escape(e)}(?![\w-])", text))
         if left:

@@ -35,7 +35,7 @@ LAYOUT_JS = """() => {
     if (el.scrollWidth > el.clientWidth + 1)
       problems.push(`cell narrower than its content: ${say(el)} (${el.scrollWidth} > ${el.clientWidth})`);
   }
-  for (const el of document.querySelectorAll('.acct, .nowrap, td.when, td.event')) {
+  for (const el of document.querySelectorAll('.acct, .nowrap')) {
     const lines = new Set(Array.from(el.getClientRects()).map(r => Math.round(r.top)));
     if (lines.size > 1) problems.push(`wrapped: ${say(el)}`);
   }
