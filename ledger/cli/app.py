@@ -100,9 +100,10 @@ def emit_json(value: Any) -> None:
 def fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
     """One line ``error: ...`` (and one ``hint: ...``) on stderr, then exit ``code``."""
     one_line = " ".join(str(message).split())
-    err_console.print(f"[red]{_('error:')}[/red] {escape(one_line)}", soft_wrap=True)
+    error_label, hint_label = _("error:"), _("hint:")
+    err_console.print(f"[red]{error_label}[/red] {escape(one_line)}", soft_wrap=True)
     if hint:
-        err_console.print(f"[dim]{_('hint:')} {escape(' '.join(str(hint).split()))}[/dim]", soft_wrap=True)
+        err_console.print(f"[dim]{hint_label} {escape(' '.join(str(hint).split()))}[/dim]", soft_wrap=True)
     sys.exit(code)
 
 
