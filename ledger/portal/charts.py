@@ -52,8 +52,9 @@ def timeline_svg(timeline: list[dict[str, Any]], width: int = 760, height: int =
     slot = plot_w / len(timeline)
     bar_w = min(48.0, max(2.0, slot * 0.8))
     legend_rows = (len(groups) + 2) // 3
+    label, axis = escape(gettext("Events by type over time")), escape(gettext("time (UTC)"))
     parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(gettext("Events by type over time"))}" '
+        f'<svg class="chart" role="img" aria-label="{label}" '
         f'viewBox="0 0 {width} {height + 20 * legend_rows}" xmlns="http://www.w3.org/2000/svg">'
     ]
     for v in ticks:
@@ -94,7 +95,7 @@ def timeline_svg(timeline: list[dict[str, Any]], width: int = 760, height: int =
             )
     parts.append(
         f'<text x="{left + plot_w}" y="{top + plot_h + 32}" text-anchor="end" font-size="10" fill="#4a5568">'
-        f"{escape(gettext('time (UTC)'))}</text>"
+        f"{axis}</text>"
     )
     for i, g in enumerate(groups):
         lx = left + (i % 3) * (plot_w / 3)
@@ -114,8 +115,9 @@ def totals_svg(counts: dict[str, int], width: int = 760) -> str:
     row, label_w = 22, 230
     peak = max(counts.values()) or 1
     height = row * len(counts) + 8
+    label = escape(gettext("Event counts by type"))
     parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(gettext("Event counts by type"))}" '
+        f'<svg class="chart" role="img" aria-label="{label}" '
         f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
     ]
     for i, (name, n) in enumerate(counts.items()):

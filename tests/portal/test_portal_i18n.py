@@ -91,7 +91,7 @@ def test_environment_language(monkeypatch):
 class _Text(HTMLParser):
     """Visible text nodes of a page, without code, hashes and the page's own data."""
 
-    SKIP = {"script", "style", "pre", "code", "svg", "option", "datalist"}
+    SKIP = {"script", "style", "pre", "code", "option", "datalist"}
 
     def __init__(self) -> None:
         super().__init__()
