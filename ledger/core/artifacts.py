@@ -15,6 +15,7 @@ LEDGER_CONTRACTS = (
     "LedgerRoles",
     "WorkRegistry",
     "LicenceRegistry",
+    "CoverageLens",
     "AttestationRegistry",
     "SettlementToken",
     "RoyaltyPool",

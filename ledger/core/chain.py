@@ -318,6 +318,8 @@ class Chain:
             return fn()
         except ContractLogicError as exc:
             raise self._decode(exc) from exc
+        except Web3RPCError as exc:  # e.g. a view out of gas: an error (exit 2), never a "no"
+            raise E.TransactionFailed(f"the node refused the read: {exc}") from None
 
     @property
     def chain_id(self) -> int:

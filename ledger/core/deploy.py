@@ -24,9 +24,11 @@ CONSTRUCTOR_ARGS: dict[str, Callable[[dict[str, str], str, dict[str, str]], list
     "LedgerRoles": lambda done, governor, prev: [governor],
     "WorkRegistry": lambda done, governor, prev: [done["LedgerRoles"], prev.get("WorkRegistry", ZERO)],
     "LicenceRegistry": lambda done, governor, prev: [done["LedgerRoles"], done["WorkRegistry"]],
+    "CoverageLens": lambda done, governor, prev: [done["LicenceRegistry"], done["WorkRegistry"]],
     "AttestationRegistry": lambda done, governor, prev: [done["LedgerRoles"], done["WorkRegistry"]],
     "SettlementToken": lambda done, governor, prev: [done["LedgerRoles"]],
-    "RoyaltyPool": lambda done, governor, prev: [done["LedgerRoles"], done["SettlementToken"], DEFAULT_COMMISSION_BPS],
+    "RoyaltyPool": lambda done, governor, prev: [done["LedgerRoles"], done["SettlementToken"], DEFAULT_COMMISSION_BPS,
+                                                 done["CoverageLens"]],
 }
 
 
@@ -35,9 +37,10 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "LedgerRoles": (),
     "WorkRegistry": ("LedgerRoles",),
     "LicenceRegistry": ("LedgerRoles", "WorkRegistry"),
+    "CoverageLens": ("LicenceRegistry", "WorkRegistry"),
     "AttestationRegistry": ("LedgerRoles", "WorkRegistry"),
     "SettlementToken": ("LedgerRoles",),
-    "RoyaltyPool": ("LedgerRoles", "SettlementToken"),
+    "RoyaltyPool": ("LedgerRoles", "SettlementToken", "CoverageLens"),
 }
 # Contracts that keep a mirror of LedgerRoles (IRoleListener) and the roles they mirror.
 ROLE_LISTENERS = {"WorkRegistry": ("REGISTRAR_ROLE", "CMO_ROLE", "HOLDER_ROLE")}

@@ -52,6 +52,11 @@ USE_NAMES = {bit: name for name, bit in USES.items()}
 REPORT_TYPE = "rights-ledger/usage-report"
 MAX_UINT64 = (1 << 64) - 1
 MAX_UINT128 = (1 << 128) - 1
+MAX_UINT96 = (1 << 96) - 1
+# RoyaltyPool's bounds of one report (MAX_REPORT_LINES, MAX_REPORT_QUANTITY, MAX_REPORT_OWED).
+MAX_REPORT_LINES = 1 << 24
+MAX_REPORT_QUANTITY = (1 << 64) - 1
+MAX_REPORT_OWED = MAX_UINT96
 RPC_BATCH = 500
 
 Progress = Callable[[str, int, int], None]
@@ -408,13 +413,14 @@ def _rpc_batch(rpc: Rpc, to: str, datas: Sequence[bytes]) -> list[bytes]:
 
 
 def chain_coverage(ledger: Any) -> CoverageFn:
-    """Coverage from the LicenceRegistry's ``coverage`` view, batched; rates from licences/tariffs.
+    """Coverage from the CoverageLens's ``coverage`` view, batched; rates from licences/tariffs.
 
     Distinct queries are asked once. A covering licence prices a line at its ``ratePerUse``,
     the statutory tariff at its ``amountPerWork``.
     """
     lic = ledger.contract("LicenceRegistry")
     registry = lic.address
+    lens = ledger.contract("CoverageLens").address
 
     def ask(queries: Sequence[CoverageQuery]) -> list[CoverageAnswer]:
         rpc = ledger.rpc
@@ -422,7 +428,7 @@ def chain_coverage(ledger: Any) -> CoverageFn:
         datas = [_SEL_COVERAGE + abi_encode_static(
             ("bytes32", "address", "uint32", "bytes2", "uint40"),
             (q.work_id, q.licensee, q.use, q.territory or b"\0\0", q.at)) for q in distinct]
-        raw = _rpc_batch(rpc, registry, datas)
+        raw = _rpc_batch(rpc, lens, datas)
         answers: dict[CoverageQuery, tuple[bool, int, int, int]] = {}
         for q, r in zip(distinct, raw, strict=True):
             answers[q] = (r[31] == 1, r[63], r[95], int.from_bytes(r[96:128], "big"))
@@ -539,10 +545,15 @@ class Usage:
                 refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), f"not covered: {why}",
                                        ln.where))
                 continue
-            owed = ln.amount if ln.amount is not None else a.rate * ln.quantity
-            if owed > MAX_UINT128:
-                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), "amount owed overflows",
-                                       ln.where))
+            owed = a.rate * ln.quantity  # from the licence's or tariff's terms, never a typed amount
+            if ln.amount is not None and ln.amount != owed:
+                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use),
+                                       f"amount {ln.amount} differs from the terms' {owed} "
+                                       f"({ln.quantity} x {a.rate})", ln.where))
+                continue
+            if owed > MAX_UINT96:
+                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use),
+                                       "amount owed exceeds the bound of a report", ln.where))
                 continue
             out.append(UsageLine(len(out), ln.work_id, ln.use, ln.quantity, ln.used_at, a.licence_id, a.kind, owed))
         if refused:
@@ -551,6 +562,11 @@ class Usage:
         tree = MerkleTree.build([ln.leaf() for ln in out])
         progress("merkle", len(out), len(out))
         totals = Totals(len(out), sum(ln.quantity for ln in out), sum(ln.owed for ln in out))
+        if (totals.line_count > MAX_REPORT_LINES or totals.quantity > MAX_REPORT_QUANTITY
+                or totals.owed > MAX_REPORT_OWED):
+            raise E.InputError(f"the report is too large for one transaction ({totals.line_count} lines, "
+                               f"{totals.quantity} uses, {totals.owed} owed; at most {MAX_REPORT_LINES}, "
+                               f"{MAX_REPORT_QUANTITY}, {MAX_REPORT_OWED})", hint="split it into several reports")
         return PreparedReport(licensee, cmo, period, tuple(out), tree, totals,
                               report_document(licensee, cmo, period, out))
 

@@ -46,6 +46,7 @@ CONTRACTS: tuple[str, ...] = (
     "LedgerRoles",
     "WorkRegistry",
     "LicenceRegistry",
+    "CoverageLens",
     "AttestationRegistry",
     "SettlementToken",
     "RoyaltyPool",
@@ -252,7 +253,7 @@ RULES: tuple[Rule, ...] = (
          relation=_HOLDER_OF_WORK, relation_refusal=_LR_NOT_HOLDER),
     Rule("LicenceRegistry",
          "accept((address,address,bytes32[],(uint8,uint32,uint40,uint40,bool,uint96,uint96,bytes,bytes),"
-         "uint256,uint256),bytes)",
+         "address,uint256,uint256),bytes)",
          "R67, R77", frozenset({LICENSEE}), unauthorized("LICENSEE_ROLE"),
          relation="named by the offer (or the offer names nobody)",
          relation_refusal=Refusal("LicenceRegistry__OfferNotForCaller(address offerLicensee, address caller)"),
@@ -289,9 +290,15 @@ RULES: tuple[Rule, ...] = (
     # --- RoyaltyPool ---------------------------------------------------------------------
     Rule("RoyaltyPool", "setCommission(uint16)", "R81", frozenset({GOVERNOR}), unauthorized("GOVERNOR_ROLE")),
     Rule("RoyaltyPool", "recordUsage(address,uint32,(uint32,bytes32,uint32,uint64,uint40,uint64,uint8,uint128))",
-         "R82", frozenset({LICENSEE}), unauthorized("LICENSEE_ROLE")),
+         "R82, R82a", frozenset({LICENSEE}), unauthorized("LICENSEE_ROLE"),
+         note="the line must count for the CMO (CoverageLens.lineWeight)"),
     Rule("RoyaltyPool", "recordReport(address,uint32,bytes32,(uint64,uint128,uint128),bytes)", "R83, R95",
          frozenset({LICENSEE}), unauthorized("LICENSEE_ROLE")),
+    Rule("RoyaltyPool", "refuseReport(uint64,string)", "R83a", frozenset({CMO}),
+         Refusal("RoyaltyPool__NotReportCmo(uint64 reportId, address caller)"),
+         relation="the report's CMO", relation_refusal=Refusal("RoyaltyPool__NotReportCmo(uint64 reportId, "
+                                                                "address caller)"),
+         note="while the period is open"),
     Rule("RoyaltyPool", "pay(address,uint32,uint256)", "R85", ANYONE),
     Rule("RoyaltyPool", "closePeriod(uint32)", "R86", frozenset({CMO}), unauthorized("CMO_ROLE"),
          note="the caller's own period"),
@@ -302,6 +309,9 @@ RULES: tuple[Rule, ...] = (
          relation_refusal=Refusal("RoyaltyPool__InvalidProof(address cmo, uint32 period, address caller, "
                                   "uint256 amount)"),
          note="the leaf binds the caller"),
+    Rule("RoyaltyPool", "sweepUnclaimed(uint32)", "R99a", frozenset({CMO}),
+         Refusal("RoyaltyPool__WrongPeriodState(address caller, uint32 period, uint8 0, uint8 2)"),
+         note="the caller's own distributed period, after CLAIM_WINDOW"),
 )
 
 RULES_BY_KEY: dict[str, Rule] = {r.key: r for r in RULES}

@@ -108,8 +108,8 @@ def history(tmp_path_factory, local_tsa):  # noqa: F811
     l_alice.suspend(list_lic, "unpaid again")
     l_alice.revoke(list_lic, "terminated")
     l_alice.mandate(song.work_id, a["cmo"], ["broadcast", "communicate"])
-    l_bob.mandate(co.work_id, a["cmo"], ["broadcast"])
-    l_bob.withdraw_mandate(co.work_id, a["cmo"])
+    l_bob.mandate(co.work_id, a["cmo"], ["broadcast", "ai-training"])
+    l_bob.withdraw_mandate(co.work_id, a["cmo"], l_gov.now() + 86400 * 365)  # effective in a year
     _, rep_lic = l_cmo.grant(a["licensee"], [], l_cmo.terms(["broadcast"], scope="repertoire", rate_per_use=500))
     terms_doc = alice.store.add(b"CC-BY-4.0 legal code (abridged)")
     _, open_lic = l_alice.publish_open(song.work_id, ["reproduce"], "CC-BY-4.0", terms_cid=terms_doc)
@@ -122,7 +122,8 @@ def history(tmp_path_factory, local_tsa):  # noqa: F811
     # usage, payments, distribution, claims
     usage = Usage(L("licensee"))
     now = l_lic.now()
-    usage.record(song.work_id, "perform", 7, now, a["cmo"], PERIOD, territory="DE")  # UsageRecorded
+    # UsageRecorded: a line that counts for the CMO (its blanket licence, the song mandated for broadcast)
+    usage.record(song.work_id, "broadcast", 7, now, a["cmo"], PERIOD, territory="DE")
     csv = env.home / "usage.csv"
     rows = ["work,use,quantity,usedAt,territory"]
     rows += [f"{co.work_id},ai-training,{1 + i % 3},{now},DE" for i in range(20)]
@@ -139,8 +140,14 @@ def history(tmp_path_factory, local_tsa):  # noqa: F811
         Royalties(L(who)).claim(a["cmo"], PERIOD)
     # a second period, closed but not distributed yet (the forged-root test publishes it)
     usage.record(co.work_id, "ai-training", 3, l_lic.now(), a["cmo"], FORGED_PERIOD)
+    refused = usage.record(co.work_id, "ai-training", 1, l_lic.now(), a["cmo"], FORGED_PERIOD)
+    roy_cmo.refuse(refused.report_id, "duplicate of the line before")  # ReportRefused
     roy_lic.pay(a["cmo"], FORGED_PERIOD, 6_000_000)
-    roy_cmo.close(FORGED_PERIOD)
+    roy_cmo.close(FORGED_PERIOD)  # CarryApplied: PERIOD's rounding residue
+    # three years on, the CMO sweeps what holders left unclaimed in PERIOD into its carry
+    gov.w3.provider.make_request("evm_increaseTime", [3 * 365 * 86400 + 10])
+    gov.w3.provider.make_request("evm_mine", [])
+    roy_cmo.sweep(PERIOD)  # UnclaimedSwept
     yield env, {"poem": poem, "co": co, "song": song, "report": report, "dist": dist, "dist_cid": dist_cid,
                 "licences": {"work": work_lic, "list": list_lic, "repertoire": rep_lic, "open": open_lic,
                              "offer": offer_lic}, "terms_doc": terms_doc}
@@ -174,7 +181,7 @@ def test_full_history_replays_clean_with_every_event_reduced(history):
     assert list(reg["offers"].values()).count(2) == 1
     (pool,) = report.state.section("royalties").values()
     p = pool["pools"][f"{env.addresses['cmo']}:{PERIOD}"]
-    assert p["state"] == 2 and p["root"] == h["dist"].root and len(p["claims"]) == 2
+    assert p["state"] == 3 and p["root"] == h["dist"].root and len(p["claims"]) == 2
     assert report.state.section("roles")["listeners"]
     again = audit(env.ledger())
     assert again.digest == report.digest
@@ -244,7 +251,8 @@ def test_forged_replayed_state_is_reported_by_each_check(history):
     expected = [(f"licence {h['licences']['work']}", "ratePerUse differs"),
                 (f"mandate of work {h['co'].work_id}", "mandate (uses, from, until) differs"),
                 (f"period {PERIOD} of CMO {a['cmo']}", "paidIn differs"),
-                (f"period {PERIOD} of CMO {a['cmo']}", "paid in is not commission + distributed + residue"),
+                (f"period {PERIOD} of CMO {a['cmo']}",
+                 "paid in + carried in is not commission + distributed + residue"),
                 (f"token balance of {a['alice']}", "balance differs"),
                 (f"for {a['rando']}", "the replayed mirror differs from LedgerRoles")]
     for where, what in expected:

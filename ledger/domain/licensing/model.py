@@ -50,6 +50,7 @@ OFFER_TYPES = {
         {"name": "licensee", "type": "address"},
         {"name": "workIds", "type": "bytes32[]"},
         {"name": "terms", "type": "LicenceTerms"},
+        {"name": "token", "type": "address"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
@@ -292,6 +293,7 @@ class SignedOffer:
     nonce: int
     deadline: int
     signature: str
+    token: str = ZERO  # the currency of the flat fee (signed): ZERO = the native currency
 
     def message(self) -> dict[str, Any]:
         return {
@@ -299,6 +301,7 @@ class SignedOffer:
             "licensee": self.licensee,
             "workIds": [bytes.fromhex(w[2:]) for w in self.work_ids],
             "terms": self.terms.as_message(),
+            "token": self.token,
             "nonce": self.nonce,
             "deadline": self.deadline,
         }
@@ -309,6 +312,7 @@ class SignedOffer:
             self.licensee,
             [bytes.fromhex(w[2:]) for w in self.work_ids],
             self.terms.as_tuple(),
+            self.token,
             self.nonce,
             self.deadline,
         )
@@ -323,6 +327,7 @@ class SignedOffer:
             "licensee": self.licensee,
             "workIds": list(self.work_ids),
             "terms": {**m, "territories": _hex(m["territories"]), "termsCid": _hex(m["termsCid"])},
+            "token": self.token,
             "nonce": str(self.nonce),
             "deadline": self.deadline,
             "signature": self.signature,
@@ -341,6 +346,7 @@ class SignedOffer:
                 int(doc["nonce"]),
                 int(doc["deadline"]),
                 str(doc["signature"]),
+                to_checksum_address(doc.get("token", ZERO)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise E.InputError(f"not a licence offer: {type(exc).__name__} {exc}") from None
@@ -379,11 +385,13 @@ def sign_offer(
     terms: Terms,
     nonce: int,
     deadline: int,
+    token: str = ZERO,
 ) -> SignedOffer:
-    """Sign an offer locally with the licensor's key."""
+    """Sign an offer locally with the licensor's key; ``token`` is the fee's currency (ZERO: native)."""
     unsigned = SignedOffer(
         chain_id, to_checksum_address(contract), to_checksum_address(licensor), to_checksum_address(licensee),
         tuple("0x" + _wid_bytes(w).hex() for w in work_ids), terms, int(nonce), int(deadline), "",
+        to_checksum_address(token),
     )
     signable = encode_typed_data(full_message=offer_typed_data(chain_id, unsigned.contract, unsigned.message()))
     sig = Account.sign_message(signable, private_key).signature
