@@ -218,5 +218,22 @@ def test_a_collective_licence_of_reserved_uses_is_not_shown_active():
     assert status_now("expired", True, ("ai-training",), ("ai-training",)) == "expired"
 
 
+LEDGER_CONTRACTS = ("LedgerRoles", "WorkRegistry", "LicenceRegistry", "CoverageLens", "RoyaltyPool",
+                    "AttestationRegistry", "SettlementToken")  # fmt: skip
+
+
+def test_every_event_of_the_ledger_contracts_has_words():
+    import json
+
+    from ledger.portal import words
+
+    names = {e["name"] for c in LEDGER_CONTRACTS
+             for e in json.loads((REPO / "build" / "contracts" / f"{c}.json").read_text())["abi"]
+             if e.get("type") == "event"}  # fmt: skip
+    assert len(names) > 25
+    assert not names - set(words.EVENTS), sorted(names - set(words.EVENTS))
+    assert {n for n in names if n not in words.GROUP_OF} <= {"EIP712DomainChanged"}  # every other one has a colour
+
+
 def test_paths_exist():
     assert PO.exists() and MO.exists() and Path(i18n.LOCALE_DIR).is_dir()
