@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
 from ledger.core.events import Event
+from ledger.core.parsing import ROLE_IDS
 from ledger.core.types import hex0x as _hex
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ FOREVER = (1 << 40) - 1
 ACTIVE, SUSPENDED, REVOKED = 1, 2, 3
 STATE_NAMES = {0: "none", 1: "active", 2: "suspended", 3: "revoked"}
 CONFIRMED = 2  # WorkRegistry status
-CMO_ROLE = "0x" + keccak(text="CMO_ROLE").hex()
+CMO_ROLE = "0x" + ROLE_IDS["CMO"].hex()
 
 
 

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
 from ledger.core import errors as E
 from ledger.core.events import Event
+from ledger.core.parsing import ROLE_IDS
 from ledger.core.types import hex0x as _hex
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ ZERO32 = "0x" + "00" * 32
 OPEN, CLOSED, DISTRIBUTED, SWEPT = 0, 1, 2, 3
 STATE_NAMES = {0: "OPEN", 1: "CLOSED", 2: "DISTRIBUTED", 3: "SWEPT"}
 WHOLE = 10_000
-CMO_ROLE = "0x" + keccak(text="CMO_ROLE").hex()
+CMO_ROLE = "0x" + ROLE_IDS["CMO"].hex()
 
 
 

@@ -102,6 +102,8 @@ def deploy_all(
         log(f"deployed {name} at {address} (block {result.block_number}, gas {result.gas_used})")
         if name in ROLE_LISTENERS:
             _add_listener(chain, signer, build_dir, done["LedgerRoles"], address, ROLE_LISTENERS[name], log)
+        if name == "WorkRegistry" and prev_addresses.get(name):
+            _retire(chain, signer, build_dir, done["LedgerRoles"], prev_addresses[name], address, log)
     if not previous and governor != signer.address:
         roles = chain.w3.eth.contract(address=done["LedgerRoles"], abi=load_artifact(build_dir, "LedgerRoles").abi)
         chain.transact(roles.functions.grantRole(b"\x00" * 32, governor), signer)
@@ -115,6 +117,18 @@ def deploy_all(
     deployment = Deployment(chain.profile.name, chain.chain_id, records, history)
     save_deployment(deployments_file, deployment)
     return deployment
+
+
+def _retire(chain: Chain, signer: LocalAccount, build_dir: Path, roles_address: str, old: str, new: str,
+            log: Callable[[str], None]) -> None:
+    """Retire the previous WorkRegistry in favour of ``new``: until then ``new`` takes no new works."""
+    roles = chain.w3.eth.contract(address=roles_address, abi=load_artifact(build_dir, "LedgerRoles").abi)
+    if not roles.functions.hasRole(b"\x00" * 32, signer.address).call():
+        log(f"the deployer is not GOVERNOR: the governor must call retire({new}) on WorkRegistry {old}")
+        return
+    registry = chain.w3.eth.contract(address=old, abi=load_artifact(build_dir, "WorkRegistry").abi)
+    chain.transact(registry.functions.retire(new), signer)
+    log(f"retired WorkRegistry {old} in favour of {new}")
 
 
 def _add_listener(

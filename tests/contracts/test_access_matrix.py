@@ -114,6 +114,7 @@ def world(governor, registrar, cmo, author, licensee, auditor, rando, spare, ext
     token = SettlementToken.deploy(roles, g)
     pool = RoyaltyPool.deploy(roles, token, 1000, lens, g)
     listener2 = WorkRegistry.deploy(roles, ZERO, g)  # a registry not yet listening (addRoleListener)
+    next_registry = WorkRegistry.deploy(roles, registry, g)  # the registry `retire` names
 
     callers = {
         M.GOVERNOR: governor, M.REGISTRAR: registrar, M.CMO: cmo, M.HOLDER: author,
@@ -132,15 +133,18 @@ def world(governor, registrar, cmo, author, licensee, auditor, rando, spare, ext
     # one mandated to the CMO, one held by the offer signer, a disputed and a pending one.
     works = {c: h(f"matrix:work:{c}") for c in M.CALLERS}
     other_work, mandated_work, signer_work = h("matrix:other"), h("matrix:mandated"), h("matrix:signer")
-    disputed_work, pending_work = h("matrix:disputed"), h("matrix:pending")
+    disputed_work, pending_work, claimed_work = h("matrix:disputed"), h("matrix:pending"), h("matrix:claimed")
     holders = [
         *((works[c], callers[c]) for c in M.CALLERS),
         (other_work, other), (mandated_work, recipient), (signer_work, signer), (disputed_work, other),
     ]
     registry.registerSoleBatch(
-        [(wid, h("meta:" + wid), str(acct), 2, 1) for wid, acct in [*holders, (pending_work, other)]],
+        [(wid, h("meta:" + wid), str(acct), 2, 1)
+         for wid, acct in [*holders, (pending_work, other), (claimed_work, other)]],
         {"from": cmo},
     )
+    claim = (claimed_work, CID, 2, 1, [(str(author), WHOLE)])
+    registry.fileClaim(claim, {"from": author})
     registry.confirmBatch([wid for wid, _ in holders], {"from": registrar})
     registry.openDispute(disputed_work, CID, {"from": cmo})
     licences.mandate(mandated_work, cmo, AI | REPRO, {"from": recipient})
@@ -196,6 +200,7 @@ def world(governor, registrar, cmo, author, licensee, auditor, rando, spare, ext
         listener2=listener2, callers=callers, other=other, recipient=recipient, signer=signer,
         licensee2=licensee2, cmo=cmo, works=works, other_work=other_work, mandated_work=mandated_work,
         signer_work=signer_work, disputed_work=disputed_work, pending_work=pending_work,
+        claimed_work=claimed_work, claim=claim, claimant=author, next_registry=next_registry,
         licence_of=licence_of, other_licence=other_licence, attested=attested, other_attested=other_attested,
         claim_proof=claim_proof, report_id=report_id, other_report_id=other_report_id,
     )
@@ -287,6 +292,11 @@ def _(w, caller, acct, related):
     return Call(w.roles.addRoleListener, (w.listener2,))
 
 
+@builds("LedgerRoles.removeRoleListener")
+def _(w, caller, acct, related):
+    return Call(w.roles.removeRoleListener, (w.registry,))
+
+
 @builds("LedgerRoles.syncRoleListener")
 def _(w, caller, acct, related):
     return Call(w.roles.syncRoleListener, (w.registry, ROLE_IDS["CMO_ROLE"], 0, 10))
@@ -372,6 +382,33 @@ def _(w, caller, acct, related):
 @builds("WorkRegistry.roleChanged")
 def _(w, caller, acct, related):
     return Call(w.registry.roleChanged, (ROLE_IDS["CMO_ROLE"], w.other, True))
+
+
+@builds("WorkRegistry.roleListenerRemoved")
+def _(w, caller, acct, related):
+    return Call(w.registry.roleListenerRemoved, ())
+
+
+@builds("WorkRegistry.fileClaim")
+def _(w, caller, acct, related):
+    holder = acct if related else w.other
+    return Call(w.registry.fileClaim, ((w.pending_work, CID, 3, 1, [(str(holder), WHOLE)]),),
+                {"workId": w.pending_work})
+
+
+@builds("WorkRegistry.awardClaim")
+def _(w, caller, acct, related):
+    return Call(w.registry.awardClaim, (w.claimant, w.claim))
+
+
+@builds("WorkRegistry.dismissClaims")
+def _(w, caller, acct, related):
+    return Call(w.registry.dismissClaims, (w.claimed_work, [w.claimant], 1, CID))
+
+
+@builds("WorkRegistry.retire")
+def _(w, caller, acct, related):
+    return Call(w.registry.retire, (w.next_registry,))
 
 
 # LicenceRegistry
