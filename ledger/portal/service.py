@@ -507,7 +507,8 @@ class Reader:
 
 
 ROLE_NAMES = {"0x" + bytes(v).hex(): k for k, v in ROLE_IDS.items()}
-TIME_ARGS = {"at", "start", "end", "effectiveAt", "validFrom", "validUntil", "from", "until", "time"}
+TIME_ARGS = {"at", "start", "end", "effectiveAt", "barredUntil", "openedAt", "resolvedAt", "validFrom", "validUntil",
+             "from", "until", "time"}  # fmt: skip
 
 
 def args_in_words(args: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:

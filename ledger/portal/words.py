@@ -42,7 +42,9 @@ REASONS = {"none": N_("no licence covers this use"), "revoked": N_("the licence 
 # Event types, grouped by what they are about (one colour per group in the charts).
 EVENT_GROUPS = {
     "works": (N_("Registration and confirmation"), ("WorkRegistered", "WorkConfirmed", "WorkRejected",
-                                                     "ShareTransferred", "ActionConsented", "UsesReserved")),
+                                                     "ShareTransferred", "ActionConsented", "UsesReserved",
+                                                     "ClaimFiled", "ClaimAwarded", "ClaimsDismissed",
+                                                     "RegistryRetired")),
     "disputes": (N_("Disputes"), ("DisputeOpened", "DisputeResolved")),
     "licences": (N_("Licences"), ("LicenceGranted", "OpenLicencePublished", "LicenceSuspended", "LicenceResumed",
                                   "LicenceRevoked", "OfferAccepted", "OfferCancelled", "MandateGranted",
@@ -52,7 +54,8 @@ EVENT_GROUPS = {
                                                   "CarryApplied", "UnclaimedSwept", "Transfer", "Approval")),
     "attestations": (N_("Attestations and AI provenance"), ("Attested", "TimestampLinked", "GenerationRecorded")),
     "roles": (N_("Roles and identities"), ("RoleGranted", "RoleRevoked", "RoleAdminChanged", "RoleMirrored",
-                                           "RoleListenerAdded", "IdentityVerified")),
+                                           "RoleListenerAdded", "IdentityVerified", "RoleListenerRemoved",
+                                           "RoleListenerFailed", "RoleMirrorDisabled")),
 }
 GROUP_OF = {ev: g for g, (_label, evs) in EVENT_GROUPS.items() for ev in evs}
 GROUP_COLOURS = {"works": "#2b6cb0", "disputes": "#c53030", "licences": "#2f855a", "usage": "#b7791f",
@@ -64,6 +67,13 @@ EVENTS = {
     "ShareTransferred": N_("share transferred"),
     "ActionConsented": N_("holder consented"),
     "UsesReserved": N_("uses reserved (opt-out)"),
+    "ClaimFiled": N_("competing claim filed"),
+    "ClaimAwarded": N_("competing claim awarded"),
+    "ClaimsDismissed": N_("competing claims dismissed"),
+    "RegistryRetired": N_("registry retired for a successor"),
+    "RoleListenerRemoved": N_("role listener removed"),
+    "RoleListenerFailed": N_("role listener failed"),
+    "RoleMirrorDisabled": N_("role mirror disabled"),
     "DisputeOpened": N_("dispute opened"),
     "DisputeResolved": N_("dispute resolved"),
     "LicenceGranted": N_("licence granted"),
@@ -122,7 +132,9 @@ ARGS = {
     "terms": N_("terms"), "termsCid": N_("terms document"), "time": N_("time"), "token": N_("token"),
     "total": N_("total"), "totals": N_("totals"), "tsaTokenCid": N_("timestamp token"), "use": N_("use"),
     "validFrom": N_("valid from"), "validUntil": N_("valid until"), "value": N_("value"), "workIds": N_("works"),
-    "operator": N_("operator"), "owner": N_("owner"), "spender": N_("spender"), "approved": N_("approved"),
+    "claimants": N_("claimants"), "barredUntil": N_("barred until"), "openedAt": N_("opened"),
+    "resolvedAt": N_("resolved"), "successor": N_("successor"), "operator": N_("operator"), "owner": N_("owner"),
+    "spender": N_("spender"), "approved": N_("approved"),
 }  # fmt: skip
 ADDRESS_ARGS = {"holder", "registrant", "registrar", "cmo", "licensor", "licensee", "account", "claimant", "from",
                 "to", "by", "payer", "governor", "attester", "generator", "sender", "listener", "token",
