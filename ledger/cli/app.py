@@ -23,8 +23,10 @@ from ledger.core.i18n import gettext as _
 from ledger.core.keystore import Keystore
 from ledger.domain.works import Ledger, parse_address
 
-err_console = Console(stderr=True, highlight=False)
-out_console = Console(highlight=False)
+# soft_wrap: rich never breaks a line itself (a terminal wraps long lines; a pipe or a file keeps hex ids,
+# CIDs and commands whole instead of cutting them at 80 columns)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+out_console = Console(highlight=False, soft_wrap=True)
 
 
 class App:

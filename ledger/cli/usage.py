@@ -165,6 +165,22 @@ def usage_show(app: App, report_id: int | None, period: int | None, as_json: boo
                           f"{v.totals.quantity} uses, owes {v.totals.owed}; {what}; licensee {v.licensee}")
 
 
+@usage.command("refuse")
+@click.argument("report_id", type=params.REPORT_ID)
+@click.option("--reason", required=True, help="Why the CMO refuses the report (recorded on-chain).")
+@json_option
+@click.pass_obj
+def usage_refuse(app: App, report_id: int, reason: str, as_json: bool) -> None:
+    """As the report's CMO, while its period is open: refuse a report (its lines no longer count)."""
+    if not reason.strip():
+        raise InputError("give the reason for refusing the report", hint='--reason "lines for works not mandated"')
+    r = Royalties(app.ledger(signer=True)).refuse(report_id, reason.strip())
+    if as_json:
+        emit_json({"reportId": report_id, "refused": True, "reason": reason.strip(), "tx": r.tx_hash})
+    else:
+        out_console.print(f"refused report {report_id}: its lines leave the period (tx {r.tx_hash})")
+
+
 @usage.command("prove")
 @click.argument("report_id", type=params.REPORT_ID)
 @click.argument("line", type=params.uint(32, "line"))
@@ -280,6 +296,23 @@ def royalty_claim(app: App, cmo: str | None, period: int, as_json: bool) -> None
         emit_json({"claimed": str(amount), "period": period, "tx": r.tx_hash, "gasUsed": r.gas_used})
     else:
         out_console.print(f"claimed {amount} from period {period} (tx {r.tx_hash[:18]}..., {r.gas_used} gas)")
+
+
+@royalty.command("sweep")
+@period_option
+@json_option
+@click.pass_obj
+def royalty_sweep(app: App, period: int, as_json: bool) -> None:
+    """As the CMO, after the claim window: move what holders left unclaimed into the next period."""
+    ledger = app.ledger(signer=True)
+    roy = Royalties(ledger)
+    r = roy.sweep(period)
+    carry = roy.carry_of(ledger.require_signer().address)
+    if as_json:
+        emit_json({"period": period, "swept": True, "carry": str(carry), "tx": r.tx_hash})
+    else:
+        out_console.print(f"swept the unclaimed rest of period {period}; carried into the next period: {carry} units "
+                          f"(tx {r.tx_hash})")
 
 
 @royalty.command("balance")

@@ -28,7 +28,6 @@ from tests.badinput.conftest import (
     spawn,
 )
 
-NOW = int(time.time()) - 3600
 ABSENT_CID = "bafkreid7qoywk77r7rj3slobqfekdvs57qwuwh5d2z3sqsw52iabe3mqne"  # sha-256 of nothing stored
 TERMS_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"  # a well-formed CID (never read)
 
@@ -304,8 +303,8 @@ U_COLUMNS = ["work", "use", "quantity", "usedAt", "basis", "territory", "amount"
 
 
 def _u_good(ctx: Ctx) -> dict[str, Any]:
-    return {"work": ctx.work(1), "use": "perform", "quantity": "2", "usedAt": str(NOW), "basis": str(ctx.w.licence),
-            "territory": "", "amount": ""}
+    return {"work": ctx.work(1), "use": "perform", "quantity": "2", "usedAt": str(ctx.w.used_at),
+            "basis": str(ctx.w.licence), "territory": "", "amount": ""}
 
 
 # (id, column, bad value, fragment of the refusal reason); the bad line is data line 2
@@ -440,7 +439,7 @@ case("usage-report-period-text", lambda c: (
 
 
 def _record(ctx: Ctx, **opts: str) -> list[str]:
-    o = {"work": ctx.work(1), "--use": "perform", "--period": "202501", "--at": str(NOW), **opts}
+    o = {"work": ctx.work(1), "--use": "perform", "--period": "202501", "--at": str(ctx.w.used_at), **opts}
     argv = ["--as", "licensee", "usage", "record", o.pop("work")]
     for k, v in o.items():
         argv += [k, v]

@@ -72,3 +72,20 @@ def test_usage_report_refused_lines_listed_exit_2(ledger_env, w, tmp_path):
 def test_usage_prove_unknown_report_is_one_line_error(ledger_env):
     r = run(ledger_env, "usage", "prove", "999999", "0", ok=False)
     assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_cmo_refuses_a_report_through_the_cli_and_only_once(ledger_env, w, tmp_path):
+    env, period = ledger_env, 930301
+    path = tmp_path / "to-refuse.csv"
+    write_csv(path, report_rows(w["works"], w["licence"], 6, w["clock"]()))
+    rid = json.loads(run(env, "usage", "report", str(path), "--period", str(period), "--json",
+                         account="licensee").stdout)["reportId"]
+    stranger = run(env, "usage", "refuse", str(rid), "--reason", "mine now", account="licensee", ok=False)
+    assert stranger.exit_code == 2
+    no_reason = run(env, "usage", "refuse", str(rid), "--reason", " ", account="cmo", ok=False)
+    assert no_reason.exit_code == 2 and "reason" in no_reason.output
+    out = json.loads(run(env, "usage", "refuse", str(rid), "--reason", "lines for unmandated works", "--json",
+                         account="cmo").stdout)
+    assert out == {**out, "reportId": rid, "refused": True}
+    again = run(env, "usage", "refuse", str(rid), "--reason", "twice", account="cmo", ok=False)
+    assert again.exit_code == 2
