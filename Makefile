@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solc/bin
 
-.PHONY: setup demo test test-contracts test-kubo test-fast bench lint sizes clean slither
+.PHONY: setup demo test test-contracts test-kubo test-fast bench lint sizes clean slither messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ tools/ipfs/node_modules/.installed: tools/ipfs/package.json tools/ipfs/package-l
 
 # Debian's chromium drives the portal's end-to-end tests (Playwright never downloads a browser).
 /usr/bin/chromium:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
 
 build/.compiled: $(VENV)/.installed node_modules/.installed $(wildcard contracts/*.sol contracts/*/*.sol) brownie-config.yaml
 	$(BIN)/brownie compile
@@ -57,6 +57,11 @@ bench: setup             ## benchmarks: gas per operation, operations per second
 lint: setup              ## ruff, and the import-linter layer contracts (pyproject.toml)
 	$(BIN)/ruff check ledger tests scripts benchmarks
 	$(BIN)/lint-imports
+
+messages: $(VENV)/.installed   ## gettext: extract the strings, merge them into zh_CN's .po, compile the .mo (committed)
+	$(BIN)/python scripts/extract_messages.py
+	$(BIN)/pybabel update -i ledger/locale/messages.pot -d ledger/locale -l zh_CN -w 120 --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d ledger/locale --statistics
 
 sizes: build/.compiled   ## deployed size of every contract, and its headroom to the 24,576-byte limit
 	$(BIN)/python scripts/contract_sizes.py

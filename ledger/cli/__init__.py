@@ -27,12 +27,15 @@ from ledger.cli import (  # noqa: F401  (register commands)
     work,
 )
 from ledger.cli.app import cli, internal_error
+from ledger.cli.lang import localize
+from ledger.core.i18n import from_environment
 
 
 def main() -> None:
     """The ``rights-ledger`` entry point: the ``cli`` group (whose error handling tests run in-process),
     and around it a last net for anything raised outside a command (exit 2, traceback to the log)."""
     try:
+        localize(cli, from_environment())  # `--lang` (eager) changes it before any help is printed
         cli(prog_name="rights-ledger")
     except Exception as exc:  # noqa: BLE001 - never a traceback on the terminal
         internal_error(exc)

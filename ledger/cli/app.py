@@ -16,8 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ledger.cli.lang import lang_option
 from ledger.core.config import Settings, default_home, load_settings
 from ledger.core.errors import LedgerError
+from ledger.core.i18n import gettext as _
 from ledger.core.keystore import Keystore
 from ledger.domain.works import Ledger, parse_address
 
@@ -95,9 +97,10 @@ def emit_json(value: Any) -> None:
 def fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
     """One line ``error: ...`` (and one ``hint: ...``) on stderr, then exit ``code``."""
     one_line = " ".join(str(message).split())
-    err_console.print(f"[red]error:[/red] {escape(one_line)}", soft_wrap=True)
+    error_label, hint_label = _("error:"), _("hint:")
+    err_console.print(f"[red]{error_label}[/red] {escape(one_line)}", soft_wrap=True)
     if hint:
-        err_console.print(f"[dim]hint: {escape(' '.join(str(hint).split()))}[/dim]", soft_wrap=True)
+        err_console.print(f"[dim]{hint_label} {escape(' '.join(str(hint).split()))}[/dim]", soft_wrap=True)
     sys.exit(code)
 
 
@@ -187,6 +190,7 @@ class LedgerGroup(click.Group):
 @click.option("--password", envvar="RIGHTS_LEDGER_PASSWORD", default=None,
               help="Keystore password (prefer the RIGHTS_LEDGER_PASSWORD variable).")
 @click.version_option("0.1.0", prog_name="rights-ledger")
+@lang_option
 @click.pass_context
 def cli(ctx: click.Context, home: Path | None, network: str | None, rpc_url: str | None,
         store_spec: str | None, account: str | None, password: str | None) -> None:

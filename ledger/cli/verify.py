@@ -12,6 +12,7 @@ from rich.markup import escape
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
 from ledger.core.errors import ContentNotFound, InputError, LedgerError, MetadataMismatch
+from ledger.core.i18n import gettext as _
 from ledger.core.types import WorkRecord, WorkStatus
 from ledger.domain.certificate import work_metadata
 from ledger.domain.works import Ledger, sha256_of_file
@@ -33,7 +34,7 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
     metadata is missing or altered (or the certificate differs in any way), 2 on error.
     """
     if sum(x is not None for x in (file, certificate, qr_payload)) != 1:
-        raise InputError("give exactly one of FILE, --certificate PDF or --qr-payload JSON")
+        raise InputError(_("give exactly one of FILE, --certificate PDF or --qr-payload JSON"))
     if file is None:
         _verify_certificate(app, certificate, qr_payload, as_json)
         return
@@ -45,7 +46,8 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
         if as_json:
             emit_json({"file": str(file), "sha256": digest, "registered": False, "confirmed": False})
         else:
-            out_console.print(f"{escape(str(file))}: not registered (sha-256 {digest})")
+            out_console.print(_("{file}: not registered (sha-256 {digest})").format(file=escape(str(file)),
+                                                                                     digest=digest))
         sys.exit(1)
     rec = ledger.work(wid)
     metadata, note, code = checked_metadata(ledger, rec)
@@ -54,7 +56,7 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
         emit_json({"file": str(file), "sha256": digest, "registered": True, "confirmed": confirmed,
                    **work_json(rec, metadata), "metadataError": note})
     else:
-        state = "CONFIRMED registration" if confirmed else f"{rec.status.name} registration"
+        state = _("{status} registration").format(status=rec.status.name)
         out_console.print(f"{escape(str(file))}: {state}")
         print_work(rec, metadata, note)
     sys.exit(code or (0 if confirmed else 1))
@@ -70,9 +72,9 @@ def checked_metadata(ledger: Ledger, rec: WorkRecord) -> tuple[dict[str, Any] | 
     try:
         return work_metadata(ledger, rec), None, 0
     except (MetadataMismatch, ContentNotFound) as exc:
-        return None, f"metadata does not verify: {exc.message}", 1
+        return None, _("metadata does not verify: {problem}").format(problem=exc.message), 1
     except LedgerError as exc:
-        return None, f"metadata unavailable: {exc.message}", 2
+        return None, _("metadata unavailable: {problem}").format(problem=exc.message), 2
 
 
 def _verify_certificate(app: App, certificate: Path | None, qr_payload: str | None, as_json: bool) -> None:
@@ -89,17 +91,19 @@ def _verify_certificate(app: App, certificate: Path | None, qr_payload: str | No
     if as_json:
         emit_json({"valid": not diffs, "payload": payload, "signer": signer, "differences": diffs})
     elif diffs:
-        what = "certificate" if certificate is not None else "QR payload"
-        out_console.print(f"[red]{what} does not match the chain[/red] (work {wid}):")
+        what = _("certificate does not match the chain") if certificate is not None else \
+            _("QR payload does not match the chain")
+        out_console.print(f"[red]{what}[/red] " + _("(work {work}):").format(work=wid))
         for d in diffs:
             out_console.print(f"  - {escape(d)}", soft_wrap=True)
     elif certificate is not None:
         assert payload is not None
-        out_console.print(f"certificate valid: signed by registrar {signer}; work {wid} is {payload['s']} on chain "
-                          f"{payload['c']}; every printed field, the holders and metadata {payload['m']} as on chain")
+        out_console.print(_("certificate valid: signed by registrar {signer}; work {work} is {status} on chain "
+                            "{chain}; every printed field, the holders and metadata {cid} as on chain").format(
+            signer=signer, work=wid, status=payload["s"], chain=payload["c"], cid=payload["m"]))
     else:
         assert payload is not None
-        out_console.print(f"QR payload matches the chain: work {wid} is {payload['s']} on chain {payload['c']}, "
-                          f"holders and metadata {payload['m']} as certified (the PDF itself is checked with "
-                          "--certificate)")
+        out_console.print(_("QR payload matches the chain: work {work} is {status} on chain {chain}, holders and "
+                            "metadata {cid} as certified (the PDF itself is checked with --certificate)").format(
+            work=wid, status=payload["s"], chain=payload["c"], cid=payload["m"]))
     sys.exit(1 if diffs else 0)

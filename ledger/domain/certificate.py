@@ -24,6 +24,11 @@ failure as a difference (exit 1 in the CLI):
 
 ``h`` is the sha-256 (hex) of the canonical JSON of the holders as ``[[account, bps], ...]``
 sorted by account.
+
+The page is printed in English or Simplified Chinese (``lang``; default: the language in
+force, :mod:`ledger.core.i18n`). Chinese uses reportlab's built-in CID font STSong-Light
+(no font file). The language is recorded in the signed file (the document's keywords,
+``lang=zh_CN``), so verification renders the same language again before comparing lines.
 """
 
 from __future__ import annotations
@@ -40,14 +45,20 @@ from typing import Any
 
 from ledger.content.canonical import canonical_json
 from ledger.core import errors as E
-from ledger.core import parsing
+from ledger.core import i18n, parsing
+from ledger.core.i18n import N_
+from ledger.core.i18n import gettext as _
 from ledger.core.inputs import bare, parse_json, read_bytes
 from ledger.core.types import Holder, WorkRecord, WorkStatus
 from ledger.domain.works import Ledger, parse_work_id
 
 PAYLOAD_VERSION = 1
 PAYLOAD_KEYS = ("v", "w", "c", "r", "s", "h", "m", "t")
-_MODES = {1: "human-authored", 2: "AI-assisted", 3: "AI-generated"}
+_MODES = {1: N_("human-authored"), 2: N_("AI-assisted"), 3: N_("AI-generated")}
+_STATUSES = {"PENDING": N_("PENDING"), "CONFIRMED": N_("CONFIRMED"), "REJECTED": N_("REJECTED"),
+             "DISPUTED": N_("DISPUTED"), "REVOKED": N_("REVOKED")}  # fmt: skip
+CJK_FONT = "STSong-Light"  # reportlab's built-in CID font (Adobe-GB1): no font file needed
+LANG_KEYWORD = "lang="
 
 
 def holders_digest(holders: Iterable[Holder] | Iterable[tuple[str, int]]) -> str:
@@ -100,72 +111,123 @@ SIGNATURE_FIELD = "RegistrySignature"
 
 
 def certificate_rows(ledger: Ledger, rec: WorkRecord, meta: dict[str, Any] | None,
-                     issuer: str) -> list[tuple[str, str]]:
-    """The fields the page prints, as (label, value), from the chain and the metadata document."""
-    meta = meta or {}
-    reg, conf = rec.registered, rec.confirmed
-    creators = ", ".join(f"{x.get('name')} ({x.get('role')})" for x in meta.get("creators", []))
-    rows = [("Title", str(meta.get("title", "-"))), ("Creators", creators or "-"),
-            ("Creation mode", _MODES.get(rec.creation_mode, str(rec.creation_mode))), ("Status", rec.status.name)]
-    rows += [("Holders" if i == 0 else "", f"{h.account}  {h.bps / 100:.2f}%") for i, h in enumerate(rec.holders)]
-    rows += [
-        ("Content hash", "sha-256 " + rec.work_id[2:]),
-        ("Metadata CID", rec.metadata_cid or "-"),
-        ("Registered", f"{_when(reg.timestamp if reg else rec.registered_at)} by {rec.registrant}"),
-        ("Register tx", reg.tx_hash if reg else "-"),
-        ("Confirmed", f"{_when(conf.timestamp if conf else None)} by {conf.actor if conf else '-'}"),
-        ("Confirm tx", conf.tx_hash if conf else "-"),
-        ("Network", f"chain id {ledger.chain.chain_id}"),
-        ("Registry contract", ledger.deployment.address("WorkRegistry")),
-        ("Issued by", f"registrar {issuer}"),
-    ]
+                     issuer: str, lang: str | None = None) -> list[tuple[str, str]]:
+    """The fields the page prints, as (label, value), from the chain and the metadata document,
+    in ``lang`` (``en`` or ``zh_CN``; default: the language in force)."""
+    with i18n.language(lang or i18n.current()):
+        meta = meta or {}
+        reg, conf = rec.registered, rec.confirmed
+        creators = ", ".join(f"{x.get('name')} ({x.get('role')})" for x in meta.get("creators", []))
+        mode = _MODES.get(rec.creation_mode)
+        status = _STATUSES.get(rec.status.name)
+        rows = [(_("Title"), str(meta.get("title", "-"))), (_("Creators"), creators or "-"),
+                (_("Creation mode"), _(mode) if mode else str(rec.creation_mode)),
+                (_("Status"), _(status) if status else rec.status.name)]
+        rows += [(_("Holders") if i == 0 else "", f"{h.account}  {h.bps / 100:.2f}%")
+                 for i, h in enumerate(rec.holders)]
+        by = _("{when} by {who}")
+        rows += [
+            (_("Content hash"), "sha-256 " + rec.work_id[2:]),
+            (_("Metadata CID"), rec.metadata_cid or "-"),
+            (_("Registered"), by.format(when=_when(reg.timestamp if reg else rec.registered_at), who=rec.registrant)),
+            (_("Register tx"), reg.tx_hash if reg else "-"),
+            (_("Confirmed"), by.format(when=_when(conf.timestamp if conf else None),
+                                       who=conf.actor if conf else "-")),
+            (_("Confirm tx"), conf.tx_hash if conf else "-"),
+            (_("Network"), _("chain id {id}").format(id=ledger.chain.chain_id)),
+            (_("Registry contract"), ledger.deployment.address("WorkRegistry")),
+            (_("Issued by"), _("registrar {address}").format(address=issuer)),
+        ]
     return rows
 
 
-def _render(rows: list[tuple[str, str]], payload: dict[str, Any], work_id: str, *, qr: bool = True) -> bytes:
-    """The unsigned one-page PDF (deterministic for the same rows and payload); ``qr=False`` leaves out
-    the QR image (the same text, for comparing)."""
+def _render(rows: list[tuple[str, str]], payload: dict[str, Any], work_id: str, *, qr: bool = True,
+            lang: str | None = None) -> bytes:
+    """The unsigned one-page PDF (deterministic for the same rows, payload and language); ``qr=False``
+    leaves out the QR image (the same text, for comparing)."""
     import qrcode
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    out = io.BytesIO()
-    c = canvas.Canvas(out, pagesize=A4, invariant=1, pageCompression=0)  # the page text stays readable
-    c.setTitle(f"Registration certificate {work_id}")
-    c.setSubject(encode_payload(payload))
-    _width, height = A4
-    y = height - 60
-    c.setFont("Helvetica-Bold", 18)
-    c.drawString(50, y, "Certificate of Copyright Registration")
-    y -= 22
-    c.setFont("Helvetica", 10)
-    c.drawString(50, y, "Rights Ledger - permissioned copyright ledger")
-    y -= 30
-    for label, value in rows:
-        c.setFont("Helvetica-Bold", 9)
-        c.drawString(50, y, label)
-        c.setFont("Helvetica", 9)
-        text = value
-        while text:
-            c.drawString(170, y, text[:72])
-            text = text[72:]
-            y -= 13
-        y -= 3
-    qr_size = 200
-    if qr:
-        img = qrcode.make(encode_payload(payload), error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4,
-                          border=4)
-        png = io.BytesIO()
-        img.save(png, format="PNG")
-        png.seek(0)
-        c.drawImage(ImageReader(png), 50, max(40, y - qr_size - 10), qr_size, qr_size)
-    c.setFont("Helvetica", 8)
-    c.drawString(270, max(40, y - 30), "Signed by the registrar named above (PAdES). Check with:")
-    c.drawString(270, max(40, y - 42), "rights-ledger verify --certificate FILE.pdf")
-    c.showPage()
-    c.save()
-    return out.getvalue()
+    lang = i18n.normalize(lang or i18n.current()) or i18n.DEFAULT
+    if lang == "zh_CN":
+        _register_cjk()
+        regular = bold = CJK_FONT
+        per_line = 40  # a CJK character is about two Latin ones wide
+    else:
+        regular, bold, per_line = "Helvetica", "Helvetica-Bold", 72
+    with i18n.language(lang):
+        out = io.BytesIO()
+        c = canvas.Canvas(out, pagesize=A4, invariant=1, pageCompression=0)  # the page text stays readable
+        c.setTitle(_("Registration certificate {work}").format(work=work_id))
+        c.setSubject(encode_payload(payload))
+        c.setKeywords(LANG_KEYWORD + lang)  # signed with the page: verification renders this language again
+        _width, height = A4
+        y = height - 60
+        c.setFont(bold, 18)
+        c.drawString(50, y, _("Certificate of Copyright Registration"))
+        y -= 22
+        c.setFont(regular, 10)
+        c.drawString(50, y, _("Rights Ledger - permissioned copyright ledger"))
+        y -= 30
+        for label, value in rows:
+            c.setFont(bold, 9)
+            c.drawString(50, y, label)
+            wide = _is_wide(value)  # e.g. a Chinese title on an English page: the CJK font has its glyphs
+            if wide:
+                _register_cjk()
+            c.setFont(CJK_FONT if wide else regular, 9)
+            n = per_line if wide else 72
+            for start in range(0, len(value), n):
+                c.drawString(170, y, value[start:start + n])
+                y -= 13
+            y -= 3
+        qr_size = 200
+        if qr:
+            img = qrcode.make(encode_payload(payload), error_correction=qrcode.constants.ERROR_CORRECT_M,
+                              box_size=4, border=4)
+            png = io.BytesIO()
+            img.save(png, format="PNG")
+            png.seek(0)
+            c.drawImage(ImageReader(png), 50, max(40, y - qr_size - 10), qr_size, qr_size)
+        c.setFont(regular, 8)
+        c.drawString(270, max(40, y - 30), _("Signed by the registrar named above (PAdES). Check with:"))
+        c.drawString(270, max(40, y - 42), "rights-ledger verify --certificate FILE.pdf")
+        c.showPage()
+        c.save()
+        return out.getvalue()
+
+
+def _register_cjk() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+
+
+def _is_wide(text: str) -> bool:
+    """Whether ``text`` holds CJK characters (printed in shorter lines)."""
+    return any(ord(ch) >= 0x2E80 for ch in text)
+
+
+def recorded_language(data: bytes) -> str:
+    """The language a certificate was printed in (its keywords ``lang=...``; English when absent)."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return i18n.DEFAULT
+    try:
+        keywords = str(doc.get_metadata_dict().get("Keywords") or "")
+    finally:
+        doc.close()
+    for word in keywords.split():
+        if word.startswith(LANG_KEYWORD):
+            return i18n.normalize(word[len(LANG_KEYWORD):]) or i18n.DEFAULT
+    return i18n.DEFAULT
 
 
 def _signing_cert(account: Any) -> tuple[Any, Any]:
@@ -216,8 +278,10 @@ def is_registrar(ledger: Ledger, address: str) -> bool:
     return bool(ledger.chain.call(lambda: ledger.roles.functions.hasRole(rid, address).call()))
 
 
-def write_certificate(ledger: Ledger, work_id: str, path: Path) -> Certificate:
-    """As a REGISTRAR: write the signed registration certificate of a CONFIRMED work (one-page PDF)."""
+def write_certificate(ledger: Ledger, work_id: str, path: Path, lang: str | None = None) -> Certificate:
+    """As a REGISTRAR: write the signed registration certificate of a CONFIRMED work (one-page PDF),
+    printed in ``lang`` (``en`` or ``zh_CN``; default: the language in force)."""
+    lang = i18n.normalize(lang or i18n.current()) or i18n.DEFAULT
     signer = ledger.signer
     if signer is None:
         raise E.KeystoreError("a certificate is signed by a registrar", hint="pass --as REGISTRAR-ACCOUNT")
@@ -229,7 +293,8 @@ def write_certificate(ledger: Ledger, work_id: str, path: Path) -> Certificate:
         raise E.InputError(f"work {rec.work_id} is {rec.status.name}: certificates are issued for confirmed works")
     meta = work_metadata(ledger, rec)
     payload = payload_of(ledger, rec)
-    signed = sign_pdf(_render(certificate_rows(ledger, rec, meta, signer.address), payload, rec.work_id), signer)
+    rows = certificate_rows(ledger, rec, meta, signer.address, lang)
+    signed = sign_pdf(_render(rows, payload, rec.work_id, lang=lang), signer)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     tmp.write_bytes(signed)
@@ -336,8 +401,9 @@ def compare_printed(ledger: Ledger, data: bytes, rec: WorkRecord, issuer: str) -
         meta = work_metadata(ledger, rec)
     except (E.ContentNotFound, E.MetadataMismatch) as exc:
         return [f"printed fields: the work's metadata does not verify ({exc.message})"]
-    rows = certificate_rows(ledger, rec, meta, issuer)
-    expected = _page_lines(_render(rows, payload_of(ledger, rec), rec.work_id, qr=False))
+    lang = recorded_language(data)
+    rows = certificate_rows(ledger, rec, meta, issuer, lang)
+    expected = _page_lines(_render(rows, payload_of(ledger, rec), rec.work_id, qr=False, lang=lang))
     shown = _page_lines(data)
     out = []
     for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=shown, b=expected, autojunk=False).get_opcodes():

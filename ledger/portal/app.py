@@ -13,9 +13,11 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.core import errors as E
+from ledger.core import i18n
 from ledger.core.config import Settings
+from ledger.core.i18n import gettext as _
 from ledger.core.types import USES
-from ledger.portal import charts
+from ledger.portal import charts, words
 from ledger.portal.models import AuditSummaryOut, CoverageOut, ErrorOut, EventsPageOut, WorkOut
 from ledger.portal.service import NOT_AVAILABLE, FeatureUnavailable, Reader, iso, parse_hash
 
@@ -63,7 +65,42 @@ def _templates() -> Environment:
     env.filters["compact"] = lambda v: json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
     env.filters["iso"] = iso
     env.filters["sentence"] = sentence
+    env.filters["when"] = lambda v: Markup('<span class="nowrap">{}</span> <span class="nowrap">{}</span>').format(
+        *str(v).split(" ", 1)) if v and " " in str(v) else (v or "-")  # fmt: skip
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["words"] = words
+    env.globals["t"] = words.t
     return env
+
+
+def request_language(request: Request) -> str:
+    """``?lang=`` (remembered in a cookie), else the cookie, else ``Accept-Language``, else English."""
+    return (
+        i18n.normalize(request.query_params.get("lang"))
+        or i18n.normalize(request.cookies.get("lang"))
+        or i18n.from_accept_language(request.headers.get("accept-language"))
+        or i18n.DEFAULT
+    )
+
+
+def short_address(address: str) -> str:
+    return address[:8] + "…" + address[-6:] if len(address) == 42 else address
+
+
+def account_html(address: str | None, names: dict[str, str], verified: set[str], full: bool = False) -> Markup:
+    """An account for people: its name when one is known, the address beside it; never wrapped."""
+    if not address:
+        return Markup("")
+    a = str(address)
+    name = names.get(a.lower())
+    shown = a if full else short_address(a)
+    badge = (Markup(' <span class="badge ok small">{}</span>').format(_("real name verified"))
+             if a.lower() in verified else Markup(""))  # fmt: skip
+    if name:
+        return Markup('<span class="acct"><span class="name">{}</span> <span class="addr mono" title="{}">{}</span>'
+                      "{}</span>").format(name, a, shown, badge)  # fmt: skip
+    return Markup('<span class="acct"><span class="addr mono" title="{}">{}</span>{}</span>').format(a, shown, badge)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -86,17 +123,24 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(packages=[("ledger.portal", "static")]), name="static")
 
     def page(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        names, verified = reader.names(), reader.verified()
+
+        def who(address: str | None, full: bool = False) -> Markup:
+            return account_html(address, names, verified, full)
+
         html = templates.get_template(name).render(
-            network=settings.network, nav=ctx.pop("nav", ""), not_available=NOT_AVAILABLE, **ctx
-        )
+            network=settings.network, nav=ctx.pop("nav", ""), not_available=_(NOT_AVAILABLE), who=who,
+            lang=i18n.current(), html_lang="zh-CN" if i18n.current() == "zh_CN" else "en", **ctx,
+        )  # fmt: skip
         return HTMLResponse(html, status_code=status)
 
     def error_response(request: Request, status: int, message: str, hint: str | None) -> Response:
         if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
             return JSONResponse({"status": status, "error": message, "hint": hint}, status_code=status)
-        titles = {400: "Malformed request", 404: "Not found", 405: "Read-only", 501: "Not available",
-                  503: "Chain unreachable"}  # fmt: skip
-        return page("error.html", status, title=titles.get(status, "Error"), message=message, hint=hint, code=status)
+        titles = {400: _("Malformed request"), 404: _("Not found"), 405: _("Read-only"), 501: _("Not available"),
+                  503: _("Chain unreachable")}  # fmt: skip
+        return page("error.html", status, title=titles.get(status, _("Error")), message=message, hint=hint,
+                    code=status)  # fmt: skip
 
     # --- errors and the read-only rule ---------------------------------------------------
 
@@ -107,19 +151,26 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        message = {404: f"There is no page at {request.url.path}."}.get(exc.status_code, str(exc.detail))
+        message = {404: _("There is no page at {path}.").format(path=request.url.path)}.get(
+            exc.status_code, str(exc.detail)
+        )
         return error_response(request, exc.status_code, message, None)
 
     @app.middleware("http")
     async def read_only(request: Request, call_next: Any) -> Response:
+        lang = i18n.set_language(request_language(request))
         if request.method not in READ_METHODS:
             resp = error_response(
-                request, 405, f"The portal is read-only: {request.method} is not accepted.",
-                "use the rights-ledger CLI to change the ledger",
+                request, 405, _("The portal is read-only: {method} is not accepted.").format(method=request.method),
+                _("use the rights-ledger CLI to change the ledger"),
             )  # fmt: skip
             resp.headers["Allow"] = ", ".join(READ_METHODS)
             return resp
         response: Response = await call_next(request)
+        response.headers.setdefault("Content-Language", "zh-CN" if lang == "zh_CN" else "en")
+        response.headers.setdefault("Vary", "Accept-Language, Cookie")
+        if request.query_params.get("lang") and i18n.normalize(request.query_params.get("lang")):
+            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")

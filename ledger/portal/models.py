@@ -19,6 +19,7 @@ class ErrorOut(BaseModel):
 
 class HolderOut(BaseModel):
     account: str
+    name: str | None = Field(None, description="The local account name of this address, when one is known")
     bps: int = Field(description="Share in basis points; the shares of a work sum to 10000")
     percent: float
 
@@ -45,7 +46,9 @@ class LicenceOut(BaseModel):
     endIso: str | None = None
     territories: list[str] = Field(default_factory=list, description="Empty: worldwide")
     state: str = Field(description="State on chain: active, suspended, revoked")
-    statusNow: str = Field(description="Status at the time of the request: active, expired, not yet valid, ...")
+    statusNow: str = Field(description="Status at the time of the request: active, expired, not yet valid, "
+                           "reserved (a CMO's licence whose uses the holder reserved), ...")
+    reservedUses: list[str] = Field(default_factory=list, description="Uses of this licence the holder reserved")
 
 
 class WorkOut(BaseModel):
@@ -56,6 +59,8 @@ class WorkOut(BaseModel):
     status: str = Field(description="PENDING, CONFIRMED, REJECTED, DISPUTED or REVOKED")
     workType: str
     creationMode: str = Field(description="human, ai-assisted or ai-generated")
+    summary: str = Field(description='Type, creation and reservations in words, e.g. "music, human, reserved: AI '
+                         'training" (in the language of the request)')
     title: str | None = None
     creators: list[dict[str, Any]] = Field(default_factory=list)
     holders: list[HolderOut]

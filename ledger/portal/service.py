@@ -7,16 +7,15 @@ cached and extended from the last block read, so the audit pages cost one ``eth_
 sweep per new block range.
 
 Every chapter is called directly through the SDK: licences (:class:`Licensing`),
-generation records and rulings (:class:`Protection`), certificates
-(:func:`write_certificate`), the audit replay (:func:`ledger.audit.audit`). A certificate
-whose PDF libraries are not installed raises :class:`FeatureUnavailable` (HTTP 501).
+generation records and rulings (:class:`Protection`), and the audit replay
+(:func:`ledger.audit.audit`). Certificates are signed by a registrar's key, which the portal
+does not hold: :class:`FeatureUnavailable` (HTTP 501).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -30,18 +29,19 @@ from ledger.content.metadata import CreationMode, WorkType
 from ledger.core import errors as E
 from ledger.core.config import Settings
 from ledger.core.events import Event
+from ledger.core.i18n import gettext
 from ledger.core.keystore import Keystore
-from ledger.core.types import USES, WorkRecord, WorkStatus
-from ledger.domain.certificate import write_certificate
+from ledger.core.types import USES, WorkRecord
 from ledger.domain.licensing import Licensing
 from ledger.domain.protection import Protection
-from ledger.domain.works import Ledger, parse_address, parse_work_id
+from ledger.domain.works import ROLE_IDS, Ledger, parse_address, parse_work_id
+from ledger.portal import words
 
 NOT_AVAILABLE = "not available in this build"
 
 
 class FeatureUnavailable(E.LedgerError):
-    """A feature needs a library that is not installed here (the certificate's PDF libraries)."""
+    """Something this portal does not do (issue certificates: that needs a registrar's key): HTTP 501."""
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -84,8 +84,8 @@ def parse_hash(value: str) -> str:
         return parse_work_id(v)
     except E.InputError:
         raise E.InputError(
-            f"{value!r} is not a SHA-256 content hash: expected 64 hexadecimal digits",
-            hint="drop the file on the look-up page to have your browser hash it",
+            gettext("{value} is not a SHA-256 content hash: expected 64 hexadecimal digits").format(value=repr(value)),
+            hint=gettext("drop the file on the look-up page to have your browser hash it"),
         ) from None
 
 
@@ -143,6 +143,29 @@ class Reader:
             return self.unavailable(exc)
         return exc
 
+    # --- names ------------------------------------------------------------------------
+
+    def names(self) -> dict[str, str]:
+        """Known names by lower-case address: the local accounts (keystore) and this deployment's contracts."""
+        out: dict[str, str] = {}
+        try:
+            dep = self.ledger().deployment
+            out.update({c.address.lower(): c.name for c in dep.contracts.values()})
+        except E.LedgerError:
+            pass
+        try:
+            out.update({a.address.lower(): a.name for a in Keystore(self.settings.keys_dir).list()})
+        except E.LedgerError:
+            pass
+        return out
+
+    def verified(self) -> set[str]:
+        """Lower-case addresses whose identity a registrar verified (``IdentityVerified``)."""
+        try:
+            return {str(e.args.get("account", "")).lower() for e in self.events() if e.name == "IdentityVerified"}
+        except E.LedgerError:
+            return set()
+
     def head(self) -> int:
         return self.ledger().chain.block_number()
 
@@ -172,7 +195,10 @@ class Reader:
             }
             for h in rec.history
         ]
-        licences, licences_note = self._licences(ledger, rec.work_id)
+        names = self.names()
+        for h in history:
+            h["detailsInWords"] = args_in_words(h["details"], names)
+        licences, licences_note = self._licences(ledger, rec.work_id, tuple(rec.reserved_uses))
         provenance, rulings, provenance_note = self._protection(ledger, rec.work_id)
         mode = CreationMode(rec.creation_mode)
         return {
@@ -181,9 +207,13 @@ class Reader:
             "status": rec.status.name,
             "workType": WorkType(rec.work_type).label,
             "creationMode": mode.label,
+            "summary": words.work_summary(rec.work_type, rec.creation_mode, tuple(rec.reserved_uses)),
             "title": (metadata or {}).get("title"),
             "creators": plain((metadata or {}).get("creators") or []),
-            "holders": [{"account": h.account, "bps": h.bps, "percent": h.bps / 100} for h in rec.holders],
+            "holders": [
+                {"account": h.account, "name": names.get(h.account.lower()), "bps": h.bps, "percent": h.bps / 100}
+                for h in rec.holders
+            ],
             "registrant": rec.registrant,
             "registeredAt": reg.timestamp if reg else rec.registered_at,
             "registeredAtIso": iso(reg.timestamp if reg else rec.registered_at),
@@ -206,14 +236,12 @@ class Reader:
             "disputeRulings": rulings,
             "licences": licences,
             "licencesNote": licences_note,
-            "certificateUrl": (
-                f"/works/{rec.work_id}/certificate.pdf"
-                if rec.status == WorkStatus.CONFIRMED
-                else None
-            ),
+            "certificateUrl": None,  # a registrar signs certificates; the portal holds no key (501)
         }
 
-    def _licences(self, ledger: Ledger, wid: str) -> tuple[list[dict[str, Any]] | None, str | None]:
+    def _licences(
+        self, ledger: Ledger, wid: str, reserved: tuple[str, ...] = ()
+    ) -> tuple[list[dict[str, Any]] | None, str | None]:
         try:
             records = Licensing(ledger).licences_for(work=wid)
         except E.NotDeployed:
@@ -238,7 +266,8 @@ class Reader:
                     "endIso": iso(r.end),
                     "territories": list(r.territories),
                     "state": r.state,
-                    "statusNow": r.status_at(now),
+                    "statusNow": status_now(r.status_at(now), r.collective, r.uses, reserved),
+                    "reservedUses": [u for u in r.uses if u in reserved],
                 }
             )
         return out, None
@@ -267,16 +296,14 @@ class Reader:
         return provenance, rulings, None
 
     def certificate(self, work_id: str) -> bytes:
-        """The registration certificate (PDF) of a confirmed work (:func:`write_certificate`)."""
-        ledger = self.ledger()
-        wid = parse_work_id(work_id)
-        with tempfile.TemporaryDirectory(prefix="rl-certificate-") as tmp:
-            path = Path(tmp) / "certificate.pdf"
-            try:
-                write_certificate(ledger, wid, path)
-            except ImportError as exc:
-                raise FeatureUnavailable(f"certificates need a library that is not installed ({exc.name})") from exc
-            return path.read_bytes()
+        """Certificates are signed by a registrar's key (ADR 005); the portal holds no key: 501."""
+        parse_work_id(work_id)
+        raise FeatureUnavailable(
+            gettext("certificates are issued by a registrar"),
+            hint=gettext(
+                "a registrar issues one with `rights-ledger work certificate WORK -o FILE.pdf --as REGISTRAR`"
+            ),
+        )
 
     def recent_works(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest registrations, newest first, with titles when the store has them."""
@@ -318,7 +345,7 @@ class Reader:
         except E.NotDeployed as exc:
             raise FeatureUnavailable("licence checks need the licensing contracts, not deployed here") from exc
         doc = plain(cov.as_json())
-        doc["explanation"] = explain_coverage(doc)
+        doc["explanation"] = explain_coverage(doc, self.names())
         doc["atIso"] = iso(doc.get("at"))
         return doc
 
@@ -358,10 +385,13 @@ class Reader:
         names.update({c.address: c.name for c in dep.contracts.values()})
         return names
 
-    def event_row(self, ev: Event, names: dict[str, str]) -> dict[str, Any]:
+    def event_row(self, ev: Event, names: dict[str, str], accounts: dict[str, str] | None = None) -> dict[str, Any]:
         wid = ev.args.get("workId")
+        args = {k: plain(v, k) for k, v in ev.args.items() if k != "workId"}
         return {
             "event": ev.name,
+            "eventWords": words.t(words.EVENTS, ev.name),
+            "group": words.GROUP_OF.get(ev.name, "other"),
             "contract": names.get(ev.address, ev.address),
             "address": ev.address,
             "block": ev.block,
@@ -370,7 +400,8 @@ class Reader:
             "tx": ev.tx_hash,
             "logIndex": ev.log_index,
             "workId": "0x" + bytes(wid).hex() if isinstance(wid, bytes | bytearray) else None,
-            "args": {k: plain(v, k) for k, v in ev.args.items() if k != "workId"},
+            "args": args,
+            "argsInWords": args_in_words(args, accounts or {}),
         }
 
     def events_page(
@@ -383,6 +414,7 @@ class Reader:
         wid = parse_work_id(work) if work else None
         events = self.events()
         names = self.contract_names()
+        accounts = self.names()
         selected = []
         for ev in events:
             if event and ev.name != event:
@@ -406,7 +438,7 @@ class Reader:
             "event": event or None,
             "work": wid,
             "eventNames": sorted({e.name for e in events}),
-            "items": [self.event_row(e, names) for e in chunk],
+            "items": [self.event_row(e, names, accounts) for e in chunk],
         }
 
     def audit_summary(self, run_replay: bool = False) -> dict[str, Any]:
@@ -474,17 +506,70 @@ class Reader:
         return None
 
 
-def explain_coverage(doc: dict[str, Any]) -> str:
-    """One sentence: why the licensee is or is not covered."""
-    who, use, work = doc.get("licensee"), doc.get("use"), doc.get("work")
-    where = f" in {doc['territory']}" if doc.get("territory") else ""
+ROLE_NAMES = {"0x" + bytes(v).hex(): k for k, v in ROLE_IDS.items()}
+TIME_ARGS = {"at", "start", "end", "effectiveAt", "barredUntil", "openedAt", "resolvedAt", "validFrom", "validUntil",
+             "from", "until", "time"}  # fmt: skip
+
+
+def args_in_words(args: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """An event's arguments for people: names beside addresses, codes and masks in words, shares in %."""
+    out = []
+    for key, value in args.items():
+        item: dict[str, Any] = {"key": key, "label": words.t(words.ARGS, key), "text": None, "address": None,
+                                "name": None}  # fmt: skip
+        if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+            item["address"], item["name"] = value, names.get(value.lower())
+        elif key == "workType" and isinstance(value, int):
+            item["text"] = words.t(words.WORK_TYPES, value)
+        elif key == "creationMode" and isinstance(value, int):
+            item["text"] = words.t(words.CREATION_MODES, value)
+        elif key in ("reservedUses", "uses") and isinstance(value, int):
+            item["text"] = words.uses_in_words(value)
+        elif key in ("role", "previousAdminRole", "newAdminRole") and value in ROLE_NAMES:
+            item["text"] = ROLE_NAMES[value]
+        elif key == "holders" and isinstance(value, list) and all(isinstance(h, list | dict) for h in value):
+            pairs = [(h.get("account"), h.get("bps")) if isinstance(h, dict) else tuple(h[:2]) for h in value]
+            item["text"] = gettext(", ").join(
+                f"{names.get(str(a).lower(), a)} {int(b or 0) / 100:.2f} %" for a, b in pairs
+            )
+        elif key == "bps" and isinstance(value, int):
+            item["text"] = f"{value / 100:.2f} %"
+        elif key in TIME_ARGS and isinstance(value, int) and value > 10**8:
+            item["text"] = iso(value) if value < (1 << 40) - 1 else gettext("no end")
+        elif isinstance(value, list) and value and all(isinstance(v, str) and len(v) == 42 for v in value):
+            item["text"] = gettext(", ").join(names.get(v.lower(), v) for v in value)
+        elif isinstance(value, str):
+            item["text"] = value
+        else:
+            item["text"] = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        out.append(item)
+    return out
+
+
+def status_now(status: str, collective: bool, uses: tuple[str, ...], reserved: tuple[str, ...]) -> str:
+    """A licence's status now, with the holder's reservations: a collective (CMO) licence of only
+    reserved uses covers nothing (the contract's coverage refuses it): ``reserved``."""
+    if status == "active" and collective and uses and all(u in reserved for u in uses):
+        return "reserved"
+    return status
+
+
+def explain_coverage(doc: dict[str, Any], names: dict[str, str] | None = None) -> str:
+    """One sentence, in the language in force: why the licensee is or is not covered."""
+    who = str(doc.get("licensee") or "")
+    who = (names or {}).get(who.lower(), who)
+    use = words.t(words.USE_WORDS, doc.get("use"))
+    where = gettext(" in {territory}").format(territory=doc["territory"]) if doc.get("territory") else ""
+    lid = gettext(" (licence #{id})").format(id=doc["licenceId"]) if doc.get("licenceId") else ""
     if doc.get("covered"):
-        grant = doc.get("grant") or "a licence"
-        lid = f" #{doc['licenceId']}" if doc.get("licenceId") else ""
-        return f"{who} may {use} work {work}{where}: covered by {grant}{lid}."
-    reason = doc.get("reason") or "no licence covers it"
-    lid = f" (licence #{doc['licenceId']})" if doc.get("licenceId") else ""
-    return f"{who} may not {use} work {work}{where}: {reason}{lid}."
+        grant = words.t(words.GRANTS, doc.get("grant") or "work licence")
+        return gettext("{who} may use work {work} for {use}{where}: covered by the {grant}{lid}.").format(
+            who=who, work=doc.get("work"), use=use, where=where, grant=grant, lid=lid
+        )
+    reason = words.t(words.REASONS, doc.get("reason") or "none")
+    return gettext("{who} may not use work {work} for {use}{where}: {reason}{lid}.").format(
+        who=who, work=doc.get("work"), use=use, where=where, reason=reason, lid=lid
+    )
 
 
 NICE_STEPS = (1, 10, 60, 600, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400)

@@ -247,13 +247,14 @@ def test_openapi_describes_every_endpoint(portal):
     assert not any(p.startswith("/works") or p == "/audit" for p in doc["paths"])  # pages stay out of the API
 
 
-def test_certificate_link_only_when_the_build_has_certificates(portal, works):
-    w = get(f"{portal}/api/works/{works.confirmed}").json()
-    r = get(f"{portal}/works/{works.confirmed}/certificate.pdf")
-    if w["certificateUrl"] is None:
-        assert r.status_code == 501 and "not available in this build" in r.text
-    else:
-        assert r.status_code == 200 and r.content.startswith(b"%PDF")
-        assert r.headers["content-type"] == "application/pdf"
-        assert get(f"{portal}/api/works/{works.ai_work}").json()["certificateUrl"] is None  # pending: none
-        assert get(f"{portal}/works/{works.ai_work}/certificate.pdf").status_code == 400
+def test_certificates_are_not_issued_by_the_portal(portal, works):
+    """A certificate is signed with a registrar's key (ADR 005); the portal holds none: no link, 501."""
+    assert get(f"{portal}/api/works/{works.confirmed}").json()["certificateUrl"] is None
+    r = requests.get(f"{portal}/works/{works.confirmed}/certificate.pdf", timeout=30,
+                     headers={"Accept-Language": "en"})  # fmt: skip
+    assert r.status_code == 501 and "certificates are issued by a registrar" in r.text.lower()
+    assert "rights-ledger work certificate" in r.text
+    zh = requests.get(f"{portal}/works/{works.confirmed}/certificate.pdf", timeout=30,
+                      headers={"Accept-Language": "zh-CN,zh;q=0.9"})  # fmt: skip
+    assert zh.status_code == 501 and "登记证书由登记机构签发" in zh.text
+    assert get(f"{portal}/works/not-a-hash/certificate.pdf").status_code == 400

@@ -14,22 +14,23 @@
   }
 
   function say(text) { if (status) status.textContent = text; }
+  function msg(key) { return zone.getAttribute("data-msg-" + key) || ""; }
 
   function lookUp(file) {
     if (!file) return;
     if (!window.crypto || !window.crypto.subtle) {
-      say("This browser cannot hash files here: WebCrypto needs a secure context (https or 127.0.0.1).");
+      say(msg("nocrypto"));
       return;
     }
-    say("Hashing " + file.name + " (" + file.size + " bytes) in your browser…");
+    say(msg("hashing") + " " + file.name + " (" + file.size + " B)");
     file.arrayBuffer()
       .then(function (data) { return window.crypto.subtle.digest("SHA-256", data); })
       .then(function (digest) {
         var sha = hex(digest);
-        say("SHA-256 " + sha + ": looking it up…");
+        say("SHA-256 " + sha + ": " + msg("lookup"));
         window.location.assign("/works/by-hash/" + sha + "?file=" + encodeURIComponent(file.name));
       })
-      .catch(function (err) { say("Could not hash the file: " + err); });
+      .catch(function (err) { say(msg("failed") + " " + err); });
   }
 
   input.addEventListener("change", function () { lookUp(input.files && input.files[0]); });
