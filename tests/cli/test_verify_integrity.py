@@ -10,7 +10,6 @@ import dataclasses
 import hashlib
 import json
 import secrets
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -103,7 +102,7 @@ def w(ledger_env):
 def test_royalty_verify_tampered_distribution_file_exits_1(ledger_env, w, tmp_path):
     env, period = ledger_env, 940001
     path = tmp_path / "r.csv"
-    write_csv(path, report_rows(w["works"], w["licence"], 40, int(time.time())))
+    write_csv(path, report_rows(w["works"], w["licence"], 40, w["clock"]()))
     lic = env.ledger("licensee")
     rep = Usage(lic).record_report(path, w["cmo"], period)
     Royalties(env.ledger("governor")).mint(env.addresses["licensee"], rep.totals.owed)
