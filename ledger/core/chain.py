@@ -31,6 +31,7 @@ from ledger.core.rpc import connection_failure
 from ledger.core.types import WriteResult
 
 GAS_MARGIN = 1.25
+JOURNAL_LIMIT = 256  # raw transactions kept for the node's journal between two durable points
 
 _ROLE_NAMES = {
     "0x" + "00" * 32: "GOVERNOR",
@@ -297,9 +298,12 @@ class Chain:
         self._nonces: dict[str, int] = {}
         self._chain_id: int | None = None
         # Called after an acknowledged write so it survives a node crash (the embedded node's
-        # persist): after every single write, and at the end of a batch run (whose journal
-        # covers a crash in the middle). Saving a large state often would slow the node down.
-        self.on_durable: Callable[[], None] | None = None
+        # write-ahead journal): after every single write, and at the end of a batch run (whose
+        # own journal covers a crash in the middle). It receives the raw signed transactions
+        # sent since the last durable point ({"hash", "raw"}), or None when there were more
+        # than JOURNAL_LIMIT of them (then the node takes a snapshot instead).
+        self.on_durable: Callable[[list[dict[str, str]] | None], None] | None = None
+        self._sent: list[dict[str, str]] | None = []
 
     # --- connection ------------------------------------------------------------------
 
@@ -393,7 +397,13 @@ class Chain:
             self.reset_nonce(sender)
             raise E.TransactionFailed(f"the node refused the transaction: {exc}") from exc
         self._nonces[sender] = tx["nonce"] + 1
-        return "0x" + bytes(tx_hash).hex()
+        tx_hex = "0x" + bytes(tx_hash).hex()
+        if self.on_durable is not None and self._sent is not None:
+            if len(self._sent) >= JOURNAL_LIMIT:
+                self._sent = None  # too many to journal one by one: the node snapshots instead
+            else:
+                self._sent.append({"hash": tx_hex, "raw": "0x" + bytes(signed.raw_transaction).hex()})
+        return tx_hex
 
     def wait(self, tx_hash: str, timeout: float | None = None) -> TxResult:
         try:
@@ -413,8 +423,9 @@ class Chain:
 
     def make_durable(self) -> None:
         """Ask the node to keep what was mined (no-op unless a hook is set, e.g. the embedded node)."""
+        sent, self._sent = self._sent, []
         if self.on_durable is not None:
-            self.on_durable()
+            self.on_durable(sent)
 
     def transact(
         self, fn: ContractFunction, signer: LocalAccount, value: int = 0, *, gas: int | None = None
