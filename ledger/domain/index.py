@@ -11,8 +11,9 @@ as :meth:`Licensing.index` does.
 Portability: the schema and the statements are plain SQL (``CREATE TABLE``/``INDEX
 IF NOT EXISTS``, ``INSERT ... ON CONFLICT (...) DO UPDATE``, ``DELETE``), which SQLite
 (3.24+) and PostgreSQL both run; only the placeholders (``?``; ``%s`` for psycopg) and
-the connection differ. A licence's full record (terms, history) is kept as a JSON text
-column; the columns questions filter on are real columns with indexes.
+the connection differ; ``BEGIN IMMEDIATE`` and ``PRAGMA journal_mode=WAL`` are SQLite's
+(PostgreSQL: ``BEGIN`` with ``SELECT ... FOR UPDATE`` on the meta row). A licence's full
+record (terms, history) is kept as a JSON text column; the columns questions filter on are real columns with indexes.
 """
 
 from __future__ import annotations
@@ -137,7 +138,9 @@ class ReadIndex:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN")
+        # IMMEDIATE: take the write lock at once, so two processes syncing the same file do not
+        # both apply a range (PostgreSQL: BEGIN; SELECT ... FROM meta FOR UPDATE)
+        self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
@@ -193,6 +196,8 @@ class ReadIndex:
         events.sort(key=lambda e: (e.block, e.log_index))
         end_hash = self._block_hash(end)
         with self._transaction():
+            if self.synced_block != start - 1:  # another process synced meanwhile: its rows stand
+                return IndexState(self.synced_block, head)
             for ev in events:
                 self._apply(ev)
             self._set_meta("synced_block", str(end))
