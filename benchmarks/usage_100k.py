@@ -24,7 +24,7 @@ def main() -> None:
 
     n = int(os.environ.get("USAGE_BENCH_LINES", "100000"))
     n_works = int(os.environ.get("USAGE_BENCH_WORKS", "1000"))
-    period = 202599
+    period = 202512
     with tempfile.TemporaryDirectory(prefix="usage-bench-") as tmp:
         t0 = time.perf_counter()
         env = make_env(Path(tmp) / "home")

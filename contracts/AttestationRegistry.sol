@@ -5,30 +5,34 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {RoleGated} from "./base/RoleGated.sol";
 import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
 import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
+import {AttestationKind, WorkStatus} from "./types/WorkTypes.sol";
 
 /// @title AttestationRegistry
 /// @notice Proof of existence for hashes and AI generation records (see IAttestationRegistry).
 contract AttestationRegistry is RoleGated, IAttestationRegistry {
-    uint8 public constant KIND_UNSPECIFIED = 0;
-    uint8 public constant KIND_CONTENT = 1;
-    uint8 public constant KIND_INPUTS = 2;
-    uint8 public constant KIND_OUTPUT = 3;
-    uint8 public constant KIND_PARAMS = 4;
-    uint8 public constant KIND_EVIDENCE = 5;
-    uint8 public constant MAX_KIND = 5;
+    uint8 public constant KIND_UNSPECIFIED = uint8(AttestationKind.Unspecified);
+    uint8 public constant KIND_CONTENT = uint8(AttestationKind.Content);
+    uint8 public constant KIND_INPUTS = uint8(AttestationKind.Inputs);
+    uint8 public constant KIND_OUTPUT = uint8(AttestationKind.Output);
+    uint8 public constant KIND_PARAMS = uint8(AttestationKind.Params);
+    uint8 public constant KIND_EVIDENCE = uint8(AttestationKind.Evidence);
+    uint8 public constant MAX_KIND = uint8(type(AttestationKind).max);
     uint256 public constant MAX_CID_LENGTH = 128;
     uint256 public constant MAX_MODEL_LENGTH = 64;
     /// @notice Version of this contract's interface and storage; bumped by every new deployment.
-    uint16 public constant VERSION = 1;
+    uint16 public constant VERSION = 2;
 
-    uint8 private constant _STATUS_PENDING = 1;
-    uint8 private constant _STATUS_CONFIRMED = 2;
-    uint8 private constant _STATUS_DISPUTED = 4;
+    uint8 private constant _STATUS_PENDING = uint8(WorkStatus.Pending);
+    uint8 private constant _STATUS_CONFIRMED = uint8(WorkStatus.Confirmed);
+    uint8 private constant _STATUS_DISPUTED = uint8(WorkStatus.Disputed);
 
     /// @notice The work registry whose works generation records describe.
     IWorkRegistry public immutable works;
 
+    /// @dev The earliest attestation of each hash (one slot, as the common case is one attester).
     mapping(bytes32 hash => Attestation) private _attestations;
+    /// @dev The earliest attestation of each further attester of a hash.
+    mapping(bytes32 hash => mapping(address attester => Attestation)) private _laterAttestations;
     mapping(uint64 recordId => bytes32 digest) private _generationDigests;
     mapping(bytes32 workId => uint32 count) private _generationCounts;
     uint64 private _generationTotal;
@@ -46,18 +50,25 @@ contract AttestationRegistry is RoleGated, IAttestationRegistry {
         if (kind > MAX_KIND) revert AttestationRegistry__InvalidKind(kind, MAX_KIND);
         _checkOptionalCid(cid);
         _checkOptionalCid(tsaTokenCid);
-        Attestation storage a = _attestations[hash];
-        if (a.attester != address(0)) revert AttestationRegistry__AlreadyAttested(hash, a.attester, a.attestedAt);
-        _attestations[hash] =
+        Attestation memory a =
             Attestation(msg.sender, uint40(block.timestamp), kind, tsaTokenCid.length != 0, uint40(block.number));
+        address first = _attestations[hash].attester;
+        if (first == address(0)) {
+            _attestations[hash] = a;
+        } else {
+            Attestation storage mine = first == msg.sender ? _attestations[hash] : _laterAttestations[hash][msg.sender];
+            if (mine.attester != address(0)) {
+                revert AttestationRegistry__AlreadyAttested(hash, mine.attester, mine.attestedAt);
+            }
+            _laterAttestations[hash][msg.sender] = a;
+        }
         emit Attested(hash, msg.sender, kind, cid, tsaTokenCid);
     }
 
     /// @inheritdoc IAttestationRegistry
     function linkTimestamp(bytes32 hash, bytes calldata tsaTokenCid) external {
-        Attestation storage a = _attestations[hash];
+        Attestation storage a = _attestationBy(hash, msg.sender);
         if (a.attester == address(0)) revert AttestationRegistry__NotAttested(hash);
-        if (a.attester != msg.sender) revert AttestationRegistry__NotAttester(hash, msg.sender, a.attester);
         if (a.timestamped) revert AttestationRegistry__TimestampAlreadyLinked(hash);
         if (tsaTokenCid.length == 0 || tsaTokenCid.length > MAX_CID_LENGTH) {
             revert AttestationRegistry__InvalidCid(tsaTokenCid.length, MAX_CID_LENGTH);
@@ -107,6 +118,11 @@ contract AttestationRegistry is RoleGated, IAttestationRegistry {
     }
 
     /// @inheritdoc IAttestationRegistry
+    function attestationBy(bytes32 hash, address attester) external view returns (Attestation memory) {
+        return _attestationBy(hash, attester);
+    }
+
+    /// @inheritdoc IAttestationRegistry
     function generationDigest(uint64 recordId) external view returns (bytes32) {
         return _generationDigests[recordId];
     }
@@ -122,6 +138,11 @@ contract AttestationRegistry is RoleGated, IAttestationRegistry {
     }
 
     // --- internal --------------------------------------------------------------------
+
+    function _attestationBy(bytes32 hash, address attester) internal view returns (Attestation storage) {
+        Attestation storage first = _attestations[hash];
+        return first.attester == attester ? first : _laterAttestations[hash][attester];
+    }
 
     function _checkAnyRole(address account) internal view {
         if (

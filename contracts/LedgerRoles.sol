@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {AccessControlEnumerable} from "@openzeppelin/contracts/access/extensions/AccessControlEnumerable.sol";
+import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165Checker.sol";
 import {ILedgerRoles} from "./interfaces/ILedgerRoles.sol";
 import {IRoleListener} from "./interfaces/IRoleListener.sol";
 
@@ -17,6 +18,12 @@ contract LedgerRoles is AccessControlEnumerable, ILedgerRoles {
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
 
     uint256 public constant MAX_LISTENERS = 16;
+    /// @notice Gas each listener gets per notification; a listener that needs more fails
+    /// (RoleListenerFailed) and the role change goes through all the same.
+    uint256 public constant LISTENER_GAS = 60_000;
+    /// @dev What must be left before a notification so that the listener really gets
+    /// LISTENER_GAS (EIP-150 forwards at most 63/64 of what is left) plus the call's own cost.
+    uint256 private constant _GAS_NEEDED = (LISTENER_GAS * 64) / 63 + 10_000;
 
     mapping(address account => bytes32 commitment) private _identityCommitments;
     address[] private _listeners;
@@ -38,19 +45,30 @@ contract LedgerRoles is AccessControlEnumerable, ILedgerRoles {
 
     /// @inheritdoc ILedgerRoles
     function addRoleListener(address listener) external onlyRole(GOVERNOR_ROLE) {
-        // A listener must be a contract built over these roles (it answers roles() == this):
-        // one that reverted on roleChanged would block every later role change.
-        (bool ok, bytes memory ret) = listener.staticcall(abi.encodeWithSignature("roles()"));
+        if (!ERC165Checker.supportsInterface(listener, type(IRoleListener).interfaceId)) {
+            revert LedgerRoles__InvalidListener(listener);
+        }
+        // Bound to these roles: a listener of another LedgerRoles would refuse our calls.
+        (bool ok, bytes memory ret) = listener.staticcall{gas: 30_000}(abi.encodeWithSignature("roles()"));
         if (!ok || ret.length != 32 || abi.decode(ret, (address)) != address(this)) {
             revert LedgerRoles__InvalidListener(listener);
         }
         uint256 n = _listeners.length;
         if (n >= MAX_LISTENERS) revert LedgerRoles__TooManyListeners(MAX_LISTENERS);
-        for (uint256 i; i < n; ++i) {
-            if (_listeners[i] == listener) revert LedgerRoles__InvalidListener(listener);
-        }
+        if (_indexOf(listener) != type(uint256).max) revert LedgerRoles__InvalidListener(listener);
         _listeners.push(listener);
         emit RoleListenerAdded(listener);
+    }
+
+    /// @inheritdoc ILedgerRoles
+    function removeRoleListener(address listener) external onlyRole(GOVERNOR_ROLE) {
+        uint256 i = _indexOf(listener);
+        if (i == type(uint256).max) revert LedgerRoles__InvalidListener(listener);
+        _listeners[i] = _listeners[_listeners.length - 1];
+        _listeners.pop();
+        emit RoleListenerRemoved(listener);
+        _checkGas(listener);
+        try IRoleListener(listener).roleListenerRemoved{gas: LISTENER_GAS}() {} catch {}
     }
 
     /// @inheritdoc ILedgerRoles
@@ -58,7 +76,7 @@ contract LedgerRoles is AccessControlEnumerable, ILedgerRoles {
         external
         onlyRole(GOVERNOR_ROLE)
     {
-        if (!_isListener(listener)) revert LedgerRoles__InvalidListener(listener);
+        if (_indexOf(listener) == type(uint256).max) revert LedgerRoles__InvalidListener(listener);
         uint256 end = start + count;
         uint256 members = getRoleMemberCount(role);
         if (end > members) end = members;
@@ -89,18 +107,29 @@ contract LedgerRoles is AccessControlEnumerable, ILedgerRoles {
         if (revoked) _notify(role, account, false);
     }
 
+    /// @dev Each listener gets exactly LISTENER_GAS; a failing one is reported and skipped,
+    /// so no listener can block a role change (a revocation above all).
     function _notify(bytes32 role, address account, bool granted) private {
         uint256 n = _listeners.length;
         for (uint256 i; i < n; ++i) {
-            IRoleListener(_listeners[i]).roleChanged(role, account, granted);
+            address listener = _listeners[i];
+            _checkGas(listener);
+            try IRoleListener(listener).roleChanged{gas: LISTENER_GAS}(role, account, granted) {}
+            catch {
+                emit RoleListenerFailed(listener, role, account, granted);
+            }
         }
     }
 
-    function _isListener(address listener) private view returns (bool) {
+    function _checkGas(address listener) private view {
+        if (gasleft() < _GAS_NEEDED) revert LedgerRoles__NotEnoughGasForListener(listener, gasleft(), _GAS_NEEDED);
+    }
+
+    function _indexOf(address listener) private view returns (uint256) {
         uint256 n = _listeners.length;
         for (uint256 i; i < n; ++i) {
-            if (_listeners[i] == listener) return true;
+            if (_listeners[i] == listener) return i;
         }
-        return false;
+        return type(uint256).max;
     }
 }

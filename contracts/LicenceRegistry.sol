@@ -2,67 +2,59 @@
 pragma solidity ^0.8.24;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {RoleGated} from "./base/RoleGated.sol";
 import {ILicenceRegistry} from "./interfaces/ILicenceRegistry.sol";
 import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
+import {PackedIds} from "./types/PackedIds.sol";
+import "./types/LicenceTypes.sol" as T;
 
 /// @title LicenceRegistry
 /// @notice Mandates, licences, offers, open licences and statutory tariffs (see ILicenceRegistry).
-contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
-    uint8 internal constant SCOPE_WORK = 1;
-    uint8 internal constant SCOPE_LIST = 2;
-    uint8 internal constant SCOPE_REPERTOIRE = 3;
-
-    uint8 internal constant STATE_ACTIVE = 1;
-    uint8 internal constant STATE_SUSPENDED = 2;
-    uint8 internal constant STATE_REVOKED = 3;
-
-    uint8 internal constant KIND_WORK = 1;
-    uint8 internal constant KIND_BLANKET = 2;
-    uint8 internal constant KIND_OPEN = 3;
-    uint8 internal constant KIND_STATUTORY = 4;
-
-    uint8 internal constant REASON_NONE = 1;
-    uint8 internal constant REASON_REVOKED = 2;
-    uint8 internal constant REASON_SUSPENDED = 3;
-    uint8 internal constant REASON_NOT_YET_VALID = 4;
-    uint8 internal constant REASON_EXPIRED = 5;
-    uint8 internal constant REASON_WRONG_TERRITORY = 6;
-    uint8 internal constant REASON_WITHDRAWN = 7;
-    uint8 internal constant REASON_RESERVED = 8;
-    uint8 internal constant REASON_WORK_NOT_CONFIRMED = 9;
+contract LicenceRegistry is RoleGated, ILicenceRegistry {
+    using SafeERC20 for IERC20;
+    using PackedIds for mapping(uint256 => uint256);
 
     uint256 public constant MAX_BATCH = 500;
     uint256 internal constant MAX_TERRITORIES = 32;
     uint256 internal constant MAX_CID_LENGTH = 128;
     uint256 internal constant MAX_LIVE_EXCLUSIVE = 16;
-    uint40 internal constant FOREVER = type(uint40).max;
+    /// @notice At most this many licences per (work, licensee) and per (licensee, CMO) blanket
+    /// index, and open licences per work: coverage reads a bounded number of slots.
+    uint256 public constant MAX_PER_KEY = 64;
+    /// @notice At most this many CMOs a work is ever mandated to.
+    uint256 public constant MAX_CMOS = 8;
     /// @notice Version of this contract's interface and storage.
-    uint16 public constant VERSION = 1;
-
-    uint8 private constant _CONFIRMED = 2;
-    uint8 private constant _DISPUTED = 4;
+    uint16 public constant VERSION = 2;
 
     bytes32 private constant _TERMS_TYPE = keccak256(
         "LicenceTerms(uint8 scope,uint32 uses,uint40 start,uint40 end,bool exclusive,uint96 flatFee,"
         "uint96 ratePerUse,bytes territories,bytes termsCid)"
     );
     bytes32 private constant _OFFER_TYPE = keccak256(
-        "Offer(address licensor,address licensee,bytes32[] workIds,LicenceTerms terms,uint256 nonce,uint256 deadline)"
+        "Offer(address licensor,address licensee,bytes32[] workIds,LicenceTerms terms,address token,uint256 nonce,"
+        "uint256 deadline)"
         "LicenceTerms(uint8 scope,uint32 uses,uint40 start,uint40 end,bool exclusive,uint96 flatFee,"
         "uint96 ratePerUse,bytes territories,bytes termsCid)"
     );
 
+    /// @notice The EIP-712 domain separator of offers: name "RightsLedger LicenceRegistry",
+    /// version "1", this chain, this contract (a permissioned chain does not change its id).
+    bytes32 public immutable DOMAIN_SEPARATOR;
     /// @notice The work registry whose works, holders, reservations and consents this uses.
     IWorkRegistry public immutable registry;
 
     uint64 private _licenceCount;
     mapping(uint64 licenceId => Licence) private _licences;
-    mapping(uint64 licenceId => mapping(bytes32 workId => bool)) private _listed;
-    mapping(address licensee => uint64[] licenceIds) private _licencesOf;
-    mapping(bytes32 workId => uint64[] licenceIds) private _openOf;
+    // The coverage index: licences of scope 1 and 2 by (work, licensee), open licences under
+    // licensee zero, blanket licences by (licensee, CMO); PackedIds lists of at most MAX_PER_KEY.
+    mapping(bytes32 workId => mapping(address licensee => mapping(uint256 => uint256))) private _workIdx;
+    mapping(address licensee => mapping(address cmo => mapping(uint256 => uint256))) private _blanketIdx;
+    // slither-disable-next-line uninitialized-state (written through a storage pointer in mandate)
+    mapping(bytes32 workId => address[] cmos) private _cmosOf;
     // slither-disable-next-line uninitialized-state (written through storage pointers in _claimExclusive)
     mapping(bytes32 workId => uint64[] licenceIds) private _liveExclusive;
     mapping(bytes32 workId => uint64 nonce) private _exclusiveNonces;
@@ -73,8 +65,16 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
 
     constructor(IAccessControl roles_, IWorkRegistry registry_)
         RoleGated(roles_)
-        EIP712("RightsLedger LicenceRegistry", "1")
     {
+        DOMAIN_SEPARATOR = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("RightsLedger LicenceRegistry"),
+                keccak256("1"),
+                block.chainid,
+                address(this)
+            )
+        );
         registry = registry_;
     }
 
@@ -86,9 +86,15 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         _requireHolder(workId, msg.sender);
         if (!_hasRole(_CMO_ROLE, cmo)) revert LicenceRegistry__NotACmo(cmo);
         if (uses == 0) revert LicenceRegistry__InvalidUses(uses);
+        _checkNotExcluded(workId, address(0), uses, uint40(block.timestamp), T.FOREVER, "");
         Mandate storage m = _mandates[workId][cmo];
+        if (m.uses == 0) {
+            address[] storage cmos = _cmosOf[workId];
+            if (cmos.length >= MAX_CMOS) revert LicenceRegistry__IndexFull(workId, cmo, MAX_CMOS);
+            cmos.push(cmo);
+        }
         uint40 from = (m.uses != 0 && m.until > block.timestamp) ? m.from : uint40(block.timestamp);
-        _mandates[workId][cmo] = Mandate(uses, from, FOREVER);
+        _mandates[workId][cmo] = Mandate(uses, from, T.FOREVER);
         emit MandateGranted(workId, cmo, msg.sender, uses, from);
     }
 
@@ -123,17 +129,17 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         _requireHolder(workId, msg.sender);
         if (uses == 0) revert LicenceRegistry__InvalidUses(uses);
         if (termsCid.length > MAX_CID_LENGTH) revert LicenceRegistry__InvalidCid(termsCid.length);
-        licenceId = ++_licenceCount;
         uint40 now_ = uint40(block.timestamp);
+        _checkNotExcluded(workId, address(0), uses, now_, T.FOREVER, "");
+        licenceId = ++_licenceCount;
         Licence storage l = _licences[licenceId];
         l.licensor = msg.sender;
         l.uses = uses;
         l.start = now_;
-        l.scope = SCOPE_WORK;
-        l.state = STATE_ACTIVE;
-        l.end = FOREVER;
-        _listed[licenceId][workId] = true;
-        _openOf[workId].push(licenceId);
+        l.scope = T.SCOPE_WORK;
+        l.state = T.STATE_ACTIVE;
+        l.end = T.FOREVER;
+        _push(_workIdx[workId][address(0)], licenceId, workId, address(0));
         emit OpenLicencePublished(licenceId, workId, msg.sender, uses, now_, code, termsCid);
     }
 
@@ -148,12 +154,13 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         }
         // slither-disable-next-line unused-return (the third value only details recoverError)
         (address signer, ECDSA.RecoverError recoverError,) =
-            ECDSA.tryRecover(_hashTypedDataV4(_offerHash(offer)), signature);
+            ECDSA.tryRecover(MessageHashUtils.toTypedDataHash(DOMAIN_SEPARATOR, _offerHash(offer)), signature);
         if (recoverError != ECDSA.RecoverError.NoError || signer != offer.licensor || signer == address(0)) {
             revert LicenceRegistry__BadSignature(offer.licensor, signer);
         }
         uint256 fee = offer.terms.flatFee;
         address token = _settlementToken;
+        if (offer.token != token) revert LicenceRegistry__WrongToken(offer.token, token);
         if (msg.value != (token == address(0) ? fee : 0)) {
             revert LicenceRegistry__WrongPayment(token == address(0) ? fee : 0, msg.value);
         }
@@ -161,15 +168,12 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         licenceId = _grant(offer.licensor, msg.sender, offer.workIds, offer.terms);
         emit OfferAccepted(licenceId, offer.licensor, offer.nonce, fee);
         if (fee > 0) {
-            bool ok;
             if (token == address(0)) {
-                (ok,) = offer.licensor.call{value: fee}("");
+                (bool ok,) = offer.licensor.call{value: fee}("");
+                if (!ok) revert LicenceRegistry__PaymentFailed(offer.licensor, fee);
             } else {
-                bytes memory ret;
-                (ok, ret) = token.call(abi.encodeWithSelector(0x23b872dd, msg.sender, offer.licensor, fee));
-                ok = ok && (ret.length == 0 ? token.code.length > 0 : abi.decode(ret, (bool)));
+                IERC20(token).safeTransferFrom(msg.sender, offer.licensor, fee);
             }
-            if (!ok) revert LicenceRegistry__PaymentFailed(offer.licensor, fee);
         }
     }
 
@@ -195,17 +199,17 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
 
     /// @inheritdoc ILicenceRegistry
     function suspend(uint64 licenceId, string calldata reason) external {
-        Licence storage l = _ownLicence(licenceId, STATE_ACTIVE);
+        Licence storage l = _ownLicence(licenceId, T.STATE_ACTIVE);
         uint40 now_ = uint40(block.timestamp);
-        l.state = STATE_SUSPENDED;
+        l.state = T.STATE_SUSPENDED;
         l.suspendedAt = now_;
         emit LicenceSuspended(licenceId, msg.sender, now_, reason);
     }
 
     /// @inheritdoc ILicenceRegistry
     function resume(uint64 licenceId) external {
-        Licence storage l = _ownLicence(licenceId, STATE_SUSPENDED);
-        l.state = STATE_ACTIVE;
+        Licence storage l = _ownLicence(licenceId, T.STATE_SUSPENDED);
+        l.state = T.STATE_ACTIVE;
         l.suspendedAt = 0;
         emit LicenceResumed(licenceId, msg.sender, uint40(block.timestamp));
     }
@@ -213,9 +217,9 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
     /// @inheritdoc ILicenceRegistry
     function revoke(uint64 licenceId, string calldata reason) external {
         Licence storage l = _ownLicence(licenceId, 0);
-        if (l.state == STATE_REVOKED) revert LicenceRegistry__WrongState(licenceId, l.state);
+        if (l.state == T.STATE_REVOKED) revert LicenceRegistry__WrongState(licenceId, l.state);
         uint40 now_ = uint40(block.timestamp);
-        l.state = STATE_REVOKED;
+        l.state = T.STATE_REVOKED;
         l.revokedAt = now_;
         emit LicenceRevoked(licenceId, msg.sender, now_, reason);
     }
@@ -228,45 +232,13 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         onlyRole(_GOVERNOR_ROLE)
     {
         _checkSingleUse(use);
-        if (validUntil == 0) validUntil = FOREVER;
+        if (validUntil == 0) validUntil = T.FOREVER;
         if (period == 0 || validFrom >= validUntil) revert LicenceRegistry__InvalidTariff(period, validFrom, validUntil);
         _tariffs[use] = Tariff(amountPerWork, period, validFrom, validUntil);
         emit TariffSet(use, msg.sender, amountPerWork, period, validFrom, validUntil);
     }
 
     // --- views -------------------------------------------------------------------------
-
-    /// @inheritdoc ILicenceRegistry
-    function coverage(bytes32 workId, address licensee, uint32 use, bytes2 territory, uint40 at)
-        external
-        view
-        returns (Coverage memory c)
-    {
-        _checkSingleUse(use);
-        if (at == 0) at = uint40(block.timestamp);
-        IWorkRegistry.WorkView memory w = registry.getWork(workId);
-        if (w.status != _CONFIRMED && w.status != _DISPUTED) {
-            return Coverage(false, 0, REASON_WORK_NOT_CONFIRMED, 0);
-        }
-        c.reason = REASON_NONE;
-        Query memory q = Query(workId, use, territory, at, w.status == _DISPUTED, w.reservedUses & use != 0);
-        uint64[] storage ids = _licencesOf[licensee];
-        for (uint256 i; i < ids.length + _openOf[workId].length; ++i) {
-            uint64 id = i < ids.length ? ids[i] : _openOf[workId][i - ids.length];
-            Licence storage l = _licences[id];
-            uint8 reason = _evaluate(id, l, q);
-            uint8 kind = l.licensee == address(0) ? KIND_OPEN : (l.scope == SCOPE_REPERTOIRE ? KIND_BLANKET : KIND_WORK);
-            if (reason == 0) return Coverage(true, kind, 0, id);
-            if (reason > c.reason) c = Coverage(false, kind, reason, id);
-        }
-        Tariff storage t = _tariffs[use];
-        if (t.validUntil != 0) {
-            uint8 reason = _timeReason(false, q.disputed, at, t.validFrom, t.validUntil);
-            if (reason == 0 && q.reserved) reason = REASON_RESERVED;
-            if (reason == 0) return Coverage(true, KIND_STATUTORY, 0, 0);
-            if (reason > c.reason) c = Coverage(false, KIND_STATUTORY, reason, 0);
-        }
-    }
 
     /// @inheritdoc ILicenceRegistry
     function licence(uint64 licenceId) external view returns (Licence memory) {
@@ -280,17 +252,29 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
 
     /// @inheritdoc ILicenceRegistry
     function listsWork(uint64 licenceId, bytes32 workId) external view returns (bool) {
-        return _listed[licenceId][workId];
+        Licence storage l = _licences[licenceId];
+        if (l.state == 0 || l.scope == T.SCOPE_REPERTOIRE) return false;
+        return _workIdx[workId][l.licensee].contains(licenceId);
     }
 
     /// @inheritdoc ILicenceRegistry
-    function licencesOf(address licensee) external view returns (uint64[] memory) {
-        return _licencesOf[licensee];
+    function workLicencesOf(bytes32 workId, address licensee) external view returns (uint64[] memory) {
+        return _workIdx[workId][licensee].read();
+    }
+
+    /// @inheritdoc ILicenceRegistry
+    function blanketLicencesOf(address licensee, address cmo) external view returns (uint64[] memory) {
+        return _blanketIdx[licensee][cmo].read();
+    }
+
+    /// @inheritdoc ILicenceRegistry
+    function cmosOf(bytes32 workId) external view returns (address[] memory) {
+        return _cmosOf[workId];
     }
 
     /// @inheritdoc ILicenceRegistry
     function openLicencesOf(bytes32 workId) external view returns (uint64[] memory) {
-        return _openOf[workId];
+        return _workIdx[workId][address(0)].read();
     }
 
     /// @inheritdoc ILicenceRegistry
@@ -329,16 +313,6 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
 
     // --- internal ----------------------------------------------------------------------
 
-    /// @dev One coverage question, kept in memory to spare the stack.
-    struct Query {
-        bytes32 workId;
-        uint32 use;
-        bytes2 territory;
-        uint40 at;
-        bool disputed;
-        bool reserved;
-    }
-
     function _grant(address licensor, address licensee, bytes32[] calldata workIds, LicenceTerms calldata t)
         internal
         returns (uint64 licenceId)
@@ -359,16 +333,19 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
             } else {
                 _requireHolder(workId, licensor);
             }
-            if (_listed[licenceId][workId]) revert LicenceRegistry__DuplicateWork(workId);
-            _listed[licenceId][workId] = true;
+            mapping(uint256 => uint256) storage idx = _workIdx[workId][licensee];
+            if (idx.last() == licenceId) revert LicenceRegistry__DuplicateWork(workId);
+            if (!t.exclusive) _checkNotExcluded(workId, licensee, t.uses, t.start, t.end, t.territories);
+            _push(idx, licenceId, workId, licensee);
         }
+        if (t.scope == T.SCOPE_REPERTOIRE) _push(_blanketIdx[licensee][licensor], licenceId, bytes32(0), licensee);
         if (t.exclusive) _claimExclusive(workIds[0], licensor, licensee, licenceId, t);
         Licence storage l = _licences[licenceId];
         l.licensor = licensor;
         l.uses = t.uses;
         l.start = t.start;
         l.scope = t.scope;
-        l.state = STATE_ACTIVE;
+        l.state = T.STATE_ACTIVE;
         l.exclusive = t.exclusive;
         l.licensee = licensee;
         l.end = t.end;
@@ -376,19 +353,18 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         l.flatFee = t.flatFee;
         l.ratePerUse = t.ratePerUse;
         if (t.territories.length != 0) l.territories = t.territories;
-        _licencesOf[licensee].push(licenceId);
         emit LicenceGranted(licenceId, licensor, licensee, collective, workIds, t);
     }
 
     function _checkTerms(LicenceTerms calldata t, uint256 count, bool collective) internal view {
-        if (t.scope == SCOPE_WORK ? count != 1 : t.scope == SCOPE_LIST ? (count == 0 || count > MAX_BATCH)
-                : t.scope != SCOPE_REPERTOIRE || count != 0) {
+        if (t.scope == T.SCOPE_WORK ? count != 1 : t.scope == T.SCOPE_LIST ? (count == 0 || count > MAX_BATCH)
+                : t.scope != T.SCOPE_REPERTOIRE || count != 0) {
             revert LicenceRegistry__InvalidScope(t.scope, count);
         }
-        if (t.scope == SCOPE_REPERTOIRE && !collective) revert LicenceRegistry__NotACmo(msg.sender);
+        if (t.scope == T.SCOPE_REPERTOIRE && !collective) revert LicenceRegistry__NotACmo(msg.sender);
         if (t.uses == 0) revert LicenceRegistry__InvalidUses(t.uses);
         if (t.start >= t.end || t.end <= block.timestamp) revert LicenceRegistry__InvalidTerm(t.start, t.end);
-        if (t.exclusive && (t.scope != SCOPE_WORK || collective)) {
+        if (t.exclusive && (t.scope != T.SCOPE_WORK || collective)) {
             revert LicenceRegistry__ExclusiveNotAllowed(t.scope, collective);
         }
         bytes calldata codes = t.territories;
@@ -416,12 +392,13 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
                 revert LicenceRegistry__ConsentMissing(workId, action);
             }
         }
+        _checkNoOtherGrant(workId, t.uses, t.start);
         _exclusiveNonces[workId] += 1;
         uint64[] storage live = _liveExclusive[workId];
         uint256 i;
         while (i < live.length) {
             Licence storage o = _licences[live[i]];
-            if (o.state == STATE_REVOKED || o.end <= block.timestamp) {
+            if (o.state == T.STATE_REVOKED || o.end <= block.timestamp) {
                 live[i] = live[live.length - 1];
                 live.pop();
                 continue;
@@ -435,62 +412,53 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
         live.push(licenceId);
     }
 
-    function _territoriesOverlap(bytes storage a, bytes calldata b) internal view returns (bool) {
+    /// @dev Reverts when a live exclusive licence of `workId` to someone other than `licensee`
+    /// overlaps (uses, [start, end), territories). `licensee` zero: everyone (open licence, mandate).
+    function _checkNotExcluded(
+        bytes32 workId,
+        address licensee,
+        uint32 uses,
+        uint40 start,
+        uint40 end,
+        bytes memory territories
+    ) internal view {
+        uint64[] storage live = _liveExclusive[workId];
+        for (uint256 i; i < live.length; ++i) {
+            Licence storage o = _licences[live[i]];
+            if (o.state == T.STATE_REVOKED || o.end <= block.timestamp || o.licensee == licensee) continue;
+            if (o.uses & uses != 0 && o.start < end && start < o.end && _territoriesOverlap(o.territories, territories)) {
+                revert LicenceRegistry__ExclusiveConflict(workId, live[i]);
+            }
+        }
+    }
+
+    /// @dev Before an exclusive grant: no mandate in force at or after its start and no live
+    /// open licence of the work may share a use with it.
+    function _checkNoOtherGrant(bytes32 workId, uint32 uses, uint40 start) internal view {
+        uint40 from = start > block.timestamp ? start : uint40(block.timestamp);
+        address[] storage cmos = _cmosOf[workId];
+        for (uint256 i; i < cmos.length; ++i) {
+            Mandate storage m = _mandates[workId][cmos[i]];
+            if (m.uses & uses != 0 && m.until > from) revert LicenceRegistry__ExclusiveBlocked(workId, uses);
+        }
+        uint64[] memory open = _workIdx[workId][address(0)].read();
+        for (uint256 i; i < open.length; ++i) {
+            Licence storage o = _licences[open[i]];
+            if (o.uses & uses != 0 && o.state != T.STATE_REVOKED) revert LicenceRegistry__ExclusiveBlocked(workId, uses);
+        }
+    }
+
+    function _push(mapping(uint256 => uint256) storage list, uint64 licenceId, bytes32 workId, address who) internal {
+        if (!list.push(licenceId, MAX_PER_KEY)) revert LicenceRegistry__IndexFull(workId, who, MAX_PER_KEY);
+    }
+
+    function _territoriesOverlap(bytes storage a, bytes memory b) internal view returns (bool) {
         bytes memory am = a;
         if (am.length == 0 || b.length == 0) return true;
         for (uint256 i; i < am.length; i += 2) {
             for (uint256 j; j < b.length; j += 2) {
                 if (am[i] == b[j] && am[i + 1] == b[j + 1]) return true;
             }
-        }
-        return false;
-    }
-
-    /// @dev 0 when licence `l` covers the query; otherwise the reason (REASON_NONE when the
-    /// licence does not concern this work and use at all).
-    function _evaluate(uint64 id, Licence storage l, Query memory q) internal view returns (uint8) {
-        // slither-disable-next-line incorrect-equality (a use bitmask test, not a balance)
-        if (l.uses & q.use == 0) return REASON_NONE;
-        // slither-disable-next-line uninitialized-local (an all-zero Mandate means "no mandate")
-        Mandate memory m;
-        if (l.collective) m = _mandates[q.workId][l.licensor];
-        if (l.scope == SCOPE_REPERTOIRE) {
-            // slither-disable-next-line incorrect-equality (a use bitmask test, not a balance)
-            if (m.uses & q.use == 0 || m.from > q.at) return REASON_NONE;
-        } else if (!_listed[id][q.workId]) {
-            return REASON_NONE;
-        }
-        uint8 state = l.state;
-        if (state == STATE_REVOKED && q.at >= l.revokedAt) return REASON_REVOKED;
-        bool suspended = state == STATE_SUSPENDED && q.at >= l.suspendedAt;
-        uint8 reason = _timeReason(suspended, q.disputed, q.at, l.start, l.end);
-        if (reason != 0) return reason;
-        if (!_inTerritory(l.territories, q.territory)) return REASON_WRONG_TERRITORY;
-        if (l.collective) {
-            // slither-disable-next-line incorrect-equality (a use bitmask test, not a balance)
-            if (m.uses & q.use == 0 || m.from > q.at || m.until <= q.at) return REASON_WITHDRAWN;
-            if (q.reserved) return REASON_RESERVED;
-        }
-        return 0;
-    }
-
-    function _timeReason(bool suspended, bool disputed, uint40 at, uint40 start, uint40 end)
-        internal
-        pure
-        returns (uint8)
-    {
-        if (suspended || disputed) return REASON_SUSPENDED;
-        if (at < start) return REASON_NOT_YET_VALID;
-        if (at >= end) return REASON_EXPIRED;
-        return 0;
-    }
-
-    function _inTerritory(bytes storage codes, bytes2 territory) internal view returns (bool) {
-        bytes memory c = codes;
-        if (c.length == 0) return true;
-        for (uint256 i; i < c.length; i += 2) {
-            // slither-disable-next-line incorrect-equality (country codes are bytes, not balances)
-            if (c[i] == territory[0] && c[i + 1] == territory[1]) return true;
         }
         return false;
     }
@@ -504,7 +472,7 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
 
     function _requireLicensable(bytes32 workId) internal view {
         uint8 s = registry.statusOf(workId);
-        if (s != _CONFIRMED) revert LicenceRegistry__WorkNotLicensable(workId, s);
+        if (s != T.WORK_CONFIRMED) revert LicenceRegistry__WorkNotLicensable(workId, s);
     }
 
     function _requireHolder(bytes32 workId, address account) internal view {
@@ -540,6 +508,7 @@ contract LicenceRegistry is RoleGated, EIP712, ILicenceRegistry {
                 o.licensee,
                 keccak256(abi.encodePacked(o.workIds)),
                 _termsHash(o.terms),
+                o.token,
                 o.nonce,
                 o.deadline
             )

@@ -6,7 +6,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {RoleGated} from "./base/RoleGated.sol";
+import {ICoverageLens} from "./interfaces/ICoverageLens.sol";
 import {IRoyaltyPool} from "./interfaces/IRoyaltyPool.sol";
+import "./types/LicenceTypes.sol" as T;
 
 /// @title RoyaltyPool
 /// @notice Usage reports, payments and blanket distributions by Merkle root (see IRoyaltyPool).
@@ -20,15 +22,27 @@ contract RoyaltyPool is RoleGated, IRoyaltyPool {
         uint256 paid;
     }
 
-    uint8 public constant STATE_OPEN = 0;
-    uint8 public constant STATE_CLOSED = 1;
-    uint8 public constant STATE_DISTRIBUTED = 2;
+    uint8 public constant STATE_OPEN = T.POOL_OPEN;
+    uint8 public constant STATE_CLOSED = T.POOL_CLOSED;
+    uint8 public constant STATE_DISTRIBUTED = T.POOL_DISTRIBUTED;
+    uint8 public constant STATE_SWEPT = T.POOL_SWEPT;
     uint16 public constant WHOLE = 10_000;
+    /// @notice At most this many lines in one report.
+    uint64 public constant MAX_REPORT_LINES = 1 << 24;
+    /// @notice At most this many uses in one report (or line).
+    uint128 public constant MAX_REPORT_QUANTITY = type(uint64).max;
+    /// @notice At most this much owed by one report (or line).
+    uint128 public constant MAX_REPORT_OWED = type(uint96).max;
+    /// @notice How long holders can claim a distribution before the CMO may sweep what is
+    /// left into its carry (which flows into its next closed period).
+    uint40 public constant CLAIM_WINDOW = 3 * 365 days;
     uint16 public constant MAX_COMMISSION_BPS = 5_000;
     uint256 public constant MAX_CID_LENGTH = 128;
     /// @notice Version of this contract's interface and storage.
-    uint16 public constant VERSION = 1;
+    uint16 public constant VERSION = 2;
 
+    /// @notice The lens that decides whether a recorded usage line counts, and what it owes.
+    ICoverageLens public immutable lens;
     IERC20 private immutable _token;
     uint16 private _commissionBps;
     uint64 private _reportCount;
@@ -36,9 +50,12 @@ contract RoyaltyPool is RoleGated, IRoyaltyPool {
     mapping(address cmo => mapping(uint32 period => Pool)) private _pools;
     mapping(address cmo => mapping(uint32 period => mapping(address licensee => Account))) private _accounts;
     mapping(address cmo => mapping(uint32 period => mapping(address account => bool))) private _claimed;
+    mapping(uint64 reportId => bool) private _refused;
+    mapping(address cmo => uint256) private _carry;
 
-    constructor(IAccessControl roles_, IERC20 token_, uint16 commissionBps_) RoleGated(roles_) {
+    constructor(IAccessControl roles_, IERC20 token_, uint16 commissionBps_, ICoverageLens lens_) RoleGated(roles_) {
         if (commissionBps_ > MAX_COMMISSION_BPS) revert RoyaltyPool__InvalidCommission(commissionBps_, MAX_COMMISSION_BPS);
+        lens = lens_;
         _token = token_;
         _commissionBps = commissionBps_;
     }
@@ -64,6 +81,14 @@ contract RoyaltyPool is RoleGated, IRoyaltyPool {
         if (line.workId == bytes32(0) || line.quantity == 0 || line.use == 0) {
             revert RoyaltyPool__InvalidLine(line.index, line.workId, line.quantity);
         }
+        (uint8 reason, uint256 owed) = lens.lineWeight(
+            cmo,
+            msg.sender,
+            ICoverageLens.LineQuery(line.workId, line.use, line.quantity, line.usedAt, line.licenceId, line.kind)
+        );
+        if (reason != 0) revert RoyaltyPool__LineNotEligible(line.index, line.workId, reason);
+        if (owed != line.owed) revert RoyaltyPool__OwedMismatch(line.index, owed, line.owed);
+        if (owed > MAX_REPORT_OWED) revert RoyaltyPool__ReportTooLarge(1, line.quantity, line.owed);
         Totals memory t = Totals(1, line.quantity, line.owed);
         reportId = _addReport(p, cmo, period, _usageLeaf(line), t);
         emit UsageRecorded(reportId, msg.sender, cmo, period, line);
@@ -78,9 +103,31 @@ contract RoyaltyPool is RoleGated, IRoyaltyPool {
         Pool storage p = _openPool(cmo, period);
         if (totals.lineCount == 0) revert RoyaltyPool__EmptyReport(totals.lineCount);
         if (root == bytes32(0)) revert RoyaltyPool__EmptyRoot();
+        if (totals.lineCount > MAX_REPORT_LINES || totals.quantity > MAX_REPORT_QUANTITY || totals.owed > MAX_REPORT_OWED) {
+            revert RoyaltyPool__ReportTooLarge(totals.lineCount, totals.quantity, totals.owed);
+        }
         _checkCid(cid);
         reportId = _addReport(p, cmo, period, root, totals);
         emit UsageReportRecorded(reportId, msg.sender, period, cmo, root, totals.lineCount, totals, cid);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function refuseReport(uint64 reportId, string calldata reason) external {
+        Report storage r = _reports[reportId];
+        if (r.licensee == address(0)) revert RoyaltyPool__ReportNotFound(reportId);
+        if (r.cmo != msg.sender) revert RoyaltyPool__NotReportCmo(reportId, msg.sender);
+        if (_refused[reportId]) revert RoyaltyPool__ReportRefused(reportId);
+        uint32 period = r.period;
+        Pool storage p = _pools[msg.sender][period];
+        _expectState(msg.sender, period, p.state, STATE_OPEN);
+        _refused[reportId] = true;
+        Totals memory t = r.totals;
+        p.reportCount -= 1;
+        p.totals.lineCount -= t.lineCount;
+        p.totals.quantity -= t.quantity;
+        p.totals.owed -= t.owed;
+        _accounts[msg.sender][period][r.licensee].owed -= t.owed;
+        emit ReportRefused(reportId, msg.sender, period, r.licensee, reason);
     }
 
     // --- money ---------------------------------------------------------------------------
@@ -103,6 +150,12 @@ contract RoyaltyPool is RoleGated, IRoyaltyPool {
         p.commissionBps = _commissionBps;
         p.closedAt = uint40(block.timestamp);
         p.closedBlock = uint64(block.number);
+        uint256 carried = _carry[msg.sender];
+        if (carried != 0) {
+            _carry[msg.sender] = 0;
+            p.carriedIn = carried;
+            emit CarryApplied(msg.sender, period, carried);
+        }
         emit PeriodClosed(msg.sender, period, p.paidIn, p.commissionBps, p.totals);
     }
 
@@ -117,15 +170,18 @@ contract RoyaltyPool is RoleGated, IRoyaltyPool {
         _checkCid(cid);
         uint256 paidIn = p.paidIn;
         uint256 commission = paidIn * p.commissionBps / WHOLE;
-        if (total > paidIn - commission) {
+        uint256 net = paidIn - commission + p.carriedIn;
+        if (total > net) {
             revert RoyaltyPool__DistributionMismatch(paidIn, commission, total, 0);
         }
-        uint256 residue = paidIn - commission - total;
+        uint256 residue = net - total;
         p.state = STATE_DISTRIBUTED;
         p.root = root;
         p.distributed = total;
         p.commission = commission;
         p.residue = residue;
+        p.publishedAt = uint40(block.timestamp);
+        _carry[msg.sender] += residue;
         emit DistributionPublished(msg.sender, period, root, total, commission, residue, cid);
         if (commission != 0) _token.safeTransfer(msg.sender, commission);
     }
@@ -145,6 +201,18 @@ contract RoyaltyPool is RoleGated, IRoyaltyPool {
         p.claimed = claimed + amount;
         emit Claimed(cmo, period, msg.sender, amount);
         _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function sweepUnclaimed(uint32 period) external {
+        Pool storage p = _pools[msg.sender][period];
+        _expectState(msg.sender, period, p.state, STATE_DISTRIBUTED);
+        uint40 opensAt = p.publishedAt + CLAIM_WINDOW;
+        if (block.timestamp < opensAt) revert RoyaltyPool__ClaimWindowOpen(msg.sender, period, opensAt);
+        uint256 unclaimed = p.distributed - p.claimed;
+        p.state = STATE_SWEPT;
+        _carry[msg.sender] += unclaimed;
+        emit UnclaimedSwept(msg.sender, period, unclaimed);
     }
 
     // --- views ---------------------------------------------------------------------------
@@ -178,6 +246,16 @@ contract RoyaltyPool is RoleGated, IRoyaltyPool {
     function accountOf(address cmo, uint32 period, address licensee) external view returns (uint256 owed, uint256 paid) {
         Account storage a = _accounts[cmo][period][licensee];
         return (a.owed, a.paid);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function isRefused(uint64 reportId) external view returns (bool) {
+        return _refused[reportId];
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function carryOf(address cmo) external view returns (uint256) {
+        return _carry[cmo];
     }
 
     /// @inheritdoc IRoyaltyPool

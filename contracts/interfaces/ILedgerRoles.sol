@@ -17,31 +17,57 @@ interface ILedgerRoles is IAccessControlEnumerable {
     /// @notice `listener` now mirrors role changes (see IRoleListener).
     event RoleListenerAdded(address indexed listener);
 
-    /// @notice The account is the zero address.
+    /// @notice The governor removed `listener`: it no longer hears role changes.
+    event RoleListenerRemoved(address indexed listener);
+
+    /// @notice `listener` failed (reverted or ran out of its LISTENER_GAS) when told that
+    /// `role` changed for `account`; the role change itself went through.
+    event RoleListenerFailed(address indexed listener, bytes32 indexed role, address indexed account, bool granted);
+
+    /// @notice Fires when the account is the zero address.
     error LedgerRoles__ZeroAccount();
-    /// @notice The commitment is zero.
+    /// @notice Fires when a real-name commitment is zero.
     error LedgerRoles__EmptyCommitment();
-    /// @notice The listener is already registered, or is not a contract whose roles() is this contract.
+    /// @notice Fires when a listener is added twice, does not declare IRoleListener through
+    /// ERC-165, does not answer `roles()` with this contract, or is removed without being one.
     error LedgerRoles__InvalidListener(address listener);
-    /// @notice At most MAX_LISTENERS listeners.
+    /// @notice Fires when a listener would be the (MAX_LISTENERS + 1)th.
     error LedgerRoles__TooManyListeners(uint256 max);
+    /// @notice Fires when a role change is sent with too little gas left to give a listener its
+    /// full LISTENER_GAS (so nobody can make a listener miss a change by starving it).
+    error LedgerRoles__NotEnoughGasForListener(address listener, uint256 gasLeft, uint256 needed);
 
     /// @notice Records a real-name verification of `account` and grants it HOLDER_ROLE.
     /// @dev Only REGISTRAR_ROLE. A later verification replaces the commitment.
+    /// @param account The verified account.
+    /// @param commitment Hash of the real name and a salt the registrar keeps; not zero.
     function verifyHolder(address account, bytes32 commitment) external;
 
     /// @notice GOVERNOR registers a contract that mirrors role changes from now on. It must
-    /// answer `roles()` with this contract. Listeners are never removed: a retired registry
-    /// still manages its works and needs fresh roles.
+    /// declare IRoleListener through ERC-165 and answer `roles()` with this contract.
+    /// @param listener The listener contract.
     function addRoleListener(address listener) external;
 
+    /// @notice GOVERNOR removes a listener. It is told (`roleListenerRemoved`, failure
+    /// caught), so a WorkRegistry stops trusting its mirror and asks LedgerRoles from then on.
+    /// @param listener A registered listener.
+    function removeRoleListener(address listener) external;
+
     /// @notice GOVERNOR replays the current members `start`..`start+count` of `role` to
-    /// `listener` (for a listener added after members existed); bounded per call.
+    /// `listener` (optional: a listener falls back to LedgerRoles for what it never heard;
+    /// replaying only saves that listener gas later); bounded per call.
+    /// @param listener A registered listener.
+    /// @param role The role whose members are replayed.
+    /// @param start Index of the first member (AccessControlEnumerable order).
+    /// @param count How many members at most.
     function syncRoleListener(address listener, bytes32 role, uint256 start, uint256 count) external;
 
     /// @notice The registered listeners.
+    /// @return The listener addresses, in no particular order.
     function roleListeners() external view returns (address[] memory);
 
     /// @notice The real-name commitment recorded for `account` (zero when none).
+    /// @param account The account.
+    /// @return The commitment, or zero.
     function identityCommitment(address account) external view returns (bytes32);
 }

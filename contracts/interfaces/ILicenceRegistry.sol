@@ -63,26 +63,17 @@ interface ILicenceRegistry {
     }
 
     /// @notice A licence offer a licensor signs off-chain (EIP-712) and a licensee submits.
-    /// `licensee` zero: any account with LICENSEE_ROLE may accept it.
+    /// `licensee` zero: any account with LICENSEE_ROLE may accept it. `token` is the currency
+    /// of the fee `terms.flatFee` (zero: the native currency); both are signed, and `accept`
+    /// refuses an offer whose token is not the settlement token in force.
     struct Offer {
         address licensor;
         address licensee;
         bytes32[] workIds;
         LicenceTerms terms;
+        address token;
         uint256 nonce;
         uint256 deadline;
-    }
-
-    /// @notice The answer to "am I covered?". `covered` with the grant that covers (`kind`
-    /// 1 work licence, 2 blanket licence, 3 open licence, 4 statutory tariff; `licenceId`
-    /// zero for a tariff), or not covered with the closest `reason` and the licence it
-    /// concerns: 1 none, 2 revoked, 3 suspended, 4 not yet valid, 5 expired,
-    /// 6 wrong territory, 7 mandate withdrawn, 8 use reserved, 9 work not confirmed.
-    struct Coverage {
-        bool covered;
-        uint8 kind;
-        uint8 reason;
-        uint64 licenceId;
     }
 
     /// @notice A holder mandated a CONFIRMED work to a CMO for `uses`, effective from `from`.
@@ -159,6 +150,14 @@ interface ILicenceRegistry {
     error LicenceRegistry__WrongPayment(uint256 expected, uint256 sent);
     error LicenceRegistry__PaymentFailed(address licensor, uint256 amount);
     error LicenceRegistry__InvalidTariff(uint32 period, uint40 validFrom, uint40 validUntil);
+    /// @notice The offer was signed for fees in `signed`, but the settlement token is `current`.
+    error LicenceRegistry__WrongToken(address signed, address current);
+    /// @notice An exclusive licence of `workId` cannot be granted: a mandate in force or a live
+    /// open licence of the work already shares one of `uses`.
+    error LicenceRegistry__ExclusiveBlocked(bytes32 workId, uint32 uses);
+    /// @notice A bounded index is full: MAX_PER_KEY licences of `workId` (zero: blanket
+    /// licences) for `account` (zero: open licences), or MAX_CMOS mandates of `workId`.
+    error LicenceRegistry__IndexFull(bytes32 workId, address account, uint256 max);
 
     // --- mandates ---------------------------------------------------------------------
 
@@ -177,7 +176,10 @@ interface ILicenceRegistry {
     /// listed work; any other caller must hold a share of every listed work. Works must be
     /// CONFIRMED. An exclusive licence (scope 1, by a holder) needs every other co-owner's
     /// consent to exclusiveActionHash(...) and must not overlap another live exclusive
-    /// licence of the work in use, territory and time.
+    /// licence of the work in use, territory and time, nor share a use with a mandate in
+    /// force at or after its start or a live open licence of the work. While
+    /// an exclusive licence is live, no other licence, open licence or mandate of the work
+    /// overlapping it (use, territory, time) can be granted to anyone but its licensee.
     function grant(address licensee, bytes32[] calldata workIds, LicenceTerms calldata terms)
         external
         returns (uint64 licenceId);
@@ -219,22 +221,17 @@ interface ILicenceRegistry {
 
     // --- views ------------------------------------------------------------------------
 
-    /// @notice Is `licensee` covered to use `workId` for `use` (one bit) in `territory`
-    /// (0x0000: unspecified, only worldwide grants cover it) at time `at` (0: now)?
-    /// @dev Looks at the licensee's own licences, the work's open licences and the use's
-    /// tariff; a repertoire licence is checked against the work's mandate to its CMO, so
-    /// each licence costs a constant amount of work.
-    function coverage(bytes32 workId, address licensee, uint32 use, bytes2 territory, uint40 at)
-        external
-        view
-        returns (Coverage memory);
-
     function licence(uint64 licenceId) external view returns (Licence memory);
     function licenceCount() external view returns (uint64);
     /// @notice True when licence `licenceId` of scope 1 or 2 lists `workId`.
     function listsWork(uint64 licenceId, bytes32 workId) external view returns (bool);
-    function licencesOf(address licensee) external view returns (uint64[] memory);
     function openLicencesOf(bytes32 workId) external view returns (uint64[] memory);
+    /// @notice The licences of scope 1 and 2 that list `workId` granted to `licensee` (coverage index).
+    function workLicencesOf(bytes32 workId, address licensee) external view returns (uint64[] memory);
+    /// @notice The repertoire (blanket) licences `cmo` granted to `licensee` (coverage index).
+    function blanketLicencesOf(address licensee, address cmo) external view returns (uint64[] memory);
+    /// @notice Every CMO `workId` was ever mandated to (at most MAX_CMOS).
+    function cmosOf(bytes32 workId) external view returns (address[] memory);
     function mandateOf(bytes32 workId, address cmo) external view returns (Mandate memory);
     function tariffOf(uint32 use) external view returns (Tariff memory);
     function settlementToken() external view returns (address);

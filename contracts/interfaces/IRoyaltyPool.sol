@@ -59,9 +59,11 @@ interface IRoyaltyPool {
         uint256 paidIn;
         uint256 commission;
         uint256 distributed; // sum of the published holder amounts
-        uint256 residue; // rounding left in the pool: paidIn - commission - distributed
+        uint256 residue; // paidIn + carriedIn - commission - distributed, carried to the CMO's next period
         uint256 claimed;
         bytes32 root;
+        uint256 carriedIn; // the CMO's carry, added when the period closed (no commission on it)
+        uint40 publishedAt; // when the distribution was published (the claim window starts)
     }
 
     /// @notice A single usage line, recorded as report `reportId` of one line (root = its leaf).
@@ -97,6 +99,14 @@ interface IRoyaltyPool {
         bytes cid
     );
     event Claimed(address indexed cmo, uint32 indexed period, address indexed account, uint256 amount);
+    /// @notice The CMO refused report `reportId` of its OPEN period: its lines no longer count.
+    event ReportRefused(
+        uint64 indexed reportId, address indexed cmo, uint32 indexed period, address licensee, string reason
+    );
+    /// @notice Closing `period` took the CMO's carry (residues and swept claims) into it.
+    event CarryApplied(address indexed cmo, uint32 indexed period, uint256 amount);
+    /// @notice After the claim window, the CMO moved what holders left unclaimed into its carry.
+    event UnclaimedSwept(address indexed cmo, uint32 indexed period, uint256 amount);
     /// @notice The governor set the commission rate applied to periods closed from now on.
     event CommissionSet(address indexed governor, uint16 commissionBps);
 
@@ -113,35 +123,67 @@ interface IRoyaltyPool {
     error RoyaltyPool__InvalidProof(address cmo, uint32 period, address account, uint256 amount);
     error RoyaltyPool__ClaimExceedsTotal(uint256 claimed, uint256 amount, uint256 total);
     error RoyaltyPool__ReportNotFound(uint64 reportId);
+    /// @notice A recorded line does not count for this CMO (ICoverageLens.lineWeight `reason`).
+    error RoyaltyPool__LineNotEligible(uint32 index, bytes32 workId, uint8 reason);
+    /// @notice A line's `owed` is not quantity x the licence's (or tariff's) rate.
+    error RoyaltyPool__OwedMismatch(uint32 index, uint256 expected, uint256 given);
+    /// @notice A report (or line) exceeds MAX_REPORT_LINES, MAX_REPORT_QUANTITY or MAX_REPORT_OWED.
+    error RoyaltyPool__ReportTooLarge(uint64 lineCount, uint128 quantity, uint128 owed);
+    /// @notice Only the report's CMO may refuse it.
+    error RoyaltyPool__NotReportCmo(uint64 reportId, address caller);
+    /// @notice The report was refused already.
+    error RoyaltyPool__ReportRefused(uint64 reportId);
+    /// @notice Unclaimed money can be swept only from `opensAt`.
+    error RoyaltyPool__ClaimWindowOpen(address cmo, uint32 period, uint40 opensAt);
 
     /// @notice The GOVERNOR sets the CMO commission in basis points (at most MAX_COMMISSION_BPS)
     /// for periods closed from now on.
     function setCommission(uint16 bps) external;
 
-    /// @notice A LICENSEE records one usage line in `cmo`'s OPEN period `period`.
+    /// @notice A LICENSEE records one usage line in `cmo`'s OPEN period `period`. The line must
+    /// count for `cmo` (ICoverageLens.lineWeight: work confirmed and mandated to `cmo` for the
+    /// use at `usedAt`, licence held by the caller from `cmo`, or the tariff) and its `owed`
+    /// must equal quantity x the licence's (or tariff's) rate.
     function recordUsage(address cmo, uint32 period, UsageLine calldata line) external returns (uint64 reportId);
 
     /// @notice A LICENSEE records a usage report: its Merkle `root`, its `totals` and the CID
-    /// of the report file, in `cmo`'s OPEN period `period`. One transaction per report.
+    /// of the report file, in `cmo`'s OPEN period `period`. One transaction per report. Totals
+    /// are bounded (MAX_REPORT_LINES, MAX_REPORT_QUANTITY, MAX_REPORT_OWED). The lines are not
+    /// checked here: the CMO's distribution weighs only eligible lines (lineWeight), and the
+    /// CMO may refuse the report while the period is open.
     function recordReport(address cmo, uint32 period, bytes32 root, Totals calldata totals, bytes calldata cid)
         external
         returns (uint64 reportId);
+
+    /// @notice The report's CMO refuses it while its period is OPEN: its totals leave the pool
+    /// and the licensee's account, and its lines never weigh in the distribution.
+    function refuseReport(uint64 reportId, string calldata reason) external;
 
     /// @notice Anyone pays `amount` of the settlement token (approved first) into `cmo`'s OPEN
     /// period `period`; it counts against what the payer owes there.
     function pay(address cmo, uint32 period, uint256 amount) external;
 
-    /// @notice The CMO closes its OPEN period: the commission rate is fixed from the setting.
+    /// @notice The CMO closes its OPEN period: the commission rate is fixed from the setting, and
+    /// the CMO's carry (earlier residues and swept claims) is added to the period (carriedIn).
     function closePeriod(uint32 period) external;
 
     /// @notice The CMO publishes the distribution of its CLOSED period: `total` for holders
-    /// under `root`; the commission goes to the CMO; paidIn - commission - total stays as residue.
+    /// under `root`, at most paidIn - commission + carriedIn; the commission (on paidIn only) goes
+    /// to the CMO; the residue (net - total) goes to the CMO's carry, i.e. into its next period.
     function publishDistribution(uint32 period, bytes32 root, uint256 total, bytes calldata cid) external;
 
     /// @notice The caller claims `amount` from `cmo`'s distributed `period` with a proof of the
     /// leaf (cmo, period, caller, amount). Once per account and period.
     function claim(address cmo, uint32 period, uint256 amount, bytes32[] calldata proof) external;
 
+    /// @notice The CMO, CLAIM_WINDOW after publishing `period`'s distribution, moves what holders
+    /// left unclaimed into its carry; the period is then SWEPT (3) and claims are closed.
+    function sweepUnclaimed(uint32 period) external;
+
+    /// @notice True when the report's CMO refused it.
+    function isRefused(uint64 reportId) external view returns (bool);
+    /// @notice What flows into `cmo`'s next closed period (residues and swept claims).
+    function carryOf(address cmo) external view returns (uint256);
     function token() external view returns (address);
     function commissionBps() external view returns (uint16);
     function reportCount() external view returns (uint64);

@@ -24,15 +24,21 @@ if TYPE_CHECKING:
 
 
 
+def _key(h: str, attester: str) -> str:
+    return f"{h}:{attester}"
+
+
 @reducer("Attested")
 def attested(state: State, ev: Event) -> None:
+    """Every attester keeps its own earliest attestation of a hash (keyed ``hash:attester``)."""
     a = ev.args
     h = _hex(a["hash"])
     atts = state.section("attestations")
-    if h in atts:
-        state.flag(ev, f"{h} attested twice", atts[h]["attester"], a["attester"])
+    key = _key(h, a["attester"])
+    if key in atts:
+        state.flag(ev, f"{h} attested twice by {a['attester']}", atts[key]["block"], ev.block)
         return
-    atts[h] = {
+    atts[key] = {"hash": h,
         "contract": ev.address, "attester": a["attester"], "kind": int(a["kind"]),
         "timestamped": bool(a["tsaTokenCid"]), "block": ev.block,
         "cid": state.ref_cid(a["cid"], f"document of attestation {h}"),
@@ -43,15 +49,13 @@ def attested(state: State, ev: Event) -> None:
 @reducer("TimestampLinked")
 def timestamp_linked(state: State, ev: Event) -> None:
     h = _hex(ev.args["hash"])
-    att = state.section("attestations").get(h)
+    att = state.section("attestations").get(_key(h, ev.args["attester"]))
     cid = state.ref_cid(ev.args["tsaTokenCid"], f"timestamp token of attestation {h}", {"tsaDigest": h})
     if att is None:
-        state.flag(ev, f"a token was linked to {h}, which was never attested")
+        state.flag(ev, f"{ev.args['attester']} linked a token to {h}, which it never attested")
         return
     if att["timestamped"]:
-        state.flag(ev, f"a second token was linked to {h}")
-    if att["attester"] != ev.args["attester"]:
-        state.flag(ev, f"{ev.args['attester']} linked a token to {h} attested by {att['attester']}")
+        state.flag(ev, f"a second token was linked to {h} by {ev.args['attester']}")
     att["timestamped"] = True
     att["tsaTokenCid"] = cid
 
@@ -88,7 +92,7 @@ def generation_digest(g: dict) -> bytes:
     ))
 
 
-_ATTESTATION = Call("attestationOf(bytes32)", ["(address,uint40,uint8,bool,uint40)"])
+_ATTESTATION = Call("attestationBy(bytes32,address)", ["(address,uint40,uint8,bool,uint40)"])
 _DIGEST = Call("generationDigest(uint64)", ["bytes32"])
 _COUNT = Call("generationCount(bytes32)", ["uint32"])
 _TOTAL = Call("generationTotal()", ["uint64"])
@@ -98,10 +102,12 @@ _TOTAL = Call("generationTotal()", ["uint64"])
 def check_attestations(state: State, ledger: Ledger) -> list[Mismatch]:
     out: list[Mismatch] = []
     atts = state.section("attestations")
-    hashes = list(atts)
-    views = call_many(ledger, _ATTESTATION, [(atts[h]["contract"], (bytes.fromhex(h[2:]),)) for h in hashes])
-    for h, v in zip(hashes, views, strict=True):
-        a = atts[h]
+    keys = list(atts)
+    views = call_many(ledger, _ATTESTATION, [(atts[k]["contract"], (bytes.fromhex(atts[k]["hash"][2:]),
+                                                                    atts[k]["attester"])) for k in keys])
+    for k, v in zip(keys, views, strict=True):
+        a = atts[k]
+        h = f"{a['hash']} by {a['attester']}"
         if v is None:
             out.append(Mismatch("state", f"attestation {h}", "attestationOf reverted"))
             continue

@@ -36,6 +36,7 @@ from ledger.content.canonical import canonical_json
 from ledger.content.cid import cid_from_bytes
 from ledger.core import errors as E
 from ledger.core.events import Event
+from ledger.core.inputs import guard, read_json
 from ledger.core.rpc import Rpc
 
 if TYPE_CHECKING:
@@ -152,21 +153,47 @@ class State:
 
     @classmethod
     def load(cls, path: Path, deployment_key: dict[str, Any]) -> State:
+        """A checkpoint, checked against its schema (a bad one is refused with a hint to start over)."""
+        fresh = "start over with --fresh (or delete the checkpoint file)"
         try:
-            doc = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise E.InputError(f"{path}: unreadable checkpoint ({exc})") from None
+            doc = read_json(path, what="checkpoint", limit=1 << 30)
+        except E.InputError as exc:
+            raise E.InputError(f"unreadable checkpoint: {exc.message}", hint=fresh) from None
+
+        def bad(field: str, why: str) -> E.InputError:
+            return E.InputError(f"{path}: malformed checkpoint: {field} {why}", hint=fresh)
+
+        def whole(value: Any, minimum: int = 0) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
         if doc.get("version") != CHECKPOINT_VERSION:
-            raise E.InputError(f"{path}: checkpoint version {doc.get('version')} is not {CHECKPOINT_VERSION}")
+            raise E.InputError(f"{path}: checkpoint version {str(doc.get('version'))[:20]} is not {CHECKPOINT_VERSION}",
+                               hint=fresh)
         if doc.get("deployment") != deployment_key:
             raise E.InputError(f"{path}: the checkpoint is for another deployment",
                                hint="delete it, or pass the checkpoint of this network")
+        if not whole(doc.get("lastBlock"), -1):
+            raise bad("lastBlock", "must be a block number")
+        if not whole(doc.get("events")):
+            raise bad("events", "must be a whole number")
+        for key in ("counts", "unreduced"):
+            v = doc.get(key, {})
+            if not isinstance(v, dict) or not all(whole(n) for n in v.values()):
+                raise bad(key, "must map names to whole numbers")
+        if not isinstance(doc.get("state"), dict) or not all(isinstance(v, dict) for v in doc["state"].values()):
+            raise bad("state", "must be an object of sections")
+        issues = doc.get("issues", [])
+        if not isinstance(issues, list) or not all(
+                isinstance(i, dict) and {"kind", "where", "what"} <= set(i) <= {"kind", "where", "what", "expected",
+                                                                                "actual"}
+                and all(isinstance(i[k], str) for k in ("kind", "where", "what")) for i in issues):
+            raise bad("issues", "must be a list of mismatches")
         st = cls(doc["state"])
-        st.last_block = int(doc["lastBlock"])
-        st.events = int(doc["events"])
-        st.counts = dict(doc["counts"])
+        st.last_block = doc["lastBlock"]
+        st.events = doc["events"]
+        st.counts = dict(doc.get("counts", {}))
         st.unreduced = dict(doc.get("unreduced", {}))
-        st.issues = [Mismatch(**i) for i in doc.get("issues", [])]
+        st.issues = [Mismatch(**i) for i in issues]
         return st
 
 
@@ -359,6 +386,11 @@ def replay(
     if state is None and checkpoint is not None and checkpoint.exists():
         state = State.load(checkpoint, key)
         resumed = state.last_block
+        chain_head = ledger.chain.block_number()
+        if resumed > chain_head:
+            raise E.InputError(f"{checkpoint}: the checkpoint's lastBlock {resumed} is beyond the chain's head "
+                               f"{chain_head} (another chain, or blocks the node lost)",
+                               hint="start over with --fresh (or delete the checkpoint file)")
     first = ledger.deployment.first_block if from_block is None else from_block
     if state is None:
         state = State()
@@ -379,7 +411,11 @@ def replay(
             last_save = time.monotonic()
 
     if first <= head:
-        fetch_events(ledger, first, head, on_chunk)
+        if resumed is None:
+            fetch_events(ledger, first, head, on_chunk)
+        else:  # a checkpoint's state sections may still be of the wrong shape deep inside
+            with guard(str(checkpoint), "checkpoint state", hint="start over with --fresh"):
+                fetch_events(ledger, first, head, on_chunk)
     state.last_block = max(state.last_block, head)
     seconds = time.perf_counter() - started
     if checkpoint is not None:
@@ -402,7 +438,11 @@ def run_checks(state: State, ledger: Ledger, *, skip: Sequence[str] = ()) -> lis
 def audit(ledger: Ledger, *, skip_checks: Sequence[str] = (), **kwargs: Any) -> AuditReport:
     state, first, head, seconds, resumed = replay(ledger, **kwargs)
     t0 = time.perf_counter()
-    mismatches = run_checks(state, ledger, skip=skip_checks)
+    if resumed is None:
+        mismatches = run_checks(state, ledger, skip=skip_checks)
+    else:  # a checkpoint's state sections may be of the wrong shape deep inside
+        with guard(str(kwargs.get("checkpoint")), "checkpoint state", hint="start over with --fresh"):
+            mismatches = run_checks(state, ledger, skip=skip_checks)
     report = AuditReport(state, mismatches, first, head, seconds, time.perf_counter() - t0, resumed)
     if state.unreduced:
         report.notes.append("events with no reducer were counted but not replayed: "

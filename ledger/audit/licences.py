@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
 from ledger.core.events import Event
+from ledger.core.parsing import ROLE_IDS
 from ledger.core.types import hex0x as _hex
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ FOREVER = (1 << 40) - 1
 ACTIVE, SUSPENDED, REVOKED = 1, 2, 3
 STATE_NAMES = {0: "none", 1: "active", 2: "suspended", 3: "revoked"}
 CONFIRMED = 2  # WorkRegistry status
-CMO_ROLE = "0x" + keccak(text="CMO_ROLE").hex()
+CMO_ROLE = "0x" + ROLE_IDS["CMO"].hex()
 
 
 
@@ -245,7 +246,8 @@ _LICENCE = Call("licence(uint64)",
                 ["(address,uint32,uint40,uint8,uint8,bool,address,uint40,uint40,bool,uint40,uint96,uint96,bytes)"])
 _COUNT = Call("licenceCount()", ["uint64"])
 _LISTS = Call("listsWork(uint64,bytes32)", ["bool"])
-_LICENCES_OF = Call("licencesOf(address)", ["uint64[]"])
+_WORK_LICENCES = Call("workLicencesOf(bytes32,address)", ["uint64[]"])
+_BLANKETS = Call("blanketLicencesOf(address,address)", ["uint64[]"])
 _OPEN_OF = Call("openLicencesOf(bytes32)", ["uint64[]"])
 _MANDATE = Call("mandateOf(bytes32,address)", ["(uint32,uint40,uint40)"])
 _TARIFF = Call("tariffOf(uint32)", ["(uint96,uint32,uint40,uint40)"])
@@ -282,15 +284,19 @@ def check_licences(state: State, ledger: Ledger) -> list[Mismatch]:
     views = call_many(ledger, _LICENCE, [(a, (int(lid),)) for a, lid in items])
     listed = [(a, lid, w) for a, lid in items for w in regs[a]["licences"][lid]["works"]]
     lists = call_many(ledger, _LISTS, [(a, (int(lid), _b32(w))) for a, lid, w in listed])
-    by_licensee: dict[tuple[str, str], list[int]] = {}
+    by_licensee: dict[tuple[str, str, str], list[int]] = {}
+    blankets: dict[tuple[str, str, str], list[int]] = {}
     open_of: dict[tuple[str, str], list[int]] = {}
     for (a, lid), v in zip(items, views, strict=True):
         lic = regs[a]["licences"][lid]
         where = f"licence {lid}" + (f" ({a})" if len(addrs) > 1 else "")
         if lic["licensee"] == ZERO:
             open_of.setdefault((a, lic["works"][0]), []).append(int(lid))
+        elif lic["scope"] == 3:
+            blankets.setdefault((a, lic["licensee"], lic["licensor"]), []).append(int(lid))
         else:
-            by_licensee.setdefault((a, lic["licensee"]), []).append(int(lid))
+            for w in lic["works"]:
+                by_licensee.setdefault((a, w, lic["licensee"]), []).append(int(lid))
         if v is None:
             out.append(Mismatch("state", where, "licence() reverted"))
             continue
@@ -310,11 +316,17 @@ def check_licences(state: State, ledger: Ledger) -> list[Mismatch]:
             out.append(Mismatch("state", f"licence {lid}", f"listsWork({w}) is not true on chain", True, ok))
 
     keys = sorted(by_licensee)
-    got = call_many(ledger, _LICENCES_OF, [(a, (who,)) for a, who in keys])
+    got = call_many(ledger, _WORK_LICENCES, [(a, (_b32(w), who)) for a, w, who in keys])
     for k, ids in zip(keys, got, strict=True):
         if ids is None or list(ids) != by_licensee[k]:
-            out.append(Mismatch("state", f"licences of {k[1]}", "licencesOf differs", by_licensee[k],
-                                None if ids is None else list(ids)))
+            out.append(Mismatch("state", f"licences of work {k[1]} to {k[2]}", "workLicencesOf differs",
+                                by_licensee[k], None if ids is None else list(ids)))
+    keys = sorted(blankets)
+    got = call_many(ledger, _BLANKETS, [(a, (who, cmo)) for a, who, cmo in keys])
+    for k, ids in zip(keys, got, strict=True):
+        if ids is None or list(ids) != blankets[k]:
+            out.append(Mismatch("state", f"blanket licences of {k[1]} from {k[2]}", "blanketLicencesOf differs",
+                                blankets[k], None if ids is None else list(ids)))
     keys = sorted(open_of)
     got = call_many(ledger, _OPEN_OF, [(a, (_b32(w),)) for a, w in keys])
     for k, ids in zip(keys, got, strict=True):

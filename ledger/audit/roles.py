@@ -115,6 +115,27 @@ def role_listener_added(state: State, ev: Event) -> None:
     listeners.setdefault(ev.args["listener"], {})
 
 
+@reducer("RoleListenerRemoved")
+def role_listener_removed(state: State, ev: Event) -> None:
+    listener = ev.args["listener"]
+    if listener not in _listeners(state):
+        state.flag(ev, f"listener {listener} removed without being added")
+    _roles(state).setdefault("removedListeners", {})[listener] = ev.block
+
+
+@reducer("RoleListenerFailed")
+def role_listener_failed(state: State, ev: Event) -> None:
+    """A listener missed a change: harmless for a foreign listener, a finding for ours (its
+    mirror would answer from a stale bit), so it is flagged and the check reads its view."""
+    a = ev.args
+    state.flag(ev, f"listener {a['listener']} failed on {role_name(a['role'])} for {a['account']}")
+
+
+@reducer("RoleMirrorDisabled")
+def role_mirror_disabled(state: State, ev: Event) -> None:
+    _roles(state).setdefault("mirrorsOff", {})[ev.address] = ev.block
+
+
 @reducer("RoleMirrored")
 def role_mirrored(state: State, ev: Event) -> None:
     listeners = _listeners(state)
@@ -134,8 +155,9 @@ _MIRRORED = Call("mirroredRole(bytes32,address)", ["bool"])
 
 @check("role-mirror")
 def check_role_mirror(state: State, ledger: Ledger) -> list[Mismatch]:
-    """Every listener's mirror of REGISTRAR, CMO and HOLDER equals LedgerRoles for every
-    account the events name: in the replayed mirror and in the listener's view."""
+    """Every listener's answer for REGISTRAR, CMO and HOLDER equals LedgerRoles for every
+    account the events name: in the replayed mirror (what it never heard, or everything once
+    its mirror is off, falls through to LedgerRoles) and in the listener's view."""
     from ledger.audit.core import contract_names
     from ledger.domain.works import ROLE_IDS
 
@@ -150,7 +172,8 @@ def check_role_mirror(state: State, ledger: Ledger) -> list[Mismatch]:
     views = call_many(ledger, _MIRRORED, [(lst, (bytes.fromhex(r[2:]), a)) for lst, r, a in items])
     for (lst, r, a), v in zip(items, views, strict=True):
         member = a in s["members"].get(r, {})
-        replayed = listeners[lst].get(r, {}).get(a, False)
+        off = lst in s.get("mirrorsOff", {})
+        replayed = member if off else listeners[lst].get(r, {}).get(a, member)
         where = f"mirror of {role_name(bytes.fromhex(r[2:]))} for {a} in {lst}"
         if replayed != member:
             out.append(Mismatch("state", where, "the replayed mirror differs from LedgerRoles", member, replayed))

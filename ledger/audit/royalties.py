@@ -14,8 +14,9 @@ State sections (money as decimal strings: token amounts may exceed 2**53):
 
 The check compares all of it with the views (``report``, ``pool``, ``accountOf``,
 ``isClaimed``, ``balanceOf`` ...), checks that money is conserved (per pool: paid in =
-commission + distributed + residue, claimed never above the total; the pool contract
-holds at least paid in - commission - claimed summed over its pools), and recomputes each
+commission + distributed + residue, claimed never above the total; residues and sweeps go
+to the CMO's carry, which its next close takes in; the pool contract holds at least what
+its open and closed pools, unclaimed distributions and carries hold), and recomputes each
 published distribution with :func:`ledger.royalties.compute` from the report files in
 the store (each checked against its on-chain root) and the holders at the block the period
 closed: a root, total or file that differs is a Mismatch naming the period and the CMO.
@@ -27,11 +28,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
 from ledger.core import errors as E
 from ledger.core.events import Event
+from ledger.core.parsing import ROLE_IDS
 from ledger.core.types import hex0x as _hex
 
 if TYPE_CHECKING:
@@ -39,10 +41,10 @@ if TYPE_CHECKING:
 
 ZERO = "0x0000000000000000000000000000000000000000"
 ZERO32 = "0x" + "00" * 32
-OPEN, CLOSED, DISTRIBUTED = 0, 1, 2
-STATE_NAMES = {0: "OPEN", 1: "CLOSED", 2: "DISTRIBUTED"}
+OPEN, CLOSED, DISTRIBUTED, SWEPT = 0, 1, 2, 3
+STATE_NAMES = {0: "OPEN", 1: "CLOSED", 2: "DISTRIBUTED", 3: "SWEPT"}
 WHOLE = 10_000
-CMO_ROLE = "0x" + keccak(text="CMO_ROLE").hex()
+CMO_ROLE = "0x" + ROLE_IDS["CMO"].hex()
 
 
 
@@ -50,7 +52,7 @@ def _contract(state: State, address: str) -> dict[str, Any]:
     s = state.section("royalties")
     c = s.get(address)
     if c is None:
-        c = s[address] = {"commissionBps": None, "reportCount": 0, "reports": {}, "pools": {}}
+        c = s[address] = {"commissionBps": None, "reportCount": 0, "reports": {}, "pools": {}, "carry": {}}
     return c
 
 
@@ -62,7 +64,7 @@ def _pool(state: State, ev: Event, cmo: str, period: int, expected: int | None =
         p = pools[key] = {"state": OPEN, "commissionBps": 0, "closedBlock": 0, "reportCount": 0, "lineCount": 0,
                           "quantity": "0", "owed": "0", "paidIn": "0", "commission": "0", "distributed": "0",
                           "residue": "0", "claimed": "0", "root": ZERO32, "cid": None, "reports": [],
-                          "accounts": {}, "claims": {}}
+                          "accounts": {}, "claims": {}, "carriedIn": "0", "swept": "0"}
     if expected is not None and p["state"] != expected:
         state.flag(ev, f"period {period} of CMO {cmo} is {STATE_NAMES[p['state']]}, the event needs it "
                        f"{STATE_NAMES[expected]}", STATE_NAMES[expected], STATE_NAMES[p["state"]])
@@ -120,6 +122,53 @@ def usage_report_recorded(state: State, ev: Event) -> None:
     _add_report(state, ev, a["cmo"], int(a["period"]), _hex(a["root"]), n, qty, owed, cid, None)
 
 
+@reducer("ReportRefused")
+def report_refused(state: State, ev: Event) -> None:
+    a = ev.args
+    c = _contract(state, ev.address)
+    rid = int(a["reportId"])
+    r = c["reports"].get(str(rid))
+    if r is None or r.get("refused"):
+        state.flag(ev, f"report {rid} refused, but it was never recorded or was refused already")
+        return
+    if r["cmo"] != a["cmo"] or r["period"] != int(a["period"]):
+        state.flag(ev, f"report {rid} refused by {a['cmo']}, which is not its CMO", r["cmo"], a["cmo"])
+    p = _pool(state, ev, r["cmo"], r["period"], OPEN)
+    r["refused"] = True
+    p["reportCount"] -= 1
+    p["lineCount"] -= r["lineCount"]
+    _add(p, "quantity", -int(r["quantity"]))
+    _add(p, "owed", -int(r["owed"]))
+    if rid in p["reports"]:
+        p["reports"].remove(rid)
+    acct = p["accounts"].setdefault(r["licensee"], ["0", "0"])
+    acct[0] = str(int(acct[0]) - int(r["owed"]))
+
+
+@reducer("CarryApplied")
+def carry_applied(state: State, ev: Event) -> None:
+    a = ev.args
+    c = _contract(state, ev.address)
+    cmo, amount = a["cmo"], int(a["amount"])
+    if int(c["carry"].get(cmo, "0")) != amount:
+        state.flag(ev, f"carry of {cmo} applied unlike its residues and sweeps", c["carry"].get(cmo, "0"), str(amount))
+    c["carry"][cmo] = "0"
+    _pool(state, ev, cmo, int(a["period"]), OPEN)["carriedIn"] = str(amount)
+
+
+@reducer("UnclaimedSwept")
+def unclaimed_swept(state: State, ev: Event) -> None:
+    a = ev.args
+    c = _contract(state, ev.address)
+    cmo, period, amount = a["cmo"], int(a["period"]), int(a["amount"])
+    p = _pool(state, ev, cmo, period, DISTRIBUTED)
+    if amount != int(p["distributed"]) - int(p["claimed"]):
+        state.flag(ev, f"sweep of period {period} of {cmo} is not distributed - claimed",
+                   str(int(p["distributed"]) - int(p["claimed"])), str(amount))
+    p.update(state=SWEPT, swept=str(amount))
+    c["carry"][cmo] = str(int(c["carry"].get(cmo, "0")) + amount)
+
+
 @reducer("Paid")
 def paid(state: State, ev: Event) -> None:
     a = ev.args
@@ -163,12 +212,14 @@ def distribution_published(state: State, ev: Event) -> None:
     if commission != paid_in * p["commissionBps"] // WHOLE:
         state.flag(ev, f"commission of period {period} of {cmo} is not paidIn x rate",
                    str(paid_in * p["commissionBps"] // WHOLE), str(commission))
-    if total + commission + residue != paid_in:
-        state.flag(ev, f"distribution of period {period} of {cmo} does not add up to paidIn", str(paid_in),
-                   str(total + commission + residue))
+    if total + commission + residue != paid_in + int(p["carriedIn"]):
+        state.flag(ev, f"distribution of period {period} of {cmo} does not add up to paidIn + carriedIn",
+                   str(paid_in + int(p["carriedIn"])), str(total + commission + residue))
     cid = state.ref_cid(a["cid"], f"distribution file of period {period} of CMO {cmo}")
     p.update(state=DISTRIBUTED, root=_hex(a["root"]), distributed=str(total), commission=str(commission),
              residue=str(residue), cid=cid)
+    c = _contract(state, ev.address)
+    c["carry"][cmo] = str(int(c["carry"].get(cmo, "0")) + residue)
 
 
 @reducer("Claimed")
@@ -233,7 +284,9 @@ def approval(state: State, ev: Event) -> None:
 _REPORT = Call("report(uint64)", ["(address,address,uint32,uint40,bytes32,(uint64,uint128,uint128))"])
 _REPORT_COUNT = Call("reportCount()", ["uint64"])
 _POOL = Call("pool(address,uint32)", ["(uint8,uint16,uint40,uint64,uint64,(uint64,uint128,uint128),uint256,uint256,"
-                                      "uint256,uint256,uint256,bytes32)"])
+                                      "uint256,uint256,uint256,bytes32,uint256,uint40)"])
+_REFUSED = Call("isRefused(uint64)", ["bool"])
+_CARRY = Call("carryOf(address)", ["uint256"])
 _ACCOUNT = Call("accountOf(address,uint32,address)", ["uint256", "uint256"])
 _CLAIMED = Call("isClaimed(address,uint32,address)", ["bool"])
 _BPS = Call("commissionBps()", ["uint16"])
@@ -296,9 +349,16 @@ def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
         cmo, period = k.split(":")
         where = f"period {period} of CMO {cmo}"
         paid_in, commission, claimed_ = int(p["paidIn"]), int(p["commission"]), int(p["claimed"])
-        held_by_contract[a] = held_by_contract.get(a, 0) + paid_in - commission - claimed_
-        if p["state"] == DISTRIBUTED and commission + int(p["distributed"]) + int(p["residue"]) != paid_in:
-            out.append(Mismatch("money", where, "paid in is not commission + distributed + residue", p["paidIn"],
+        carried_in = int(p["carriedIn"])
+        # what the contract holds for this pool: everything until published, then the unclaimed
+        # part of the distribution until swept (residue and sweeps sit in the CMO's carry)
+        pool_held = (paid_in + carried_in if p["state"] in (OPEN, CLOSED)
+                     else int(p["distributed"]) - claimed_ if p["state"] == DISTRIBUTED else 0)
+        held_by_contract[a] = held_by_contract.get(a, 0) + pool_held
+        if p["state"] in (DISTRIBUTED, SWEPT) and (
+                commission + int(p["distributed"]) + int(p["residue"]) != paid_in + carried_in):
+            out.append(Mismatch("money", where, "paid in + carried in is not commission + distributed + residue",
+                                str(paid_in + carried_in),
                                 str(commission + int(p["distributed"]) + int(p["residue"]))))
         if claimed_ > int(p["distributed"]):
             out.append(Mismatch("money", where, "more claimed than distributed", p["distributed"], p["claimed"]))
@@ -308,7 +368,8 @@ def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
         if v is None:
             out.append(Mismatch("state", where, "pool() reverted"))
             continue
-        (st, vbps, _closed_at, closed_block, nrep, totals, vpaid, vcomm, vdist, vres, vclaimed, vroot) = v
+        (st, vbps, _closed_at, closed_block, nrep, totals, vpaid, vcomm, vdist, vres, vclaimed, vroot, vcarried,
+         _published_at) = v
         _cmp(out, where, (
             ("state", STATE_NAMES[p["state"]], STATE_NAMES.get(st, st)), ("commissionBps", p["commissionBps"], vbps),
             ("closedBlock", p["closedBlock"], closed_block), ("reportCount", p["reportCount"], nrep),
@@ -316,7 +377,19 @@ def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
             ("paidIn", p["paidIn"], str(vpaid)), ("commission", p["commission"], str(vcomm)),
             ("distributed", p["distributed"], str(vdist)), ("residue", p["residue"], str(vres)),
             ("claimed", p["claimed"], str(vclaimed)), ("root", p["root"], _hex(vroot)),
+            ("carriedIn", p["carriedIn"], str(vcarried)),
         ))
+    carries = [(a, cmo) for a in addrs for cmo in sorted(contracts[a]["carry"])]
+    got = call_many(ledger, _CARRY, [(a, (cmo,)) for a, cmo in carries])
+    for (a, cmo), v in zip(carries, got, strict=True):
+        held_by_contract[a] = held_by_contract.get(a, 0) + int(contracts[a]["carry"][cmo])
+        _cmp(out, f"carry of CMO {cmo}", (("carryOf", contracts[a]["carry"][cmo], None if v is None else str(v)),))
+    refused = [(a, rid) for a in addrs for rid in sorted(contracts[a]["reports"], key=int)
+               if contracts[a]["reports"][rid].get("refused")]
+    got = call_many(ledger, _REFUSED, [(a, (int(rid),)) for a, rid in refused])
+    for (_a, rid), v in zip(refused, got, strict=True):
+        if v is not True:
+            out.append(Mismatch("state", f"usage report {rid}", "isRefused is not true on chain", True, v))
     accts = [(a, k, who) for a, k in pools for who in sorted(contracts[a]["pools"][k]["accounts"])]
     got = call_many(ledger, _ACCOUNT, [(a, (k.split(":")[0], int(k.split(":")[1]), who)) for a, k, who in accts])
     for (a, k, who), v in zip(accts, got, strict=True):
@@ -356,11 +429,11 @@ def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
         balance = int(tokens.get(tok, {}).get("balances", {}).get(a, "0"))
         if balance < held:
             out.append(Mismatch("money", f"RoyaltyPool {a}",
-                                "the pool holds fewer tokens than paid in - commission - claimed over its pools",
+                                "the pool holds fewer tokens than its pools and carries hold",
                                 str(held), str(balance)))
 
     for a, k in pools:
-        if contracts[a]["pools"][k]["state"] == DISTRIBUTED:
+        if contracts[a]["pools"][k]["state"] in (DISTRIBUTED, SWEPT):
             out.extend(_check_distribution(state, ledger, a, k))
     return out
 
@@ -417,8 +490,13 @@ def _check_distribution(state: State, ledger: Ledger, contract: str, key: str) -
         holders = {w: sorted((a, b) for a, b in works_state.get(w, {}).get("holders", []))
                    for _v, lines in reports for w in {ln.work_id for ln in lines}}
         fallback = f" (holders from the replayed state: the node keeps no state at block {p['closedBlock']})"
-    dist = compute(cmo, period, int(p["paidIn"]), p["commissionBps"], p["closedBlock"], reports,
-                   lambda ws: {w: holders.get(w, []) for w in ws})
+    try:
+        weigh = Royalties(ledger)._weigh_at(cmo, p["closedBlock"])
+        dist = compute(cmo, period, int(p["paidIn"]), p["commissionBps"], p["closedBlock"], reports,
+                       lambda ws: {w: holders.get(w, []) for w in ws}, weigh=weigh, carried_in=int(p["carriedIn"]))
+    except E.ChainUnavailable as exc:
+        out.append(Mismatch("distribution", where, f"cannot recompute: the lines cannot be weighed ({exc.message})"))
+        return out
     if dist.root != p["root"]:
         out.append(Mismatch("distribution", where, "the published root is not the one recomputed from usage"
                             + fallback, dist.root, p["root"]))

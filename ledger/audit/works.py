@@ -3,8 +3,9 @@ reservations and disputes, mirrored from WorkRegistry's rules.
 
 State sections: ``works`` ``{workId: {registry, status, workType, creationMode, holders
 [[account, bps]...], registrant, metadataCid, reservedUses, openDispute, block}}``,
-``disputes`` ``{id: {workId, claimant, evidenceCid, outcome, registrar, reasonCid}}``,
-``consents`` ``{"workId:actionHash:holder": true}``.
+``disputes`` ``{id: {workId, claimant, evidenceCid, openedAt, outcome, registrar, reasonCid}}``,
+``consents`` ``{"workId:actionHash:holder": true}``, ``claims`` ``{"workId:claimant": {...}}``
+(competing claims on a PENDING work), ``retired`` ``{registry: successor}``.
 """
 
 from __future__ import annotations
@@ -53,8 +54,64 @@ def work_registered(state: State, ev: Event) -> None:
     works[wid] = {
         "registry": ev.address, "status": PENDING, "workType": int(a["workType"]),
         "creationMode": int(a["creationMode"]), "holders": holders, "registrant": a["registrant"],
-        "metadataCid": cid, "reservedUses": old["reservedUses"] if old else 0, "openDispute": 0, "block": ev.block,
+        "metadataCid": cid, "reservedUses": old["reservedUses"] if old else 0, "openDispute": 0,
+        "disputeOpenedAt": 0, "competingClaims": 0, "block": ev.block,
     }
+    if ev.address in state.section("retired"):
+        state.flag(ev, f"work {wid} registered in the retired registry {ev.address}")
+
+
+@reducer("ClaimFiled")
+def claim_filed(state: State, ev: Event) -> None:
+    a = ev.args
+    w = _work(state, ev, PENDING)
+    holders = [[h[0], int(h[1])] for h in a["holders"]]
+    if sum(b for _, b in holders) != WHOLE:
+        state.flag(ev, f"holder shares of the claim on {_wid(ev)} do not sum to 10000")
+    cid = state.ref_cid(a["metadataCid"], f"metadata of a claim on work {_wid(ev)}", {"contentSha256": _wid(ev)[2:]})
+    state.section("claims")[f"{_wid(ev)}:{a['claimant']}"] = {
+        "workType": int(a["workType"]), "creationMode": int(a["creationMode"]), "holders": holders,
+        "metadataCid": cid, "block": ev.block,
+    }
+    if w is not None:
+        w["competingClaims"] = min(w.get("competingClaims", 0) + 1, 255)
+
+
+@reducer("ClaimAwarded")
+def claim_awarded(state: State, ev: Event) -> None:
+    a = ev.args
+    w = _work(state, ev, PENDING)
+    claim = state.section("claims").pop(f"{_wid(ev)}:{a['claimant']}", None)
+    if claim is None:
+        state.flag(ev, f"work {_wid(ev)} awarded to {a['claimant']}, who filed no claim on it")
+    for k in [k for k in state.section("claims") if k.startswith(_wid(ev) + ":")]:
+        del state.section("claims")[k]
+    if w is None:
+        return
+    w.update({
+        "status": CONFIRMED, "workType": int(a["workType"]), "creationMode": int(a["creationMode"]),
+        "holders": [[h[0], int(h[1])] for h in a["holders"]], "registrant": a["claimant"],
+        "metadataCid": claim["metadataCid"] if claim else w["metadataCid"], "reservedUses": 0,
+        "competingClaims": 0,
+    })
+
+
+@reducer("ClaimsDismissed")
+def claims_dismissed(state: State, ev: Event) -> None:
+    w = _work(state, ev, PENDING)
+    state.ref_cid(ev.args["reasonCid"], f"reason for dismissing claims on work {_wid(ev)}")
+    for k in [k for k in state.section("claims") if k.startswith(_wid(ev) + ":")]:
+        del state.section("claims")[k]
+    if w is not None:
+        w["competingClaims"] = 0
+
+
+@reducer("RegistryRetired")
+def registry_retired(state: State, ev: Event) -> None:
+    retired = state.section("retired")
+    if ev.address in retired:
+        state.flag(ev, f"registry {ev.address} retired twice")
+    retired[ev.address] = ev.args["successor"]
 
 
 @reducer("WorkConfirmed")
@@ -116,11 +173,13 @@ def dispute_opened(state: State, ev: Event) -> None:
     w = _work(state, ev, CONFIRMED)
     did = str(int(ev.args["disputeId"]))
     cid = state.ref_cid(ev.args["evidenceCid"], f"evidence of dispute {did} over work {_wid(ev)}")
+    opened = int(ev.args["openedAt"])
     state.section("disputes")[did] = {"workId": _wid(ev), "claimant": ev.args["claimant"], "evidenceCid": cid,
-                                      "outcome": None, "registrar": None, "reasonCid": None}
+                                      "openedAt": opened, "outcome": None, "registrar": None, "reasonCid": None}
     if w is not None:
         w["status"] = DISPUTED
         w["openDispute"] = int(did)
+        w["disputeOpenedAt"] = opened
 
 
 @reducer("DisputeResolved")
@@ -133,19 +192,23 @@ def dispute_resolved(state: State, ev: Event) -> None:
     if d is None:
         state.flag(ev, f"dispute {did} was never opened")
     else:
-        d.update({"outcome": int(a["outcome"]), "registrar": a["registrar"], "reasonCid": cid})
+        if d.get("openedAt") != int(a["openedAt"]):
+            state.flag(ev, f"dispute {did} was opened at {d.get('openedAt')}, its ruling says {a['openedAt']}")
+        d.update({"outcome": int(a["outcome"]), "registrar": a["registrar"], "reasonCid": cid,
+                  "resolvedAt": int(a["resolvedAt"])})
     if w is None:
         return
     if w["openDispute"] != int(did):
         state.flag(ev, f"dispute {did} is not the open dispute of {_wid(ev)}", w["openDispute"], int(did))
     w["openDispute"] = 0
+    w["disputeOpenedAt"] = 0
     outcome = int(a["outcome"])
     w["status"] = REVOKED if outcome == 3 else CONFIRMED
     if outcome == 2:
         w["holders"] = [[h[0], int(h[1])] for h in a["holders"]]
 
 
-_GET = Call("getWork(bytes32)", ["(uint8,uint8,uint8,uint8,uint40,uint32,uint64)"])
+_GET = Call("getWork(bytes32)", ["(uint8,uint8,uint8,uint8,uint40,uint32,uint64,uint40,uint8)"])
 _HOLDERS = Call("holdersOf(bytes32)", ["(address,uint16)[]"])
 _CONSENT = Call("hasConsent(bytes32,bytes32,address)", ["bool"])
 
@@ -166,12 +229,14 @@ def check_works(state: State, ledger: Ledger) -> list[Mismatch]:
         if view is None:
             out.append(Mismatch("state", where, "getWork reverted"))
             continue
-        status, wtype, mode, count, _at, reserved, dispute = view
+        status, wtype, mode, count, _at, reserved, dispute, opened_at, claims = view
         for what, mine, theirs in (
             ("status", STATUS_NAMES[w["status"]], STATUS_NAMES.get(status, status)),
             ("workType", w["workType"], wtype), ("creationMode", w["creationMode"], mode),
             ("holderCount", len(w["holders"]), count), ("reservedUses", w["reservedUses"], reserved),
             ("openDispute", w["openDispute"], dispute),
+            ("disputeOpenedAt", w.get("disputeOpenedAt", 0), opened_at),
+            ("competingClaims", w.get("competingClaims", 0), claims),
         ):
             if mine != theirs:
                 out.append(Mismatch("state", where, f"{what} differs", mine, theirs))

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import sys
 
-from ledger.cli.app import cli, load_all_commands  # noqa: F401
+from ledger.cli.app import cli, internal_error, load_all_commands  # noqa: F401
 
 
 def main() -> None:
-    cli(prog_name="rights-ledger")
+    """The ``rights-ledger`` entry point: the ``cli`` group (whose error handling tests run in-process),
+    and around it a last net for anything raised outside a command (exit 2, traceback to the log)."""
+    try:
+        cli(prog_name="rights-ledger")
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the terminal
+        internal_error(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

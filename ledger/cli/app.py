@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+import time
+import traceback
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -11,16 +14,19 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ledger.core.config import Settings, load_settings
-from ledger.core.errors import ChainUnavailable, InputError, LedgerError
+from ledger.core.config import Settings, default_home, load_settings
+from ledger.core.errors import LedgerError
 
 if TYPE_CHECKING:  # the SDK (web3, eth-account) is imported when a command first needs it
     from ledger.core.keystore import Keystore
     from ledger.domain.works import Ledger
 
-err_console = Console(stderr=True, highlight=False)
-out_console = Console(highlight=False)
+# soft_wrap: rich never breaks a line itself (a terminal wraps long lines; a pipe or a file keeps hex ids,
+# CIDs and commands whole instead of cutting them at 80 columns)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+out_console = Console(highlight=False, soft_wrap=True)
 
 
 class App:
@@ -90,19 +96,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def read_json_object(path: Path, what: str) -> dict[str, Any]:
-    """A JSON object from a UTF-8 file; a syntax error names ``file:line:column``."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}") from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: {what} must be a JSON object")
-    return doc
+def progress_bar(*extra: Any, enabled: bool = True, transient: bool = True) -> Progress:
+    """The one progress bar of the CLI (on stderr): description, bar, done/total, extra columns, time."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), *extra,
+                    TimeElapsedColumn(), console=err_console, disable=not enabled, transient=transient)
 
 
 def emit_json(value: Any) -> None:
@@ -150,8 +147,48 @@ def load_all_commands() -> None:
             importlib.import_module(f"ledger.cli.{module}")
 
 
+INTERNAL_LOG = "internal-errors.log"
+
+
+def _log_home(ctx: click.Context | None) -> Path:
+    obj = getattr(ctx, "obj", None) if ctx is not None else None
+    if isinstance(obj, App):
+        return obj.settings.home
+    home = (ctx.params.get("home") if ctx is not None else None) or None
+    try:
+        return Path(home).expanduser() if home else default_home()
+    except Exception:  # noqa: BLE001 - no home at all: the temp folder
+        return Path(tempfile.gettempdir())
+
+
+def log_internal_error(exc: BaseException, ctx: click.Context | None = None) -> Path | None:
+    """Append the traceback of an unexpected exception to ``<home>/logs/internal-errors.log``."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    argv = " ".join(sys.argv[1:]) if ctx is None else ctx.command_path
+    for folder in (_log_home(ctx) / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / INTERNAL_LOG
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(f"--- {stamp} rights-ledger {argv}\n{text}\n")
+            return path
+        except OSError:
+            continue
+    return None
+
+
+def internal_error(exc: BaseException, ctx: click.Context | None = None) -> NoReturn:
+    """The last line of defence: one line, exit 2, the traceback in a log file, never on the terminal."""
+    where = log_internal_error(exc, ctx)
+    detail = " ".join(str(exc).split())[:200]
+    fail(f"internal error (please report): {type(exc).__name__}" + (f": {detail}" if detail else ""),
+         f"the details are in {where}" if where else None, 2)
+
+
 class LedgerGroup(click.Group):
-    """Turns every expected failure into one line and exit code 2; loads sub-commands lazily."""
+    """Turns every failure into one line and exit code 2 (130 for Ctrl-C); never a traceback.
+    The root group loads its sub-commands lazily (LAZY_COMMANDS)."""
 
     lazy = False  # only the root group loads its sub-commands from LAZY_COMMANDS
 
@@ -190,20 +227,36 @@ class LedgerGroup(click.Group):
             formatter.write_dl(rows)
         return None
 
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except (click.exceptions.Exit, click.Abort):
+            raise
+        except click.exceptions.UsageError as exc:  # a bad option of the root group
+            fail(exc.format_message(), "see `rights-ledger --help`", 2)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            internal_error(exc)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LedgerError as exc:
             fail(exc.message, exc.hint, exc.exit_code)
+        except (click.exceptions.Exit, click.Abort):
+            raise
         except click.exceptions.UsageError as exc:  # bad option value, missing argument
             where = exc.ctx.command_path if exc.ctx else "rights-ledger"
             fail(exc.format_message(), f"see `{where} --help`", 2)
-        except ChainUnavailable as exc:  # pragma: no cover - subclass of LedgerError
-            fail(str(exc))
+        except click.ClickException as exc:  # a file click could not open, ...
+            fail(exc.format_message(), None, 2)
         except KeyboardInterrupt:
             fail("interrupted; nothing half-written is left (rerun to continue)", code=130)
         except OSError as exc:
             fail(f"{getattr(exc, 'filename', '') or 'I/O'}: {exc.strerror or exc}")
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            internal_error(exc, ctx)
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})

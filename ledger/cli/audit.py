@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, TextColumn
 from rich.table import Table
 
-from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
+from ledger.cli import params
+from ledger.cli.app import App, cli, emit_json, json_option, out_console, progress_bar
 
 
 @cli.group()
@@ -18,22 +19,25 @@ def audit() -> None:
 
 
 def _progress(enabled: bool) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[events]} events"), TimeElapsedColumn(),
-                    console=err_console, disable=not enabled, transient=True)
+    return progress_bar(TextColumn("{task.fields[events]} events"), enabled=enabled)
 
 
 @audit.command()
-@click.option("--from-block", type=int, default=None,
+@click.option("--from-block", type=params.BLOCK, default=None,
               help="Start here instead of the deployment's first block (a partial replay finds mismatches).")
 @click.option("--checkpoint", type=click.Path(path_type=Path), default=None,
               help="Resume from this file if it exists; save the state and last block to it.")
+@click.option("--fresh", is_flag=True, help="Ignore (and replace) an existing --checkpoint file: start over.")
 @click.option("--skip-store", is_flag=True, help="Do not fetch and verify the referenced blobs.")
 @json_option
 @click.pass_obj
-def replay(app: App, from_block: int | None, checkpoint: Path | None, skip_store: bool, as_json: bool) -> None:
+def replay(app: App, from_block: int | None, checkpoint: Path | None, fresh: bool, skip_store: bool,
+           as_json: bool) -> None:
     """Replay every event, rebuild the state, check it. Exit 0 clean, 1 mismatches, 2 error."""
     from ledger.audit import audit as run_audit
+
+    if fresh and checkpoint is not None and (checkpoint.is_file() or checkpoint.is_symlink()):
+        checkpoint.unlink()
 
     ledger = app.ledger()
     start = ledger.deployment.first_block if from_block is None else from_block
@@ -76,7 +80,7 @@ def _print_report(report) -> None:
 @audit.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write.")
-@click.option("--from-block", type=int, default=None)
+@click.option("--from-block", type=params.BLOCK, default=None)
 @json_option
 @click.pass_obj
 def export(app: App, fmt: str, output: Path, from_block: int | None, as_json: bool) -> None:

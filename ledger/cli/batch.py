@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 
-from ledger.cli.app import App, emit_json, err_console, json_option, out_console
+from ledger.cli import params
+from ledger.cli.app import App, emit_json, err_console, json_option, out_console, progress_bar
 from ledger.cli.work import work
 from ledger.core.errors import InputError
 from ledger.domain.batch import (
@@ -28,22 +29,30 @@ from ledger.domain.batch import (
 )
 
 _batch_size = click.option(
-    "--batch-size", default=DEFAULT_BATCH_SIZE, show_default=True, type=click.IntRange(1, MAX_BATCH),
+    "--batch-size", default=DEFAULT_BATCH_SIZE, show_default=True,
+    type=params.uint(16, "batch size", minimum=1, maximum=MAX_BATCH),
     help=f"Works per contract call (at most {MAX_BATCH}).",
 )
 _in_flight = click.option(
-    "--max-in-flight", default=DEFAULT_MAX_IN_FLIGHT, show_default=True, type=click.IntRange(1, 64),
+    "--max-in-flight", default=DEFAULT_MAX_IN_FLIGHT, show_default=True,
+    type=params.uint(8, "transactions in flight", minimum=1, maximum=64),
     help="Batch transactions sent but not yet mined, at most.",
 )
+
+_fresh = click.option("--fresh", is_flag=True,
+                      help="Set aside this file's journal (renamed *.old) and start over; "
+                           "the chain decides what is done.")
+
+
+def _journal(path: Path, fresh: bool) -> Path:
+    if fresh and path.exists():
+        path.replace(path.with_name(path.name + ".old"))
+    return path
 
 
 def _run_with_progress(label: str, total: int, as_json: bool, fn: Any) -> BatchSummary:
     show = not as_json and err_console.is_terminal
-    with Progress(
-        TextColumn(f"[bold]{label}[/bold]"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[batches]} batches"), TimeElapsedColumn(),
-        console=err_console, disable=not show, transient=False,
-    ) as bar:  # fmt: skip
+    with progress_bar(TextColumn("{task.fields[batches]} batches"), enabled=show, transient=False) as bar:
         task = bar.add_task(label, total=total, batches=0)
 
         def progress(p: BatchProgress) -> None:
@@ -83,9 +92,11 @@ def _report(summary: BatchSummary, verb: str, as_json: bool) -> None:
 @click.argument("catalogue", type=click.Path(path_type=Path))
 @_batch_size
 @_in_flight
+@_fresh
 @json_option
 @click.pass_obj
-def register_batch(app: App, catalogue: Path, batch_size: int, max_in_flight: int, as_json: bool) -> None:
+def register_batch(app: App, catalogue: Path, batch_size: int, max_in_flight: int, fresh: bool,
+                   as_json: bool) -> None:
     """Register every work of CATALOGUE (CSV with a header, or JSON lines), in batches.
 
     Columns: file (relative to the catalogue's folder) or sha256, title, creators
@@ -97,7 +108,8 @@ def register_batch(app: App, catalogue: Path, batch_size: int, max_in_flight: in
     ledger = app.ledger(signer=True)
     signer = ledger.require_signer().address
     cat = read_catalogue(catalogue, signer=signer, signer_is_cmo=signer_is_cmo(ledger))
-    registrar = BatchRegistrar(ledger, journal_path(app.settings, cat.sha256), batch_size, max_in_flight)
+    registrar = BatchRegistrar(ledger, _journal(journal_path(app.settings, cat.sha256), fresh), batch_size,
+                               max_in_flight)
     summary = _run_with_progress("registering", cat.total_rows, as_json, lambda cb: registrar.run(cat, progress=cb))
     _report(summary, "registered", as_json)
 
@@ -107,9 +119,10 @@ def register_batch(app: App, catalogue: Path, batch_size: int, max_in_flight: in
 @click.option("--all-pending", is_flag=True, help="Confirm every PENDING work on the ledger.")
 @_batch_size
 @_in_flight
+@_fresh
 @json_option
 @click.pass_obj
-def confirm_batch(app: App, file: Path | None, all_pending: bool, batch_size: int, max_in_flight: int,
+def confirm_batch(app: App, file: Path | None, all_pending: bool, batch_size: int, max_in_flight: int, fresh: bool,
                   as_json: bool) -> None:
     """As a registrar: confirm the works of FILE (a catalogue or one work id per line), or --all-pending."""
     if bool(file) == all_pending:
@@ -119,6 +132,7 @@ def confirm_batch(app: App, file: Path | None, all_pending: bool, batch_size: in
         key, ids = read_work_ids(file)
     else:
         key, ids = "all-pending", pending_works(ledger)
-    confirmer = BatchConfirmer(ledger, journal_path(app.settings, key, kind="confirm"), batch_size, max_in_flight)
+    confirmer = BatchConfirmer(ledger, _journal(journal_path(app.settings, key, kind="confirm"), fresh), batch_size,
+                               max_in_flight)
     summary = _run_with_progress("confirming", len(ids), as_json, lambda cb: confirmer.run(ids, progress=cb))
     _report(summary, "confirmed", as_json)

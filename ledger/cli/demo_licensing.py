@@ -80,9 +80,10 @@ def licensing_story(
         say(f"   blanket licence #{blanket} was granted in an earlier run")
     else:
         as_("cmo")
-        r, blanket = lic.grant(addr["licensee"], [], lic.terms([use], scope=SCOPE_REPERTOIRE,
+        r, blanket = lic.grant(addr["licensee"], [], lic.terms([use], scope=SCOPE_REPERTOIRE, rate_per_use=2_000_000,
                                                              terms_text="Blanket AI-training licence, demo terms"))
-        say(f"   blanket licence #{blanket}: worldwide, no end, works mandated later included ({r.gas_used} gas)")
+        say(f"   blanket licence #{blanket}: worldwide, no end, 2.00 tokens per use, works mandated later included "
+            f"({r.gas_used} gas)")
 
     step(11, "Alice opts 'River Song' out of AI training: a blanket licence no longer covers it")
     if ledger.status_of(river_id) != WorkStatus.NONE and use in ledger.work(river_id).reserved_uses:

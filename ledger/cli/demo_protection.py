@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from ledger.core.errors import ContractError
 from ledger.core.types import WorkStatus
 from ledger.domain.works import Ledger
 
@@ -29,14 +30,21 @@ def protection_story(app: Any, ledger: Ledger, addr: dict[str, str], as_: Callab
     status = ledger.status_of(poem_id)
     if status == WorkStatus.CONFIRMED:
         as_("bob")
-        d = p.open_dispute(poem_id, b"Bob's claim: a draft of this translation, said to date from 2019.\n")
-        say(f"   dispute {d.dispute_id} opened; evidence kept in the store as {d.evidence_cid}; the poem is DISPUTED")
-        status = WorkStatus.DISPUTED
+        try:
+            d = p.open_dispute(poem_id, b"Bob's claim: a draft of this translation, said to date from 2019.\n")
+        except ContractError as exc:
+            if exc.name != "WorkRegistry__EvidenceUsed":
+                raise
+            say("   Bob's dispute was heard in an earlier run: the same evidence cannot reopen it (rule R52)")
+        else:
+            say(f"   dispute {d.dispute_id} opened; evidence kept in the store as {d.evidence_cid}; "
+                "the poem is DISPUTED")
+            status = WorkStatus.DISPUTED
     if status == WorkStatus.DISPUTED:
         as_("registrar")
         r = p.resolve_dispute(poem_id, "dismissed", "the draft carries no date and no earlier attestation")
         say(f"   dispute {r.dispute_id} dismissed (ruling {r.reason_cid}); the poem is CONFIRMED again")
-    else:
+    elif status != WorkStatus.CONFIRMED:
         say(f"   the poem is {status.name}; no dispute opened")
     n += 1
 

@@ -48,19 +48,33 @@ def royalty_story(app: Any, ledger: Any, addr: dict[str, str], as_: Callable[[st
             as_("alice").register_work(doc, [Holder(addr[h], b) for h, b in shares])
         if ledger.status_of(wid) == WorkStatus.PENDING:
             as_("registrar").confirm_work(wid)
+        lic = Licensing(as_("alice"))
+        if "ai-training" not in lic.mandate_of(wid, addr["cmo"])["uses"] or lic.mandate_of(wid, addr["cmo"])["until"]:
+            lic.mandate(wid, addr["cmo"], ["ai-training"])  # only mandated works weigh in the CMO's distribution
         works.append(wid)
-        say(f"   '{title}' {wid[:18]}... held by " + ", ".join(f"{h} {b // 100}%" for h, b in shares))
+        say(f"   '{title}' {wid[:18]}... held by " + ", ".join(f"{h} {b // 100}%" for h, b in shares)
+            + ", mandated to the CMO for ai-training")
 
     roy_cmo = Royalties(as_("cmo"))
-    base = int(time.strftime("%Y%m")) * 100
-    period = next(p for p in range(base + 1, base + 100)
-                  if roy_cmo.pool(addr["cmo"], p).state == "OPEN" and roy_cmo.pool(addr["cmo"], p).report_count == 0)
+    year, month = int(time.strftime("%Y")), int(time.strftime("%m"))
+    months = (f"{year + (month - 1 + k) // 12}{(month - 1 + k) % 12 + 1:02d}" for k in range(1200))
+    def unused(p: int) -> bool:
+        pool = roy_cmo.pool(addr["cmo"], p)
+        return pool.state == "OPEN" and pool.report_count == 0
+
+    period = next(int(p) for p in months if unused(int(p)))  # this month, or the first later unused one
     step(n, f"The licensee reports period {period}: a usage report file of 500 lines, one tx for all of them")
     n += 1
     report = files / f"usage-{period}.csv"
-    now = int(time.time()) - 60
-    rows = ["work,use,quantity,usedAt,basis"]
-    rows += [f"{works[i % 2]},ai-training,1,{now - i},statutory" for i in range(500)]
+    # uses happen while the mandates and the tariff are in force: from the latest of their starts until now
+    # (a rerun on a used home, or a tariff set during the tour, moves that start; the chain's clock decides)
+    lic = Licensing(ledger)
+    tariff = lic.tariff_of("ai-training")
+    since = max([int(tariff["validFrom"]) if tariff else 0]
+                + [int(lic.mandate_of(w, addr["cmo"])["from"] or 0) for w in works])
+    now = lic.now()
+    rows = ["work,use,quantity,usedAt"]  # priced by what covers each line: the CMO's blanket licence
+    rows += [f"{works[i % 2]},ai-training,1,{max(since, now - i)}" for i in range(500)]
     report.write_text("\n".join(rows) + "\n", encoding="utf-8")
     u = Usage(as_("licensee"))
     r = u.record_report(report, addr["cmo"], period)

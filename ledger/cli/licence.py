@@ -15,17 +15,22 @@ from typing import Any
 
 import click
 
-from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console, read_json_object
+from ledger.cli import params
+from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
 from ledger.cli.render import when
 from ledger.core.errors import InputError
+from ledger.core.inputs import display, guard, read_json, read_text
+from ledger.core.parsing import parse_uint
 from ledger.core.types import USES, AlreadyDone
 from ledger.domain.licensing import (
+    FOREVER,
     MAX_BATCH,
     Coverage,
     LicenceRecord,
     Licensing,
     SignedOffer,
     Terms,
+    parse_time,
     read_pairs,
 )
 from ledger.domain.works import parse_work_id
@@ -61,8 +66,9 @@ def _terms_options(f: Any) -> Any:
         click.option("--territory", "territories", multiple=True,
                      help="ISO 3166 alpha-2 code, repeatable or comma-separated (default worldwide)."),
         click.option("--exclusive", is_flag=True, help="Exclusive licence (one work, granted by a holder)."),
-        click.option("--flat-fee", default=0, type=int, show_default=True, help="Flat fee, smallest unit."),
-        click.option("--rate", "rate_per_use", default=0, type=int, show_default=True,
+        click.option("--flat-fee", default=0, type=params.uint(96, "flat fee"), show_default=True,
+                     help="Flat fee, smallest unit."),
+        click.option("--rate", "rate_per_use", default=0, type=params.uint(96, "rate per use"), show_default=True,
                      help="Rate per reported use, smallest unit."),
         click.option("--terms-cid", help="CID of the terms document (default: one is stored for you)."),
         click.option("--terms", "terms_text", help="Text of the terms, stored as the terms document."),
@@ -74,21 +80,14 @@ def _terms_options(f: Any) -> Any:
 def _works(app: App, work_ids: tuple[str, ...], works_file: Path | None, repertoire: bool) -> tuple[str, list[str]]:
     works: list[str] = [parse_work_id(w) for w in work_ids]
     if works_file:
-        try:
-            lines = works_file.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            raise InputError(f"{works_file}: no such file") from None
-        except UnicodeDecodeError as exc:
-            line_no = exc.object[:exc.start].count(b"\n") + 1
-            raise InputError(f"{works_file}:{line_no}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})",
-                             hint="save the file as UTF-8, one work id per line") from None
+        lines = read_text(works_file, what="works file (one work id per line)", allow_stdin=True).splitlines()
         for n, line in enumerate(lines, 1):
             v = line.split(",")[0].strip()
             if v and not v.startswith("#") and v.lower() != "work":
                 try:
                     works.append(parse_work_id(v))
                 except InputError as exc:
-                    raise InputError(exc.message, where=f"{works_file}:{n}") from None
+                    raise InputError(exc.message, where=f"{display(works_file)}:{n}:1") from None
     if repertoire:
         if works:
             raise InputError("--repertoire takes no works", hint="drop --work/--works-file")
@@ -101,6 +100,13 @@ def _works(app: App, work_ids: tuple[str, ...], works_file: Path | None, reperto
 
 
 def _build_terms(lic: Licensing, scope: str, opts: dict[str, Any]) -> Terms:
+    if opts.get("start") in (None, "", "now") and opts.get("end") not in (None, ""):
+        # starting now, an end within the next minute would pass the simulation and then revert
+        # once mined (a refused write that still costs a block): refuse it here
+        end = parse_time(opts["end"], FOREVER)
+        if end < time.time() + 60:
+            raise InputError(f"the licence's end {opts['end']!r} is not after its start (now)",
+                             hint="give an end at least a minute from now, or a --start")
     return lic.terms(
         list(opts["uses"]), scope=scope, start=opts.get("start"), end=opts.get("end"),
         territories=[c for t in opts.get("territories", ()) for c in t.split(",") if c.strip()] or None,
@@ -153,7 +159,7 @@ def open_(app: App, work_id: str, uses: tuple[str, ...], code: str, terms_cid: s
 @click.option("--work", "work_ids", multiple=True, help="An offered work id (repeatable).")
 @click.option("--works-file", type=click.Path(path_type=Path), help="A file of work ids, one a line (max 500).")
 @_terms_options
-@click.option("--nonce", type=int, help="Offer nonce (default random); cancel it with `licence cancel-offer`.")
+@click.option("--nonce", type=params.NONCE, help="Offer nonce (default random); cancel it with `licence cancel-offer`.")
 @click.option("--deadline", help="Last time the offer can be accepted (default in 7 days).")
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write the offer JSON here.")
 @click.pass_obj
@@ -176,7 +182,9 @@ def offer(app: App, licensee: str | None, anyone: bool, work_ids: tuple[str, ...
 
 
 def _load_offer(path: Path) -> SignedOffer:
-    return SignedOffer.from_json(read_json_object(path, "an offer"))
+    doc = read_json(path, what="offer", allow_stdin=True, limit=1 << 20)
+    with guard(display(path), "offer"):
+        return SignedOffer.from_json(doc)
 
 
 @licence.command()
@@ -192,7 +200,7 @@ def accept(app: App, offer_file: Path, as_json: bool) -> None:
 
 
 @licence.command("cancel-offer")
-@click.argument("nonce", type=int)
+@click.argument("nonce", type=params.NONCE)
 @json_option
 @click.pass_obj
 def cancel_offer(app: App, nonce: int, as_json: bool) -> None:
@@ -221,7 +229,7 @@ def _deployed_token(lic: Licensing) -> str:
 
 
 @licence.command()
-@click.argument("licence_id", type=int)
+@click.argument("licence_id", type=params.LICENCE_ID)
 @click.option("--reason", required=True, help="Why the licence is revoked.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @json_option
@@ -235,7 +243,7 @@ def revoke(app: App, licence_id: int, reason: str, yes: bool, as_json: bool) -> 
 
 
 @licence.command()
-@click.argument("licence_id", type=int)
+@click.argument("licence_id", type=params.LICENCE_ID)
 @click.option("--reason", required=True, help="Why the licence is suspended.")
 @json_option
 @click.pass_obj
@@ -246,7 +254,7 @@ def suspend(app: App, licence_id: int, reason: str, as_json: bool) -> None:
 
 
 @licence.command()
-@click.argument("licence_id", type=int)
+@click.argument("licence_id", type=params.LICENCE_ID)
 @json_option
 @click.pass_obj
 def resume(app: App, licence_id: int, as_json: bool) -> None:
@@ -286,7 +294,7 @@ def _print_licence(r: LicenceRecord) -> None:
 
 
 @licence.command()
-@click.argument("licence_id", type=int)
+@click.argument("licence_id", type=params.LICENCE_ID)
 @json_option
 @click.pass_obj
 def show(app: App, licence_id: int, as_json: bool) -> None:
@@ -439,7 +447,7 @@ def tariff() -> None:
 
 @tariff.command("set")
 @click.option("--use", required=True, type=use_choice, help="The use the statutory licence covers.")
-@click.option("--amount", required=True, type=int, help="Amount per work used per period, smallest unit.")
+@click.option("--amount", required=True, type=params.FEE, help="Amount per work used per period, smallest unit.")
 @click.option("--period", default="30d", show_default=True, help="Period: seconds, or Nd / Nh.")
 @click.option("--from", "valid_from", help="Valid from (default now).")
 @click.option("--until", "valid_until", help="Valid until (default no end).")
@@ -472,11 +480,11 @@ def tariff_show(app: App, use: str, as_json: bool) -> None:
 
 def _period(text: str) -> int:
     t = text.strip().lower()
+    unit = {"d": 86400, "h": 3600}.get(t[-1:], 1)
     try:
-        if t.endswith("d"):
-            return int(t[:-1]) * 86400
-        if t.endswith("h"):
-            return int(t[:-1]) * 3600
-        return int(t)
-    except ValueError:
+        n = parse_uint(t[:-1] if unit > 1 else t, "tariff period", bits=32)
+    except InputError:
         raise InputError(f"period {text!r} is not seconds, Nd or Nh") from None
+    if not 0 < n * unit < 1 << 32:
+        raise InputError(f"tariff period {text!r} is out of range (1 second .. 136 years)")
+    return n * unit

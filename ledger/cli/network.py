@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ledger.cli.app import App, cli, out_console
-from ledger.core.errors import InputError
+from ledger.core.inputs import read_text
 from ledger.domain.besu import permissions_toml
 
 
@@ -26,10 +26,7 @@ def besu_permissions(app: App, output: Path | None, nodes_file: Path | None) -> 
     """Export Besu's accounts allowlist (permissions TOML) from the on-chain roles."""
     nodes: list[str] = []
     if nodes_file is not None:
-        try:
-            nodes = nodes_file.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{nodes_file}: cannot read ({exc})") from None
+        nodes = read_text(nodes_file, what="file of enode URLs", limit=1 << 20).splitlines()
     text = permissions_toml(app.ledger(), nodes)
     if output is None:
         click.echo(text, nl=False)

@@ -4,18 +4,19 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from pathlib import Path
 
 import click
 from rich.table import Table
 
+from ledger.cli import params
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import when
 from ledger.cli.work import work
 from ledger.content.timestamp import TSA_CA_ENV, TSA_URL_ENV, TsaClient
 from ledger.core.errors import InputError
+from ledger.core.inputs import file_sha256, read_json
 from ledger.domain.protection import KINDS, OUTCOMES, Protection, merkle_root, parse_hash
 from ledger.domain.works import parse_work_id, sha256_of_file
 
@@ -46,6 +47,7 @@ def dispute() -> None:
 @click.pass_obj
 def dispute_open(app: App, work_id: str, evidence: Path, as_json: bool) -> None:
     """As a HOLDER or CMO: open a dispute over a CONFIRMED work."""
+    file_sha256(evidence, what="evidence file", allow_empty=False)  # a regular, non-empty file
     d = _protection(app, signer=True).open_dispute(parse_work_id(work_id), evidence)
     if as_json:
         emit_json({"workId": d.work_id, "disputeId": d.dispute_id, "evidenceCid": d.evidence_cid,
@@ -61,7 +63,7 @@ def dispute_open(app: App, work_id: str, evidence: Path, as_json: bool) -> None:
               help="dismissed (confirmed again), corrected (new holders), revoked.")
 @click.option("--holder", "holders", multiple=True, help="New holder ADDRESS:BPS (with --outcome corrected).")
 @click.option("--reason", required=True, help="The ruling's reason (stored as a document).")
-@click.option("--code", default=1, show_default=True, type=int, help="Reason code.")
+@click.option("--code", default=1, show_default=True, type=params.REASON_CODE, help="Reason code.")
 @json_option
 @click.pass_obj
 def dispute_resolve(app: App, work_id: str, outcome: str, holders: tuple[str, ...], reason: str, code: int,
@@ -124,10 +126,7 @@ def generation(app: App, work_id: str, model: str, inputs: tuple[Path, ...], inp
     output = "0x" + sha256_of_file(output_file) if output_file else wid
     params = None
     if params_file:
-        try:
-            params = json.loads(params_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{params_file}: not a readable JSON file ({exc})") from None
+        params = read_json(params_file, what="generation params file", limit=1 << 20)
     name, _, version = model.partition("@")
     g = _protection(app, signer=True, tsa_url=tsa_url).record_generation(wid, name, version, root, output, params,
                                                                           attest_hashes=attest_hashes)

@@ -9,7 +9,7 @@ import click
 
 from ledger.cli.app import App, cli, emit_json, json_option
 from ledger.content.store import open_store
-from ledger.core.errors import InputError
+from ledger.core.inputs import regular_file
 
 
 @cli.group()
@@ -23,10 +23,7 @@ def store() -> None:
 @click.pass_obj
 def add(app: App, file: Path, as_json: bool) -> None:
     """Store FILE and print its CID (the same CID `ipfs add --cid-version=1` gives)."""
-    if file.is_dir():
-        raise InputError(f"{file}: is a directory, expected a file")
-    if not file.is_file():
-        raise InputError(f"{file}: no such file")
+    regular_file(file, "file")  # a folder, a FIFO or a device is refused without being opened
     cid = open_store(app.settings.store, app.settings.home).add_file(file)
     if as_json:
         emit_json({"cid": cid, "file": str(file)})
@@ -66,7 +63,7 @@ def sync(app: App, to_spec: str, from_spec: str | None, verify_present: bool, as
     """
     from ledger.audit import replay
     from ledger.content.store.sync import SyncReport, sync_blobs
-    from ledger.core.errors import StoreError
+    from ledger.core.errors import InputError, StoreError
 
     home = app.settings.home
     source = open_store(from_spec if from_spec is not None else app.settings.store, home)

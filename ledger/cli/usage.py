@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ledger.cli.app import App, cli, emit_json, err_console, fail, json_option, out_console
+from ledger.cli import params
+from ledger.cli.app import App, cli, emit_json, fail, json_option, out_console, progress_bar
 from ledger.core.errors import ContentNotFound, InputError
 from ledger.domain.royalties import Royalties
 from ledger.domain.usage import KIND_NAMES, Usage, UsageRefused, check_period
@@ -25,8 +25,7 @@ def _progress(quiet: bool) -> Iterator[Any]:
     if quiet:
         yield lambda _p, _d, _t: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as bar:
+    with progress_bar() as bar:
         tasks: dict[str, Any] = {}
 
         def update(phase: str, done: int, total: int) -> None:
@@ -50,7 +49,8 @@ def _cmo(app: App, ledger: Any, value: str | None) -> str:
 
 
 cmo_option = click.option("--cmo", "cmo", default=None, help="The CMO's pool (name or address; default: the only CMO).")
-period_option = click.option("--period", "period", required=True, type=int, help="Period number, e.g. 202501.")
+period_option = click.option("--period", "period", required=True, type=params.PERIOD,
+                             help="The month, YYYYMM, e.g. 202501.")
 
 
 @cli.group()
@@ -61,11 +61,12 @@ def usage() -> None:
 @usage.command("record")
 @click.argument("work_id")
 @click.option("--use", "use", required=True, help="Kind of use, e.g. perform, ai-training.")
-@click.option("--quantity", default=1, show_default=True, type=int, help="Number of uses.")
+@click.option("--quantity", default=1, show_default=True, type=params.QUANTITY, help="Number of uses.")
 @click.option("--at", "used_at", default="now", show_default=True, help="When: YYYY-MM-DD, ISO time or unix seconds.")
 @click.option("--basis", default=None, help="'statutory' or the licence id you rely on (informative).")
 @click.option("--territory", default=None, help="ISO 3166 alpha-2 code of the use.")
-@click.option("--amount", default=None, type=int, help="Amount owed, if not the licence rate x quantity.")
+@click.option("--amount", default=None, type=params.uint(128, "amount"),
+              help="Amount owed, if not the licence rate x quantity.")
 @cmo_option
 @period_option
 @json_option
@@ -139,8 +140,8 @@ def usage_report(app: App, file: Path, cmo: str | None, period: int, dry_run: bo
 
 
 @usage.command("show")
-@click.argument("report_id", required=False, type=int)
-@click.option("--period", "period", default=None, type=int, help="Only this period.")
+@click.argument("report_id", required=False, type=params.REPORT_ID)
+@click.option("--period", "period", default=None, type=params.PERIOD, help="Only this period.")
 @json_option
 @click.pass_obj
 def usage_show(app: App, report_id: int | None, period: int | None, as_json: bool) -> None:
@@ -164,9 +165,25 @@ def usage_show(app: App, report_id: int | None, period: int | None, as_json: boo
                           f"{v.totals.quantity} uses, owes {v.totals.owed}; {what}; licensee {v.licensee}")
 
 
+@usage.command("refuse")
+@click.argument("report_id", type=params.REPORT_ID)
+@click.option("--reason", required=True, help="Why the CMO refuses the report (recorded on-chain).")
+@json_option
+@click.pass_obj
+def usage_refuse(app: App, report_id: int, reason: str, as_json: bool) -> None:
+    """As the report's CMO, while its period is open: refuse a report (its lines no longer count)."""
+    if not reason.strip():
+        raise InputError("give the reason for refusing the report", hint='--reason "lines for works not mandated"')
+    r = Royalties(app.ledger(signer=True)).refuse(report_id, reason.strip())
+    if as_json:
+        emit_json({"reportId": report_id, "refused": True, "reason": reason.strip(), "tx": r.tx_hash})
+    else:
+        out_console.print(f"refused report {report_id}: its lines leave the period (tx {r.tx_hash})")
+
+
 @usage.command("prove")
-@click.argument("report_id", type=int)
-@click.argument("line", type=int)
+@click.argument("report_id", type=params.REPORT_ID)
+@click.argument("line", type=params.uint(32, "line"))
 @json_option
 @click.pass_obj
 def usage_prove(app: App, report_id: int, line: int, as_json: bool) -> None:
@@ -195,7 +212,7 @@ def royalty() -> None:
 
 
 @royalty.command("pay")
-@click.argument("amount", type=int)
+@click.argument("amount", type=params.AMOUNT)
 @cmo_option
 @period_option
 @json_option
@@ -281,9 +298,26 @@ def royalty_claim(app: App, cmo: str | None, period: int, as_json: bool) -> None
         out_console.print(f"claimed {amount} from period {period} (tx {r.tx_hash[:18]}..., {r.gas_used} gas)")
 
 
+@royalty.command("sweep")
+@period_option
+@json_option
+@click.pass_obj
+def royalty_sweep(app: App, period: int, as_json: bool) -> None:
+    """As the CMO, after the claim window: move what holders left unclaimed into the next period."""
+    ledger = app.ledger(signer=True)
+    roy = Royalties(ledger)
+    r = roy.sweep(period)
+    carry = roy.carry_of(ledger.require_signer().address)
+    if as_json:
+        emit_json({"period": period, "swept": True, "carry": str(carry), "tx": r.tx_hash})
+    else:
+        out_console.print(f"swept the unclaimed rest of period {period}; carried into the next period: {carry} units "
+                          f"(tx {r.tx_hash})")
+
+
 @royalty.command("balance")
 @click.argument("account", required=False)
-@click.option("--period", "period", default=None, type=int, help="Only this period.")
+@click.option("--period", "period", default=None, type=params.PERIOD, help="Only this period.")
 @json_option
 @click.pass_obj
 def royalty_balance(app: App, account: str | None, period: int | None, as_json: bool) -> None:

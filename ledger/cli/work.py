@@ -8,11 +8,14 @@ from typing import Any
 
 import click
 
-from ledger.cli.app import App, cli, emit_json, json_option, out_console, read_json_object
+from ledger.cli import params
+from ledger.cli.app import App, cli, emit_json, json_option, out_console
 from ledger.cli.render import print_work, work_json
 from ledger.cli.verify import checked_metadata
 from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata, validate_work_metadata
 from ledger.core.errors import InputError
+from ledger.core.inputs import read_json
+from ledger.core.parsing import parse_date
 from ledger.core.types import USES
 from ledger.domain.works import parse_holders, parse_work_id, sha256_of_file
 
@@ -31,6 +34,11 @@ def _creators(specs: tuple[str, ...]) -> list[dict[str, str]]:
             raise InputError(f"creator {spec!r}: role {role!r} is not one of {', '.join(CREATOR_ROLES)}")
         out.append({"name": name, "role": role})
     return out
+
+
+def _load_metadata_file(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = read_json(path, what="metadata file", limit=1 << 20)
+    return doc
 
 
 @work.command()
@@ -57,7 +65,7 @@ def register(app: App, file: Path, title: str | None, creators: tuple[str, ...],
     """Register FILE as a work (PENDING until a registrar confirms it)."""
     content_hash = sha256_of_file(file)
     if metadata_file:
-        doc = read_json_object(metadata_file, "the metadata")
+        doc = _load_metadata_file(metadata_file)
         if doc.get("contentSha256") != content_hash:
             raise InputError(f"{metadata_file}: contentSha256 does not match {file} ({content_hash})")
         validate_work_metadata(doc)
@@ -79,6 +87,8 @@ def register(app: App, file: Path, title: str | None, creators: tuple[str, ...],
         doc = build_work_metadata(title=title, creators=_creators(creators), work_type=work_type,
                                   content_sha256=content_hash, creation_mode=creation, ai_declaration=ai,
                                   identifiers=ids or None, creation_date=creation_date)
+    if isinstance(doc.get("creationDate"), str):  # a real day (the schema checked) not in the future
+        parse_date(doc["creationDate"], "metadata.creationDate", not_future=True)
     ledger = app.ledger(signer=True)
     holder_list = parse_holders(tuple(app.resolve(h.rsplit(":", 1)[0]) + ":" + h.rsplit(":", 1)[1]
                                       if ":" in h else h for h in holders), default=ledger.require_signer().address)
@@ -111,7 +121,7 @@ def confirm(app: App, work_id: str, as_json: bool) -> None:
 @work.command()
 @click.argument("work_id")
 @click.option("--reason", required=True, help="Why the registration is rejected (stored as a document).")
-@click.option("--code", default=1, show_default=True, type=int, help="Reason code.")
+@click.option("--code", default=1, show_default=True, type=params.REASON_CODE, help="Reason code.")
 @json_option
 @click.pass_obj
 def reject(app: App, work_id: str, reason: str, code: int, as_json: bool) -> None:
@@ -124,7 +134,7 @@ def reject(app: App, work_id: str, reason: str, code: int, as_json: bool) -> Non
 @work.command()
 @click.argument("work_id")
 @click.option("--to", "to", required=True, help="New holder: address or account name.")
-@click.option("--bps", required=True, type=int, help="Share to transfer, in basis points (10000 = all).")
+@click.option("--bps", required=True, type=params.BPS, help="Share to transfer, in basis points (10000 = all).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @json_option
 @click.pass_obj
@@ -141,7 +151,7 @@ def transfer(app: App, work_id: str, to: str, bps: int, yes: bool, as_json: bool
 @click.argument("work_id")
 @click.option("--from", "sender", required=True, help="The co-owner who will transfer (address or name).")
 @click.option("--to", "to", required=True, help="The receiver (address or name).")
-@click.option("--bps", required=True, type=int, help="Share to be transferred.")
+@click.option("--bps", required=True, type=params.BPS, help="Share to be transferred.")
 @json_option
 @click.pass_obj
 def consent(app: App, work_id: str, sender: str, to: str, bps: int, as_json: bool) -> None:

@@ -41,6 +41,16 @@ class TimestampInvalid(LedgerError):
     exit_code = 1
 
 
+class TimestampUnreadable(TimestampInvalid):
+    """The bytes are not an RFC 3161 reply at all (a wrong or damaged file): a mistake, exit 2.
+
+    A subclass of :class:`TimestampInvalid` so that code that refuses invalid tokens also
+    refuses unreadable ones; only the exit code differs (1 means "does not verify").
+    """
+
+    exit_code = 2
+
+
 @dataclass(frozen=True)
 class TimestampInfo:
     """What a verified (or merely parsed) token says."""
@@ -142,15 +152,29 @@ def _decode(reply: bytes):
     try:
         resp = decode_timestamp_response(reply)
     except Exception as exc:  # the parser raises ValueError or its own errors
-        raise TimestampInvalid(f"not an RFC 3161 timestamp reply ({exc})") from None
-    if PKIStatus(resp.status) not in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS):
-        raise TimestampInvalid(f"the TSA refused the request (status {resp.status}: {resp.status_string})")
+        raise TimestampUnreadable(f"not an RFC 3161 timestamp reply ({' '.join(str(exc).split())[:120]})",
+                                  hint="give the .tsr file the TSA sent, unchanged") from None
+    try:
+        status = PKIStatus(resp.status)
+    except Exception:  # noqa: BLE001 - an unknown status number
+        raise TimestampUnreadable(f"not an RFC 3161 timestamp reply (unknown status {resp.status!r})") from None
+    if status not in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS):
+        raise TimestampUnreadable(f"the TSA refused the request (status {resp.status}: {resp.status_string})")
     return resp
 
 
 def parse_token(reply: bytes) -> TimestampInfo:
     """What a token says, without checking who signed it."""
     resp = _decode(reply)
+    try:
+        return _token_info(resp)
+    except TimestampInvalid:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the parser's lazy fields raise their own errors
+        raise TimestampUnreadable(f"not a readable RFC 3161 token ({type(exc).__name__})") from None
+
+
+def _token_info(resp) -> TimestampInfo:  # type: ignore[no-untyped-def]
     tst = resp.tst_info
     imprint = tst.message_imprint
     if imprint.hash_algorithm.dotted_string != SHA256_OID:

@@ -21,6 +21,7 @@ LEDGER_CONTRACTS = (
     "LedgerRoles",
     "WorkRegistry",
     "LicenceRegistry",
+    "CoverageLens",
     "AttestationRegistry",
     "SettlementToken",
     "RoyaltyPool",

@@ -27,21 +27,14 @@ from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from ledger.core import errors as E
 from ledger.core.config import NetworkProfile
 from ledger.core.events import Event, EventDecoder
+from ledger.core.parsing import ROLE_OF_ID
 from ledger.core.rpc import connection_failure
 from ledger.core.types import WriteResult
 
 GAS_MARGIN = 1.25
 JOURNAL_LIMIT = 256  # raw transactions kept for the node's journal between two durable points
 
-_ROLE_NAMES = {
-    "0x" + "00" * 32: "GOVERNOR",
-    Web3.keccak(text="REGISTRAR_ROLE").hex(): "REGISTRAR",
-    Web3.keccak(text="CMO_ROLE").hex(): "CMO",
-    Web3.keccak(text="HOLDER_ROLE").hex(): "HOLDER",
-    Web3.keccak(text="LICENSEE_ROLE").hex(): "LICENSEE",
-    Web3.keccak(text="AUDITOR_ROLE").hex(): "AUDITOR",
-}
-_ROLE_NAMES = {("0x" + k.removeprefix("0x")): v for k, v in _ROLE_NAMES.items()}
+_ROLE_NAMES = ROLE_OF_ID  # role id (0x + 64 hex) -> name, defined once in ledger.core.parsing
 
 STATUS_NAMES = {0: "NONE", 1: "PENDING", 2: "CONFIRMED", 3: "REJECTED", 4: "DISPUTED", 5: "REVOKED"}
 
@@ -111,6 +104,33 @@ _ERRORS: dict[str, tuple[type[E.ContractError], Callable[[dict[str, Any]], str],
         lambda a: f"co-owner {a['coOwner']} has not consented to this action",
         "each co-owner consents first with `rights-ledger work consent`",
     ),
+    "WorkRegistry__NotEntitledToDispute": (
+        E.NotAuthorized,
+        lambda a: f"{a['account']} may not dispute work {_short(a['workId'])}: a CMO, a registrar, or a HOLDER "
+        "with a share of it or a verified real name may",
+        "ask a registrar to verify your real name (`rights-ledger account verify-holder`)",
+    ),
+    "WorkRegistry__EvidenceUsed": (
+        E.InvalidState,
+        lambda a: f"this evidence was used in a dispute over work {_short(a['workId'])} already",
+        "a dismissed dispute is reopened only with new evidence",
+    ),
+    "WorkRegistry__ReclaimBarred": (
+        E.NotAuthorized,
+        lambda a: f"{a['account']} was rejected on work {_short(a['workId'])} and may claim it again only "
+        f"from unix time {a['until']}",
+        None,
+    ),
+    "WorkRegistry__ClaimsCompeting": (
+        E.InvalidState,
+        lambda a: f"work {_short(a['workId'])} has {a['count']} competing claim(s)",
+        "award one claim or dismiss the competing ones first",
+    ),
+    "WorkRegistry__Retired": (
+        E.InvalidState,
+        lambda a: f"this registry was retired in favour of {a['successor']}",
+        "update the deployments file (`rights-ledger node status`)",
+    ),
     "LicenceRegistry__BadSignature": (
         E.SignatureInvalid,
         lambda a: f"the offer is not signed by its licensor {a['licensor']} (recovered {a['recovered']}): "
@@ -177,7 +197,7 @@ _ERRORS: dict[str, tuple[type[E.ContractError], Callable[[dict[str, Any]], str],
     "AttestationRegistry__AlreadyAttested": (
         E.ContractError,
         lambda a: f"{_short(a['hash'])} was attested already by {a['attester']} at unix time {a['attestedAt']}",
-        "the first attestation stands; see it with `rights-ledger attest verify HASH`",
+        "each attester's earliest attestation stands; see it with `rights-ledger attest verify HASH`",
     ),
     "AttestationRegistry__NotHolderOrRegistrant": (
         E.NotAuthorized,
@@ -322,6 +342,8 @@ class Chain:
             return fn()
         except ContractLogicError as exc:
             raise self._decode(exc) from exc
+        except Web3RPCError as exc:  # e.g. a view out of gas: an error (exit 2), never a "no"
+            raise E.TransactionFailed(f"the node refused the read: {exc}") from None
 
     @property
     def chain_id(self) -> int:

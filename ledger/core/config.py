@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
-from ledger.core.errors import ConfigError
+from ledger.core.errors import ConfigError, InputError
+from ledger.core.inputs import read_text
+from ledger.core.parsing import parse_port, parse_seconds, parse_uint
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 REPO_ROOT = PACKAGE_ROOT.parent
@@ -28,6 +32,8 @@ REPO_ROOT = PACKAGE_ROOT.parent
 LOCAL_NETWORK = "local"
 LOCAL_PORT = 8645
 LOCAL_CHAIN_ID = 31337
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,8 +86,31 @@ def default_home() -> Path:
     return Path(os.environ.get("RIGHTS_LEDGER_HOME") or Path.home() / ".rights-ledger").expanduser()
 
 
+def env_setting(name: str, parse: Callable[[str], T], example: str) -> T | None:
+    """An environment setting through its parser; a malformed one is a ConfigError naming it."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse(raw)
+    except InputError as exc:
+        raise ConfigError(f"{name}={raw[:40]!r}: {exc.message}", hint=f"e.g. {name}={example}, or unset it") from None
+
+
+def local_port() -> int:
+    """The embedded node's port: RIGHTS_LEDGER_PORT (1..65535), default 8645."""
+    return env_setting("RIGHTS_LEDGER_PORT", parse_port, str(LOCAL_PORT)) or LOCAL_PORT
+
+
+def local_block_time() -> int | None:
+    """RIGHTS_LEDGER_BLOCK_TIME: whole seconds per block (0..3600) of the embedded node; unset = instant."""
+    value = env_setting("RIGHTS_LEDGER_BLOCK_TIME",
+                        lambda v: parse_uint(v, "block time (seconds)", bits=16, maximum=3600), "2")
+    return value or None
+
+
 def local_profile(port: int | None = None, block_time: int | None = None) -> NetworkProfile:
-    port = port or int(os.environ.get("RIGHTS_LEDGER_PORT", LOCAL_PORT))
+    port = port or local_port()
     return NetworkProfile(
         name=LOCAL_NETWORK,
         rpc_url=f"http://127.0.0.1:{port}",
@@ -93,44 +122,80 @@ def local_profile(port: int | None = None, block_time: int | None = None) -> Net
     )
 
 
-def _int_or_none(value: object, key: str, where: Path) -> int | None:
+def _int_or_none(value: object, key: str, where: Path, bits: int = 256) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{where}: {key} must be a non-negative integer, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < (1 << bits):
+        raise ConfigError(f"{where}: {key} must be a whole number 0..{(1 << bits) - 1}, got {value!r}")
     return value
+
+
+def _seconds(value: object, key: str, where: Path, default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be a number of seconds, not text {value!r}")
+    try:
+        return parse_seconds(value, key, minimum=0.1, maximum=86_400)
+    except InputError as exc:
+        raise ConfigError(f"{where}: {exc.message}") from None
+
+
+def _production(value: object, where: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: production must be true or false, got {value!r}")
+    return value
+
+
+KNOWN_KEYS = ("rpc_url", "chain_id", "gas_price", "evm_version", "log_chunk", "receipt_timeout", "rpc_timeout",
+              "production")
 
 
 def load_network(name: str, home: Path) -> NetworkProfile:
     """The profile called ``name``: ``local`` is built in, others come from networks.toml."""
-    block_time = os.environ.get("RIGHTS_LEDGER_BLOCK_TIME")
     if name == LOCAL_NETWORK:
-        return local_profile(block_time=int(block_time) if block_time else None)
+        return local_profile(block_time=local_block_time())
+    if not isinstance(name, str) or not name.strip() or len(name) > 64 or not name.isprintable():
+        raise ConfigError(f"network name {name[:40]!r} is malformed", hint="a name under [networks.NAME]")
     path = home / "networks.toml"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise ConfigError(
             f"unknown network {name!r}",
             hint=f"describe it under [networks.{name}] in {path}, or use --network local",
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read networks file: {exc}") from exc
-    entry = data.get("networks", {}).get(name)
+        text = read_text(path, what="networks file", limit=1 << 20)
+    except InputError as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({' '.join(str(exc).split())[:160]})") from None
+    networks = data.get("networks", {})
+    if not isinstance(networks, dict):
+        raise ConfigError(f"{path}: `networks` must be a table of [networks.NAME] sections, not {networks!r}"[:200])
+    entry = networks.get(name)
     if not isinstance(entry, dict):
         raise ConfigError(f"unknown network {name!r}", hint=f"add [networks.{name}] to {path}")
+    unknown = [k for k in entry if k not in KNOWN_KEYS]
+    if unknown:
+        raise ConfigError(f"{path}: networks.{name}.{unknown[0]} is not a setting (known: {', '.join(KNOWN_KEYS)})")
+    evm = entry.get("evm_version", "cancun")
+    if not isinstance(evm, str) or not evm.isascii() or not evm.isalpha():
+        raise ConfigError(f"{path}: networks.{name}.evm_version must be a name such as cancun, got {evm!r}")
     rpc_url = entry.get("rpc_url")
     if not isinstance(rpc_url, str) or not rpc_url.startswith(("http://", "https://")):
         raise ConfigError(f"{path}: networks.{name}.rpc_url must be an http(s) URL")
     return NetworkProfile(
         name=name,
         rpc_url=rpc_url,
-        chain_id=_int_or_none(entry.get("chain_id"), "chain_id", path),
+        chain_id=_int_or_none(entry.get("chain_id"), "chain_id", path, bits=64),
         gas_price=_int_or_none(entry.get("gas_price", 0), "gas_price", path),
-        evm_version=str(entry.get("evm_version", "cancun")),
-        log_chunk=_int_or_none(entry.get("log_chunk", 5000), "log_chunk", path) or 5000,
-        receipt_timeout=float(entry.get("receipt_timeout", 120)),
-        production=entry.get("production", True) is not False,
+        evm_version=evm,
+        log_chunk=_int_or_none(entry.get("log_chunk", 5000), "log_chunk", path, bits=32) or 5000,
+        receipt_timeout=_seconds(entry.get("receipt_timeout"), "receipt_timeout", path, 120.0),
+        rpc_timeout=_seconds(entry.get("rpc_timeout"), "rpc_timeout", path, 30.0),
+        production=_production(entry.get("production", True), path),
     )
 
 
@@ -146,6 +211,9 @@ def load_settings(
     name = network or os.environ.get("RIGHTS_LEDGER_NETWORK") or LOCAL_NETWORK
     profile = load_network(name, home)
     rpc_url = rpc_url or os.environ.get("RIGHTS_LEDGER_RPC_URL")
+    if rpc_url and (not rpc_url.startswith(("http://", "https://")) or not rpc_url.isprintable()
+                    or any(c.isspace() for c in rpc_url)):
+        raise ConfigError(f"RPC URL {rpc_url[:60]!r} must be an http(s) URL", hint="e.g. http://127.0.0.1:8545")
     if rpc_url:
         profile = replace(profile, rpc_url=rpc_url, embedded=False)
     build_dir = Path(os.environ.get("RIGHTS_LEDGER_BUILD") or REPO_ROOT / "build" / "contracts")

@@ -24,9 +24,11 @@ CONSTRUCTOR_ARGS: dict[str, Callable[[dict[str, str], str, dict[str, str]], list
     "LedgerRoles": lambda done, governor, prev: [governor],
     "WorkRegistry": lambda done, governor, prev: [done["LedgerRoles"], prev.get("WorkRegistry", ZERO)],
     "LicenceRegistry": lambda done, governor, prev: [done["LedgerRoles"], done["WorkRegistry"]],
+    "CoverageLens": lambda done, governor, prev: [done["LicenceRegistry"], done["WorkRegistry"]],
     "AttestationRegistry": lambda done, governor, prev: [done["LedgerRoles"], done["WorkRegistry"]],
     "SettlementToken": lambda done, governor, prev: [done["LedgerRoles"]],
-    "RoyaltyPool": lambda done, governor, prev: [done["LedgerRoles"], done["SettlementToken"], DEFAULT_COMMISSION_BPS],
+    "RoyaltyPool": lambda done, governor, prev: [done["LedgerRoles"], done["SettlementToken"], DEFAULT_COMMISSION_BPS,
+                                                 done["CoverageLens"]],
 }
 
 
@@ -35,9 +37,10 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "LedgerRoles": (),
     "WorkRegistry": ("LedgerRoles",),
     "LicenceRegistry": ("LedgerRoles", "WorkRegistry"),
+    "CoverageLens": ("LicenceRegistry", "WorkRegistry"),
     "AttestationRegistry": ("LedgerRoles", "WorkRegistry"),
     "SettlementToken": ("LedgerRoles",),
-    "RoyaltyPool": ("LedgerRoles", "SettlementToken"),
+    "RoyaltyPool": ("LedgerRoles", "SettlementToken", "CoverageLens"),
 }
 # Contracts that keep a mirror of LedgerRoles (IRoleListener) and the roles they mirror.
 ROLE_LISTENERS = {"WorkRegistry": ("REGISTRAR_ROLE", "CMO_ROLE", "HOLDER_ROLE")}
@@ -99,6 +102,8 @@ def deploy_all(
         log(f"deployed {name} at {address} (block {result.block_number}, gas {result.gas_used})")
         if name in ROLE_LISTENERS:
             _add_listener(chain, signer, build_dir, done["LedgerRoles"], address, ROLE_LISTENERS[name], log)
+        if name == "WorkRegistry" and prev_addresses.get(name):
+            _retire(chain, signer, build_dir, done["LedgerRoles"], prev_addresses[name], address, log)
     if not previous and governor != signer.address:
         roles = chain.w3.eth.contract(address=done["LedgerRoles"], abi=load_artifact(build_dir, "LedgerRoles").abi)
         chain.transact(roles.functions.grantRole(b"\x00" * 32, governor), signer)
@@ -112,6 +117,18 @@ def deploy_all(
     deployment = Deployment(chain.profile.name, chain.chain_id, records, history)
     save_deployment(deployments_file, deployment)
     return deployment
+
+
+def _retire(chain: Chain, signer: LocalAccount, build_dir: Path, roles_address: str, old: str, new: str,
+            log: Callable[[str], None]) -> None:
+    """Retire the previous WorkRegistry in favour of ``new``: until then ``new`` takes no new works."""
+    roles = chain.w3.eth.contract(address=roles_address, abi=load_artifact(build_dir, "LedgerRoles").abi)
+    if not roles.functions.hasRole(b"\x00" * 32, signer.address).call():
+        log(f"the deployer is not GOVERNOR: the governor must call retire({new}) on WorkRegistry {old}")
+        return
+    registry = chain.w3.eth.contract(address=old, abi=load_artifact(build_dir, "WorkRegistry").abi)
+    chain.transact(registry.functions.retire(new), signer)
+    log(f"retired WorkRegistry {old} in favour of {new}")
 
 
 def _add_listener(

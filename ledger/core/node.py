@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.core.config import REPO_ROOT, NetworkProfile
-from ledger.core.errors import ChainUnavailable, ConfigError, LedgerError
+from ledger.core.errors import ChainUnavailable, ConfigError, InputError, LedgerError
+from ledger.core.parsing import parse_port
 from ledger.core.rpc import Rpc, RpcRefused
 
 SNAPSHOT_EVERY = 500  # journal entries between two snapshots of the node's state
@@ -91,7 +92,11 @@ class EmbeddedNode:
 
     @property
     def port(self) -> int:
-        return int(self.profile.rpc_url.rsplit(":", 1)[1])
+        try:
+            return parse_port(self.profile.rpc_url.rsplit(":", 1)[1].split("/")[0], "embedded node port")
+        except InputError as exc:
+            raise ConfigError(f"{exc.message} (from {self.profile.rpc_url})",
+                              hint="set RIGHTS_LEDGER_PORT to a port 1..65535") from None
 
     def _pid(self) -> int | None:
         try:
@@ -114,6 +119,7 @@ class EmbeddedNode:
 
     def start(self, timeout: float = 30.0) -> NodeStatus:
         """Start anvil unless a node already answers on the port; return once it answers."""
+        port = self.port  # a malformed port stops here, before anything is written
         answered = rpc_alive(self.profile.rpc_url)
         if answered is not None:
             if self.profile.chain_id is not None and answered != self.profile.chain_id:
@@ -126,7 +132,7 @@ class EmbeddedNode:
         cmd = [
             anvil_binary(),
             "--host", "127.0.0.1",
-            "--port", str(self.port),
+            "--port", str(port),
             "--chain-id", str(self.profile.chain_id or 31337),
             "--state", str(self.state_file),
             "--gas-limit", "30000000",
@@ -138,16 +144,22 @@ class EmbeddedNode:
         if self.profile.block_time:
             cmd += ["--block-time", str(self.profile.block_time)]
         with open(self.log_file, "ab") as log:
+            log_start = log.tell()
             proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
             )
-        self.pid_file.write_text(str(proc.pid))
+        # The pid file is written only once this node answers: a node that dies at once (port
+        # taken, bad flag) must not replace the pid of a node that is running.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                tail = self.log_file.read_text(errors="replace")[-400:]
-                raise ChainUnavailable(f"anvil exited with code {proc.returncode}: {tail.strip()}")
+                with open(self.log_file, "rb") as fh:
+                    fh.seek(log_start)
+                    tail = fh.read().decode("utf-8", "replace")[-400:]
+                raise ChainUnavailable(f"anvil exited with code {proc.returncode}: {' '.join(tail.split())}",
+                                       hint=f"is port {port} taken? set RIGHTS_LEDGER_PORT to a free port")
             if rpc_alive(self.profile.rpc_url) is not None:
+                self.pid_file.write_text(str(proc.pid))
                 self.replay_journal()
                 return self.status()
             time.sleep(0.1)

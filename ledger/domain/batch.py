@@ -40,10 +40,10 @@ SIGKILL, node down, node restarted with lost blocks) is resumed by running it ag
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import json
 import os
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,16 +53,18 @@ from pathlib import Path
 from typing import Any
 
 from eth_typing import HexStr
-from eth_utils import is_address
 from web3.contract.contract import ContractFunction
 from web3.exceptions import TimeExhausted, Web3RPCError
 
 from ledger.content.canonical import canonical_json
+from ledger.content.cid import cid_for_bytes
 from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata
 from ledger.core import errors as E
 from ledger.core.config import Settings
+from ledger.core.inputs import bare, parse_json, read_table, read_text
+from ledger.core.parsing import ROLE_IDS, parse_date, parse_holders, parse_work_id
 from ledger.core.types import Holder, WorkId, WorkStatus
-from ledger.domain.works import ROLE_IDS, Ledger, parse_address, parse_work_id, sha256_of_file
+from ledger.domain.works import Ledger, sha256_of_file
 
 MAX_BATCH = 500  # WorkRegistry.MAX_BATCH
 DEFAULT_BATCH_SIZE = 200
@@ -169,60 +171,12 @@ class _Problems:
 
 
 def _raw_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    """``(line, {column: value})`` for each row of a CSV or JSON-lines catalogue."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise E.InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise E.InputError(f"{path}: not UTF-8 text") from None
-    except IsADirectoryError:
-        raise E.InputError(f"{path}: is a directory, expected a catalogue file") from None
-    first = text.lstrip()[:1]
-    if path.suffix.lower() in (".jsonl", ".ndjson") or first == "{":
-        for n, text_line in enumerate(text.splitlines(), start=1):
-            if not text_line.strip():
-                continue
-            try:
-                obj = json.loads(text_line)
-            except json.JSONDecodeError as exc:
-                raise E.InputError(f"not JSON: {exc.msg}", where=f"{path}:{n}:-") from None
-            if not isinstance(obj, dict):
-                raise E.InputError("each line must be a JSON object", where=f"{path}:{n}:-")
-            yield n, obj
-        return
-    # The default field limit (128 KiB) would make a long field a csv.Error; titles and the
-    # other columns are validated (with file:line:field) after reading, so allow fields up
-    # to MAX_CSV_FIELD and report a longer one, or any other CSV syntax error, as file:line.
-    if csv.field_size_limit() < MAX_CSV_FIELD:
-        csv.field_size_limit(MAX_CSV_FIELD)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        raise E.InputError(f"not valid CSV ({exc})", where=f"{path}:{reader.line_num or 1}:-") from None
-    header = [h.strip().lower() for h in header]
-    unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        raise E.InputError(
-            f"unknown column {unknown[0]!r} (allowed: {', '.join(COLUMNS)})", where=f"{path}:1:{unknown[0]}"
-        )
-    start = reader.line_num + 1
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise E.InputError(f"not valid CSV ({exc})", where=f"{path}:{start}:-") from None
-        line, start = start, reader.line_num + 1
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) > len(header):
-            raise E.InputError(f"{len(values)} values for {len(header)} columns", where=f"{path}:{line}:-")
-        yield line, dict(zip(header, values, strict=False))
+    """``(line, {column: value})`` for each row of a CSV or JSON-lines catalogue (see ledger.core.inputs)."""
+    table = read_table(path, what="catalogue", columns=COLUMNS, normalise=lambda h: h.strip().lower())
+    for row in table.rows:
+        if row.values is None:
+            raise row.fail(row.error or "malformed row")
+        yield row.line, row.values
 
 
 _LIST_COLUMNS = ("creators", "holders", "models")
@@ -284,33 +238,11 @@ class _RowError(Exception):
 
 
 def _parse_holders(value: Any, default: str) -> tuple[Holder, ...]:
-    specs = _parts(value)
-    if not specs:
-        return (Holder(default, 10000),)
-    holders = []
-    for spec in specs:
-        addr, sep, bps = spec.rpartition(":")
-        if not sep or not is_address(addr.strip()):
-            raise _RowError("holders", f"holder {spec!r} must be 0xADDRESS:BASIS_POINTS")
-        try:
-            account = parse_address(addr, "holder address")
-        except E.InputError as exc:
-            raise _RowError("holders", f"{exc.message} (0xADDRESS:BASIS_POINTS)") from None
-        try:
-            n = int(bps)
-        except ValueError:
-            raise _RowError("holders", f"holder {spec!r}: basis points {bps!r} is not a whole number") from None
-        if not 0 < n <= 10000:
-            raise _RowError("holders", f"holder {spec!r}: basis points must be between 1 and 10000")
-        holders.append(Holder(account, n))
-    if len(holders) > 16:
-        raise _RowError("holders", f"{len(holders)} holders; at most 16")
-    total = sum(h.bps for h in holders)
-    if total != 10000:
-        raise _RowError("holders", f"shares sum to {total} basis points; they must sum to 10000")
-    if len({h.account for h in holders}) != len(holders):
-        raise _RowError("holders", "a holder is listed twice")
-    return tuple(holders)
+    try:
+        return tuple(parse_holders(_parts(value), default))
+    except E.InputError as exc:
+        msg = exc.message if "ADDRESS:BASIS_POINTS" in exc.message else f"{exc.message} (0xADDRESS:BASIS_POINTS)"
+        raise _RowError("holders", msg.replace(" ADDRESS:BASIS_POINTS", " 0xADDRESS:BASIS_POINTS")) from None
 
 
 def _parse_row(raw: Mapping[str, Any], base: Path, signer: str, signer_is_cmo: bool) -> CatalogueRow:
@@ -368,6 +300,11 @@ def _parse_row(raw: Mapping[str, Any], base: Path, signer: str, signer_is_cmo: b
         key = next((k for k in reversed(where.replace("[", ".").split(".")) if k in _FIELD_OF_METADATA), "")
         message = exc.message.removeprefix(f"{where}: ") if where else exc.message
         raise _RowError(_FIELD_OF_METADATA.get(key, key or "-"), message) from None
+    if doc.get("creationDate"):  # a real day (checked by the schema) that is not in the future
+        try:
+            parse_date(doc["creationDate"], "creation date", not_future=True)
+        except E.InputError as exc:
+            raise _RowError("date", exc.message) from None
     return CatalogueRow(0, WorkId("0x" + work_hex), doc, holders)
 
 
@@ -416,12 +353,7 @@ def read_work_ids(path: Path) -> tuple[str, list[str]]:
     path = Path(path)
     problems = _Problems(path)
     ids: list[str] = []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise E.InputError(f"{path}: no such file") from None
-    except (IsADirectoryError, UnicodeDecodeError):
-        raise E.InputError(f"{path}: not a text file of work ids or a catalogue") from None
+    text = read_text(path, what="file of work ids or catalogue")
     plain = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
     # A file of ids: no CSV/JSON syntax and no catalogue header. Decided on the whole file, so
     # one malformed id is blamed on its own line instead of turning the file into a catalogue.
@@ -457,6 +389,39 @@ def journal_path(settings: Settings, key: str, kind: str = "register") -> Path:
 # --- the journal -------------------------------------------------------------------------
 
 
+_TX = re.compile(r"0x[0-9a-fA-F]{64}")
+_JOURNAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "run": ("registry",), "planned": ("batch", "works"), "sent": ("batch", "tx", "nonce"),
+    "mined": ("batch", "tx"), "reverted": ("batch", "tx"), "lost": ("batch", "tx"), "stopped": (), "summary": (),
+}
+
+
+def _journal_problem(ev: Any) -> tuple[str, str] | None:
+    """(field, what is wrong) when ``ev`` is not a journal event, else None."""
+    if not isinstance(ev, dict):
+        return "-", "each line must be a JSON object"
+    kind = ev.get("event")
+    if not isinstance(kind, str) or kind not in _JOURNAL_FIELDS:
+        return "event", f"unknown event {str(kind)[:40]!r}"
+    for key in _JOURNAL_FIELDS[kind]:
+        if key not in ev:
+            return key, f"a {kind!r} event lacks {key!r}"
+    if "batch" in ev and (isinstance(ev["batch"], bool) or not isinstance(ev["batch"], int) or ev["batch"] < 0):
+        return "batch", "the batch number must be a whole number"
+    if "nonce" in ev and (isinstance(ev["nonce"], bool) or not isinstance(ev["nonce"], int)
+                          or not 0 <= ev["nonce"] < 1 << 64):
+        return "nonce", "the nonce must be a whole number"
+    if "tx" in ev and (not isinstance(ev["tx"], str) or not _TX.fullmatch(ev["tx"])):
+        return "tx", "the transaction hash must be 0x + 64 hex digits"
+    if "registry" in ev and not isinstance(ev["registry"], str):
+        return "registry", "the registry must be an address"
+    if kind == "planned":
+        works = ev["works"]
+        if not isinstance(works, list) or not all(isinstance(w, str) and _TX.fullmatch(w) for w in works):
+            return "works", "works must be a list of work ids"
+    return None
+
+
 @dataclass
 class _JournalState:
     batches: dict[int, list[str]] = field(default_factory=dict)
@@ -480,18 +445,36 @@ class Journal:
         self._fh: io.TextIOWrapper | None = None
 
     def events(self) -> list[dict[str, Any]]:
+        """The journal's events, each checked against the journal schema.
+
+        Only the last line may be torn (a kill mid-write: that event did not happen); any
+        other malformed line means the file was damaged or edited, and is refused with a hint
+        to start over (the chain, not the journal, decides what is done, so that is safe).
+        """
         if not self.path.exists():
             return []
+        text = read_text(self.path, what="batch journal")
+        lines = text.split("\n")
         out = []
-        with open(self.path, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    ev = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line torn by a kill mid-write: the event did not happen
-                if isinstance(ev, dict):
-                    out.append(ev)
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                ev = parse_json(line, str(self.path), first_line=n)
+            except E.InputError as exc:
+                if n == len(lines) or (n == len(lines) - 1 and not lines[-1]):
+                    if exc.message.find("not JSON") >= 0:
+                        continue  # a line torn by a kill mid-write
+                raise self._bad(exc.where or f"{self.path}:{n}:-", bare(exc)) from None
+            problem = _journal_problem(ev)
+            if problem:
+                raise self._bad(f"{self.path}:{n}:{problem[0]}", problem[1])
+            out.append(ev)
         return out
+
+    def _bad(self, where: str, message: str) -> E.InputError:
+        return E.InputError(f"malformed batch journal: {message}", where=where,
+                            hint=f"start over with --fresh (or delete {self.path}); the chain decides what is done")
 
     def state(self, registry: str) -> _JournalState:
         """What the journal says about runs against ``registry`` (other deployments ignored)."""
@@ -610,7 +593,10 @@ class _Pipeline:
     # hooks ------------------------------------------------------------------------------
 
     def _prepare(self, works: list[str]) -> None:
-        """Anything to do off-chain before a batch is sent (store metadata)."""
+        """Anything to compute off-chain before a batch is simulated (metadata CIDs)."""
+
+    def _store(self, works: list[str]) -> None:
+        """Anything to write off-chain once the batch simulated cleanly (store metadata)."""
 
     def _function(self, works: list[str]) -> ContractFunction:
         raise NotImplementedError
@@ -799,7 +785,11 @@ class _Pipeline:
         return "all"
 
     def _build(self, works: list[str]) -> dict[str, Any]:
-        """Store what the batch needs, then simulate it (a revert raises before anything is sent).
+        """Simulate the batch, then store what it needs (a revert raises before anything is stored or sent).
+
+        The metadata CIDs are computed locally (the store names bytes the same way), so the
+        simulated call is the call that will be sent; rows the contract refuses leave nothing
+        in the store.
 
         ``eth_estimateGas`` runs a call many times (a binary search), which on a busy node
         costs seconds for a batch of hundreds of works. So the first batch of each shape is
@@ -822,6 +812,7 @@ class _Pipeline:
         else:
             self.chain.call(lambda: self.w3.eth.call(call))  # type: ignore[arg-type]
             gas = int(per_work * len(works) * (BATCH_GAS_MARGIN + 0.05)) + 30_000
+        self._store(works)
         return {"to": call["to"], "data": call["data"], "gas": gas, "gasPrice": self.chain.gas_price(),
                 "chainId": self.chain.chain_id, "value": 0}
 
@@ -877,6 +868,8 @@ class BatchRegistrar(_Pipeline):
         super().__init__(ledger, journal_path, batch_size, max_in_flight)
         self._rows: dict[str, CatalogueRow] = {}
         self._cids: dict[str, str] = {}
+        self._docs: dict[str, bytes] = {}
+        self._stored: set[str] = set()
 
     def run(self, rows: Catalogue | Sequence[CatalogueRow], progress: ProgressCallback | None = None) -> BatchSummary:
         """Register every row not on chain yet; resume from the journal. Returns the summary."""
@@ -896,15 +889,23 @@ class BatchRegistrar(_Pipeline):
         return self._run([str(w) for w in self._rows], total_rows, duplicates, notes, progress)
 
     def _prepare(self, works: list[str]) -> None:
-        """Store the metadata documents (in parallel: each write is fsync'ed)."""
+        """The metadata documents' CIDs, computed locally (nothing is stored before the simulation)."""
+        for w in works:
+            if w not in self._cids:
+                self._docs[w] = canonical_json(dict(self._rows[w].metadata))
+                self._cids[w] = cid_for_bytes(self._docs[w])
+
+    def _store(self, works: list[str]) -> None:
+        """Store the simulated batch's metadata documents (in parallel: each write is fsync'ed)."""
         store = self.ledger.store
-        missing = [w for w in works if w not in self._cids]
+        missing = [w for w in works if w not in self._stored]
         if not missing:
             return
         with ThreadPoolExecutor(max_workers=STORE_THREADS) as pool:
-            docs = (canonical_json(dict(self._rows[w].metadata)) for w in missing)
-            for w, cid in zip(missing, pool.map(store.add, docs), strict=True):
-                self._cids[w] = cid
+            for w, cid in zip(missing, pool.map(store.add, (self._docs[w] for w in missing)), strict=True):
+                if cid != self._cids[w]:
+                    raise E.StoreError(f"the store named the metadata of {w} {cid}, not {self._cids[w]}")
+                self._stored.add(w)
 
     def _shape(self, works: list[str]) -> Any:
         counts = {len(self._rows[w].holders) for w in works}

@@ -40,6 +40,8 @@ from typing import Any
 
 from ledger.content.canonical import canonical_json
 from ledger.core import errors as E
+from ledger.core import parsing
+from ledger.core.inputs import bare, parse_json, read_bytes
 from ledger.core.types import Holder, WorkRecord, WorkStatus
 from ledger.domain.works import Ledger, parse_work_id
 
@@ -385,12 +387,17 @@ def _qr_payload(data: bytes, pdf: Path, scale: float = 3.0) -> dict[str, Any]:
     import pypdfium2 as pdfium
     import zxingcpp
 
+    data = read_bytes(pdf, what="certificate PDF", limit=64 << 20)
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise E.InputError(f"{pdf}: not a readable PDF ({exc})") from None
     try:
+        if len(doc) < 1:
+            raise E.InputError(f"{pdf}: the PDF has no page")
         image = doc[0].render(scale=scale).to_pil()
+    except (pdfium.PdfiumError, ValueError, OSError) as exc:
+        raise E.InputError(f"{pdf}: not a readable PDF ({type(exc).__name__})") from None
     finally:
         doc.close()
     found = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
@@ -400,14 +407,28 @@ def _qr_payload(data: bytes, pdf: Path, scale: float = 3.0) -> dict[str, Any]:
 
 
 def parse_payload(text: str) -> dict[str, Any]:
+    """A certificate's QR payload, each field checked (strict JSON, no duplicate keys)."""
+    if not isinstance(text, str) or len(text) > 4096:
+        raise E.InputError("the QR payload is not a certificate payload (at most 4096 characters of JSON)")
     try:
-        payload = json.loads(text)
-    except ValueError:
-        raise E.InputError("the QR payload is not JSON") from None
+        payload = parse_json(text, "QR payload", max_depth=4)
+    except E.InputError as exc:
+        raise E.InputError(f"the QR payload is not JSON: {bare(exc)}") from None
     if not isinstance(payload, dict) or any(k not in payload for k in PAYLOAD_KEYS):
         raise E.InputError("the QR payload lacks fields: needs " + ", ".join(PAYLOAD_KEYS))
-    if payload["v"] != PAYLOAD_VERSION:
-        raise E.InputError(f"QR payload version {payload['v']} is not {PAYLOAD_VERSION}")
+    if payload["v"] != PAYLOAD_VERSION or isinstance(payload["v"], bool):
+        raise E.InputError(f"QR payload version {str(payload['v'])[:20]} is not {PAYLOAD_VERSION}")
+    try:
+        parsing.parse_work_id(payload["w"])
+        parsing.parse_uint(payload["c"], "QR payload chain id", bits=64)
+        parsing.parse_address(payload["r"], "QR payload registry")
+    except E.InputError as exc:
+        raise E.InputError(f"the QR payload is malformed: {exc.message}") from None
+    for key in ("s", "h", "m"):
+        if not isinstance(payload[key], str):
+            raise E.InputError(f"the QR payload is malformed: field {key!r} must be text")
+    if payload["t"] is not None and not isinstance(payload["t"], str):
+        raise E.InputError("the QR payload is malformed: field 't' must be text or null")
     return payload
 
 

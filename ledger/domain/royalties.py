@@ -4,12 +4,19 @@ Licensees pay licence fees and statutory compensation (ERC-20 settlement token) 
 CMO's pool for a period (:meth:`Royalties.pay`). When the CMO closes the period, the
 distribution is computed from that period's recorded usage alone (:func:`compute`):
 
-1. each work's weight is the money its lines owe (``owed``); if the period owes nothing
-   (flat-fee blanket licences only), each work's weight is its quantity of uses;
-2. commission = floor(paidIn x commissionBps / 10000); net = paidIn - commission;
+0. only eligible lines count: reports the CMO refused are left out, and each line is asked
+   to the CoverageLens's ``lineWeight`` at the block the period closed (work confirmed and
+   mandated to the CMO for the use at the time of use, licence held by the reporting
+   licensee from that CMO, or the statutory tariff); its weight is what lineWeight says it
+   owes (quantity x the licence's or tariff's rate), never the ``owed`` the licensee typed;
+1. each work's weight is the money its eligible lines owe; if they owe nothing (flat-fee
+   blanket licences only), each work's weight is its quantity of eligible uses;
+2. commission = floor(paidIn x commissionBps / 10000); net = paidIn - commission + carriedIn
+   (the CMO's carry: earlier residues and swept claims, no commission on it);
 3. each holder of a work (holders as of the block the period closed) gets
    floor(net x weight x bps / (totalWeight x 10000)) for that work, summed over works;
-4. residue = net - sum of holder amounts: the rounding, left in the pool and shown.
+4. residue = net - sum of holder amounts (rounding, or everything when no line is
+   eligible): the contract carries it into the CMO's next closed period.
 
 Work-level licence fees therefore go to that work's holders by share. The distribution
 file (canonical JSON: inputs, per-work weights and holders, per-account amounts) goes to
@@ -27,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from ledger.content.canonical import canonical_json
@@ -39,9 +47,13 @@ from ledger.domain.usage import Progress, ReportView, Usage, UsageLine, _no_prog
 
 CLAIM_TYPES = ("address", "uint32", "address", "uint256")
 DISTRIBUTION_TYPE = "rights-ledger/royalty-distribution"
-STATES = {0: "OPEN", 1: "CLOSED", 2: "DISTRIBUTED"}
+STATES = {0: "OPEN", 1: "CLOSED", 2: "DISTRIBUTED", 3: "SWEPT"}
 WHOLE = 10_000
 _SEL_HOLDERS = function_signature_to_4byte_selector("holdersOf(bytes32)")
+_SEL_LINE_WEIGHT = function_signature_to_4byte_selector(
+    "lineWeight(address,address,(bytes32,uint32,uint64,uint40,uint64,uint8))")
+# (licensee, line) -> (reason, owed): reason 0 = the line counts, owing `owed`.
+WeighFn = Callable[[Sequence[tuple[str, UsageLine]]], list[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -62,11 +74,13 @@ class PoolView:
     residue: int
     claimed: int
     root: str
+    carried_in: int = 0
+    published_at: int = 0
 
     @property
     def held(self) -> int:
-        """Tokens of this pool still in the contract: paidIn - commission - claimed."""
-        return self.paid_in - self.commission - self.claimed
+        """Tokens of this pool still in the contract for its holders: distributed - claimed."""
+        return self.distributed - self.claimed
 
 
 @dataclass(frozen=True)
@@ -158,14 +172,25 @@ def compute(
     reports: Sequence[tuple[ReportView, Sequence[UsageLine]]],
     holders_of: Callable[[Sequence[str]], dict[str, list[tuple[str, int]]]],
     progress: Progress = _no_progress,
+    *,
+    weigh: WeighFn | None = None,
+    carried_in: int = 0,
 ) -> Distribution:
-    """The distribution of one closed period from its usage (pure apart from ``holders_of``)."""
+    """The distribution of one closed period from its usage (pure apart from ``holders_of``/``weigh``).
+
+    ``weigh`` answers each (licensee, line) with (reason, owed); without it every line counts
+    with its own ``owed`` (only for tests of the arithmetic)."""
     owed_by_work: dict[str, int] = defaultdict(int)
     qty_by_work: dict[str, int] = defaultdict(int)
     n = 0
-    for _view, lines in reports:
-        for ln in lines:
-            owed_by_work[ln.work_id] += ln.owed
+    ineligible = 0
+    for view, lines in reports:
+        answers = weigh([(view.licensee, ln) for ln in lines]) if weigh else [(0, ln.owed) for ln in lines]
+        for ln, (reason, owed) in zip(lines, answers, strict=True):
+            if reason != 0:
+                ineligible += 1
+                continue
+            owed_by_work[ln.work_id] += owed
             qty_by_work[ln.work_id] += ln.quantity
         n += len(lines)
     basis = "owed" if sum(owed_by_work.values()) > 0 else "quantity"
@@ -173,7 +198,7 @@ def compute(
     weights = {w: v for w, v in weights.items() if v > 0}
     total_weight = sum(weights.values())
     commission = paid_in * commission_bps // WHOLE
-    net = paid_in - commission
+    net = paid_in - commission + carried_in
     works = sorted(weights)
     holders = holders_of(works) if works else {}
     amounts: dict[str, int] = defaultdict(int)
@@ -189,12 +214,15 @@ def compute(
     tree = MerkleTree.build([claim_leaf(cmo, period, c.account, c.amount) for c in claims]) if claims else None
     doc = {
         "type": DISTRIBUTION_TYPE,
-        "version": 1,
+        "version": 2,
         "cmo": cmo,
         "period": period,
-        "rule": "holder amount = sum over works of floor(net * weight * bps / (totalWeight * 10000)); "
-        "residue = net - total stays in the pool",
+        "rule": "only eligible lines (CoverageLens.lineWeight at holdersAtBlock) weigh, by what lineWeight says "
+        "they owe; holder amount = sum over works of floor(net * weight * bps / (totalWeight * 10000)); "
+        "net = paidIn - commission + carriedIn; residue = net - total carries to the CMO's next period",
         "paidIn": str(paid_in),
+        "carriedIn": str(carried_in),
+        "ineligibleLines": ineligible,
         "commissionBps": commission_bps,
         "commission": str(commission),
         "net": str(net),
@@ -285,11 +313,11 @@ class Royalties:
     def pool(self, cmo: str, period: int) -> PoolView:
         p = self.ledger.call(self.pool_contract.functions.pool(to_checksum_address(cmo), check_period(period)))
         (state, bps, closed_at, closed_block, reports, totals, paid_in, commission, distributed, residue, claimed,
-         root) = p
+         root, carried_in, published_at) = p
         return PoolView(to_checksum_address(cmo), int(period), STATES[int(state)], int(bps), int(closed_at),
                         int(closed_block), int(reports), int(totals[0]), int(totals[1]), int(totals[2]),
                         int(paid_in), int(commission), int(distributed), int(residue), int(claimed),
-                        "0x" + bytes(root).hex())
+                        "0x" + bytes(root).hex(), int(carried_in), int(published_at))
 
     def periods(self) -> list[tuple[str, int]]:
         """Every (cmo, period) the pool's events mention, in first-seen order."""
@@ -322,10 +350,51 @@ class Royalties:
 
         return holders
 
+    def _weigh_at(self, cmo: str, block: int) -> WeighFn:
+        """Each line's (reason, owed) from the CoverageLens's ``lineWeight``, as of ``block``."""
+        lens = self.ledger.deployment.address("CoverageLens")
+
+        def weigh(items: Sequence[tuple[str, UsageLine]]) -> list[tuple[int, int]]:
+            calls = [(lens, _SEL_LINE_WEIGHT + abi_encode(
+                ["address", "address", "(bytes32,uint32,uint64,uint40,uint64,uint8)"],
+                [cmo, who, (bytes.fromhex(ln.work_id[2:]), ln.use, ln.quantity, ln.used_at, ln.licence_id, ln.kind)]))
+                for who, ln in items]
+            try:
+                raw = self.ledger.rpc.eth_call_many(calls, block, size=500, strict=True)
+            except RpcRefused as exc:
+                message = exc.error.get("message") if isinstance(exc.error, dict) else exc.error
+                raise E.ChainUnavailable(f"the node cannot weigh usage lines at block {block}: {message}",
+                                         hint="use an archive node (one that keeps historical state)") from exc
+            out: list[tuple[int, int]] = []
+            for r in raw:
+                reason, owed = abi_decode(["uint8", "uint256"], r or b"")
+                out.append((int(reason), int(owed)))
+            return out
+
+        return weigh
+
+    def carry_of(self, cmo: str) -> int:
+        """What flows into the CMO's next closed period (residues and swept claims)."""
+        return int(self.ledger.call(self.pool_contract.functions.carryOf(to_checksum_address(cmo))))
+
+    def refused_reports(self, cmo: str | None = None) -> set[int]:
+        """The ids of the reports their CMO refused."""
+        return {int(ev.args["reportId"]) for ev in self.usage.pool_events(("ReportRefused",))
+                if cmo is None or ev.args["cmo"] == cmo}
+
+    def refuse(self, report_id: int, reason: str) -> WriteResult:
+        """As the report's CMO: refuse a report of an open period (its lines no longer count)."""
+        return self.ledger.write(self.pool_contract.functions.refuseReport(int(report_id), reason))
+
+    def sweep(self, period: int) -> WriteResult:
+        """As the CMO, after the claim window: move what holders left unclaimed into the carry."""
+        return self.ledger.write(self.pool_contract.functions.sweepUnclaimed(check_period(period)))
+
     def _usage_of(self, cmo: str, period: int, problems: list[str] | None,
                   progress: Progress) -> list[tuple[ReportView, list[UsageLine]]]:
         """Each report of the period with its lines, each file checked against its on-chain root."""
-        views = self.usage.reports(cmo=cmo, period=period)
+        refused = self.refused_reports(cmo)
+        views = [v for v in self.usage.reports(cmo=cmo, period=period) if v.report_id not in refused]
         out = []
         for i, v in enumerate(views):
             try:
@@ -359,7 +428,8 @@ class Royalties:
                                  hint="the CMO closes it first (`rights-ledger royalty distribute` does)")
         reports = self._usage_of(cmo, period, problems, progress)
         return compute(cmo, period, p.paid_in, p.commission_bps, p.closed_block, reports,
-                       self._holders_at(p.closed_block), progress)
+                       self._holders_at(p.closed_block), progress, weigh=self._weigh_at(cmo, p.closed_block),
+                       carried_in=p.carried_in)
 
     def publish(self, dist: Distribution) -> tuple[WriteResult, str]:
         """Store the distribution file and publish its root (as the CMO)."""
@@ -403,7 +473,7 @@ class Royalties:
         else:
             dist = self.compute(cmo, period, problems=problems, progress=progress)
         pub_cid = pub_root = None
-        if p.state == "DISTRIBUTED":
+        if p.state in ("DISTRIBUTED", "SWEPT"):
             pub_root = p.root
             try:
                 doc, claims, pub_cid, _data = self.published(cmo, period)
@@ -432,8 +502,8 @@ class Royalties:
                     for a in sorted(set(mine) | set(theirs)):
                         if mine.get(a, 0) != theirs.get(a, 0):
                             problems.append(f"{a}: recomputed {mine.get(a, 0)}, published {theirs.get(a, 0)}")
-            if p.commission + p.distributed + p.residue != p.paid_in:
-                problems.append("money not conserved: commission + total + residue != paid in")
+            if p.commission + p.distributed + p.residue != p.paid_in + p.carried_in:
+                problems.append("money not conserved: commission + total + residue != paid in + carried in")
         elif p.state == "CLOSED":
             problems.append(f"period {period} is closed but no distribution is published yet")
         return Verification(cmo, period, not problems, tuple(problems), dist.root if dist else None, pub_root,

@@ -22,8 +22,6 @@ grant the ledger finds), ``territory`` (ISO alpha-2) and ``amount`` (owed, token
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,8 +33,10 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from ledger.content.cid import cid_from_bytes, cid_to_bytes
 from ledger.content.merkle import MerkleTree, abi_encode_static, leaf_hash
 from ledger.core import errors as E
+from ledger.core import parsing
 from ledger.core.chain import TxResult
 from ledger.core.events import Event
+from ledger.core.inputs import read_table
 from ledger.core.rpc import Rpc
 from ledger.core.types import USES
 
@@ -52,6 +52,11 @@ USE_NAMES = {bit: name for name, bit in USES.items()}
 REPORT_TYPE = "rights-ledger/usage-report"
 MAX_UINT64 = (1 << 64) - 1
 MAX_UINT128 = (1 << 128) - 1
+MAX_UINT96 = (1 << 96) - 1
+# RoyaltyPool's bounds of one report (MAX_REPORT_LINES, MAX_REPORT_QUANTITY, MAX_REPORT_OWED).
+MAX_REPORT_LINES = 1 << 24
+MAX_REPORT_QUANTITY = (1 << 64) - 1
+MAX_REPORT_OWED = MAX_UINT96
 RPC_BATCH = 500
 
 Progress = Callable[[str, int, int], None]
@@ -228,22 +233,14 @@ class LineProof:
 # --- input ---------------------------------------------------------------------------------
 
 
-def _parse_time(value: Any) -> int:
-    from ledger.domain.licensing import parse_time
-
-    return parse_time(value)
-
-
-def _whole(value: Any) -> int:
-    """A whole number from an int or its decimal text; a float, bool or anything else raises ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(value)
-    return int(value)
-
-
 def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputLine:
-    """One input record (CSV row or JSON object) into an :class:`InputLine`; raises InputError."""
-    from ledger.domain.works import parse_work_id
+    """One input record (CSV row or JSON object) into an :class:`InputLine`; raises InputError.
+
+    Every value goes through ledger.core.parsing: ``quantity`` 1..2**64-1 and ``amount``
+    0..2**128-1 in decimal digits only, ``usedAt`` a date, ISO timestamp or unix seconds,
+    ``territory`` an assigned ISO 3166-1 alpha-2 code, ``basis`` 'statutory' or a licence id.
+    """
+    at = f"{where} {line_no}"
 
     def get(*keys: str) -> Any:
         for k in keys:
@@ -251,55 +248,51 @@ def parse_line(raw: dict[str, Any], line_no: int, where: str = "line") -> InputL
                 return raw[k]
         return None
 
+    def parse(fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except E.InputError as exc:
+            raise E.InputError(exc.message, where=at, hint=exc.hint) from None
+
     work = get("work", "workId", "work_id")
     if work is None:
-        raise E.InputError("no work id", where=f"{where} {line_no}")
-    work_id = parse_work_id(str(work))
+        raise E.InputError("no work id", where=at)
+    work_id = parse(lambda: parsing.parse_work_id(work))
     use_name = get("use")
-    if use_name is None or str(use_name) not in USES:
-        raise E.InputError(f"unknown use {use_name!r}", where=f"{where} {line_no}")
+    if not isinstance(use_name, str) or use_name not in USES:
+        raise E.InputError(f"unknown use {use_name!r}", where=at, hint="one of: " + ", ".join(USES))
+    qty = get("quantity", "qty")
     try:
-        quantity = _whole(get("quantity", "qty") if get("quantity", "qty") is not None else 1)
-    except (TypeError, ValueError):
-        raise E.InputError(f"quantity {get('quantity')!r} is not a whole number", where=f"{where} {line_no}") from None
-    if not 0 < quantity <= MAX_UINT64:
-        raise E.InputError(f"quantity {quantity} must be positive", where=f"{where} {line_no}")
+        quantity = 1 if qty is None else parsing.parse_uint(qty, "quantity", bits=64, minimum=1)
+    except E.InputError as exc:
+        if "out of range" not in exc.message:
+            raise E.InputError(exc.message, where=at) from None
+        raise E.InputError(f"quantity {str(qty)[:40]} must be positive and below 2**64", where=at) from None
     at_raw = get("usedAt", "used_at", "date", "at")
     if at_raw is None:
-        raise E.InputError("no usedAt date", where=f"{where} {line_no}")
-    try:
-        used_at = _parse_time(at_raw)
-    except E.InputError as exc:
-        raise E.InputError(exc.message, where=f"{where} {line_no}") from None
-    if not 0 < used_at < (1 << 40):
-        raise E.InputError(f"usedAt {at_raw!r} is out of range", where=f"{where} {line_no}")
+        raise E.InputError("no usedAt date", where=at)
+    used_at = parse(lambda: parsing.parse_time(at_raw, what="usedAt"))
+    if used_at == 0:
+        raise E.InputError(f"usedAt {at_raw!r} is out of range", where=at)
     basis_raw = get("basis", "licence", "licenceId", "license")
     basis: int | None = None
-    if basis_raw is not None and str(basis_raw).strip().lower() not in ("statutory", "tariff"):
+    if basis_raw is not None and not (isinstance(basis_raw, str) and basis_raw.strip().lower() in ("statutory",
+                                                                                                    "tariff")):
+        b = basis_raw.strip().removeprefix("#") if isinstance(basis_raw, str) else basis_raw
         try:
-            basis = int(str(basis_raw).strip().removeprefix("#"))
-        except ValueError:
-            raise E.InputError(f"basis {basis_raw!r} is neither 'statutory' nor a licence id",
-                               where=f"{where} {line_no}") from None
-    terr = get("territory")
-    territory = b""
-    if terr is not None:
-        t = str(terr).strip().upper()
-        if t not in ("", "WORLDWIDE", "WW", "*"):
-            if len(t) != 2 or not t.isascii() or not t.isalpha():
-                raise E.InputError(f"territory {terr!r} is not an ISO alpha-2 code", where=f"{where} {line_no}")
-            territory = t.encode()
+            basis = parsing.parse_uint(b, "basis", bits=64)
+        except E.InputError:
+            raise E.InputError(f"basis {basis_raw!r} is neither 'statutory' nor a licence id", where=at) from None
+    territory = parse(lambda: parsing.parse_territory(get("territory")))
     amount_raw = get("amount", "owed")
     amount = None
     if amount_raw is not None:
         try:
-            amount = _whole(amount_raw)
-        except (TypeError, ValueError):
-            raise E.InputError(f"amount {amount_raw!r} is not a whole number of token units",
-                               where=f"{where} {line_no}") from None
-        if not 0 <= amount <= MAX_UINT128:
-            raise E.InputError(f"amount {amount} is out of range", where=f"{where} {line_no}")
-    return InputLine(line_no, work_id, USES[str(use_name)], quantity, used_at, basis, territory, amount)
+            amount = parsing.parse_uint(amount_raw, "amount", bits=128)
+        except E.InputError as exc:
+            raise E.InputError(f"{exc.message.replace('is not', 'is out of range: not')} (token units)",
+                               where=at) from None
+    return InputLine(line_no, work_id, USES[use_name], quantity, used_at, basis, territory, amount)
 
 
 KNOWN_COLUMNS = ("work", "workId", "work_id", "use", "quantity", "qty", "usedAt", "used_at", "date", "at", "basis",
@@ -310,65 +303,22 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str, str]]:
     """The records of a CSV (with header) or JSON-lines file: (line_no, record or error text, where).
 
     ``line_no`` counts data lines (1 = the first line after a CSV header); ``where`` is
-    ``<file>:<physical line>``. The file must be UTF-8 (a BOM is skipped). A CSV header may
-    only name the columns of the module docstring (and their aliases in KNOWN_COLUMNS), and a
-    row with more values than the header has columns is refused; JSON lines keys that are not
-    known are ignored.
+    ``<file>:<physical line>``. Read through ledger.core.inputs: a regular file (or ``-``),
+    strict UTF-8 (a BOM is skipped), a CSV header naming only the columns of the module
+    docstring (and their aliases in KNOWN_COLUMNS) and none twice, and rows with exactly
+    as many values as the header; JSON lines keys that are not known are ignored.
     """
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise E.InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise E.InputError(f"{path}: is a directory, expected a usage report file") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
-        line_no = data[:start].count(b"\n") + 1
-        raise E.InputError(f"{path}:{line_no}: not UTF-8 text (byte 0x{data[start]:02x})",
-                           hint="save the report as UTF-8") from None
-    first = text.split("\n", 1)[0]
-    is_json = path.suffix.lower() in (".jsonl", ".ndjson", ".json") or first.lstrip().startswith("{")
-    if is_json:
-        n = 0
-        for physical, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            n += 1
-            try:
-                rec = json.loads(line)
-            except ValueError as exc:
-                yield n, f"not JSON ({exc})", f"{path}:{physical}"
-                continue
-            yield n, rec if isinstance(rec, dict) else "not a JSON object", f"{path}:{physical}"
-        return
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        fieldnames = reader.fieldnames
-    except csv.Error as exc:
-        raise E.InputError(f"{path}:1: not valid CSV ({exc})") from None
-    if not fieldnames or not {"work", "workId", "work_id"} & set(fieldnames):
-        raise E.InputError(f"{path}: a CSV usage report needs a header with a 'work' column",
-                           hint="columns: work,use,quantity,usedAt[,basis,territory,amount]")
-    unknown = [c for c in fieldnames if c not in KNOWN_COLUMNS]
-    if unknown:
-        raise E.InputError(f"{path}:1: unknown column {unknown[0]!r}",
-                           hint="columns: work,use,quantity,usedAt[,basis,territory,amount]")
-    n, start = 0, reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise E.InputError(f"{path}:{start}: not valid CSV ({exc})") from None
-        n, where, start = n + 1, f"{path}:{start}", reader.line_num + 1
-        if None in row:  # more values than the header has columns (DictReader's restkey)
-            yield n, (f"{len(fieldnames) + len(row[None])} values for {len(fieldnames)} columns: an extra value "
-                      f"{row[None][0]!r} after the last column {fieldnames[-1]!r}"), where
-        else:
-            yield n, row, where
+    columns = "columns: work,use,quantity,usedAt[,basis,territory,amount]"
+    table = read_table(path, what="usage report", allow_stdin=True,
+                       require=(("work", "workId", "work_id"), "a CSV usage report needs a header with a 'work' column",
+                                columns))
+    if table.kind == "csv":
+        unknown = [c for c in table.header if c not in KNOWN_COLUMNS]
+        if unknown:
+            raise E.InputError(f"unknown column {unknown[0]!r}", where=f"{table.path}:1:{unknown[0]}", hint=columns)
+    for row in table.rows:
+        where = row.where if row.values is not None or row.column == "-" else f"{row.where}:{row.column}"
+        yield row.index, (row.values if row.values is not None else row.error or "malformed line"), where
 
 
 def parse_report(
@@ -408,13 +358,14 @@ def _rpc_batch(rpc: Rpc, to: str, datas: Sequence[bytes]) -> list[bytes]:
 
 
 def chain_coverage(ledger: Any) -> CoverageFn:
-    """Coverage from the LicenceRegistry's ``coverage`` view, batched; rates from licences/tariffs.
+    """Coverage from the CoverageLens's ``coverage`` view, batched; rates from licences/tariffs.
 
     Distinct queries are asked once. A covering licence prices a line at its ``ratePerUse``,
     the statutory tariff at its ``amountPerWork``.
     """
     lic = ledger.contract("LicenceRegistry")
     registry = lic.address
+    lens = ledger.contract("CoverageLens").address
 
     def ask(queries: Sequence[CoverageQuery]) -> list[CoverageAnswer]:
         rpc = ledger.rpc
@@ -422,7 +373,7 @@ def chain_coverage(ledger: Any) -> CoverageFn:
         datas = [_SEL_COVERAGE + abi_encode_static(
             ("bytes32", "address", "uint32", "bytes2", "uint40"),
             (q.work_id, q.licensee, q.use, q.territory or b"\0\0", q.at)) for q in distinct]
-        raw = _rpc_batch(rpc, registry, datas)
+        raw = _rpc_batch(rpc, lens, datas)
         answers: dict[CoverageQuery, tuple[bool, int, int, int]] = {}
         for q, r in zip(distinct, raw, strict=True):
             answers[q] = (r[31] == 1, r[63], r[95], int.from_bytes(r[96:128], "big"))
@@ -481,10 +432,9 @@ def parse_document(data: bytes) -> tuple[dict[str, Any], list[UsageLine]]:
     return header, lines
 
 
-def check_period(period: int) -> int:
-    if not 0 < int(period) < (1 << 32):
-        raise E.InputError(f"period {period} is out of range 1..4294967295", hint="e.g. 202501 for January 2025")
-    return int(period)
+def check_period(period: int | str) -> int:
+    """A royalty period: a month written YYYYMM (see ledger.core.parsing.parse_period)."""
+    return parsing.parse_period(period)
 
 
 class Usage:
@@ -539,10 +489,15 @@ class Usage:
                 refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), f"not covered: {why}",
                                        ln.where))
                 continue
-            owed = ln.amount if ln.amount is not None else a.rate * ln.quantity
-            if owed > MAX_UINT128:
-                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use), "amount owed overflows",
-                                       ln.where))
+            owed = a.rate * ln.quantity  # from the licence's or tariff's terms, never a typed amount
+            if ln.amount is not None and ln.amount != owed:
+                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use),
+                                       f"amount {ln.amount} differs from the terms' {owed} "
+                                       f"({ln.quantity} x {a.rate})", ln.where))
+                continue
+            if owed > MAX_UINT96:
+                refused.append(Refusal(ln.line_no, ln.work_id, USE_NAMES.get(ln.use),
+                                       "amount owed exceeds the bound of a report", ln.where))
                 continue
             out.append(UsageLine(len(out), ln.work_id, ln.use, ln.quantity, ln.used_at, a.licence_id, a.kind, owed))
         if refused:
@@ -551,6 +506,11 @@ class Usage:
         tree = MerkleTree.build([ln.leaf() for ln in out])
         progress("merkle", len(out), len(out))
         totals = Totals(len(out), sum(ln.quantity for ln in out), sum(ln.owed for ln in out))
+        if (totals.line_count > MAX_REPORT_LINES or totals.quantity > MAX_REPORT_QUANTITY
+                or totals.owed > MAX_REPORT_OWED):
+            raise E.InputError(f"the report is too large for one transaction ({totals.line_count} lines, "
+                               f"{totals.quantity} uses, {totals.owed} owed; at most {MAX_REPORT_LINES}, "
+                               f"{MAX_REPORT_QUANTITY}, {MAX_REPORT_OWED})", hint="split it into several reports")
         return PreparedReport(licensee, cmo, period, tuple(out), tree, totals,
                               report_document(licensee, cmo, period, out))
 

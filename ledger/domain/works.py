@@ -10,16 +10,15 @@ therefore stops a write before anything reaches the chain.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import is_address, is_checksum_address, to_checksum_address
+from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 
@@ -33,14 +32,15 @@ from ledger.core.config import Settings
 from ledger.core.deploy import deploy_all
 from ledger.core.deployments import Deployment, load_deployment
 from ledger.core.events import Event, EventDecoder
+from ledger.core.inputs import file_sha256
 from ledger.core.keystore import Keystore
 from ledger.core.node import EmbeddedNode
+from ledger.core.parsing import ROLE_IDS, parse_address, parse_holders, parse_work_id  # noqa: F401  (re-exported)
 from ledger.core.rpc import Rpc
 from ledger.core.types import (
     HistoryEntry,
     Holder,
     Registered,
-    WorkId,
     WorkRecord,
     WorkStatus,
     WriteResult,
@@ -48,83 +48,11 @@ from ledger.core.types import (
     uses_to_mask,
 )
 
-ROLE_IDS = {
-    "GOVERNOR": b"\x00" * 32,
-    "REGISTRAR": Web3.keccak(text="REGISTRAR_ROLE"),
-    "CMO": Web3.keccak(text="CMO_ROLE"),
-    "HOLDER": Web3.keccak(text="HOLDER_ROLE"),
-    "LICENSEE": Web3.keccak(text="LICENSEE_ROLE"),
-    "AUDITOR": Web3.keccak(text="AUDITOR_ROLE"),
-}
 GOVERNOR_ACCOUNT = "governor"
 
 
-def parse_address(value: str, what: str = "address") -> str:
-    """An Ethereum address in its checksummed form.
-
-    All-lowercase or all-uppercase hex is accepted as is; mixed case must be a valid EIP-55
-    checksum (eth-utils 5's ``is_address`` no longer checks it), so a typo is refused.
-    """
-    if not isinstance(value, str) or not is_address(value.strip()):
-        raise E.InputError(f"{what} {value!r} is not an Ethereum address (0x followed by 40 hex digits)")
-    v = value.strip()
-    hexpart = v[2:] if v[:2] in ("0x", "0X") else v
-    if hexpart != hexpart.lower() and hexpart != hexpart.upper() and not is_checksum_address(v):
-        raise E.InputError(f"{what} {value!r} has a wrong checksum (mixed case must be EIP-55): a mistyped "
-                           "Ethereum address?", hint="check the address, or write it in all lowercase")
-    return to_checksum_address(v)
-
-
-def parse_work_id(value: str) -> WorkId:
-    """A work id: the content's sha-256 as 64 hex digits, with or without 0x."""
-    v = value.strip().lower().removeprefix("0x")
-    if len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
-        raise E.InputError(
-            f"work id {value!r} is malformed: expected the 64-hex-digit sha-256 of the content",
-            hint="`rights-ledger verify FILE` finds a file's work",
-        )
-    return WorkId("0x" + v)
-
-
 def sha256_of_file(path: Path) -> str:
-    try:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
-    except FileNotFoundError:
-        raise E.InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise E.InputError(f"{path}: is a directory, expected a file") from None
-    except OSError as exc:
-        raise E.InputError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def parse_holders(specs: Iterable[str], default: str | None = None) -> list[Holder]:
-    """``ADDR:BPS`` strings into holders; none given means ``default`` holds 10000."""
-    holders = []
-    for spec in specs:
-        addr, sep, bps = spec.partition(":")
-        if not sep:
-            raise E.InputError(f"holder {spec!r} must be ADDRESS:BASIS_POINTS, e.g. 0xabc...:5000")
-        try:
-            n = int(bps)
-        except ValueError:
-            raise E.InputError(f"holder {spec!r}: basis points {bps!r} is not a whole number") from None
-        if not 0 < n <= 10000:
-            raise E.InputError(f"holder {spec!r}: basis points must be between 1 and 10000")
-        holders.append(Holder(parse_address(addr, "holder address"), n))
-    if not holders:
-        if default is None:
-            raise E.InputError("no holder given", hint="pass --holder ADDRESS:BPS")
-        holders = [Holder(default, 10000)]
-    total = sum(h.bps for h in holders)
-    if total != 10000:
-        raise E.InputError(f"holder shares sum to {total} basis points; they must sum to 10000")
-    if len({h.account for h in holders}) != len(holders):
-        raise E.InputError("a holder is listed twice")
-    return holders
+    return file_sha256(path)
 
 
 
@@ -347,7 +275,9 @@ class Ledger:
                 "WorkRegistry__AlreadyRegistered",
                 {"workId": work_id, "status": int(status)},
                 f"this content is registered already as work {work_id} ({status.name})",
-                hint="see it with `rights-ledger work show ID`",
+                hint="see it with `rights-ledger work show ID`" + (
+                    "; while it is PENDING you may file a competing claim (Ledger.file_claim)"
+                    if status == WorkStatus.PENDING else ""),
             )
         cid = cid_for_bytes(body)  # the CID the store will give: simulate before storing anything
         sole = self._sole_registration(work_id, cid, metadata, holders)
@@ -362,6 +292,39 @@ class Ledger:
         r = self.chain.wait(self.chain.send(tx, signer))
         self.chain.make_durable()
         return Registered(work_id, cid, r.tx_hash, r.block_number, r.gas_used)
+
+    def file_claim(self, metadata: dict[str, Any], holders: Sequence[Holder]) -> Registered:
+        """File a claim competing with the PENDING registration of the same content
+        (SPECIFICATION.md R24): a registrar then awards one claim or dismisses the others."""
+        signer = self.require_signer()
+        body = encode_work_metadata(metadata)
+        work_id = parse_work_id(metadata["contentSha256"])
+        cid = cid_for_bytes(body)
+        fn = self.registry.functions.fileClaim(self._registration(work_id, cid, metadata, holders))
+        tx = self.chain.build(fn, signer)  # a refused claim raises here, before the store
+        stored = self.store.add(body)
+        if stored != cid:
+            raise E.MetadataMismatch(f"the store returned CID {stored} for a document whose CID is {cid}")
+        r = self.chain.wait(self.chain.send(tx, signer))
+        self.chain.make_durable()
+        return Registered(work_id, cid, r.tx_hash, r.block_number, r.gas_used)
+
+    def award_claim(self, claimant: str, metadata: dict[str, Any], holders: Sequence[Holder]) -> WriteResult:
+        """As a REGISTRAR: award a PENDING work to ``claimant``'s competing claim (R25)."""
+        work_id = parse_work_id(metadata["contentSha256"])
+        cid = cid_for_bytes(encode_work_metadata(metadata))
+        return self.write(self.registry.functions.awardClaim(
+            claimant, self._registration(work_id, cid, metadata, holders)))
+
+    def dismiss_claims(self, work_id: str, claimants: Sequence[str], reason: str, code: int = 1) -> WriteResult:
+        """As a REGISTRAR: dismiss the competing claims on a PENDING work; ``claimants`` are
+        barred from claiming it again for 30 days (R25, R26)."""
+        wid = parse_work_id(work_id)
+        if not reason.strip():
+            raise E.InputError("a dismissal needs a reason", hint="pass a reason text")
+        cid = self._store_document({"type": "claims-dismissal", "workId": wid, "reason": reason.strip()})
+        return self.write(self.registry.functions.dismissClaims(
+            bytes.fromhex(wid[2:]), list(claimants), code, cid_to_bytes(cid)))
 
     @staticmethod
     def _registration(work_id: str, cid: str, metadata: dict[str, Any], holders: Sequence[Holder]) -> tuple[Any, ...]:
@@ -454,7 +417,7 @@ class Ledger:
         wid = parse_work_id(work_id)
         raw = bytes.fromhex(wid[2:])
         view = self.call(self.registry.functions.getWork(raw))
-        status, work_type, mode, _count, registered_at, reserved, dispute = view
+        status, work_type, mode, _count, registered_at, reserved, dispute = view[:7]
         if status == 0:
             raise E.WorkNotFound(
                 "WorkRegistry__NotFound",
@@ -485,6 +448,9 @@ class Ledger:
             if ev.name == "WorkRegistered":
                 cid = str(details["metadataCid"])
                 registrant = ev.args["registrant"]
+            elif ev.name == "ClaimAwarded":  # a competing claim won: its metadata and claimant stand
+                cid = str(details["metadataCid"])
+                registrant = ev.args["claimant"]
             actor = next(
                 (ev.args[k] for k in ("registrant", "registrar", "holder", "from", "claimant") if k in ev.args), None
             )

@@ -148,6 +148,7 @@ class World:
     works: list[str]  # confirmed; works[1], [2] held by alice alone
     licence: int  # a work licence to `licensee` for `perform` on works[0:5]
     addresses: dict[str, str]
+    used_at: int  # a time of use inside the works' mandates to the CMO (a minute before the chain's clock)
 
     @property
     def alice(self) -> str:
@@ -167,7 +168,7 @@ def world(ledger_env: LedgerEnv) -> World:  # noqa: F811
     from tests.sdk.test_usage import world as usage_world
 
     w = usage_world(ledger_env, "badinput", n_works=6)
-    return World(ledger_env, w["works"], w["licence"], dict(ledger_env.addresses))
+    return World(ledger_env, w["works"], w["licence"], dict(ledger_env.addresses), w["clock"]() - 60)
 
 
 @pytest.fixture(scope="session")

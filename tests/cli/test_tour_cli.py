@@ -136,3 +136,11 @@ def test_a_second_home_refuses_the_node_another_home_runs_on_its_port(ledger_env
     assert not (tmp_path / "second-home" / "deployments" / "local.json").exists()  # nothing deployed there
     # the first home still works with its own node
     assert run(ledger_env, "node", "status").returncode == 0
+
+
+def test_output_to_a_pipe_keeps_long_ids_on_one_line(ledger_env):
+    (wid,) = works(ledger_env, "nowrap")
+    p = run(ledger_env, "work", "reserve", wid, "--add", "perform", who="alice")
+    assert p.returncode == 0, p.stderr
+    line = next(ln for ln in p.stdout.splitlines() if "set reservations on" in ln)
+    assert wid in line and len(line) > 80  # not cut at 80 columns

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -28,7 +27,7 @@ def run(env, *args, account=None, ok=True):
 def test_usage_report_prove_pay_distribute_verify_claim(ledger_env, w, tmp_path):
     env, period = ledger_env, 930001
     path = tmp_path / "dsr.csv"
-    write_csv(path, report_rows(w["works"], w["licence"], 200, int(time.time())))
+    write_csv(path, report_rows(w["works"], w["licence"], 200, w["clock"]()))
     out = json.loads(run(env, "usage", "report", str(path), "--period", str(period), "--json",
                          account="licensee").stdout)
     assert out["recorded"] and out["lines"] == 200
@@ -61,8 +60,8 @@ def test_usage_report_prove_pay_distribute_verify_claim(ledger_env, w, tmp_path)
 def test_usage_report_refused_lines_listed_exit_2(ledger_env, w, tmp_path):
     env = ledger_env
     path = tmp_path / "bad.csv"
-    rows = report_rows(w["works"], w["licence"], 10, int(time.time()))
-    rows[4] = (w["works"][12], "perform", 1, int(time.time()) - 60, w["licence"])
+    rows = report_rows(w["works"], w["licence"], 10, w["clock"]())
+    rows[4] = (w["works"][12], "perform", 1, w["clock"]() - 60, w["licence"])
     write_csv(path, rows)
     r = run(env, "usage", "report", str(path), "--period", "930002", "--json", account="licensee", ok=False)
     assert r.exit_code == 2
@@ -73,3 +72,20 @@ def test_usage_report_refused_lines_listed_exit_2(ledger_env, w, tmp_path):
 def test_usage_prove_unknown_report_is_one_line_error(ledger_env):
     r = run(ledger_env, "usage", "prove", "999999", "0", ok=False)
     assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_cmo_refuses_a_report_through_the_cli_and_only_once(ledger_env, w, tmp_path):
+    env, period = ledger_env, 930301
+    path = tmp_path / "to-refuse.csv"
+    write_csv(path, report_rows(w["works"], w["licence"], 6, w["clock"]()))
+    rid = json.loads(run(env, "usage", "report", str(path), "--period", str(period), "--json",
+                         account="licensee").stdout)["reportId"]
+    stranger = run(env, "usage", "refuse", str(rid), "--reason", "mine now", account="licensee", ok=False)
+    assert stranger.exit_code == 2
+    no_reason = run(env, "usage", "refuse", str(rid), "--reason", " ", account="cmo", ok=False)
+    assert no_reason.exit_code == 2 and "reason" in no_reason.output
+    out = json.loads(run(env, "usage", "refuse", str(rid), "--reason", "lines for unmandated works", "--json",
+                         account="cmo").stdout)
+    assert out == {**out, "reportId": rid, "refused": True}
+    again = run(env, "usage", "refuse", str(rid), "--reason", "twice", account="cmo", ok=False)
+    assert again.exit_code == 2

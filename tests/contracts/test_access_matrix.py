@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from brownie import (
     AttestationRegistry,
+    CoverageLens,
     LedgerRoles,
     LicenceRegistry,
     RoyaltyPool,
@@ -49,6 +50,7 @@ CID = b"\x01\x55\x12\x20" + b"\x33" * 32
 KIND_STATUTORY = 4
 OPEN_PERIOD, CLOSED_PERIOD, DISTRIBUTED_PERIOD = 1, 2, 3
 CLAIM_AMOUNT, OTHER_CLAIM_AMOUNT = 100, 111
+TARIFF = 5  # statutory amount per AI-training use (recordUsage's line owes 1 x TARIFF)
 CLAIM_TYPES = ("address", "uint32", "address", "uint256")
 
 ROLE_IDS = {
@@ -66,6 +68,7 @@ CALLER_ROLE = {
 CONTAINERS = {
     "LedgerRoles": LedgerRoles, "WorkRegistry": WorkRegistry, "LicenceRegistry": LicenceRegistry,
     "AttestationRegistry": AttestationRegistry, "SettlementToken": SettlementToken, "RoyaltyPool": RoyaltyPool,
+    "CoverageLens": CoverageLens,
 }
 # Accounts that are never callers: a fresh grantee, and an account holding every role.
 NEW_GRANTEE = to_checksum_address("0x" + keccak(text="access-matrix:new-grantee").hex()[-40:])
@@ -106,10 +109,12 @@ def world(governor, registrar, cmo, author, licensee, auditor, rando, spare, ext
     registry = WorkRegistry.deploy(roles, ZERO, g)
     roles.addRoleListener(registry, g)
     licences = LicenceRegistry.deploy(roles, registry, g)
+    lens = CoverageLens.deploy(licences, registry, g)
     attestations = AttestationRegistry.deploy(roles, registry, g)
     token = SettlementToken.deploy(roles, g)
-    pool = RoyaltyPool.deploy(roles, token, 1000, g)
+    pool = RoyaltyPool.deploy(roles, token, 1000, lens, g)
     listener2 = WorkRegistry.deploy(roles, ZERO, g)  # a registry not yet listening (addRoleListener)
+    next_registry = WorkRegistry.deploy(roles, registry, g)  # the registry `retire` names
 
     callers = {
         M.GOVERNOR: governor, M.REGISTRAR: registrar, M.CMO: cmo, M.HOLDER: author,
@@ -128,18 +133,22 @@ def world(governor, registrar, cmo, author, licensee, auditor, rando, spare, ext
     # one mandated to the CMO, one held by the offer signer, a disputed and a pending one.
     works = {c: h(f"matrix:work:{c}") for c in M.CALLERS}
     other_work, mandated_work, signer_work = h("matrix:other"), h("matrix:mandated"), h("matrix:signer")
-    disputed_work, pending_work = h("matrix:disputed"), h("matrix:pending")
+    disputed_work, pending_work, claimed_work = h("matrix:disputed"), h("matrix:pending"), h("matrix:claimed")
     holders = [
         *((works[c], callers[c]) for c in M.CALLERS),
         (other_work, other), (mandated_work, recipient), (signer_work, signer), (disputed_work, other),
     ]
     registry.registerSoleBatch(
-        [(wid, h("meta:" + wid), str(acct), 2, 1) for wid, acct in [*holders, (pending_work, other)]],
+        [(wid, h("meta:" + wid), str(acct), 2, 1)
+         for wid, acct in [*holders, (pending_work, other), (claimed_work, other)]],
         {"from": cmo},
     )
+    claim = (claimed_work, CID, 2, 1, [(str(author), WHOLE)])
+    registry.fileClaim(claim, {"from": author})
     registry.confirmBatch([wid for wid, _ in holders], {"from": registrar})
     registry.openDispute(disputed_work, CID, {"from": cmo})
     licences.mandate(mandated_work, cmo, AI | REPRO, {"from": recipient})
+    licences.setTariff(AI, TARIFF, 86400, 1, 0, g)  # statutory lines on the mandated work count
 
     # Licences: an active and a suspended open licence by each caller, and by `other`.
     def open_licences(acct, wid):
@@ -181,14 +190,19 @@ def world(governor, registrar, cmo, author, licensee, auditor, rando, spare, ext
     pool.closePeriod(DISTRIBUTED_PERIOD, {"from": cmo})
     pool.publishDistribution(DISTRIBUTED_PERIOD, tree.root, sum(n for _, n in entries), CID, {"from": cmo})
     claim_proof = {str(a): tree.proof(i) for i, (a, _) in enumerate(entries)}
+    report_id = pool.recordReport(cmo, OPEN_PERIOD, h("refusable report"), (1, 1, 0), CID,
+                                  {"from": licensee}).return_value
+    other_report_id = pool.recordReport(ALL_ROLES_ACCOUNT, OPEN_PERIOD, h("another CMO's report"), (1, 1, 0), CID,
+                                        {"from": licensee2}).return_value
 
     return SimpleNamespace(
         roles=roles, registry=registry, licences=licences, attestations=attestations, token=token, pool=pool,
         listener2=listener2, callers=callers, other=other, recipient=recipient, signer=signer,
         licensee2=licensee2, cmo=cmo, works=works, other_work=other_work, mandated_work=mandated_work,
         signer_work=signer_work, disputed_work=disputed_work, pending_work=pending_work,
+        claimed_work=claimed_work, claim=claim, claimant=author, next_registry=next_registry,
         licence_of=licence_of, other_licence=other_licence, attested=attested, other_attested=other_attested,
-        claim_proof=claim_proof,
+        claim_proof=claim_proof, report_id=report_id, other_report_id=other_report_id,
     )
 
 
@@ -278,6 +292,11 @@ def _(w, caller, acct, related):
     return Call(w.roles.addRoleListener, (w.listener2,))
 
 
+@builds("LedgerRoles.removeRoleListener")
+def _(w, caller, acct, related):
+    return Call(w.roles.removeRoleListener, (w.registry,))
+
+
 @builds("LedgerRoles.syncRoleListener")
 def _(w, caller, acct, related):
     return Call(w.roles.syncRoleListener, (w.registry, ROLE_IDS["CMO_ROLE"], 0, 10))
@@ -363,6 +382,33 @@ def _(w, caller, acct, related):
 @builds("WorkRegistry.roleChanged")
 def _(w, caller, acct, related):
     return Call(w.registry.roleChanged, (ROLE_IDS["CMO_ROLE"], w.other, True))
+
+
+@builds("WorkRegistry.roleListenerRemoved")
+def _(w, caller, acct, related):
+    return Call(w.registry.roleListenerRemoved, ())
+
+
+@builds("WorkRegistry.fileClaim")
+def _(w, caller, acct, related):
+    holder = acct if related else w.other
+    return Call(w.registry.fileClaim, ((w.pending_work, CID, 3, 1, [(str(holder), WHOLE)]),),
+                {"workId": w.pending_work})
+
+
+@builds("WorkRegistry.awardClaim")
+def _(w, caller, acct, related):
+    return Call(w.registry.awardClaim, (w.claimant, w.claim))
+
+
+@builds("WorkRegistry.dismissClaims")
+def _(w, caller, acct, related):
+    return Call(w.registry.dismissClaims, (w.claimed_work, [w.claimant], 1, CID))
+
+
+@builds("WorkRegistry.retire")
+def _(w, caller, acct, related):
+    return Call(w.registry.retire, (w.next_registry,))
 
 
 # LicenceRegistry
@@ -507,8 +553,21 @@ def _(w, caller, acct, related):
 
 @builds("RoyaltyPool.recordUsage")
 def _(w, caller, acct, related):
-    line = (0, w.works[M.HOLDER], AI, 1, chain.time(), 0, KIND_STATUTORY, 0)
+    line = (0, w.mandated_work, AI, 1, chain.time() - 5, 0, KIND_STATUTORY, TARIFF)
     return Call(w.pool.recordUsage, (w.cmo, OPEN_PERIOD, line))
+
+
+@builds("RoyaltyPool.refuseReport")
+def _(w, caller, acct, related):
+    rid = w.report_id if related else w.other_report_id
+    return Call(w.pool.refuseReport, (rid, "not covered"), {"reportId": rid})
+
+
+@builds("RoyaltyPool.sweepUnclaimed")
+def _(w, caller, acct, related):
+    chain.sleep(w.pool.CLAIM_WINDOW() + 1)
+    chain.mine()
+    return Call(w.pool.sweepUnclaimed, (DISTRIBUTED_PERIOD,), {"period": DISTRIBUTED_PERIOD})
 
 
 @builds("RoyaltyPool.recordReport")

@@ -11,7 +11,6 @@ NO_ROLE = "AttestationRegistry__NoLedgerRole(address)"
 EMPTY = "AttestationRegistry__EmptyHash()"
 ALREADY = "AttestationRegistry__AlreadyAttested(bytes32,address,uint40)"
 NOT_ATTESTED = "AttestationRegistry__NotAttested(bytes32)"
-NOT_ATTESTER = "AttestationRegistry__NotAttester(bytes32,address,address)"
 LINKED = "AttestationRegistry__TimestampAlreadyLinked(bytes32)"
 KIND = "AttestationRegistry__InvalidKind(uint8,uint8)"
 CID = "AttestationRegistry__InvalidCid(uint256,uint256)"
@@ -61,10 +60,19 @@ def test_attest_records_first_attester_and_time(attestations, author, kit):
     assert kit.plain(attestations.attestationOf(h("first")))[:2] == (str(author), tx.timestamp)
 
 
-def test_attest_reverts_when_already_attested(attestations, author, coauthor, err):
+def test_attest_reverts_when_already_attested_by_same_attester(attestations, author, err, kit):
     tx = attestations.attest(h("twice"), 0, b"", b"", {"from": author})
     with err.reverts_with(ALREADY, h("twice"), author, tx.timestamp):
+        attestations.attest(h("twice"), 2, b"", b"", {"from": author})
+    assert kit.plain(attestations.attestationOf(h("twice")))[:3] == (author, tx.timestamp, 0)
+
+
+def test_attest_reverts_when_later_attester_attests_again(attestations, author, coauthor, err, kit):
+    attestations.attest(h("twice"), 0, b"", b"", {"from": author})
+    tx = attestations.attest(h("twice"), 1, b"", b"", {"from": coauthor})
+    with err.reverts_with(ALREADY, h("twice"), coauthor, tx.timestamp):
         attestations.attest(h("twice"), 2, b"", b"", {"from": coauthor})
+    assert kit.plain(attestations.attestationBy(h("twice"), coauthor))[:3] == (coauthor, tx.timestamp, 1)
 
 
 # --- R102: hash non-zero, kind at most MAX_KIND, CIDs at most 128 bytes ----------------------------
@@ -113,8 +121,9 @@ def test_link_timestamp_reverts_when_not_attested(attestations, author, err, kit
 
 def test_link_timestamp_reverts_when_caller_not_attester(attestations, author, coauthor, err, kit):
     attestations.attest(h("mine"), 0, b"", b"", {"from": author})
-    with err.reverts_with(NOT_ATTESTER, h("mine"), coauthor, author):
+    with err.reverts_with(NOT_ATTESTED, h("mine")):
         attestations.linkTimestamp(h("mine"), kit.cid_for("token"), {"from": coauthor})
+    assert kit.plain(attestations.attestationOf(h("mine")))[3] is False
 
 
 def test_link_timestamp_reverts_when_already_timestamped(attestations, author, err, kit):
@@ -224,3 +233,28 @@ def test_record_generation_numbers_records_across_works(attestations, confirmed_
     assert attestations.recordGeneration(a, "m", "2", h("i"), b"", h("o"), {"from": author}).return_value == 3
     assert attestations.generationCount(a) == 2 and attestations.generationCount(b) == 1
     assert attestations.generationDigest(4) == "0x" + "00" * 32
+
+
+# --- R100a: every attester keeps its own earliest attestation (finding 6) ------------------
+
+
+def test_author_attests_after_a_front_runner(attestations, author, coauthor, kit):
+    """The attack: a member saw the author's pending attestation and attested the hash first;
+    the author could then never attest their own file. Now both attestations stand."""
+    first = attestations.attest(h("file"), 1, b"", b"", {"from": coauthor})  # the front-runner
+    mine = attestations.attest(h("file"), 1, kit.cid_for("doc"), b"", {"from": author})
+
+    assert kit.plain(attestations.attestationOf(h("file")))[:2] == (coauthor, first.timestamp)
+    assert kit.plain(attestations.attestationBy(h("file"), author))[:2] == (author, mine.timestamp)
+    assert kit.plain(attestations.attestationBy(h("file"), coauthor))[:2] == (coauthor, first.timestamp)
+    assert mine.events["Attested"]["attester"] == author
+
+
+def test_later_attester_links_its_own_timestamp(attestations, author, coauthor, kit):
+    attestations.attest(h("file"), 1, b"", b"", {"from": coauthor})
+    attestations.attest(h("file"), 1, b"", b"", {"from": author})
+
+    attestations.linkTimestamp(h("file"), kit.cid_for("token"), {"from": author})
+
+    assert kit.plain(attestations.attestationBy(h("file"), author))[3] is True
+    assert kit.plain(attestations.attestationBy(h("file"), coauthor))[3] is False

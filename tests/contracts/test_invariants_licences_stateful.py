@@ -43,7 +43,7 @@ import os
 import random
 from collections import Counter
 
-from brownie import LicenceRegistry, chain, web3
+from brownie import CoverageLens, LicenceRegistry, chain, web3
 from hypothesis import HealthCheck, settings
 from hypothesis import event as _hypothesis_event
 from hypothesis import strategies as st
@@ -195,7 +195,7 @@ class LicenceMachine(RuleBasedStateMachine):
         return best
 
     def _ask(self, wid, licensee, use, territory, at):
-        got = self.kit.plain(self.licences.coverage(wid, licensee, use, "0x" + territory.hex(), at))
+        got = self.kit.plain(self.lens.coverage(wid, licensee, use, "0x" + territory.hex(), at))
         want = self._coverage_model(wid, licensee, use, territory, at)
         assert got == want, (self.ids.index(wid), str(licensee), use, territory, at - self.t0, got, want)
         SEEN["coverage: covered" if got[0] else f"coverage: reason {got[2]}"] += 1
@@ -293,6 +293,16 @@ class LicenceMachine(RuleBasedStateMachine):
                         "LicenceRegistry__TooManyExclusive(bytes32,uint256)", wid, MAX_LIVE_EXCLUSIVE
                     )
                 new_live = live
+        else:  # an active exclusive licence to someone else excludes an overlapping grant (R69a)
+            for lid in self.live[wid]:
+                o = self.lic[lid]
+                if o["state"] == REVOKED or o["end"] <= now or o["licensee"] == str(licensee):
+                    continue
+                if o["uses"] & terms[1] and o["start"] < end and start < o["end"] and _territories_overlap(
+                        o["terr"], terms[7]):
+                    expected = self.err.reverts_with(EXCL_CONFLICT, wid, lid)
+                    event("grant: non-exclusive excluded")
+                    break
 
         if expected is not None:
             with expected:
@@ -558,6 +568,7 @@ def test_licence_invariants_hold_under_random_actions(
         registry.confirm(wid, {"from": registrar})
         works.append((wid, [(str(a), bps) for a, bps in holders]))
     LicenceMachine.bind(licences, registry, registrar, cmo, people, [licensee, rando], works, err, kit)
+    LicenceMachine.lens = CoverageLens.deploy(licences, registry, {"from": governor})
     chain.snapshot()
     run_state_machine_as_test(
         LicenceMachine,

@@ -84,6 +84,9 @@ class RegistryMachine(RuleBasedStateMachine):
         self.holders = {wid: [] for wid in self.ids}  # [(address, bps)] in contract order
         self.dispute = {wid: 0 for wid in self.ids}
         self.disputes_opened = 0
+        self.claims = {wid: 0 for wid in self.ids}  # competing claims on the PENDING registration
+        self.claim = {wid: None for wid in self.ids}  # the CMO's current claim (a registration tuple)
+        self.barred = {wid: {} for wid in self.ids}  # {address: until} after a rejection or dismissal
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -109,6 +112,19 @@ class RegistryMachine(RuleBasedStateMachine):
             return self.err.reverts_with("WorkRegistry__NotFound(bytes32)", wid)
         return self.err.reverts_with("WorkRegistry__WrongStatus(bytes32,uint8,uint8)", wid, current, expected)
 
+    def _expect_bar(self, wid, accounts):
+        """ReclaimBarred for the first barred account (no time passes in a run: bars hold)."""
+        for a in accounts:
+            if str(a) in self.barred[wid]:
+                return self.err.reverts_with("WorkRegistry__ReclaimBarred(bytes32,address,uint40)", wid, a,
+                                             self.barred[wid][str(a)])
+        return None
+
+    def _expect_uncontested(self, wid):
+        if self.claims[wid]:
+            return self.err.reverts_with("WorkRegistry__ClaimsCompeting(bytes32,uint8)", wid, self.claims[wid])
+        return None
+
     # --- rules ------------------------------------------------------------------------
 
     @initialize(split=split)
@@ -126,7 +142,12 @@ class RegistryMachine(RuleBasedStateMachine):
         r = self._registration(wid, split)
         listed = [str(a) for a, _ in r[4]]
         sender = self.people[0] if flag and str(self.people[0]) in listed else self.cmo
-        if self.status[wid] in (NONE, REJECTED):
+        barred = self._expect_bar(wid, [sender, *[a for a, _ in r[4]]]) if self.status[wid] == REJECTED else None
+        if barred is not None:
+            with barred:
+                self.registry.register(r, {"from": sender})
+            event("register: refused, barred after rejection")
+        elif self.status[wid] in (NONE, REJECTED):
             self.registry.register(r, {"from": sender})
             event("register: ok" if self.status[wid] == NONE else "register: ok after rejection")
             self.status[wid] = PENDING
@@ -138,7 +159,7 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(seed=seed, aim=aim)
     def rule_confirm(self, seed, aim):
         wid = self._pick(seed, aim, PENDING)
-        expected = self._expect_status(wid, PENDING)
+        expected = self._expect_status(wid, PENDING) or self._expect_uncontested(wid)
         if expected is None:
             self.registry.confirm(wid, {"from": self.registrar})
             event("confirm: ok")
@@ -150,15 +171,52 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(seed=seed, aim=aim, amount=amount)
     def rule_reject(self, seed, aim, amount):
         wid = self._pick(seed, aim, PENDING)
-        expected = self._expect_status(wid, PENDING)
+        expected = self._expect_status(wid, PENDING) or self._expect_uncontested(wid)
         reason = self.kit.cid_for(f"reason-{amount}")
         if expected is None:
-            self.registry.reject(wid, amount % 2**16, reason, {"from": self.registrar})
+            tx = self.registry.reject(wid, amount % 2**16, reason, {"from": self.registrar})
             event("reject: ok")
             self.status[wid] = REJECTED
+            until = tx.timestamp + self.registry.RECLAIM_DELAY()
+            self.barred[wid].update({a: until for a, _ in self.holders[wid]})
+            self.claim[wid] = None
         else:
             with expected:
                 self.registry.reject(wid, amount % 2**16, reason, {"from": self.registrar})
+
+    @rule(seed=seed, aim=aim, split=split, flag=flag, amount=amount)
+    def rule_file_claim(self, seed, aim, split, flag, amount):
+        """The CMO files a competing claim; then the registrar awards it (flag), dismisses it
+        (aim > 1) or leaves the work contested."""
+        wid = self._pick(seed, aim, PENDING)
+        i = self.ids.index(wid)
+        r = (wid, self.kit.cid_for(f"claim-{i}-{amount % 3}"), 1 + i % 6, 1 + i % 3,
+             [(self.people[p], bps) for p, bps in split])
+        expected = self._expect_status(wid, PENDING)
+        if expected is None:
+            expected = self._expect_bar(wid, [self.cmo, *[a for a, _ in r[4]]])
+        if expected is None and self.claim[wid] == r:
+            expected = self.err.reverts_with("WorkRegistry__ClaimAlreadyFiled(bytes32,address)", wid, self.cmo)
+        if expected is not None:
+            with expected:
+                self.registry.fileClaim(r, {"from": self.cmo})
+            return
+        self.registry.fileClaim(r, {"from": self.cmo})
+        self.claims[wid] = min(self.claims[wid] + 1, 255)
+        self.claim[wid] = r
+        if flag:
+            self.registry.awardClaim(self.cmo, r, {"from": self.registrar})
+            event("claim: filed and awarded")
+            self.status[wid] = CONFIRMED
+            self.holders[wid] = [(str(a), bps) for a, bps in r[4]]
+            self.claims[wid], self.claim[wid] = 0, None
+        elif aim > 1:
+            tx = self.registry.dismissClaims(wid, [self.cmo], 1, self.kit.cid_for("why"), {"from": self.registrar})
+            event("claim: filed and dismissed")
+            self.barred[wid][str(self.cmo)] = tx.timestamp + self.registry.RECLAIM_DELAY()
+            self.claims[wid], self.claim[wid] = 0, None
+        else:
+            event("claim: filed, work contested")
 
     @rule(seed=seed, aim=aim, person=person, other=other, amount=amount, flag=flag)
     def rule_transfer(self, seed, aim, person, other, amount, flag):
@@ -253,6 +311,8 @@ class RegistryMachine(RuleBasedStateMachine):
             assert view["holderCount"] == len(self.holders[wid]), wid
             assert view["openDispute"] == self.dispute[wid], wid
             assert (view["openDispute"] != 0) == (self.status[wid] == DISPUTED), wid
+            assert view["competingClaims"] == self.claims[wid], wid
+            assert (view["disputeOpenedAt"] != 0) == (self.status[wid] == DISPUTED), wid
 
 
 def test_registry_invariants_hold_under_random_actions(registry, registrar, cmo, author, coauthor, spare, err, kit):

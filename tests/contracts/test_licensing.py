@@ -2,7 +2,7 @@
 (SPECIFICATION.md R60-R79). Offers, open licences and tariffs: test_licensing_offers.py."""
 
 import pytest
-from brownie import LicenceRegistry, chain
+from brownie import CoverageLens, LicenceRegistry, chain
 from brownie.exceptions import VirtualMachineError
 
 from ledger.core.types import USES
@@ -48,6 +48,11 @@ def licences(roles, registry, governor):
 
 
 @pytest.fixture(scope="module")
+def lens(licences, registry, governor):
+    return CoverageLens.deploy(licences, registry, {"from": governor})
+
+
+@pytest.fixture(scope="module")
 def terms():
     def make(scope=WORK, uses=AI, start=None, end=FOREVER, exclusive=False, flat=0, rate=0, territories=b"", cid=CID):
         start = chain.time() - 10 if start is None else start
@@ -57,11 +62,11 @@ def terms():
 
 
 @pytest.fixture(scope="module")
-def cover(licences):
-    """coverage(...) as a tuple (covered, kind, reason, licenceId)."""
+def cover(lens):
+    """CoverageLens.coverage(...) as a tuple (covered, kind, reason, licenceId)."""
 
     def ask(work_id, licensee, use=AI, territory=NO_TERRITORY, at=0):
-        return tuple(licences.coverage(work_id, licensee, use, territory, at))
+        return tuple(lens.coverage(work_id, licensee, use, territory, at))
 
     return ask
 
@@ -494,10 +499,10 @@ def test_coverage_none_for_other_licensee_use_or_work(licences, confirmed_work, 
     assert cover(other, licensee) == (False, 0, NONE, 0)
 
 
-def test_coverage_reverts_when_use_not_single(licences, confirmed_work, licensee, err):
+def test_coverage_reverts_when_use_not_single(lens, confirmed_work, licensee, err):
     wid = confirmed_work("c5")
-    with err.reverts_with(INVALID_USES, AI | REPRO):
-        licences.coverage(wid, licensee, AI | REPRO, NO_TERRITORY, 0)
+    with err.reverts_with("CoverageLens__InvalidUse(uint32)", AI | REPRO):
+        lens.coverage(wid, licensee, AI | REPRO, NO_TERRITORY, 0)
 
 
 def test_coverage_prefers_covering_licence_over_lapsed(licences, confirmed_work, terms, cover, author, licensee):

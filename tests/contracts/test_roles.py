@@ -256,5 +256,5 @@ def test_open_dispute_reverts_when_caller_is_licensee_or_auditor(registry, role,
                                                                  caller):
     work_id = confirmed_work()
     sender = request.getfixturevalue(caller)
-    with err.unauthorized(sender, role.CMO):
+    with err.reverts_with("WorkRegistry__NotEntitledToDispute(bytes32,address)", work_id, sender):
         registry.openDispute(work_id, kit.cid_for("evidence"), {"from": sender})

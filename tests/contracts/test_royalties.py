@@ -21,11 +21,39 @@ def token(roles, governor):
     return SettlementToken.deploy(roles, {"from": governor})
 
 
-@pytest.fixture(scope="module")
-def pool(roles, token, governor):
-    from brownie import RoyaltyPool
+# The usage world of the pool fixture: a CONFIRMED work mandated by its holder to the CMO for
+# use 4, the CMO's list licence of it to the licensee at RATE per use; uses at USED_AT count.
+RATE = 100
+WORLD: dict = {}
 
-    return RoyaltyPool.deploy(roles, token, 1000, {"from": governor})
+
+@pytest.fixture(scope="module")
+def licences(roles, registry, governor):
+    from brownie import LicenceRegistry
+
+    return LicenceRegistry.deploy(roles, registry, {"from": governor})
+
+
+@pytest.fixture(scope="module")
+def lens(licences, registry, governor):
+    from brownie import CoverageLens
+
+    return CoverageLens.deploy(licences, registry, {"from": governor})
+
+
+@pytest.fixture(scope="module")
+def pool(roles, token, governor, lens, licences, confirmed_work, author, cmo, licensee):
+    from brownie import RoyaltyPool, chain
+
+    wid = confirmed_work("royalty-pool-work")
+    chain.sleep(50)  # confirmed 50 s before it is mandated
+    licences.mandate(wid, cmo, 4 | 1, {"from": author})
+    terms = (2, 4, chain.time() - 10, 2**40 - 1, False, 0, RATE, b"", CID)
+    lid = licences.grant(licensee, [wid], terms, {"from": cmo}).return_value
+    chain.sleep(100)
+    chain.mine()
+    WORLD.update(work=wid, lid=lid, at=chain.time() - 50, mandated=licences.mandateOf(wid, cmo)[1])
+    return RoyaltyPool.deploy(roles, token, 1000, lens, {"from": governor})
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +63,12 @@ def funded(token, pool, governor, licensee):
     return licensee
 
 
-def line(i=0, work="0x" + "ab" * 32, use=4, qty=10, at=1_700_000_000, lid=1, kind=1, owed=1000):
+def line(i=0, work=None, use=4, qty=10, at=None, lid=None, kind=1, owed=None):
+    """A usage line; by default one that counts in the pool fixture's world (owed = qty x RATE)."""
+    work = WORLD.get("work", "0x" + "ab" * 32) if work is None else work
+    at = WORLD.get("at", 1_700_000_000) if at is None else at
+    lid = WORLD.get("lid", 1) if lid is None else lid
+    owed = qty * RATE if owed is None else owed
     return (i, work, use, qty, at, lid, kind, owed)
 
 
@@ -107,7 +140,7 @@ def test_record_usage_reverts_when_caller_not_licensee(pool, cmo, rando, role, e
 
 
 def test_record_usage_reverts_when_line_empty(pool, cmo, licensee, err):
-    with err.reverts_with("RoyaltyPool__InvalidLine(uint32,bytes32,uint64)", 0, "0x" + "ab" * 32, 0):
+    with err.reverts_with("RoyaltyPool__InvalidLine(uint32,bytes32,uint64)", 0, WORLD["work"], 0):
         pool.recordUsage(cmo, PERIOD, line(qty=0), {"from": licensee})
 
 
@@ -181,6 +214,94 @@ def test_single_record_proves_with_empty_proof(pool, cmo, licensee):
     assert not pool.verifyUsageLine(rid, line(owed=999), [])
 
 
+# --- R82a: only lines that count for the CMO can be recorded (issue 12, finding 1) ---------
+
+LINE_NOT_ELIGIBLE = "RoyaltyPool__LineNotEligible(uint32,bytes32,uint8)"
+R_NOT_CONFIRMED, R_NOT_MANDATED, R_WRONG_LICENCE = 9, 10, 11
+
+
+def test_record_usage_reverts_when_owed_is_typed_higher(pool, cmo, licensee, err):
+    """The attack: a licensee inflates `owed` to steer the distribution. Now refused."""
+    with err.reverts_with("RoyaltyPool__OwedMismatch(uint32,uint256,uint256)", 0, 10 * RATE, 10**18):
+        pool.recordUsage(cmo, PERIOD, line(owed=10**18), {"from": licensee})
+
+
+def test_record_usage_reverts_for_pending_unmandated_work(pool, cmo, licensee, register_work, err):
+    """The attack: weight sent to an accomplice's PENDING, unmandated work. Now refused."""
+    pending = register_work("accomplice-pending")
+    with err.reverts_with(LINE_NOT_ELIGIBLE, 0, pending, R_NOT_CONFIRMED):
+        pool.recordUsage(cmo, PERIOD, line(work=pending), {"from": licensee})
+
+
+def test_record_usage_reverts_for_confirmed_work_not_mandated(pool, cmo, licensee, confirmed_work, err):
+    from brownie import chain
+
+    other = confirmed_work("not-mandated")
+    with err.reverts_with(LINE_NOT_ELIGIBLE, 0, other, R_NOT_MANDATED):
+        pool.recordUsage(cmo, PERIOD, line(work=other, at=chain.time()), {"from": licensee})
+
+
+def test_record_usage_reverts_when_licence_not_held_from_cmo(pool, cmo, roles, rando, role, governor, err):
+    """A licensee with no licence from the CMO cannot weigh in its pool, even with a real id."""
+    roles.grantRole(role.LICENSEE, rando, {"from": governor})
+    with err.reverts_with(LINE_NOT_ELIGIBLE, 0, WORLD["work"], R_WRONG_LICENCE):
+        pool.recordUsage(cmo, PERIOD, line(), {"from": rando})
+
+
+def test_record_usage_reverts_for_use_before_the_mandate(pool, cmo, licensee, err):
+    with err.reverts_with(LINE_NOT_ELIGIBLE, 0, WORLD["work"], R_NOT_MANDATED):
+        pool.recordUsage(cmo, PERIOD, line(at=WORLD["mandated"] - 10), {"from": licensee})
+
+
+# --- R83a: bounded reports; the CMO refuses a report (issue 12, findings 1 and 2) ---------------
+
+
+def test_record_report_reverts_when_totals_unbounded(pool, cmo, licensee, err):
+    """The attack: totals near the type maxima freeze the period. Now refused at the bound."""
+    huge = (1, 1, 2**128 - 1)
+    with err.reverts_with("RoyaltyPool__ReportTooLarge(uint64,uint128,uint128)", *huge):
+        pool.recordReport(cmo, 202601, b"\x01" * 32, huge, CID, {"from": licensee})
+
+
+def test_reports_at_the_bounds_never_block_other_members(pool, cmo, licensee, funded):
+    """Reports at the bounds still leave room: another member's record goes through."""
+    top = (pool.MAX_REPORT_LINES(), pool.MAX_REPORT_QUANTITY(), pool.MAX_REPORT_OWED())
+    for _ in range(3):
+        pool.recordReport(cmo, 202602, b"\x01" * 32, top, CID, {"from": licensee})
+    rid = pool.recordUsage(cmo, 202602, line(), {"from": licensee}).return_value
+    assert pool.report(rid)[0] == licensee
+    assert tuple(pool.pool(cmo, 202602)[5]) == (3 * top[0] + 1, 3 * top[1] + 10, 3 * top[2] + 10 * RATE)
+
+
+def test_cmo_refuses_report_and_its_totals_leave(pool, cmo, licensee):
+    rid = pool.recordReport(cmo, 202603, b"\x01" * 32, (5, 50, 5000), CID, {"from": licensee}).return_value
+    tx = pool.refuseReport(rid, "lines not covered", {"from": cmo})
+    ev = tx.events["ReportRefused"]
+    assert ev["reportId"] == rid and ev["cmo"] == cmo and ev["licensee"] == licensee
+    assert pool.isRefused(rid) and tuple(pool.pool(cmo, 202603)[5]) == (0, 0, 0)
+    assert tuple(pool.accountOf(cmo, 202603, licensee)) == (0, 0)
+
+
+def test_refuse_report_reverts_when_caller_not_its_cmo(pool, cmo, licensee, rando, err):
+    rid = pool.recordReport(cmo, 202604, b"\x01" * 32, (1, 1, 1), CID, {"from": licensee}).return_value
+    with err.reverts_with("RoyaltyPool__NotReportCmo(uint64,address)", rid, rando):
+        pool.refuseReport(rid, "no", {"from": rando})
+
+
+def test_refuse_report_reverts_after_close(pool, cmo, licensee, err):
+    rid = pool.recordReport(cmo, 202605, b"\x01" * 32, (1, 1, 1), CID, {"from": licensee}).return_value
+    pool.closePeriod(202605, {"from": cmo})
+    with err.reverts_with(WRONG_STATE, cmo, 202605, 1, 0):
+        pool.refuseReport(rid, "late", {"from": cmo})
+
+
+def test_refuse_report_reverts_when_refused_twice(pool, cmo, licensee, err):
+    rid = pool.recordReport(cmo, 202606, b"\x01" * 32, (1, 1, 1), CID, {"from": licensee}).return_value
+    pool.refuseReport(rid, "once", {"from": cmo})
+    with err.reverts_with("RoyaltyPool__ReportRefused(uint64)", rid):
+        pool.refuseReport(rid, "twice", {"from": cmo})
+
+
 # --- R85: payments ----------------------------------------------------------------------
 
 
@@ -240,6 +361,7 @@ def test_publish_pays_commission_and_shows_residue(pool, token, cmo, funded, aut
     p = pool.pool(cmo, PERIOD)
     assert p[0] == 2 and p[7] == 1000 and p[8] == 8999 and p[9] == 1  # commission, total, residue
     assert token.balanceOf(cmo) == 1000 and token.balanceOf(pool) == 9000
+    assert pool.carryOf(cmo) == 1  # the residue carries into the CMO's next period
 
 
 def test_publish_reverts_when_total_exceeds_net(pool, cmo, funded, err):
@@ -343,6 +465,7 @@ def test_money_conserved_after_claims(pool, token, cmo, funded, author, coauthor
     held = p[6] - p[10] - p[7]
     assert token.balanceOf(pool) == held == 4499 + 1
     assert p[6] == p[10] + p[7] + held
+    assert held == (p[8] - p[10]) + pool.carryOf(cmo)  # unclaimed + carry: nothing is locked
 
 
 def test_periods_are_separate_pools(pool, cmo, funded, author, err):
@@ -355,3 +478,63 @@ def test_periods_are_separate_pools(pool, cmo, funded, author, err):
     pool.publishDistribution(2, tree.root, 900, CID, {"from": cmo})
     with err.reverts_with("RoyaltyPool__InvalidProof(address,uint32,address,uint256)", cmo, 2, author, 900):
         pool.claim(cmo, 2, 900, tree.proof(0), {"from": author})
+
+
+# --- R99a: nothing paid in is ever locked (issue 12, finding 1) ----------------------------------
+
+
+def test_residue_carries_into_the_cmos_next_period(pool, token, cmo, funded, author):
+    """The attack: a period's whole net sent into the residue, locked. Now it carries on."""
+    before = pool.carryOf(cmo)
+    pool.pay(cmo, 202701, 10_000, {"from": funded})
+    pool.closePeriod(202701, {"from": cmo})
+    pool.publishDistribution(202701, b"\x00" * 32, 0, CID, {"from": cmo})  # nothing eligible: all residue
+    assert pool.carryOf(cmo) == before + 9000
+    pool.pay(cmo, 202702, 1000, {"from": funded})
+    tx = pool.closePeriod(202702, {"from": cmo})
+    assert tx.events["CarryApplied"]["amount"] == before + 9000 and pool.carryOf(cmo) == 0
+    p = pool.pool(cmo, 202702)
+    assert p[12] == before + 9000  # carriedIn
+    net = 1000 - 100 + before + 9000
+    tree = claim_tree(cmo, 202702, [(author, net)])
+    pool.publishDistribution(202702, tree.root, net, CID, {"from": cmo})
+    bal = token.balanceOf(author)
+    pool.claim(cmo, 202702, net, tree.proof(0), {"from": author})
+    assert token.balanceOf(author) == bal + net
+
+
+def test_publish_reverts_when_total_exceeds_net_with_carry(pool, cmo, funded, err):
+    pool.pay(cmo, 202703, 1000, {"from": funded})
+    pool.closePeriod(202703, {"from": cmo})
+    carried = pool.pool(cmo, 202703)[12]
+    with err.reverts_with("RoyaltyPool__DistributionMismatch(uint256,uint256,uint256,uint256)", 1000, 100,
+                          900 + carried + 1, 0):
+        pool.publishDistribution(202703, b"\x01" * 32, 900 + carried + 1, CID, {"from": cmo})
+
+
+def test_sweep_reverts_inside_the_claim_window(pool, cmo, funded, author, err):
+    distributed(pool, cmo, funded, [(author, 100)], paid=1000, period=202704)
+    opens = pool.pool(cmo, 202704)[13] + pool.CLAIM_WINDOW()
+    with err.reverts_with("RoyaltyPool__ClaimWindowOpen(address,uint32,uint40)", cmo, 202704, opens):
+        pool.sweepUnclaimed(202704, {"from": cmo})
+
+
+def test_sweep_after_the_window_moves_unclaimed_to_carry_and_closes_claims(pool, cmo, funded, author, err):
+    from brownie import chain
+
+    distributed(pool, cmo, funded, [(author, 100)], paid=1000, period=202704)
+    chain.sleep(pool.CLAIM_WINDOW() + 1)
+    chain.mine()
+    before = pool.carryOf(cmo)
+    tx = pool.sweepUnclaimed(202704, {"from": cmo})
+    assert tx.events["UnclaimedSwept"]["amount"] == 100 and pool.carryOf(cmo) == before + 100
+    assert before == 1000 - 100 - 100  # this period's residue was carried at publish
+    assert pool.pool(cmo, 202704)[0] == 3
+    tree = claim_tree(cmo, 202704, [(author, 100)])
+    with err.reverts_with(WRONG_STATE, cmo, 202704, 3, 2):
+        pool.claim(cmo, 202704, 100, tree.proof(0), {"from": author})
+
+
+def test_sweep_reverts_when_caller_has_no_distributed_period(pool, rando, err):
+    with err.reverts_with(WRONG_STATE, rando, 202704, 0, 2):
+        pool.sweepUnclaimed(202704, {"from": rando})

@@ -335,7 +335,7 @@ def test_store_fault_is_one_error_line_and_nothing_on_chain(up, tmp_path, fault)
     batch_ids = ["0x" + os.urandom(32).hex() for _ in range(3)]
     cat.write_text("sha256,title,creators,type\n" + "".join(f"{w[2:]},T{i},Ana:composer,music\n"
                                                              for i, w in enumerate(batch_ids)))
-    period = 960100 + (fault == "unwritable")
+    period = 960101 + (fault == "unwritable")
     commands = {
         "work register": ["--as", "alice", "work", "register", str(content), "--title", "T", "--creator", "A"],
         "work register-batch": ["--as", "alice", "work", "register-batch", str(cat)],
@@ -380,8 +380,8 @@ def test_node_down_is_one_error_line_with_a_retry_hint(up, tmp_path):
         ["--as", "registrar", "work", "confirm-batch", str(ids)],
         ["--as", "alice", "licence", "grant", "licensee", "--work", works[1], "--use", "perform"],
         ["licence", "status", works[1], "licensee", "--use", "perform"],
-        ["--as", "licensee", "usage", "report", str(write_report(tmp_path, works, 5)), "--period", "960200"],
-        ["--as", "licensee", "usage", "record", works[1], "--use", "ai-training", "--period", "960200"],
+        ["--as", "licensee", "usage", "report", str(write_report(tmp_path, works, 5)), "--period", "960201"],
+        ["--as", "licensee", "usage", "record", works[1], "--use", "ai-training", "--period", "960201"],
         ["verify", str(content)],
         ["work", "show", works[1]],
     ]

@@ -95,8 +95,12 @@ def test_attest_without_tsa_and_refuse_twice(ledger_env):
     assert rec.attester == ledger_env.addresses["bob"] and rec.kind == "inputs" and rec.tsa_token_cid is None
     assert ledger_env.ledger().store.cat(rec.cid) == b"prompt list"
     with pytest.raises(E.ContractError) as info:
-        _as(ledger_env, "alice").attest(digest)
+        _as(ledger_env, "bob").attest(digest)
     assert info.value.name == "AttestationRegistry__AlreadyAttested"
+    # every attester keeps its own earliest attestation (issue 12 finding 6): bob's does not block alice's
+    mine = _as(ledger_env, "alice").attest(digest)
+    assert mine.attester == ledger_env.addresses["alice"] and mine.cid is None
+    assert _as(ledger_env, "alice").attestation(digest).attester == ledger_env.addresses["bob"]
 
 
 def test_attest_refused_without_role(ledger_env):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 
 import pytest
 
@@ -20,8 +19,11 @@ RATE = 7  # per perform use (work licence)
 
 
 def world(env, tag: str, n_works: int = 20) -> dict:
-    """Confirmed works (every third co-owned alice 60 / bob 40), a statutory ai-training
-    tariff, and a work licence to the licensee for `perform` on the first five works."""
+    """Confirmed works (every third co-owned alice 60 / bob 40) mandated by alice to the CMO for
+    perform and ai-training, a statutory ai-training tariff, and the CMO's list licence to the
+    licensee for `perform` on the first five works; then the chain clock moves 600 s on, so
+    uses "a minute ago" (``w["clock"]()``) fall inside the mandates (only what the CMO licensed
+    and was mandated weighs in its distribution)."""
     a = env.addresses
     alice, reg, gov = env.ledger("alice"), env.ledger("registrar"), env.ledger("governor")
     works = ["0x" + hashlib.sha256(f"{tag}-{i}".encode()).hexdigest() for i in range(n_works)]
@@ -36,11 +38,24 @@ def world(env, tag: str, n_works: int = 20) -> dict:
     abi = load_artifact(env.settings.build_dir, "LicenceRegistry").abi
     lic = gov.w3.eth.contract(address=gov.deployment.address("LicenceRegistry"), abi=abi)
     gov.chain.transact(lic.functions.setTariff(USES["ai-training"], TARIFF, 86400 * 30, 1, 0), gov.signer)
+    for wk in works:
+        alice.chain.transact(lic.functions.mandate(bytes.fromhex(wk[2:]), a["cmo"],
+                                                   USES["perform"] | USES["ai-training"]), alice.signer)
+    cmo = env.ledger("cmo")
+    # blanket licences the CMO granted the licensee in earlier modules would now cover these
+    # mandated works before the tariff: end them, so statutory lines are priced by the tariff
+    for lid in lic.functions.blanketLicencesOf(a["licensee"], a["cmo"]).call():
+        if lic.functions.licence(lid).call()[4] != 3:
+            cmo.chain.transact(lic.functions.revoke(lid, "usage test world"), cmo.signer)
     terms = (2, USES["perform"], 1, FOREVER, False, 0, RATE, b"", CID36)
-    alice.chain.transact(
-        lic.functions.grant(a["licensee"], [bytes.fromhex(w[2:]) for w in works[:5]], terms), alice.signer)
+    cmo.chain.transact(
+        lic.functions.grant(a["licensee"], [bytes.fromhex(w[2:]) for w in works[:5]], terms), cmo.signer)
     licence_id = int(lic.functions.licenceCount().call())
-    return {"works": works, "licence": licence_id, "cmo": a["cmo"]}
+    w3 = gov.w3
+    w3.provider.make_request("evm_increaseTime", [600])
+    w3.provider.make_request("evm_mine", [])
+    return {"works": works, "licence": licence_id, "cmo": a["cmo"],
+            "clock": lambda: int(w3.eth.get_block("latest")["timestamp"])}
 
 
 def write_csv(path, rows) -> None:
@@ -76,7 +91,7 @@ def usage(env):
 
 
 def test_record_single_line_then_prove(usage, w):
-    now = int(time.time())
+    now = w["clock"]()
     r = usage.record(w["works"][0], "perform", 4, now - 30, w["cmo"], 910001, basis=w["licence"])
     assert r.totals.owed == 4 * RATE and r.lines[0].kind == KIND_WORK and r.lines[0].licence_id == w["licence"]
     view = usage.report(r.report_id)
@@ -86,7 +101,7 @@ def test_record_single_line_then_prove(usage, w):
 
 
 def test_report_2000_lines_recorded_and_lines_proven(usage, w, tmp_path):
-    now = int(time.time())
+    now = w["clock"]()
     path = tmp_path / "dsr.csv"
     write_csv(path, report_rows(w["works"], w["licence"], 2000, now))
     r = usage.record_report(path, w["cmo"], 910002)
@@ -101,7 +116,7 @@ def test_report_2000_lines_recorded_and_lines_proven(usage, w, tmp_path):
 
 
 def test_report_jsonl_accepted(usage, w, tmp_path):
-    now = int(time.time())
+    now = w["clock"]()
     path = tmp_path / "dsr.jsonl"
     path.write_text("\n".join(json.dumps({"work": wk, "use": "ai-training", "quantity": 2, "usedAt": now - 10})
                               for wk in w["works"][:6]) + "\n")
@@ -110,7 +125,7 @@ def test_report_jsonl_accepted(usage, w, tmp_path):
 
 
 def test_report_refused_lists_every_bad_line_and_records_nothing(usage, w, tmp_path):
-    now = int(time.time())
+    now = w["clock"]()
     path = tmp_path / "bad.csv"
     rows = report_rows(w["works"], w["licence"], 20, now)
     rows[3] = (w["works"][9], "perform", 1, now - 60, w["licence"])  # not covered: no licence, no tariff
@@ -129,7 +144,7 @@ def test_report_refused_lists_every_bad_line_and_records_nothing(usage, w, tmp_p
 
 
 def test_prove_detects_tampered_line(usage, w, tmp_path):
-    now = int(time.time())
+    now = w["clock"]()
     path = tmp_path / "t.csv"
     write_csv(path, report_rows(w["works"], w["licence"], 50, now))
     r = usage.record_report(path, w["cmo"], 910005)
@@ -145,7 +160,7 @@ def test_report_into_closed_period_refused_before_storing(env, usage, w, tmp_pat
     pool = Usage(cmo).pool
     cmo.chain.transact(pool.functions.closePeriod(910006), cmo.signer)
     path = tmp_path / "c.csv"
-    write_csv(path, report_rows(w["works"], w["licence"], 4, int(time.time())))
+    write_csv(path, report_rows(w["works"], w["licence"], 4, w["clock"]()))
     prepared = usage.prepare_file(path, w["cmo"], 910006)
     with pytest.raises(E.InvalidState):
         usage.record_prepared(prepared)
@@ -154,13 +169,13 @@ def test_report_into_closed_period_refused_before_storing(env, usage, w, tmp_pat
 
 def test_record_refused_when_caller_not_licensee(env, w):
     with pytest.raises(E.NotAuthorized):
-        Usage(env.ledger("rando")).record(w["works"][1], "ai-training", 1, int(time.time()) - 5, w["cmo"], 910007)
+        Usage(env.ledger("rando")).record(w["works"][1], "ai-training", 1, w["clock"]() - 5, w["cmo"], 910007)
 
 
 def test_recording_the_same_report_again_returns_the_first(usage, w, tmp_path):
     """A report run again (a CLI cut off after sending, then rerun) is not recorded twice;
     a report with other lines is a new report."""
-    now = int(time.time())
+    now = w["clock"]()
     path = tmp_path / "again.csv"
     write_csv(path, report_rows(w["works"], w["licence"], 40, now))
     first = usage.record_report(path, w["cmo"], 910009)

@@ -4,7 +4,7 @@ the records (Coverage, Terms, LicenceRecord) and EIP-712 offers (sign, verify)."
 from __future__ import annotations
 
 import datetime as dt
-import time
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +14,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import to_checksum_address
 
 from ledger.core import errors as E
+from ledger.core import parsing
 from ledger.core.types import USES
 
 SCOPE_WORK, SCOPE_LIST, SCOPE_REPERTOIRE = 1, 2, 3
@@ -50,6 +51,7 @@ OFFER_TYPES = {
         {"name": "licensee", "type": "address"},
         {"name": "workIds", "type": "bytes32[]"},
         {"name": "terms", "type": "LicenceTerms"},
+        {"name": "token", "type": "address"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
@@ -78,29 +80,13 @@ def parse_use(name: str) -> int:
 
 
 def parse_territory(code: str | None) -> bytes:
-    """An ISO 3166 alpha-2 code as 2 bytes; None, '' or 'worldwide' give b'' (unspecified)."""
-    if code is None or code.strip() == "" or code.strip().lower() in ("worldwide", "ww", "*"):
-        return b""
-    c = code.strip().upper()
-    if len(c) != 2 or not c.isascii() or not c.isalpha():
-        raise E.InputError(f"territory {code!r} is not an ISO 3166 alpha-2 code (two letters, e.g. CN)")
-    return c.encode()
+    """An assigned ISO 3166-1 alpha-2 code as 2 bytes; None, '' or 'worldwide' give b'' (see ledger.core.parsing)."""
+    return parsing.parse_territory(code)
 
 
 def parse_territories(codes: Iterable[str] | str | None) -> bytes:
     """Codes (a list, or one comma-separated string) as concatenated 2-byte codes; b'' = worldwide."""
-    if codes is None:
-        return b""
-    if isinstance(codes, str):
-        codes = [c for c in codes.split(",") if c.strip()]
-    out = b""
-    for c in codes:
-        b = parse_territory(c)
-        if not b:
-            return b""
-        if b not in [out[i : i + 2] for i in range(0, len(out), 2)]:
-            out += b
-    return out
+    return parsing.parse_territories(codes)
 
 
 def territories_of(raw: bytes) -> tuple[str, ...]:
@@ -108,33 +94,10 @@ def territories_of(raw: bytes) -> tuple[str, ...]:
 
 
 def parse_time(value: str | int | float | dt.date | None, default: int | None = None) -> int:
-    """Unix seconds from an int, 'now', a date (YYYY-MM-DD, midnight UTC) or an ISO timestamp."""
-    if value is None or value == "":
-        if default is None:
-            raise E.InputError("a time is required")
-        return default
-    if isinstance(value, bool):
-        raise E.InputError(f"not a time: {value!r}")
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, dt.datetime):
-        return int(value.timestamp())
-    if isinstance(value, dt.date):
-        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp())
-    v = str(value).strip()
-    if v.lower() == "now":
-        return int(time.time())
-    if v.lower() in ("never", "forever", "none"):
-        return FOREVER
-    if v.isdigit():
-        return int(v)
-    try:
-        d = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
-        raise E.InputError(f"not a date: {value!r}", hint="use YYYY-MM-DD, an ISO timestamp or unix seconds") from None
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=dt.UTC)
-    return int(d.timestamp())
+    """Unix seconds from an int, 'now', 'never', a date (YYYY-MM-DD, midnight UTC) or an ISO timestamp."""
+    if isinstance(value, float) and value == value and 0 <= value < FOREVER:  # SDK callers pass time.time()
+        value = int(value)
+    return parsing.parse_time(value, default, forever=FOREVER)
 
 
 def _wid_bytes(work_id: str) -> bytes:
@@ -292,6 +255,7 @@ class SignedOffer:
     nonce: int
     deadline: int
     signature: str
+    token: str = ZERO  # the currency of the flat fee (signed): ZERO = the native currency
 
     def message(self) -> dict[str, Any]:
         return {
@@ -299,6 +263,7 @@ class SignedOffer:
             "licensee": self.licensee,
             "workIds": [bytes.fromhex(w[2:]) for w in self.work_ids],
             "terms": self.terms.as_message(),
+            "token": self.token,
             "nonce": self.nonce,
             "deadline": self.deadline,
         }
@@ -309,6 +274,7 @@ class SignedOffer:
             self.licensee,
             [bytes.fromhex(w[2:]) for w in self.work_ids],
             self.terms.as_tuple(),
+            self.token,
             self.nonce,
             self.deadline,
         )
@@ -323,6 +289,7 @@ class SignedOffer:
             "licensee": self.licensee,
             "workIds": list(self.work_ids),
             "terms": {**m, "territories": _hex(m["territories"]), "termsCid": _hex(m["termsCid"])},
+            "token": self.token,
             "nonce": str(self.nonce),
             "deadline": self.deadline,
             "signature": self.signature,
@@ -330,20 +297,62 @@ class SignedOffer:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> SignedOffer:
+        """An offer file's document, every field through ledger.core.parsing (no coercion)."""
+        if not isinstance(doc, dict):
+            raise E.InputError("not a licence offer: the document must be a JSON object")
+
+        def field(d: Any, key: str, what: str = "offer") -> Any:
+            if not isinstance(d, dict) or key not in d:
+                raise E.InputError(f"not a licence offer: {what} lacks {key!r}")
+            return d[key]
+
+        def num(d: Any, key: str, bits: int) -> int:
+            try:
+                return parsing.parse_uint(field(d, key), key, bits=bits)
+            except E.InputError as exc:
+                raise E.InputError(f"not a licence offer: {exc.message}") from None
+
+        def hexbytes(d: Any, key: str) -> bytes:
+            v = field(d, key, "terms")
+            if not isinstance(v, str) or not re.fullmatch(r"(0x)?([0-9a-fA-F]{2})*", v):
+                raise E.InputError(f"not a licence offer: terms {key!r} must be hex bytes")
+            return bytes.fromhex(v.removeprefix("0x"))
+
         try:
+            terms_doc = field(doc, "terms")
+            exclusive = field(terms_doc, "exclusive", "terms")
+            if not isinstance(exclusive, bool):
+                raise E.InputError("not a licence offer: terms 'exclusive' must be true or false")
+            territories = hexbytes(terms_doc, "territories")
+            if len(territories) % 2:
+                raise E.InputError("not a licence offer: territories must be 2-letter codes")
+            parsing.parse_territories([territories[i:i + 2].decode("ascii", "replace")
+                                       for i in range(0, len(territories), 2)] or None)
+            works = field(doc, "workIds")
+            if not isinstance(works, list):
+                raise E.InputError("not a licence offer: workIds must be a list of work ids")
+            signature = field(doc, "signature")
+            if not isinstance(signature, str) or not re.fullmatch(r"0x[0-9a-fA-F]{130}", signature):
+                raise E.InputError("not a licence offer: the signature must be 0x + 130 hex digits")
+            terms = Terms(num(terms_doc, "scope", 8), num(terms_doc, "uses", 32), num(terms_doc, "start", 40),
+                          num(terms_doc, "end", 40), exclusive, num(terms_doc, "flatFee", 96),
+                          num(terms_doc, "ratePerUse", 96), territories, hexbytes(terms_doc, "termsCid"))
             return cls(
-                int(doc["chainId"]),
-                to_checksum_address(doc["contract"]),
-                to_checksum_address(doc["licensor"]),
-                to_checksum_address(doc["licensee"]),
-                tuple(str(w).lower() for w in doc["workIds"]),
-                Terms.from_message(doc["terms"]),
-                int(doc["nonce"]),
-                int(doc["deadline"]),
-                str(doc["signature"]),
+                num(doc, "chainId", 64),
+                parsing.parse_address(field(doc, "contract"), "offer contract"),
+                parsing.parse_address(field(doc, "licensor"), "offer licensor", allow_zero=False),
+                parsing.parse_address(field(doc, "licensee"), "offer licensee"),
+                tuple(str(parsing.parse_work_id(w)) for w in works),
+                terms,
+                num(doc, "nonce", 256),
+                num(doc, "deadline", 256),
+                signature,
+                parsing.parse_address(doc.get("token", ZERO), "offer token"),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise E.InputError(f"not a licence offer: {type(exc).__name__} {exc}") from None
+        except E.InputError as exc:
+            msg = exc.message if exc.message.startswith("not a licence offer") else \
+                f"not a licence offer: {exc.message}"
+            raise E.InputError(msg, hint="give the offer file the licensor sent, unchanged") from None
 
 
 def offer_typed_data(chain_id: int, contract: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -379,11 +388,13 @@ def sign_offer(
     terms: Terms,
     nonce: int,
     deadline: int,
+    token: str = ZERO,
 ) -> SignedOffer:
-    """Sign an offer locally with the licensor's key."""
+    """Sign an offer locally with the licensor's key; ``token`` is the fee's currency (ZERO: native)."""
     unsigned = SignedOffer(
         chain_id, to_checksum_address(contract), to_checksum_address(licensor), to_checksum_address(licensee),
         tuple("0x" + _wid_bytes(w).hex() for w in work_ids), terms, int(nonce), int(deadline), "",
+        to_checksum_address(token),
     )
     signable = encode_typed_data(full_message=offer_typed_data(chain_id, unsigned.contract, unsigned.message()))
     sig = Account.sign_message(signable, private_key).signature

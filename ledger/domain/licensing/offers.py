@@ -35,6 +35,7 @@ class Offers(LicensingBase):
             parse_address(licensee, "licensee") if licensee else ZERO, works, terms,
             nonce if nonce is not None else secrets.randbits(64),
             parse_time(deadline, self.now() + 7 * 86400),
+            self.settlement_token() or ZERO,
         )
 
     def verify_offer(self, offer: SignedOffer) -> None:
@@ -72,7 +73,12 @@ class Offers(LicensingBase):
         self.verify_offer(offer)
         me = self.ledger.require_signer().address
         fee = offer.terms.flat_fee
-        token = self.settlement_token() if fee else None
+        current = self.settlement_token()
+        if (current or ZERO) != offer.token:
+            raise E.LicenceInvalid("WrongToken", {"signed": offer.token, "current": current or ZERO},
+                                   f"the offer's fee is signed in {offer.token}, but the settlement token is "
+                                   f"{current or ZERO}", hint="ask the licensor for a new offer")
+        token = current if fee else None
         if token:
             erc20 = self.ledger.contract("IERC20", token)
             balance = int(self.ledger.call(erc20.functions.balanceOf(me)))

@@ -2,61 +2,49 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ledger.core import errors as E
+from ledger.core.inputs import read_table
 
 # --- reading question files ---------------------------------------------------------------
 
 
+QUESTION_COLUMNS = ("work", "use", "territory", "at", "licensee")
+
+
 def read_pairs(path: Path) -> Iterator[dict[str, Any]]:
-    """Questions from a CSV file (header ``work,use,territory,at``) or JSON lines."""
-    try:
-        raw = open(path, "rb")  # noqa: SIM115 (closed below); decoded line by line to name a non-UTF-8 line
-    except FileNotFoundError:
-        raise E.InputError(f"{path}: no such file") from None
+    """Questions from a CSV file (header ``work,use[,territory,at,licensee]``) or JSON lines.
 
-    def decoded() -> Iterator[str]:
-        for n, b in enumerate(raw, 1):
-            try:
-                yield b.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise E.InputError(f"{path}:{n}: not UTF-8 text (byte 0x{b[exc.start]:02x})",
-                                   hint="save the file as UTF-8") from None
-
-    with raw:
-        fh = decoded()
-        first = next(fh, "")
-        rest: Iterable[str] = fh
-        if first.lstrip().startswith("{"):
-            yield _json_line(path, 1, first)
-            for n, line in enumerate(rest, 2):
-                if line.strip():
-                    yield _json_line(path, n, line)
-            return
-        header = [h.strip().lower() for h in next(csv.reader(io.StringIO(first)), [])]
-        if "work" not in header or "use" not in header:
-            raise E.InputError("the first line must be the header work,use,territory,at (or a JSON object)",
-                               where=f"{path}:1")
-        for n, row in enumerate(csv.reader(rest), 2):
-            if not row or not any(c.strip() for c in row):
+    Read through ledger.core.inputs (a regular file or ``-``, strict UTF-8, no repeated
+    column or JSON key, no short row); each value must be text (``at`` may be a whole
+    number). Errors name ``file:line:column``.
+    """
+    header_rule = "the first line must be the header work,use,territory,at (or a JSON object)"
+    table = read_table(path, what="question file", columns=QUESTION_COLUMNS, allow_stdin=True,
+                       normalise=lambda h: h.strip().lower(), require=(("work",), header_rule, None))
+    if table.kind == "csv" and not {"work", "use"} <= set(table.header):
+        raise E.InputError(header_rule, where=f"{table.path}:1:-")
+    for row in table.rows:
+        if row.values is None:
+            raise row.fail(row.error or "malformed line")
+        item: dict[str, Any] = {}
+        for key, value in row.values.items():
+            if key not in QUESTION_COLUMNS:
+                raise row.fail(f"unknown field (allowed: {', '.join(QUESTION_COLUMNS)})", key)
+            if value is None:
                 continue
-            item = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)}
-            item["_where"] = f"{path}:{n}"
-            yield item
+            if key == "at" and isinstance(value, int) and not isinstance(value, bool):
+                item[key] = value
+            elif isinstance(value, str):
+                item[key] = value.strip()
+            elif key == "work":
+                raise row.fail(f"work id {str(value)[:40]} is malformed: it must be text (64 hex digits)", key)
+            else:
+                raise row.fail(f"{key} must be text, not {type(value).__name__}", key)
+        item["_where"] = row.where
+        yield item
 
 
-def _json_line(path: Path, n: int, line: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise E.InputError(f"not JSON: {exc.msg}", where=f"{path}:{n}") from None
-    if not isinstance(doc, dict):
-        raise E.InputError("each line must be a JSON object", where=f"{path}:{n}")
-    doc["_where"] = f"{path}:{n}"
-    return doc

@@ -34,8 +34,9 @@ class Reads(LicensingBase):
         bit = parse_use(use)
         terr = parse_territory(territory)
         when = parse_time(at, self.now())
+        lens = self.ledger.contract("CoverageLens")
         covered, kind, reason, lid = self.ledger.call(
-            self.contract.functions.coverage(bytes.fromhex(wid[2:]), who, bit, terr or b"\0\0", when))
+            lens.functions.coverage(bytes.fromhex(wid[2:]), who, bit, terr or b"\0\0", when))
         return _coverage(wid, who, use, terr, when, (covered, kind, reason, lid))
 
     def index(self) -> CoverageIndex:

@@ -51,7 +51,7 @@ class Attestations(ProtectionBase):
                                                 cid_to_bytes(doc_cid) if doc_cid else b"",
                                                 cid_to_bytes(token_cid) if token_cid else b"")
         self.ledger.transact(fn)
-        rec = self.attestation(digest)
+        rec = self.attestation(digest, self.ledger.require_signer().address)
         assert rec is not None
         return rec
 
@@ -68,33 +68,39 @@ class Attestations(ProtectionBase):
         token_cid = self._token_for(digest)
         self.ledger.transact(
             self.attestations.functions.linkTimestamp(bytes.fromhex(digest[2:]), cid_to_bytes(token_cid)))
-        rec = self.attestation(digest)
+        rec = self.attestation(digest, self.ledger.require_signer().address)
         assert rec is not None
         return rec
 
-    def attestation(self, hash_hex: str) -> AttestationRecord | None:
-        """The attestation of a hash (storage, plus CIDs and tx from its events), or None."""
+    def attestation(self, hash_hex: str, attester: str | None = None) -> AttestationRecord | None:
+        """The earliest attestation of a hash (by ``attester``, or by anyone), with CIDs and
+        tx from its events, or None. Every account keeps its own earliest attestation."""
         digest = parse_hash(hash_hex)
-        return self.attestations_of([digest]).get(digest)
+        return self.attestations_of([digest], attester).get(digest)
 
-    def attestations_of(self, hashes: Sequence[str]) -> dict[str, AttestationRecord | None]:
+    def attestations_of(self, hashes: Sequence[str],
+                        attester: str | None = None) -> dict[str, AttestationRecord | None]:
+        fns = self.attestations.functions
         out: dict[str, AttestationRecord | None] = {}
         for h in hashes:
             digest = parse_hash(h)
             raw = bytes.fromhex(digest[2:])
-            attester, at, kind, _stamped, block = self.ledger.call(self.attestations.functions.attestationOf(raw))
-            if int(attester, 16) == 0:
+            who, at, kind, _stamped, block = self.ledger.call(
+                fns.attestationBy(raw, attester) if attester else fns.attestationOf(raw))
+            if int(who, 16) == 0:
                 out[digest] = None
                 continue
             cid = token = tx = None
             for ev in self._events("AttestationRegistry", [None, "0x" + digest[2:]]):
+                if ev.args.get("attester") != who:
+                    continue
                 if ev.name == "Attested":
                     cid = cid_from_bytes(ev.args["cid"]) if ev.args["cid"] else None
                     token = cid_from_bytes(ev.args["tsaTokenCid"]) if ev.args["tsaTokenCid"] else token
                     tx = ev.tx_hash
                 elif ev.name == "TimestampLinked":
                     token = cid_from_bytes(ev.args["tsaTokenCid"])
-            out[digest] = AttestationRecord(digest, attester, int(at), int(block), KIND_NAMES.get(kind, str(kind)),
+            out[digest] = AttestationRecord(digest, who, int(at), int(block), KIND_NAMES.get(kind, str(kind)),
                                             cid, token, tx)
         return out
 
