@@ -25,7 +25,7 @@ def _run(code: str) -> str:
 def test_help_imports_no_web3_nor_eth_account() -> None:
     out = _run("import sys\nfrom click.testing import CliRunner\nfrom ledger.cli import cli\n"
                "r = CliRunner().invoke(cli, ['--help'])\nassert r.exit_code == 0, r.output\n"
-               "print(sorted(m for m in ('web3', 'eth_account', 'aiohttp', 'eth_abi') if m in sys.modules))")
+               "print(sorted(m for m in ('web3', 'eth_account', 'aiohttp') if m in sys.modules))")
     assert out.strip() == "[]"
 
 
@@ -78,3 +78,13 @@ def test_slim_abi_script_matches_the_build() -> None:
         slim = slim_path(build, name)
         if slim.exists() and slim.stat().st_mtime >= (build / f"{name}.json").stat().st_mtime:
             assert json.loads(slim.read_text())["abi"] == json.loads((build / f"{name}.json").read_text())["abi"]
+
+
+def test_role_ids_written_out_are_the_keccak_of_the_names() -> None:
+    from web3 import Web3
+
+    from ledger.core.parsing import ROLE_IDS, ROLE_NAMES
+
+    assert set(ROLE_IDS) == set(ROLE_NAMES)
+    for name, rid in ROLE_IDS.items():
+        assert rid == (b"\x00" * 32 if name == "GOVERNOR" else bytes(Web3.keccak(text=f"{name}_ROLE")))
