@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         print(f"ledger of {n:,} works and licences", file=sys.stderr)
         results[n] = measure(n, args.runs)
+        print("  " + ", ".join(f"{k}: {v:.3f}" for k, v in results[n].items()), file=sys.stderr)
     names = list(results[sizes[0]])
     head = "| question | " + " | ".join(f"{n:,}" for n in sizes) + " | ratio largest/smallest |"
     print(head)
