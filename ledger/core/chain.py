@@ -22,7 +22,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from eth_utils.abi import collapse_if_tuple
 from web3 import Web3
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
 
 from ledger.core import errors as E
 from ledger.core.config import NetworkProfile
@@ -342,6 +342,8 @@ class Chain:
             return fn()
         except ContractLogicError as exc:
             raise self._decode(exc) from exc
+        except TransactionNotFound:  # an answer ("no such transaction"), callers ask for it (batch resume)
+            raise
         except Web3RPCError as exc:  # e.g. a view out of gas: an error (exit 2), never a "no"
             raise E.TransactionFailed(f"the node refused the read: {exc}") from None
 
