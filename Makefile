@@ -32,6 +32,7 @@ tools/ipfs/node_modules/.installed: tools/ipfs/package.json tools/ipfs/package-l
 
 build/.compiled: $(VENV)/.installed node_modules/.installed $(wildcard contracts/*.sol contracts/*/*.sol) brownie-config.yaml
 	$(BIN)/brownie compile
+	$(BIN)/python scripts/slim_abi.py   # build/abi: ABI + bytecode only, what the SDK reads
 	touch $@
 
 setup: build/.compiled   ## venv + npm packages + compiled contracts

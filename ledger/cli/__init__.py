@@ -1,6 +1,7 @@
 """``rights-ledger``: the command line over the SDK.
 
-One sub-group per noun (node, account, work, store) plus ``verify`` and ``demo``.
+One sub-group per noun (node, account, work, store) plus ``verify`` and ``demo``; each is
+imported when it runs (``ledger.cli.app.LAZY_COMMANDS``).
 Settings come from options or their environment variables. A user mistake or an
 unavailable service ends with ``error: <one line>`` on stderr and exit code 2, never a
 traceback; commands that report take ``--json``.
@@ -10,23 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from ledger.cli import (  # noqa: F401  (register commands)
-    account,
-    audit,
-    batch,
-    demo,
-    licence,
-    network,
-    node,
-    protect,
-    serve,
-    store,
-    token,
-    usage,
-    verify,
-    work,
-)
-from ledger.cli.app import cli, internal_error
+from ledger.cli.app import cli, internal_error, load_all_commands  # noqa: F401
 from ledger.cli.lang import localize
 from ledger.core.i18n import from_environment
 

@@ -9,7 +9,7 @@ import time
 import traceback
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
@@ -17,11 +17,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ledger.cli.lang import lang_option
+from ledger.core import i18n
 from ledger.core.config import Settings, default_home, load_settings
 from ledger.core.errors import LedgerError
 from ledger.core.i18n import gettext as _
-from ledger.core.keystore import Keystore
-from ledger.domain.works import Ledger, parse_address
+
+if TYPE_CHECKING:  # the SDK (web3, eth-account) is imported when a command first needs it
+    from ledger.core.keystore import Keystore
+    from ledger.domain.works import Ledger
 
 # soft_wrap: rich never breaks a line itself (a terminal wraps long lines; a pipe or a file keeps hex ids,
 # CIDs and commands whole instead of cutting them at 80 columns)
@@ -37,7 +40,15 @@ class App:
         self.account = account
         self.password = password
         self._ledger: Ledger | None = None
-        self.keystore = Keystore(settings.keys_dir)
+        self._keystore: Keystore | None = None
+
+    @property
+    def keystore(self) -> Keystore:
+        if self._keystore is None:
+            from ledger.core.keystore import Keystore
+
+            self._keystore = Keystore(self.settings.keys_dir)
+        return self._keystore
 
     def signing_password(self) -> str | None:
         """The keystore password: --password / RIGHTS_LEDGER_PASSWORD, else asked on a terminal."""
@@ -46,6 +57,8 @@ class App:
         return self.password
 
     def ledger(self, *, signer: bool = False) -> Ledger:
+        from ledger.domain.works import Ledger
+
         if self._ledger is None:
             self._ledger = Ledger.open(
                 self.settings,
@@ -64,6 +77,8 @@ class App:
     def resolve(self, value: str, what: str = "account") -> str:
         """An address, or the name of a local account."""
         if value.startswith("0x"):
+            from ledger.domain.works import parse_address
+
             return parse_address(value, what)
         return self.keystore.address_of(value)
 
@@ -102,6 +117,38 @@ def fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
     if hint:
         err_console.print(f"[dim]{hint_label} {escape(' '.join(str(hint).split()))}[/dim]", soft_wrap=True)
     sys.exit(code)
+
+
+# The root's sub-commands: name -> (modules that define it and its sub-commands, short help).
+# A command's module (and the SDK it imports) is loaded only when that command runs, so
+# `--help` and a read command do not pay for every other command's imports.
+LAZY_COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "account": (("account",), "Local accounts (encrypted keystores) and their roles."),
+    "attest": (("protect",), "Prove that a file or hash existed at a time (block time, optional RFC 3161 token)."),
+    "audit": (("audit",), "Rebuild the ledger's state from its events and check it against the chain and store."),
+    "demo": (("demo",), "Run the walking-skeleton story on the embedded chain and explain each step."),
+    "licence": (("licence", "formats"), "Grant, offer, accept, revoke and check licences."),
+    "mandate": (("licence",), "As a holder: mandate works to a CMO, or withdraw a mandate."),
+    "network": (("network",), "Node configuration derived from the ledger (Besu permissioning)."),
+    "node": (("node",), "Start, stop and inspect the embedded chain node."),
+    "royalty": (("usage",), "Pay into a CMO's pool, distribute a period, verify it, claim."),
+    "serve": (("serve",), "Serve the read-only web portal over this ledger."),
+    "store": (("store",), "Add and read content-addressed documents."),
+    "tariff": (("licence",), "Statutory licence tariffs (set by the governor)."),
+    "token": (("token",), "The settlement token that royalties are paid in."),
+    "usage": (("usage", "formats"), "Report usage of works: single lines or usage report files (CSV / JSON lines)."),
+    "verify": (("verify",), "Hash FILE and look up its registration, or check a certificate."),
+    "work": (("work", "batch", "protect", "formats"), "Register works and manage their ownership."),
+}
+
+
+def load_all_commands() -> None:
+    """Import every command module (tests and tools that walk the whole command tree)."""
+    import importlib
+
+    for modules, _help in LAZY_COMMANDS.values():
+        for module in modules:
+            importlib.import_module(f"ledger.cli.{module}")
 
 
 INTERNAL_LOG = "internal-errors.log"
@@ -144,7 +191,58 @@ def internal_error(exc: BaseException, ctx: click.Context | None = None) -> NoRe
 
 
 class LedgerGroup(click.Group):
-    """Turns every failure into one line and exit code 2 (130 for Ctrl-C); never a traceback."""
+    """Turns every failure into one line and exit code 2 (130 for Ctrl-C); never a traceback.
+    The root group loads its sub-commands lazily (LAZY_COMMANDS)."""
+
+    lazy = False  # only the root group loads its sub-commands from LAZY_COMMANDS
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        if not self.lazy:
+            return super().list_commands(ctx)
+        return sorted(set(self.commands) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if self.lazy and (cmd_name in LAZY_COMMANDS or cmd_name not in self.commands):
+            import importlib
+            import pkgutil
+
+            import ledger.cli
+
+            # (a group's sub-commands may live in several modules; a name missing from the table:
+            # import every command module before giving up)
+            modules = LAZY_COMMANDS[cmd_name][0] if cmd_name in LAZY_COMMANDS else \
+                tuple(m.name for m in pkgutil.iter_modules(ledger.cli.__path__) if not m.name.startswith("_"))
+            for module in modules:
+                importlib.import_module(f"ledger.cli.{module}")
+            cmd = super().get_command(ctx, cmd_name)
+            if cmd is not None and i18n.current() != i18n.DEFAULT:  # a command loaded now speaks the language too
+                from ledger.cli.lang import localize
+
+                localize(cmd, i18n.current())
+            return cmd
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.lazy and i18n.current() != i18n.DEFAULT:  # translated short helps come from the commands themselves
+            from ledger.cli.lang import localize
+
+            load_all_commands()
+            localize(self, i18n.current())
+            return super().format_commands(ctx, formatter)
+        if not self.lazy:
+            return super().format_commands(ctx, formatter)
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            cmd = self.commands.get(name)
+            text = cmd.get_short_help_str(limit) if cmd is not None else \
+                click.utils.make_default_short_help(LAZY_COMMANDS[name][1], limit)
+            rows.append((name, text))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+        return None
+
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
@@ -201,6 +299,9 @@ def cli(ctx: click.Context, home: Path | None, network: str | None, rpc_url: str
     """
     settings = load_settings(home=home, network=network, rpc_url=rpc_url, store=store_spec)
     ctx.obj = App(settings, account, password)
+
+
+cli.lazy = True
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

@@ -315,7 +315,10 @@ def list_(app: App, work_id: str | None, licensee: str | None, as_json: bool) ->
     """List licences of a work or of a licensee."""
     if not work_id and not licensee:
         raise InputError("name a work or a licensee", hint="pass --work ID or --licensee ADDRESS")
-    recs = _licensing(app).licences_for(work=work_id, licensee=app.resolve(licensee, "licensee") if licensee else None)
+    lic = _licensing(app)
+    recs = lic.licences_for(work=work_id, licensee=app.resolve(licensee, "licensee") if licensee else None)
+    if lic.index_note:  # the read index could not catch up within its bound: say so
+        err_console.print(f"[yellow]note:[/yellow] {lic.index_note}")
     if as_json:
         emit_json([licence_json(r) for r in recs])
         return

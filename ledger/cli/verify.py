@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
@@ -14,8 +14,9 @@ from ledger.cli.render import print_work, work_json
 from ledger.core.errors import ContentNotFound, InputError, LedgerError, MetadataMismatch
 from ledger.core.i18n import gettext as _
 from ledger.core.types import WorkRecord, WorkStatus
-from ledger.domain.certificate import work_metadata
-from ledger.domain.works import Ledger, sha256_of_file
+
+if TYPE_CHECKING:
+    from ledger.domain.works import Ledger
 
 
 @cli.command()
@@ -38,6 +39,8 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
     if file is None:
         _verify_certificate(app, certificate, qr_payload, as_json)
         return
+    from ledger.domain.works import sha256_of_file
+
     digest = sha256_of_file(file)
     ledger = app.ledger()
     wid = "0x" + digest
@@ -69,6 +72,8 @@ def checked_metadata(ledger: Ledger, rec: WorkRecord) -> tuple[dict[str, Any] | 
     not this work's document (an integrity failure, as ``audit replay`` reports it), 2 when
     the store cannot be read.
     """
+    from ledger.domain.certificate import work_metadata
+
     try:
         return work_metadata(ledger, rec), None, 0
     except (MetadataMismatch, ContentNotFound) as exc:

@@ -1,4 +1,10 @@
-"""Compiled contracts: ABI and bytecode from Brownie's build artifacts (build/contracts)."""
+"""Compiled contracts: ABI and bytecode.
+
+Read from the slim files ``build/abi/<Name>.json`` (ABI and bytecode only, written by
+``scripts/slim_abi.py`` after ``brownie compile``), falling back to Brownie's full build
+artifact ``build/contracts/<Name>.json`` (about 9 MB in all) when a slim file is missing or
+older than its build file.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +35,26 @@ class Artifact:
     bytecode: str
 
 
+def slim_path(build_dir: Path, name: str) -> Path:
+    """Where the slim ABI file of contract ``name`` lives for a Brownie ``build/contracts`` dir."""
+    return build_dir.parent / "abi" / f"{name}.json"
+
+
+def _source(build_dir: Path, name: str) -> Path:
+    full, slim = build_dir / f"{name}.json", slim_path(build_dir, name)
+    try:
+        slim_mtime = slim.stat().st_mtime
+    except OSError:
+        return full
+    try:
+        return slim if slim_mtime >= full.stat().st_mtime else full
+    except OSError:
+        return slim  # only the slim file was shipped
+
+
 @lru_cache(maxsize=64)
 def load_artifact(build_dir: Path, name: str) -> Artifact:
-    path = build_dir / f"{name}.json"
+    path = _source(build_dir, name)
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError as exc:

@@ -22,7 +22,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from eth_utils.abi import collapse_if_tuple
 from web3 import Web3
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
 
 from ledger.core import errors as E
 from ledger.core.config import NetworkProfile
@@ -32,6 +32,7 @@ from ledger.core.rpc import connection_failure
 from ledger.core.types import WriteResult
 
 GAS_MARGIN = 1.25
+JOURNAL_LIMIT = 256  # raw transactions kept for the node's journal between two durable points
 
 _ROLE_NAMES = ROLE_OF_ID  # role id (0x + 64 hex) -> name, defined once in ledger.core.parsing
 
@@ -317,9 +318,12 @@ class Chain:
         self._nonces: dict[str, int] = {}
         self._chain_id: int | None = None
         # Called after an acknowledged write so it survives a node crash (the embedded node's
-        # persist): after every single write, and at the end of a batch run (whose journal
-        # covers a crash in the middle). Saving a large state often would slow the node down.
-        self.on_durable: Callable[[], None] | None = None
+        # write-ahead journal): after every single write, and at the end of a batch run (whose
+        # own journal covers a crash in the middle). It receives the raw signed transactions
+        # sent since the last durable point ({"hash", "raw"}), or None when there were more
+        # than JOURNAL_LIMIT of them (then the node takes a snapshot instead).
+        self.on_durable: Callable[[list[dict[str, str]] | None], None] | None = None
+        self._sent: list[dict[str, str]] | None = []
 
     # --- connection ------------------------------------------------------------------
 
@@ -338,6 +342,8 @@ class Chain:
             return fn()
         except ContractLogicError as exc:
             raise self._decode(exc) from exc
+        except TransactionNotFound:  # an answer ("no such transaction"), callers ask for it (batch resume)
+            raise
         except Web3RPCError as exc:  # e.g. a view out of gas: an error (exit 2), never a "no"
             raise E.TransactionFailed(f"the node refused the read: {exc}") from None
 
@@ -415,7 +421,13 @@ class Chain:
             self.reset_nonce(sender)
             raise E.TransactionFailed(f"the node refused the transaction: {exc}") from exc
         self._nonces[sender] = tx["nonce"] + 1
-        return "0x" + bytes(tx_hash).hex()
+        tx_hex = "0x" + bytes(tx_hash).hex()
+        if self.on_durable is not None and self._sent is not None:
+            if len(self._sent) >= JOURNAL_LIMIT:
+                self._sent = None  # too many to journal one by one: the node snapshots instead
+            else:
+                self._sent.append({"hash": tx_hex, "raw": "0x" + bytes(signed.raw_transaction).hex()})
+        return tx_hex
 
     def wait(self, tx_hash: str, timeout: float | None = None) -> TxResult:
         try:
@@ -435,8 +447,9 @@ class Chain:
 
     def make_durable(self) -> None:
         """Ask the node to keep what was mined (no-op unless a hook is set, e.g. the embedded node)."""
+        sent, self._sent = self._sent, []
         if self.on_durable is not None:
-            self.on_durable()
+            self.on_durable(sent)
 
     def transact(
         self, fn: ContractFunction, signer: LocalAccount, value: int = 0, *, gas: int | None = None

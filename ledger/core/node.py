@@ -6,27 +6,38 @@ answers. ``stop()`` sends SIGTERM so anvil dumps its state.
 
 Crash safety does not rest on anvil's own dumps (a SIGKILL loses what it had not written,
 and a kill during its write leaves a torn file). Instead, after every acknowledged write
-the SDK calls :meth:`EmbeddedNode.persist`: it asks anvil for its state
-(``anvil_dumpState``) and replaces the state file atomically, so what the CLI acknowledged
-survives a crash. Batch runs persist at most every few seconds and resume from their
-journal (see ledger.batch).
+the SDK calls :meth:`EmbeddedNode.durable` with the raw signed transactions of that write:
+they are appended to a write-ahead journal (``journal.jsonl``: hash, raw transaction, the
+timestamp of the block that included it) and fsync'd before the CLI acknowledges. At start,
+:meth:`EmbeddedNode.replay_journal` re-sends, in order and at their original block
+timestamps, the journaled transactions the loaded state does not have (by hash). A
+snapshot (``anvil_dumpState``, written atomically; then the journal is emptied) is taken
+on the first write of a new chain, every ``SNAPSHOT_EVERY`` journal entries and when a write sent
+more transactions than the SDK keeps (a batch run, which resumes from its own journal),
+so a write costs an append, not a dump of the whole state.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
+import json
 import os
 import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.core.config import REPO_ROOT, NetworkProfile
 from ledger.core.errors import ChainUnavailable, ConfigError, InputError, LedgerError
 from ledger.core.parsing import parse_port
-from ledger.core.rpc import Rpc
+from ledger.core.rpc import Rpc, RpcRefused
+
+SNAPSHOT_EVERY = 500  # journal entries between two snapshots of the node's state
 
 
 def anvil_binary() -> str:
@@ -76,6 +87,8 @@ class EmbeddedNode:
         self.log_file = chain_dir / "anvil.log"
         #: written by `rights-ledger node stop`: the node stays stopped until `node start`
         self.stopped_marker = chain_dir / "stopped-by-user"
+        self.journal_file = chain_dir / "journal.jsonl"
+        self.lock_file = chain_dir / "journal.lock"
 
     @property
     def port(self) -> int:
@@ -147,13 +160,14 @@ class EmbeddedNode:
                                        hint=f"is port {port} taken? set RIGHTS_LEDGER_PORT to a free port")
             if rpc_alive(self.profile.rpc_url) is not None:
                 self.pid_file.write_text(str(proc.pid))
+                self.replay_journal()
                 return self.status()
             time.sleep(0.1)
         proc.terminate()
         raise ChainUnavailable(f"anvil did not answer on {self.profile.rpc_url} within {timeout:.0f} s")
 
     def persist(self) -> None:
-        """Write the node's current state to the state file, atomically (see the module doc)."""
+        """Write the node's current state to the state file, atomically (a snapshot)."""
         try:
             raw = bytes.fromhex(Rpc(self.profile.rpc_url, 60).request("anvil_dumpState")[2:])
         except (LedgerError, ValueError, TypeError) as exc:
@@ -167,6 +181,102 @@ class EmbeddedNode:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.state_file)
+
+    # --- the write-ahead journal ---------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One process at a time appends to the journal or snapshots and empties it."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_file, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def journal(self) -> list[dict[str, str]]:
+        """The journal's entries; a torn last line (a crash mid-append) is ignored."""
+        try:
+            lines = self.journal_file.read_text().splitlines()
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and "raw" in entry and "hash" in entry:
+                out.append(entry)
+        return out
+
+    def durable(self, sent: list[dict[str, str]] | None) -> None:
+        """Make the transactions of an acknowledged write survive a crash of the node: append
+        them to the journal (fsync), or snapshot when they were too many to keep."""
+        if sent is None or not self.state_file.exists():  # too many, or no snapshot to replay onto yet
+            with self._locked():
+                self._snapshot()
+            return
+        if not sent:
+            return
+        rpc = Rpc(self.profile.rpc_url, 60)
+        try:
+            receipts = rpc.batch([("eth_getTransactionReceipt", [e["hash"]]) for e in sent])
+            blocks = sorted({r["result"]["blockNumber"] for r in receipts if r.get("result")})
+            stamps = {b: r.get("result", {}).get("timestamp") for b, r in
+                      zip(blocks, rpc.batch([("eth_getBlockByNumber", [b, False]) for b in blocks]), strict=True)}
+        except (LedgerError, ValueError, TypeError, AttributeError) as exc:
+            raise ChainUnavailable(f"cannot read the embedded node's receipts to journal a write ({exc})") from exc
+        lines = []
+        for e, r in zip(sent, receipts, strict=True):
+            res = r.get("result") or {}
+            lines.append(json.dumps({"hash": e["hash"], "raw": e["raw"], "block": res.get("blockNumber"),
+                                     "timestamp": stamps.get(res.get("blockNumber"))}, separators=(",", ":")))
+        with self._locked():
+            fd = os.open(self.journal_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, ("\n".join(lines) + "\n").encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if len(self.journal()) >= SNAPSHOT_EVERY:
+                self._snapshot()
+
+    def replay_journal(self) -> int:
+        """Re-send the journaled transactions the node's state lacks; return how many (called
+        by :meth:`start`). Two original blocks in the same second cannot be reproduced exactly
+        (anvil wants a later timestamp): such a block gets the next second."""
+        with self._locked():
+            entries = self.journal()
+            if not entries:
+                return 0
+            rpc = Rpc(self.profile.rpc_url, 60)
+            have = rpc.batch([("eth_getTransactionReceipt", [e["hash"]]) for e in entries])
+            replayed = 0
+            for entry, known in zip(entries, have, strict=True):
+                if known.get("result"):
+                    continue  # already in the loaded state
+                if entry.get("timestamp"):
+                    try:  # the original block time: registration times must not move
+                        rpc.request("evm_setNextBlockTimestamp", [int(entry["timestamp"], 16)])
+                    except RpcRefused:
+                        pass
+                try:
+                    rpc.request("eth_sendRawTransaction", [entry["raw"]])
+                    replayed += 1
+                except RpcRefused as exc:
+                    with open(self.log_file, "a") as log:
+                        log.write(f"journal replay: {entry['hash']} refused: {exc}\n")
+            # no snapshot here: a dump taken right after anvil loaded its state can lose the
+            # genesis block; the replayed entries stay journaled (skipped by hash next time)
+            # until the next periodic snapshot of a running node
+            return replayed
+
+    def _snapshot(self) -> None:
+        """Persist the whole state, then empty the journal (the caller holds the lock)."""
+        self.persist()
+        self.journal_file.unlink(missing_ok=True)
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop anvil cleanly (SIGTERM, so it dumps its state). False when it was not running."""

@@ -15,9 +15,6 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from eth_utils import is_checksum_address, to_checksum_address
-from web3 import Web3
-
 from ledger.core.errors import InputError
 from ledger.core.types import Holder, WorkId
 
@@ -117,6 +114,8 @@ def parse_address(value: Any, what: str = "address", *, allow_zero: bool = True)
     """
     if not isinstance(value, str) or not _HEX40.fullmatch(value.strip()):
         raise InputError(f"{what} {_show(value)} is not an Ethereum address (0x followed by 40 hex digits)")
+    from eth_utils import is_checksum_address, to_checksum_address  # not at import: CLI start-up (issue 15)
+
     v = value.strip()
     hexpart = v[2:]
     if hexpart != hexpart.lower() and hexpart != hexpart.upper() and not is_checksum_address(v):
@@ -259,8 +258,15 @@ def parse_territories(codes: Iterable[str] | str | None) -> bytes:
 # --- roles and holders -----------------------------------------------------------------
 
 ROLE_NAMES = ("GOVERNOR", "REGISTRAR", "CMO", "HOLDER", "LICENSEE", "AUDITOR")
+# keccak256("<NAME>_ROLE") written out, so that importing this module does not import web3
+# (CLI start-up, issue 15); tests/cli/test_startup.py checks them against Web3.keccak
 ROLE_IDS: Mapping[str, bytes] = {
-    name: (b"\x00" * 32 if name == "GOVERNOR" else bytes(Web3.keccak(text=f"{name}_ROLE"))) for name in ROLE_NAMES
+    "GOVERNOR": b"\x00" * 32,
+    "REGISTRAR": bytes.fromhex("edcc084d3dcd65a1f7f23c65c46722faca6953d28e43150a467cf43e5c309238"),
+    "CMO": bytes.fromhex("00c92f2c87e810e18b70e46486d1455c93d982dc488a1f066fd61852c116cb4d"),
+    "HOLDER": bytes.fromhex("88a91f33d69233608ec901106cda3805f1356caac193014d6c70c694090df4ae"),
+    "LICENSEE": bytes.fromhex("14841c82344f9bb7ad6bffe633a539c0670a2feba749a45b10163d033fc7b4d2"),
+    "AUDITOR": bytes.fromhex("59a1c48e5837ad7a7f3dcedcbe129bf3249ec4fbf651fd4f5e2600ead39fe2f5"),
 }
 """The on-chain role ids (``keccak256("<NAME>_ROLE")``; GOVERNOR is AccessControl's admin role 0x00)."""
 ROLE_OF_ID: Mapping[str, str] = {"0x" + rid.hex(): name for name, rid in ROLE_IDS.items()}

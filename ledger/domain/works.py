@@ -183,7 +183,7 @@ class Ledger:
                 log(f"starting the embedded chain node on {settings.network.rpc_url}")
                 node.start()
             _check_node_is_this_homes(chain, node, settings)
-            chain.on_durable = node.persist  # acknowledged writes survive a crash of the node
+            chain.on_durable = node.durable  # acknowledged writes survive a crash of the node (journal)
             if not settings.deployments_file.exists():
                 password = password if password is not None else os.environ.get("RIGHTS_LEDGER_PASSWORD")
                 if not keystore.exists(GOVERNOR_ACCOUNT):

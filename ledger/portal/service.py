@@ -243,7 +243,8 @@ class Reader:
         self, ledger: Ledger, wid: str, reserved: tuple[str, ...] = ()
     ) -> tuple[list[dict[str, Any]] | None, str | None]:
         try:
-            records = Licensing(ledger).licences_for(work=wid)
+            licensing = Licensing(ledger)
+            records = licensing.licences_for(work=wid)  # from the local read index (synced first)
         except E.NotDeployed:
             return None, "licences: the licensing contracts are not deployed on this network"
         except E.ChainUnavailable:
@@ -270,7 +271,7 @@ class Reader:
                     "reservedUses": [u for u in r.uses if u in reserved],
                 }
             )
-        return out, None
+        return out, licensing.index_note
 
     def _protection(self, ledger: Ledger, wid: str) -> tuple[Any, list[dict[str, Any]] | None, str | None]:
         """(generation records and attestations, dispute rulings, note) from :class:`Protection`."""

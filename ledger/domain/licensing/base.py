@@ -40,6 +40,24 @@ class LicensingBase:
             return cid_to_bytes(terms_cid)
         return cid_to_bytes(self.ledger._store_document(doc))
 
+    def read_index(self) -> Any:
+        """The local read index (``ledger.domain.index``), synced before the read (bounded), or
+        None when it is switched off (``RIGHTS_LEDGER_INDEX=off``): then reads replay the events.
+        ``self.index_note`` says when the answer may miss the newest blocks."""
+        import os
+
+        if os.environ.get("RIGHTS_LEDGER_INDEX", "").lower() in ("off", "0", "no"):
+            return None
+        from ledger.domain.index import ReadIndex
+
+        idx = getattr(self.ledger, "_read_index", None)
+        if idx is None:
+            idx = self.ledger._read_index = ReadIndex(self.ledger)
+        self.index_note = idx.fresh().note()
+        return idx
+
+    index_note: str | None = None
+
     def now(self) -> int:
         """The chain's time: the latest block's timestamp."""
         return int(self.ledger.chain.call(lambda: self.ledger.w3.eth.get_block("latest")["timestamp"]))

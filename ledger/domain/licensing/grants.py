@@ -122,7 +122,9 @@ class Grants(Reads):
         want = {parse_work_id(w).lower() for w in works}
         codes = tuple(terms.territories[i:i + 2].decode() for i in range(0, len(terms.territories), 2))
         cid = cid_from_bytes(terms.terms_cid) if terms.terms_cid else None
-        for rec in self.index().licences_for(None, licensee):
+        read_index = self.read_index()
+        records = read_index.licences_for(None, licensee) if read_index else self.index().licences_for(None, licensee)
+        for rec in records:
             if (
                 rec.licensor == signer and rec.state != "revoked" and rec.scope == SCOPE_NAMES.get(terms.scope)
                 and {w.lower() for w in rec.work_ids} == want and uses_to_mask(rec.uses) == terms.uses

@@ -114,8 +114,12 @@ class Reads(LicensingBase):
 
         if work is None and licensee is None:
             raise E.InputError("name a work or a licensee", hint="pass --work ID or --licensee ADDRESS")
-        return self.index().licences_for(
-            parse_work_id(work) if work else None, parse_address(licensee, "licensee") if licensee else None)
+        wid = parse_work_id(work) if work else None
+        who = parse_address(licensee, "licensee") if licensee else None
+        read_index = self.read_index()
+        if read_index is None:
+            return self.index().licences_for(wid, who)
+        return read_index.licences_for(wid, who)
 
 
 def _coverage(wid: str, who: str, use: str, terr: bytes, when: int, r: Sequence[Any]) -> Coverage:
