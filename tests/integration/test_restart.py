@@ -167,5 +167,7 @@ def test_cli_node_stop_status_start_keeps_state(own_env):
     assert json.loads(p.stdout)["running"] is True and json.loads(p.stdout)["block_number"] == block
     assert rpc(env.settings.network.rpc_url, "eth_getLogs", [{"fromBlock": "0x0", "toBlock": "latest"}]) == logs
     assert json.loads(cli(env, "work", "show", wid, "--json").stdout) == shown
-    p = cli(env, "verify", "/dev/null")  # the chain answers again: exit 1, not 2
+    unknown = env.home / "never-registered.txt"
+    unknown.write_text("never registered\n")
+    p = cli(env, "verify", str(unknown))  # the chain answers again: exit 1, not 2
     assert p.returncode == 1, p.stderr
