@@ -285,13 +285,7 @@ class Ledger:
             fn = self.registry.functions.registerSole(sole[0], sole[1], sole[3], sole[4])
         else:
             fn = self.registry.functions.register(self._registration(work_id, cid, metadata, holders))
-        tx = self.chain.build(fn, signer)  # a refused registration raises here, before the store
-        stored = self.store.add(body)
-        if stored != cid:
-            raise E.MetadataMismatch(f"the store returned CID {stored} for a document whose CID is {cid}")
-        r = self.chain.wait(self.chain.send(tx, signer))
-        self.chain.make_durable()
-        return Registered(work_id, cid, r.tx_hash, r.block_number, r.gas_used)
+        return self._simulate_store_send(fn, signer, work_id, body, cid)  # a refused registration stores nothing
 
     def file_claim(self, metadata: dict[str, Any], holders: Sequence[Holder]) -> Registered:
         """File a claim competing with the PENDING registration of the same content
@@ -301,7 +295,12 @@ class Ledger:
         work_id = parse_work_id(metadata["contentSha256"])
         cid = cid_for_bytes(body)
         fn = self.registry.functions.fileClaim(self._registration(work_id, cid, metadata, holders))
-        tx = self.chain.build(fn, signer)  # a refused claim raises here, before the store
+        return self._simulate_store_send(fn, signer, work_id, body, cid)  # a refused claim stores nothing
+
+    def _simulate_store_send(self, fn: Any, signer: LocalAccount, work_id: str, body: bytes, cid: str) -> Registered:
+        """The write order of a registration: simulate (a refusal raises here), store the metadata
+        document (its CID must be the one computed locally), then send and wait."""
+        tx = self.chain.build(fn, signer)
         stored = self.store.add(body)
         if stored != cid:
             raise E.MetadataMismatch(f"the store returned CID {stored} for a document whose CID is {cid}")
