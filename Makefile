@@ -41,7 +41,7 @@ demo: setup              ## start the embedded chain (if needed) and run the dem
 	$(BIN)/rights-ledger demo
 
 test: setup /usr/bin/chromium lint slither tools/ipfs/node_modules/.installed   ## lint and static analysis, then the whole suite against real anvil nodes and a js-ipfs daemon
-	RIGHTS_LEDGER_REQUIRE_IPFS=1 RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),0.6) $(BIN)/brownie test tests/ $(PYTEST_ARGS)
+	RIGHTS_LEDGER_REQUIRE_IPFS=1 RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) $(BIN)/brownie test tests/ $(PYTEST_ARGS)
 
 test-kubo: setup tools/ipfs/node_modules/.installed   ## the IPFS-path tests only (store, CLI, end to end)
 	RIGHTS_LEDGER_REQUIRE_IPFS=1 $(BIN)/python -m pytest -p no:pytest-brownie tests/sdk/test_store.py tests/integration/test_kubo_cli.py $(PYTEST_ARGS)

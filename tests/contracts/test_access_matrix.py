@@ -553,7 +553,9 @@ def _(w, caller, acct, related):
 
 @builds("RoyaltyPool.recordUsage")
 def _(w, caller, acct, related):
-    line = (0, w.mandated_work, AI, 1, chain.time() - 5, 0, KIND_STATUTORY, TARIFF)
+    # a use at the latest block's time: inside the mandate, never after the block that records it
+    # (brownie's chain.time() can run ahead of the chain after an earlier test's sleep and revert)
+    line = (0, w.mandated_work, AI, 1, chain[-1].timestamp, 0, KIND_STATUTORY, TARIFF)
     return Call(w.pool.recordUsage, (w.cmo, OPEN_PERIOD, line))
 
 

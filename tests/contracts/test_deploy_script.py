@@ -25,12 +25,13 @@ def test_deploy_script_upgrade_keeps_roles_and_links_predecessor(tmp_path, monke
     recorded = json.loads((tmp_path / "deployments" / "brownie-dev.json").read_text())
     assert second["LedgerRoles"] == first["LedgerRoles"]
     assert second["WorkRegistry"] != first["WorkRegistry"]
-    # the registry and the contracts built on it are new; the token and the pools keep their state
-    renewed = {"WorkRegistry", "LicenceRegistry", "AttestationRegistry"}
+    # the registry and the contracts built on it are new (the pool weighs usage through the coverage
+    # lens, so a new lens means a new pool for the periods that follow; the old pool keeps its periods
+    # and claims); the token keeps its state
+    renewed = {"WorkRegistry", "LicenceRegistry", "AttestationRegistry", "CoverageLens", "RoyaltyPool"}
     assert {h["name"] for h in recorded["history"]} == renewed
     assert {h["address"] for h in recorded["history"]} == {first[n] for n in renewed}
-    for kept in ("SettlementToken", "RoyaltyPool"):
-        assert second[kept] == first[kept]
+    assert second["SettlementToken"] == first["SettlementToken"]
     abi = json.loads(open("build/contracts/WorkRegistry.json").read())["abi"]
     new = web3.eth.contract(address=second["WorkRegistry"], abi=abi)
     assert new.functions.predecessor().call() == first["WorkRegistry"]

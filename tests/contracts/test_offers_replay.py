@@ -13,6 +13,8 @@ from dataclasses import replace
 
 import pytest
 from brownie import LicenceRegistry, accounts, chain, web3
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
 
 from ledger.core.types import USES
 from ledger.domain.licensing import EIP712_NAME, EIP712_VERSION, FOREVER, SCOPE_WORK, Terms, offer_signer, sign_offer
@@ -103,11 +105,13 @@ def accept(registry, signed, sender, **params):
 
 
 def test_domain_binds_name_version_chain_and_contract(licences, second_licences):
+    domain_type = keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
     for registry in (licences, second_licences):
-        fields, name, version, chain_id, contract, salt, extensions = registry.eip712Domain()
-        assert (name, version, chain_id, contract) == (EIP712_NAME, EIP712_VERSION, chain.id, registry.address)
-        assert bytes(fields) == b"\x0f"  # name, version, chainId, verifyingContract
+        expected = keccak(abi_encode(["bytes32", "bytes32", "bytes32", "uint256", "address"], [
+            domain_type, keccak(text=EIP712_NAME), keccak(text=EIP712_VERSION), chain.id, registry.address]))
+        assert bytes(registry.DOMAIN_SEPARATOR()) == expected  # name, version, chainId, verifyingContract
     assert licences.address != second_licences.address
+    assert bytes(licences.DOMAIN_SEPARATOR()) != bytes(second_licences.DOMAIN_SEPARATOR())
 
 
 def test_accept_succeeds_for_genuine_offer(licences, offer, licensor, licensee):

@@ -68,7 +68,7 @@ def world(ledger_env: LedgerEnv) -> World:  # noqa: F811
     from tests.sdk.test_usage import world as usage_world
 
     w = usage_world(ledger_env, "fuzz", n_works=6)
-    return World(ledger_env, w["works"], w["licence"], dict(ledger_env.addresses))
+    return World(ledger_env, w["works"], w["licence"], dict(ledger_env.addresses), w["clock"]() - 60)
 
 
 @pytest.fixture(scope="session")
