@@ -140,7 +140,8 @@ def test_kubo_register_confirm_show_verify_audit_certificate(env: LedgerEnv, ipf
 
     pdf = tmp_path / "cert.pdf"
     show, verify, certificate = run_all(env, ("work", "show", wid, "--json"), ("verify", str(content)),
-                                        ("--as", "registrar", "work", "certificate", wid, "-o", str(pdf), "--json"), store=kubo)
+                                        ("--as", "registrar", "work", "certificate", wid, "-o", str(pdf), "--json"),
+                                        store=kubo)
     shown = ok_json(show)
     assert shown["metadataCid"] == cid and shown["metadataError"] is None
     assert shown["metadata"]["title"] == f"Work {content.name}" and shown["status"] == "CONFIRMED"
