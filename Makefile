@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solc/bin
 
-.PHONY: setup demo test test-contracts test-kubo test-fast bench lint sizes clean slither messages
+.PHONY: setup demo test test-static test-rest test-contracts test-kubo test-fast bench lint sizes clean slither messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,18 @@ setup: build/.compiled   ## venv + npm packages + compiled contracts
 demo: setup              ## start the embedded chain (if needed) and run the demo
 	$(BIN)/rights-ledger demo
 
-test: setup /usr/bin/chromium lint slither tools/ipfs/node_modules/.installed   ## lint and static analysis, then the whole suite against real anvil nodes and a js-ipfs daemon
-	RIGHTS_LEDGER_REQUIRE_IPFS=1 RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) $(BIN)/brownie test tests/ $(PYTEST_ARGS)
+# `make test` runs three jobs at once (2 cores; CI must stay under 30 minutes): the static checks
+# (ruff, import-linter, slither), the contract tests on Brownie's node (port 8545) and every other
+# test (each session starts its own anvil on a free port, and a js-ipfs daemon). `-k`: a failing
+# job does not stop the others, so one run shows every failure; make exits non-zero if any failed.
+test:   ## lint and static analysis, then the whole suite against real anvil nodes and a js-ipfs daemon
+	$(MAKE) --no-print-directory -k -j3 --output-sync=target test-static test-contracts test-rest
+
+test-static: lint slither
+
+test-rest: setup /usr/bin/chromium tools/ipfs/node_modules/.installed   ## every test but the contract tests
+	RIGHTS_LEDGER_REQUIRE_IPFS=1 RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) \
+	  $(BIN)/python -m pytest -p no:pytest-brownie tests --ignore=tests/contracts -q --durations=15 $(PYTEST_ARGS)
 
 test-kubo: setup tools/ipfs/node_modules/.installed   ## the IPFS-path tests only (store, CLI, end to end)
 	RIGHTS_LEDGER_REQUIRE_IPFS=1 $(BIN)/python -m pytest -p no:pytest-brownie tests/sdk/test_store.py tests/integration/test_kubo_cli.py $(PYTEST_ARGS)
@@ -49,8 +59,8 @@ test-kubo: setup tools/ipfs/node_modules/.installed   ## the IPFS-path tests onl
 fuzz: setup              ## the input fuzzer alone (it also runs in `make test`); FUZZ_SCALE=10 for 10x the cases
 	RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) $(BIN)/python -m pytest -p no:pytest-brownie tests/fuzz -q
 
-test-contracts: setup
-	$(BIN)/brownie test tests/contracts $(PYTEST_ARGS)
+test-contracts: setup   ## the contract tests (Brownie starts anvil on port 8545)
+	$(BIN)/brownie test tests/contracts -q --durations=15 $(PYTEST_ARGS)
 
 bench: setup             ## benchmarks: gas per operation, operations per second, replay rate
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
