@@ -429,6 +429,18 @@ _ENTRY_WORDS = {"ai-training": ("ai_training", "ai_generative_training", "data_m
                 "ai-inference": ("ai_inference",)}
 
 
+def _c2pa_types() -> frozenset[str]:
+    import c2pa
+
+    global _C2PA_TYPES
+    if _C2PA_TYPES is None:
+        _C2PA_TYPES = frozenset(c2pa.Reader.get_supported_mime_types())
+    return _C2PA_TYPES
+
+
+_C2PA_TYPES: frozenset[str] | None = None
+
+
 def training_signal(path: Path, use: int = USES["ai-training"]) -> tuple[int, str]:
     """(signal, detail) from the file's embedded C2PA manifest: the training-and-data-mining
     assertion (``c2pa.training-mining`` or ``cawg.training-mining``), most restrictive entry
@@ -450,6 +462,8 @@ def training_signal(path: Path, use: int = USES["ai-training"]) -> tuple[int, st
         if "ManifestNotFound" in text or "no JUMBF" in text:
             return 1, "no C2PA manifest"
         if "NotSupported" in text or "type is unsupported" in text.lower():
+            if mime in _c2pa_types():  # a type C2PA reads, but not this file: broken, or not what its name says
+                return 5, f"unreadable as {mime}: C2PA cannot parse the file"
             return 0, f"C2PA does not read {mime}"
         return 5, "unreadable C2PA manifest: " + " ".join(text.split())[:160]
     except OSError as exc:
@@ -537,6 +551,13 @@ def run(items: Sequence[Item], clearer: Clearer, params: RunParams, journal: Pat
     if header is None:
         journal.parent.mkdir(parents=True, exist_ok=True)
         journal.write_text(json.dumps(params.as_json(), sort_keys=True) + "\n", encoding="utf-8")
+    else:
+        with open(journal, "rb+") as raw:  # a line torn by the interruption: end it, so the next one starts clean
+            raw.seek(0, os.SEEK_END)
+            if raw.tell():
+                raw.seek(-1, os.SEEK_END)
+                if raw.read(1) != b"\n":
+                    raw.write(b"\n")
     total = len(items)
     progress("clearing", len(done), total)
     buf: list[str] = []
