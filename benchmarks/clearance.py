@@ -200,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             t1 = time.perf_counter()
             registry = C.Registry.load(licensee, codes=world.codes)
             t_snapshot = time.perf_counter() - t1
-            items = C.read_manifest(manifest)
             t2 = time.perf_counter()
+            items = C.read_manifest(manifest)
             params = C.Clearance(licensee).params(items, manifest, licensee_addr, "ai-training", None, 12, registry)
             clearer = C.Clearer(registry, params.licensee, AI, params.at, 12)
             verdicts = C.run(items, clearer, params, Path(tmp) / "report.json.journal")

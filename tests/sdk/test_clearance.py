@@ -331,5 +331,18 @@ def test_cli_day_of_an_ai_company(env, world, tmp_path):
     manifest.write_text("sha256\nnot-a-hash\n")
     r = run(env, "clearance", "run", str(manifest), "--out", str(tmp_path / "r2.json"), account="licensee")
     assert r.exit_code == 2 and "corpus.csv:2:sha256" in r.output and "Traceback" not in r.output
+    r = run(env, "usage", "report", "--from-clearance", str(report), "--cmo", "cmo", "--period", str(period),
+            account="alice")
+    assert r.exit_code == 2 and "the signer is" in r.output
     r = run(env, "usage", "report", "--cmo", "cmo", "--period", str(period), account="licensee")
     assert r.exit_code == 2 and "--from-clearance" in r.output
+
+
+def test_packed_leaf_equals_the_merkle_module_leaf():
+    from ledger.content.merkle import leaf_hash
+
+    v = C.Verdict(7, "x", "0x" + "ab" * 32, None, "0x" + "cd" * 32, 2, 3, 1, 2, 12, 0, 10**20, "0x" + "1f" * 20, 0)
+    assert v.leaf() == leaf_hash(C.LEAF_TYPES, v.values())
+    v.fee = 1 << 128  # out of uint128: the encoder refuses it
+    with pytest.raises(E.InputError):
+        v.leaf()
