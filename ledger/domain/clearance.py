@@ -615,7 +615,7 @@ def run(items: Sequence[Item], clearer: Clearer, params: RunParams, journal: Pat
                 done[item.index] = v
                 buf.append(json.dumps(v.as_json(), separators=(",", ":")) + "\n")
                 count += 1
-                if len(buf) >= JOURNAL_FLUSH:
+                if len(buf) >= JOURNAL_FLUSH or (item.path is not None and len(buf) >= 50):  # files are slow
                     fh.write("".join(buf))
                     fh.flush()
                     buf.clear()
