@@ -346,3 +346,29 @@ def test_packed_leaf_equals_the_merkle_module_leaf():
     v.fee = 1 << 128  # out of uint128: the encoder refuses it
     with pytest.raises(E.InputError):
         v.leaf()
+
+
+def test_cli_finds_a_reencoded_copy_through_the_code_in_the_metadata(env, world, tmp_path):
+    """The ISCC code a work's metadata document carries (as the registrar's desk stores it)
+    makes a re-encoded file of the work a near-duplicate: reserved, never cleared."""
+    from ledger.content.cid import cid_to_bytes
+
+    alice, reg = env.ledger("alice"), env.ledger("registrar")
+    png, im = image("metadata-code-work")
+    wid = "0x" + hashlib.sha256(png).hexdigest()
+    code = content_code(png, "w.png").iscc
+    doc = {"title": "Harbour at dawn", "contentSha256": wid[2:], "iscc": {"kind": "image", "iscc": code}}
+    cid = alice.store.add(json.dumps(doc).encode())
+    alice.chain.transact(alice.registry.functions.registerBatch(
+        [(bytes.fromhex(wid[2:]), cid_to_bytes(cid), 2, 1, [(env.addresses["alice"], 10000)])]), alice.signer)
+    reg.chain.transact(reg.registry.functions.confirmBatch([bytes.fromhex(wid[2:])]), reg.signer)
+    alice.chain.transact(alice.registry.functions.reserveUses(bytes.fromhex(wid[2:]), AI), alice.signer)
+    (tmp_path / "copy.jpg").write_bytes(reencode(im, 50, 70))
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"file": "copy.jpg"}\n')
+    r = run(env, "clearance", "run", str(manifest), "--json", account="licensee")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["counts"]["reserved"] == 1
+    r = run(env, "clearance", "show", str(manifest) + ".clearance.json", "--json")
+    item = json.loads(r.stdout)["items"][0]
+    assert item["work"] == wid and item["match"] == "near" and item["verdict"] == "reserved"
