@@ -32,6 +32,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -111,9 +112,12 @@ class Item:
     where: str
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
 def _hex64(value: str, where: str) -> str:
     v = value.strip().lower().removeprefix("0x")
-    if len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
+    if not _HEX64.fullmatch(v):
         raise E.InputError(f"sha256 {value[:70]!r} is not 64 hex digits", where=where)
     return v
 
@@ -680,6 +684,26 @@ def digest_of(doc: dict[str, Any]) -> str:
     return "0x" + keccak(b"\x19" + s.version + s.header + s.body).hex()
 
 
+def merkle_tree(leaves: Sequence[bytes]) -> MerkleTree:
+    """``MerkleTree.build(leaves)`` with the faster keccak (a test holds the two equal)."""
+    n = len(leaves)
+    if n == 0:
+        raise E.InputError("a Merkle tree needs at least one leaf")
+    order = sorted(range(n), key=leaves.__getitem__)
+    size = 2 * n - 1
+    nodes: list[bytes] = [b""] * size
+    positions = [0] * n
+    for rank, i in enumerate(order):
+        k = size - 1 - rank
+        nodes[k] = leaves[i]
+        positions[i] = k
+    k256 = _keccak
+    for k in range(size - 1 - n, -1, -1):
+        a, b = nodes[2 * k + 1], nodes[2 * k + 2]
+        nodes[k] = k256(a + b) if a < b else k256(b + a)
+    return MerkleTree(tuple(nodes), tuple(positions))
+
+
 def summarise(verdicts: Sequence[Verdict]) -> dict[str, Any]:
     counts = Counter(VERDICTS[v.verdict] for v in verdicts)
     matches = Counter(f"{VERDICTS[v.verdict]}/{MATCHES[v.match]}" for v in verdicts)
@@ -699,7 +723,7 @@ def summarise(verdicts: Sequence[Verdict]) -> dict[str, Any]:
 
 
 def build_report(verdicts: Sequence[Verdict], params: RunParams, registry_address: str) -> dict[str, Any]:
-    tree = MerkleTree.build([v.leaf() for v in verdicts])
+    tree = merkle_tree([v.leaf() for v in verdicts])
     doc = {"type": REPORT_TYPE, "version": 1, "chainId": params.chain_id, "attestationRegistry": registry_address,
            "licensee": params.licensee, "use": params.use, "useBit": USES[params.use], "at": params.at,
            "threshold": params.threshold, "manifestSha256": params.manifest_sha256,
@@ -747,7 +771,7 @@ def verify_report(doc: dict[str, Any]) -> Check:
         verdicts = [Verdict.from_json(d) for d in doc["items"]]
         if [v.index for v in verdicts] != list(range(len(verdicts))):
             problems.append("item indexes are not 0..n-1 in order")
-        root = MerkleTree.build([v.leaf() for v in verdicts]).root_hex if verdicts else ZERO32
+        root = merkle_tree([v.leaf() for v in verdicts]).root_hex if verdicts else ZERO32
         if root != doc["root"]:
             problems.append(f"the items give root {root}, the report states {doc['root']}")
         if len(verdicts) != int(doc["itemCount"]):
@@ -780,7 +804,7 @@ def item_proof(doc: dict[str, Any], index: int) -> dict[str, Any]:
     verdicts = [Verdict.from_json(d) for d in doc["items"]]
     if not 0 <= index < len(verdicts):
         raise E.InputError(f"the report has items 0..{len(verdicts) - 1}, not {index}")
-    tree = MerkleTree.build([v.leaf() for v in verdicts])
+    tree = merkle_tree([v.leaf() for v in verdicts])
     v = verdicts[index]
     proof = tree.proof(index)
     return {"index": index, "values": [str(x) if isinstance(x, int) else x for x in v.values()],
@@ -947,7 +971,7 @@ def holder_statement(ledger: Any, holder: str, period: int) -> dict[str, Any]:
         if not start <= int(doc["at"]) < end:
             continue
         verdicts = [Verdict.from_json(d) for d in doc["items"]]
-        tree = MerkleTree.build([v.leaf() for v in verdicts])
+        tree = merkle_tree([v.leaf() for v in verdicts])
         for v in verdicts:
             if v.match == 0 or not share(v.work):
                 continue

@@ -343,6 +343,12 @@ def test_packed_leaf_equals_the_merkle_module_leaf():
 
     v = C.Verdict(7, "x", "0x" + "ab" * 32, None, "0x" + "cd" * 32, 2, 3, 1, 2, 12, 0, 10**20, "0x" + "1f" * 20, 0)
     assert v.leaf() == leaf_hash(C.LEAF_TYPES, v.values())
+    from ledger.content.merkle import MerkleTree
+
+    rng = random.Random(1)
+    for n in (1, 2, 3, 7, 64, 1001):
+        leaves = [rng.randbytes(32) for _ in range(n)]
+        assert C.merkle_tree(leaves) == MerkleTree.build(leaves)
     v.fee = 1 << 128  # out of uint128: the encoder refuses it
     with pytest.raises(E.InputError):
         v.leaf()
