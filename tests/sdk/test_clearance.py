@@ -378,3 +378,30 @@ def test_cli_finds_a_reencoded_copy_through_the_code_in_the_metadata(env, world,
     r = run(env, "clearance", "show", str(manifest) + ".clearance.json", "--json")
     item = json.loads(r.stdout)["items"][0]
     assert item["work"] == wid and item["match"] == "near" and item["verdict"] == "reserved"
+
+
+def test_training_signals_of_both_labels_and_every_failure_are_reported(tmp_path):
+    from PIL import Image
+
+    src = tmp_path / "src.jpg"
+    Image.new("RGB", (64, 64), (10, 200, 30)).save(src)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    cawg = c2pa_file(tmp_path / "a", src, "cawg.training-mining", "constrained")
+    c2pa = c2pa_file(tmp_path / "b", src, "c2pa.training-mining", "allowed")
+    assert C.training_signal(cawg) == (4, "cawg.training-mining: cawg.ai_generative_training = constrained")
+    assert C.training_signal(c2pa) == (2, "c2pa.training-mining: c2pa.ai_generative_training = allowed")
+    assert C.training_signal(src) == (1, "no C2PA manifest")
+    changed = bytearray(cawg.read_bytes())
+    changed[-100] ^= 0xFF  # image data: the manifest still reads, and says it no longer matches
+    bad = tmp_path / "changed.jpg"
+    bad.write_bytes(bytes(changed))
+    code, detail = C.training_signal(bad)
+    assert code == 4 and "manifest invalid: assertion.dataHash.mismatch" in detail
+    broken = bytearray(cawg.read_bytes())
+    broken[300:340] = b"\0" * 40  # inside the manifest store
+    worse = tmp_path / "broken-manifest.jpg"
+    worse.write_bytes(bytes(broken))
+    assert C.training_signal(worse)[0] == 5
+    (tmp_path / "notes.txt").write_text("plain text")
+    assert C.training_signal(tmp_path / "notes.txt") == (0, "C2PA does not read text/plain")
