@@ -51,13 +51,17 @@ def _progress(quiet: bool) -> Any:
 def summary_lines(doc: dict[str, Any]) -> list[str]:
     """The readable summary of a report (also written beside it as REPORT.txt)."""
     c = doc["counts"]
-    lines = [f"clearance of {doc['itemCount']} items for {doc['use']} by {doc['licensee']} at {doc['at']}",
+    import datetime as dt
+
+    when = dt.datetime.fromtimestamp(int(doc["at"]), dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    lines = [f"clearance of {doc['itemCount']} items for {doc['use']} by {doc['licensee']} at {doc['at']} ({when})",
              f"  covered {c['covered']}, reserved {c['reserved']}, not covered {c['not-covered']}, "
              f"unregistered {c['unregistered']}",
              "  by match: " + ", ".join(f"{k} {v}" for k, v in doc["byMatch"].items()),
              f"  fees owed: {doc['fees']['total']} in total"]
     for cmo, fee in doc["fees"]["byCmo"].items():
-        who = "no pool (open licence, or paid to the licensor directly)" if int(cmo, 16) == 0 else f"CMO {cmo}"
+        who = ("no CMO's pool (a holder's own licence: paid to the licensor; the statutory tariff on works "
+               "mandated to no CMO for this use)") if int(cmo, 16) == 0 else f"CMO {cmo}"
         lines.append(f"    {fee} to {who}")
     for basis, v in doc["fees"]["byBasis"].items():
         lines.append(f"    {basis}: {v['items']} items, {v['fees']}")
