@@ -294,6 +294,22 @@ def test_cli_day_of_an_ai_company(env, world, tmp_path):
     r = run(env, "clearance", "verify", str(report), "--chain", "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["valid"]
+    # one item checked by hand as docs/VERIFYING-clearance.md says (eth_hash only, no project code)
+    from eth_hash.auto import keccak
+
+    r = run(env, "clearance", "prove", str(report), "--item", "4", "--json")
+    assert r.exit_code == 0, r.output
+    p = json.loads(r.stdout)
+
+    def word(t, v):
+        return (bytes.fromhex(v[2:]).rjust(32, b"\0") if t == "address" else bytes.fromhex(v[2:]) if t == "bytes32"
+                else int(v).to_bytes(32, "big"))
+
+    h = keccak(keccak(b"".join(word(t, v) for t, v in zip(p["types"], p["values"], strict=True))))
+    for sib in p["proof"]:
+        sib = bytes.fromhex(sib[2:])
+        h = keccak(min(h, sib) + max(h, sib))
+    assert "0x" + h.hex() == json.loads(report.read_text())["root"]
     # a changed verdict: exit 1; not a report: exit 2
     doc = json.loads(report.read_text())
     doc["items"][0]["fee"] = "999"
