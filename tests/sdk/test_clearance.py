@@ -332,6 +332,13 @@ def test_cli_day_of_an_ai_company(env, world, tmp_path):
     assert r.exit_code == 0, r.output
     rep = json.loads(r.stdout)
     assert rep["recorded"] and rep["lines"] == 6 and int(rep["owed"]) == 3 * LIST_RATE + 3 * BLANKET_RATE
+    from ledger.domain.royalties import Royalties
+
+    owed = int(rep["owed"])
+    Royalties(env.ledger("governor")).mint(env.addresses["licensee"], owed)
+    assert run(env, "royalty", "pay", str(owed), "--cmo", "cmo", "--period", str(period), account="licensee"
+               ).exit_code == 0
+    assert run(env, "royalty", "distribute", "--period", str(period), account="cmo").exit_code == 0
     r = run(env, "royalty", "statement", "--holder", "alice", "--period", str(period), "--json")
     assert r.exit_code == 0, r.output
     st = json.loads(r.stdout)
@@ -341,6 +348,8 @@ def test_cli_day_of_an_ai_company(env, world, tmp_path):
         assert len(e["usage"]) == 1 and e["usage"][0]["verified"] and int(e["due"]) == LIST_RATE
         assert e["clearance"] and all(c["verified"] for c in e["clearance"])
     assert int(st["totalDue"]) == 3 * LIST_RATE + 3 * BLANKET_RATE
+    (claim,) = st["distributions"]  # alice holds every work: all but the commission and rounding is hers
+    assert claim["cmo"] == world.cmo and 0 < int(claim["amount"]) <= owed and claim["proof"] is not None
     # refusals: another signer than the licensee, a bad manifest, neither FILE nor --from-clearance
     r = run(env, "clearance", "run", str(manifest), "--licensee", "licensee", account="alice")
     assert r.exit_code == 2 and "signs the report" in r.output
