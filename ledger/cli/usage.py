@@ -89,7 +89,9 @@ def usage_record(app: App, work_id: str, use: str, quantity: int, used_at: str, 
 
 
 @usage.command("report")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--from-clearance", "clearance", type=click.Path(path_type=Path), default=None,
+              help="Instead of FILE: the covered items of a signed clearance report owed to --cmo.")
 @cmo_option
 @period_option
 @click.option("--dry-run", is_flag=True, help="Check every line and compute the root; store and send nothing.")
@@ -100,8 +102,8 @@ def usage_record(app: App, work_id: str, use: str, quantity: int, used_at: str, 
 @click.option("--use", "dsr_use", default=None, help="DSR: the ledger use for every line (default: from UseType).")
 @json_option
 @click.pass_obj
-def usage_report(app: App, file: Path, cmo: str | None, period: int, dry_run: bool, fmt: str, min_match: float,
-                 dsr_use: str | None, as_json: bool) -> None:
+def usage_report(app: App, file: Path | None, clearance: Path | None, cmo: str | None, period: int, dry_run: bool,
+                 fmt: str, min_match: float, dsr_use: str | None, as_json: bool) -> None:
     """As a licensee: record a usage report FILE (CSV with header, or JSON lines).
 
     Every line is validated and checked for coverage before anything is stored or sent;
@@ -111,7 +113,13 @@ def usage_report(app: App, file: Path, cmo: str | None, period: int, dry_run: bo
     u = Usage(ledger)
     try:
         with _progress(as_json) as progress:
-            if fmt == "dsr":
+            if (file is None) == (clearance is None):
+                raise InputError("give a usage report FILE or --from-clearance REPORT (one of them)")
+            if clearance is not None:
+                from ledger.cli.clearance import usage_from_clearance
+
+                prepared, matching = usage_from_clearance(app, ledger, clearance, _cmo(app, ledger, cmo), period), None
+            elif fmt == "dsr":
                 from ledger.cli.formats import prepare_dsr
 
                 prepared, matching = prepare_dsr(u, file, _cmo(app, ledger, cmo), period, min_match, dsr_use,
