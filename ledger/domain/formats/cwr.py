@@ -43,7 +43,7 @@ from typing import Any
 
 from ledger.content.metadata import build_work_metadata, validate_work_metadata
 from ledger.core import errors as E
-from ledger.core.inputs import read_bytes, read_text
+from ledger.core.inputs import decode_as, read_bytes, read_text
 from ledger.core.types import Holder, WorkId
 from ledger.domain.batch import Catalogue, CatalogueRow
 from ledger.domain.works import parse_address
@@ -181,12 +181,7 @@ class CwrFile:
 def read_records(path: Path) -> list[Record]:
     path = Path(path)
     data = read_bytes(path, what="CWR file")  # a regular file, within the input size limit (ledger.core.inputs)
-    try:
-        text = data.decode("ascii")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise E.InputError(f"byte 0x{data[exc.start]:02x} is not ASCII (CWR 2.1 files are ASCII)",
-                           where=f"{path}:{line}:-") from None
+    text = decode_as(data, path, "ascii", "byte 0x{byte:02x} is not ASCII (CWR 2.1 files are ASCII)")
     out = []
     for n, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():

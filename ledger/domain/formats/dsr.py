@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.core import errors as E
-from ledger.core.inputs import read_bytes
+from ledger.core.inputs import decode_as, read_bytes
 from ledger.core.types import USES
 from ledger.domain.usage import InputLine, parse_line
 
@@ -112,11 +112,8 @@ def _fail(path: Path, line: int, where: str, message: str) -> E.InputError:
 def read_rows(path: Path) -> list[Row]:
     path = Path(path)
     data = read_bytes(path, what="DSR file")  # a regular file, within the input size limit (ledger.core.inputs)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise _fail(path, line, "-", "not UTF-8 text (DSR flat files are UTF-8)") from None
+    text = decode_as(data, path, "utf-8-sig", "not UTF-8 text (DSR flat files are UTF-8)",
+                     hint="fix the file and rerun; nothing was sent")
     lines = text.splitlines()
     columns: dict[str, list[str]] = {}  # the '#' lines may follow their record (HEAD, in DDEX's samples)
     for raw in lines:
