@@ -295,6 +295,30 @@ def registry(roles, governor):
     return WorkRegistry.deploy(roles, ZERO_ADDRESS, {"from": governor})
 
 
+@pytest.fixture(scope="module")
+def licences(roles, registry, governor):
+    """A LicenceRegistry over this module's roles and works (shared by the licensing and royalty tests)."""
+    from brownie import LicenceRegistry
+
+    return LicenceRegistry.deploy(roles, registry, {"from": governor})
+
+
+@pytest.fixture(scope="module")
+def lens(licences, registry, governor):
+    """The read-only CoverageLens over ``licences`` and ``registry``."""
+    from brownie import CoverageLens
+
+    return CoverageLens.deploy(licences, registry, {"from": governor})
+
+
+@pytest.fixture(scope="module")
+def token(roles, governor):
+    """The settlement token (its minter is the GOVERNOR)."""
+    from brownie import SettlementToken
+
+    return SettlementToken.deploy(roles, {"from": governor})
+
+
 # --- helpers as fixtures ---------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@
 import hashlib
 
 import pytest
-from brownie import CoverageLens, LicenceRegistry, accounts, chain
+from brownie import CoverageLens, accounts, chain
 from brownie.exceptions import VirtualMachineError
 
 from ledger.core.types import USES
@@ -27,11 +27,6 @@ PAYMENT = "LicenceRegistry__WrongPayment(uint256,uint256)"
 NOT_HOLDER = "LicenceRegistry__NotAHolder(bytes32,address)"
 INVALID_USES = "LicenceRegistry__InvalidUses(uint32)"
 INVALID_TARIFF = "LicenceRegistry__InvalidTariff(uint32,uint40,uint40)"
-
-
-@pytest.fixture(scope="module")
-def licences(roles, registry, governor):
-    return LicenceRegistry.deploy(roles, registry, {"from": governor})
 
 
 @pytest.fixture(scope="module")

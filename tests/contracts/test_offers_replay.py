@@ -37,12 +37,6 @@ def _key(seed: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def licences(roles, registry, governor):
-    """The registry offers are signed for."""
-    return LicenceRegistry.deploy(roles, registry, {"from": governor})
-
-
-@pytest.fixture(scope="module")
 def second_licences(roles, registry, governor):
     """A second LicenceRegistry over the same roles and works: another EIP-712 domain."""
     return LicenceRegistry.deploy(roles, registry, {"from": governor})

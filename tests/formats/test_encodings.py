@@ -20,7 +20,7 @@ def test_cwr_refuses_a_byte_that_is_not_ascii_with_its_line(tmp_path):
 
 def test_dsr_refuses_latin1_with_its_line_and_hint(tmp_path):
     f = tmp_path / "bad.tsv"
-    f.write_bytes("#HEAD\tMessageVersion\nHEAD\tdsrf/1.4\nSU02.02\tCaf".encode() + b"\xe9\n")
+    f.write_bytes(b"#HEAD\tMessageVersion\nHEAD\tdsrf/1.4\nSU02.02\tCaf" + b"\xe9\n")
     with pytest.raises(InputError) as e:
         dsr.read_rows(f)
     assert str(e.value).startswith(f"{f}:3:-: not UTF-8 text (DSR flat files are UTF-8)")
