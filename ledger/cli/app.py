@@ -110,8 +110,10 @@ def emit_json(value: Any) -> None:
 
 
 def fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
-    """One line ``error: ...`` (and one ``hint: ...``) on stderr, then exit ``code``."""
-    one_line = " ".join(str(message).split())
+    """One line ``error: ...`` (and one ``hint: ...``) on stderr, then exit ``code``; both in the
+    language in force (the SDK's English messages through the catalogue: i18n.error_text)."""
+    one_line = " ".join(i18n.error_text(" ".join(str(message).split())).split())
+    hint = i18n.error_text(" ".join(str(hint).split())) if hint else hint
     error_label, hint_label = _("error:"), _("hint:")
     err_console.print(f"[red]{error_label}[/red] {escape(one_line)}", soft_wrap=True)
     if hint:

@@ -16,11 +16,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.portal.conftest import REPO
+from tests.portal.conftest import REPO, page_paths
 from tests.portal.test_portal_browser import CHROMIUM, CHROMIUM_ARGS, sync_api
 
 LANGS = {"en": "en-GB", "zh_CN": "zh-CN"}
 DOCS = REPO / "docs" / "img"
+#: The pages shown in the README, in both languages (docs/img/portal-<page>-<lang>.png).
+DOCS_PAGES = ("lookup", "work", "work-ai", "licence-check", "licence-refused", "audit", "audit-replay")
 
 LAYOUT_JS = """() => {
   const problems = [];
@@ -57,21 +59,6 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def pages(works) -> dict[str, str]:
-    return {
-        "lookup": "/",
-        "work": f"/works/{works.confirmed}",
-        "work-ai": f"/works/{works.ai_work}",
-        "work-disputed": f"/works/{works.disputed}",
-        "licence-check": f"/licence-check?work={works.confirmed}&licensee={works.licensee}&use=perform",
-        "licence-refused": f"/licence-check?work={works.confirmed}&licensee={works.licensee}&use=ai-training",
-        "audit": "/audit",
-        "audit-replay": "/audit?replay=true",
-        "not-registered": "/works/by-hash/" + "ab" * 32,
-        "error": "/works/not-a-hash",
-    }
-
-
 def _docs_png(png: bytes, target) -> None:
     from PIL import Image
 
@@ -90,14 +77,14 @@ def test_every_page_in_both_languages_lays_out_and_is_screenshotted(browser, por
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     found: dict[str, list[str]] = {}
     try:
-        for name, path in pages(works).items():
+        for name, path in page_paths(works).items():
             page.goto(path)
             assert page.get_attribute("html", "lang") == ("zh-CN" if lang == "zh_CN" else "en"), name
             problems = page.evaluate(LAYOUT_JS)
             if problems:
                 found[name] = problems
             page.screenshot(path=str(screenshots / f"{name}-{lang}.png"), full_page=True)
-            if os.environ.get("PORTAL_DOCS_SCREENSHOT") == "1" and name in ("lookup", "work", "licence-check", "audit"):
+            if os.environ.get("PORTAL_DOCS_SCREENSHOT") == "1" and name in DOCS_PAGES:
                 _docs_png(page.screenshot(full_page=False), DOCS / f"portal-{name}-{lang}.png")
             body = page.text_content("main") or ""
             if lang == "zh_CN":  # the UI is Chinese (titles, names, IDs and hashes stay as they are)
