@@ -46,6 +46,7 @@ from ledger.core import errors as E
 from ledger.core.inputs import decode_as, read_bytes, read_text
 from ledger.core.types import Holder, WorkId
 from ledger.domain.batch import Catalogue, CatalogueRow
+from ledger.domain.formats import registered_work_ids
 from ledger.domain.works import parse_address
 
 WORLD = "2136"
@@ -629,17 +630,8 @@ def ledger_works(ledger: Any, sender: str | None = None,
     """``(work id, ExportWork)`` for every work on the ledger that came from CWR (``sender``: only its).
 
     Works whose metadata document the store cannot give are appended to ``unreadable``."""
-    from ledger.core.events import fetch_logs
-
-    topics = ledger.events.topics_of("WorkRegistered")
-    ids: list[str] = []
-    for _end, logs in fetch_logs(
-        ledger.settings.network.rpc_url, [ledger.registry.address], ledger.deployment.first_block,
-        ledger.chain.block_number(), chunk=ledger.settings.network.log_chunk, topics=[topics],
-    ):  # fmt: skip
-        ids.extend("0x" + log["topics"][1][2:] for log in logs)
     out = []
-    for wid in dict.fromkeys(ids):
+    for wid in registered_work_ids(ledger):
         rec = ledger.work(wid)
         if not rec.metadata_cid:
             continue
