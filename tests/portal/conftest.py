@@ -118,12 +118,12 @@ class _Served:
 
     def __enter__(self) -> str:
         self.thread.start()
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # a loaded CI machine builds the first answer slowly
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.url + "/openapi.json", timeout=1).status_code == 200:
+                if requests.get(self.url + "/openapi.json", timeout=10).status_code == 200:
                     return self.url
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.05)
         raise RuntimeError("the portal did not start")
 
