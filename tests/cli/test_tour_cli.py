@@ -1,4 +1,5 @@
-"""Steps of the README tour that used to do something the user did not mean (issue 16)."""
+"""Steps of the README tour that used to do something the user did not mean (issue 16), each with its
+refusals; tests/cli/test_readme_tour.py runs the README's tour itself, as written."""
 
 from __future__ import annotations
 
