@@ -7,28 +7,15 @@ from brownie.exceptions import VirtualMachineError
 
 from ledger.core.types import USES
 from ledger.domain.licensing import FOREVER
-from tests.contracts.licensing_codes import (  # noqa: F401  (the shared codes)
-    AI,
-    COVERED,
-    EXPIRED,
-    K_BLANKET,
-    K_OPEN,
-    K_STATUTORY,
-    K_WORK,
-    NO_TERRITORY,
-    NONE,
-    NOT_CONFIRMED,
-    NOT_YET_VALID,
-    REPRO,
-    RESERVED,
-    REVOKED,
-    SUSPENDED,
-    WITHDRAWN,
-    WRONG_TERRITORY,
-)
 
+AI = USES["ai-training"]
+REPRO = USES["reproduce"]
 PERFORM = USES["perform"]
 WORK, LIST, REPERTOIRE = 1, 2, 3
+(COVERED, NONE, REVOKED, SUSPENDED, NOT_YET_VALID, EXPIRED, WRONG_TERRITORY, WITHDRAWN, RESERVED,
+ NOT_CONFIRMED) = range(10)
+K_WORK, K_BLANKET, K_OPEN, K_STATUTORY = 1, 2, 3, 4
+NO_TERRITORY = "0x0000"
 CID = b"\x01\x55\x12\x20" + b"\x11" * 32
 
 NOT_HOLDER = "LicenceRegistry__NotAHolder(bytes32,address)"

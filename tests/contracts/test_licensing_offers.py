@@ -7,27 +7,15 @@ import pytest
 from brownie import CoverageLens, accounts, chain
 from brownie.exceptions import VirtualMachineError
 
+from ledger.core.types import USES
 from ledger.domain.licensing import FOREVER, SCOPE_WORK, Terms, offer_signer, sign_offer
-from tests.contracts.licensing_codes import (  # noqa: F401  (the shared codes)
-    AI,
-    COVERED,
-    EXPIRED,
-    K_BLANKET,
-    K_OPEN,
-    K_STATUTORY,
-    K_WORK,
-    NO_TERRITORY,
-    NONE,
-    NOT_CONFIRMED,
-    NOT_YET_VALID,
-    REPRO,
-    RESERVED,
-    REVOKED,
-    SUSPENDED,
-    WITHDRAWN,
-    WRONG_TERRITORY,
-)
 
+AI = USES["ai-training"]
+REPRO = USES["reproduce"]
+(COVERED, NONE, REVOKED, SUSPENDED, NOT_YET_VALID, EXPIRED, WRONG_TERRITORY, WITHDRAWN, RESERVED,
+ NOT_CONFIRMED) = range(10)
+K_WORK, K_BLANKET, K_OPEN, K_STATUTORY = 1, 2, 3, 4
+NO_TERRITORY = "0x0000"
 CID = b"\x01\x55\x12\x20" + b"\x22" * 32
 ZERO = "0x0000000000000000000000000000000000000000"
 
