@@ -30,6 +30,10 @@ tools/ipfs/node_modules/.installed: tools/ipfs/package.json tools/ipfs/package-l
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
 
+# jq: the README's tour picks ids out of `--json` output with it (tests/cli/test_readme_tour.py runs the tour).
+/usr/bin/jq:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq
+
 build/.compiled: $(VENV)/.installed node_modules/.installed $(wildcard contracts/*.sol contracts/*/*.sol) brownie-config.yaml
 	$(BIN)/brownie compile
 	$(BIN)/python scripts/slim_abi.py   # build/abi: ABI + bytecode only, what the SDK reads
@@ -40,7 +44,7 @@ setup: build/.compiled   ## venv + npm packages + compiled contracts
 demo: setup              ## start the embedded chain (if needed) and run the demo
 	$(BIN)/rights-ledger demo
 
-test: setup /usr/bin/chromium lint slither tools/ipfs/node_modules/.installed   ## lint and static analysis, then the whole suite against real anvil nodes and a js-ipfs daemon
+test: setup /usr/bin/chromium /usr/bin/jq lint slither tools/ipfs/node_modules/.installed   ## lint and static analysis, then the whole suite against real anvil nodes and a js-ipfs daemon
 	RIGHTS_LEDGER_REQUIRE_IPFS=1 RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) $(BIN)/brownie test tests/ $(PYTEST_ARGS)
 
 test-kubo: setup tools/ipfs/node_modules/.installed   ## the IPFS-path tests only (store, CLI, end to end)

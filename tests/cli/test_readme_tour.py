@@ -111,7 +111,7 @@ def _split(text: str, tag: str) -> dict[int, str]:
 
 def test_the_readme_tour_runs_as_written_on_a_fresh_home_and_the_demo_runs_again(tmp_path, local_tsa):  # noqa: F811
     if not shutil.which("jq"):
-        pytest.fail("jq is missing (the README's tour uses it; `make setup` installs it)")
+        pytest.fail("jq is missing (the README's tour uses it; `make test` installs it)")
     steps = tour_steps(README.read_text(encoding="utf-8"))
     home, work = tmp_path / "home", tmp_path / "tour"
     work.mkdir()
