@@ -57,9 +57,12 @@ class App:
         return self.password
 
     def ledger(self, *, signer: bool = False) -> Ledger:
-        from ledger.domain.works import Ledger
+        from ledger.domain.works import GOVERNOR_ACCOUNT, Ledger
 
         if self._ledger is None:
+            first_start = self.account == GOVERNOR_ACCOUNT and not self.settings.deployments_file.exists()
+            if self.account and not signer and not first_start:  # `--as NAME` is never ignored by a read
+                self.keystore.address_of(self.account)  # no such account: one error line, exit 2
             self._ledger = Ledger.open(
                 self.settings,
                 account=self.account if signer else None,
