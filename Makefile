@@ -30,6 +30,10 @@ tools/ipfs/node_modules/.installed: tools/ipfs/package.json tools/ipfs/package-l
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
 
+# jq: the README's tour picks ids out of `--json` output with it (tests/cli/test_readme_tour.py runs the tour).
+/usr/bin/jq:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq
+
 build/.compiled: $(VENV)/.installed node_modules/.installed $(wildcard contracts/*.sol contracts/*/*.sol) brownie-config.yaml
 	$(BIN)/brownie compile
 	$(BIN)/python scripts/slim_abi.py   # build/abi: ABI + bytecode only, what the SDK reads
@@ -49,7 +53,7 @@ test:   ## lint and static analysis, then the whole suite against real anvil nod
 
 test-static: lint slither
 
-test-rest: setup /usr/bin/chromium tools/ipfs/node_modules/.installed   ## every test but the contract tests
+test-rest: setup /usr/bin/chromium /usr/bin/jq tools/ipfs/node_modules/.installed   ## every test but the contract tests
 	RIGHTS_LEDGER_REQUIRE_IPFS=1 RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) \
 	  $(BIN)/python -m pytest -p no:pytest-brownie tests --ignore=tests/contracts -q --durations=15 $(PYTEST_ARGS)
 

@@ -39,10 +39,11 @@ contract RoyaltyPool is RoleGated, IRoyaltyPool {
     uint16 public constant MAX_COMMISSION_BPS = 5_000;
     uint256 public constant MAX_CID_LENGTH = 128;
     /// @notice Version of this contract's interface and storage.
-    uint16 public constant VERSION = 2;
+    uint16 public constant VERSION = 3;
 
-    /// @notice The lens that decides whether a recorded usage line counts, and what it owes.
-    ICoverageLens public immutable lens;
+    /// @notice The lens that decides whether a recorded usage line counts, and what it owes
+    /// (the governor may point the pool at a new one: setLens).
+    ICoverageLens public lens;
     IERC20 private immutable _token;
     uint16 private _commissionBps;
     uint64 private _reportCount;
@@ -67,6 +68,14 @@ contract RoyaltyPool is RoleGated, IRoyaltyPool {
         if (bps > MAX_COMMISSION_BPS) revert RoyaltyPool__InvalidCommission(bps, MAX_COMMISSION_BPS);
         _commissionBps = bps;
         emit CommissionSet(msg.sender, bps);
+    }
+
+    /// @inheritdoc IRoyaltyPool
+    function setLens(address newLens) external onlyRole(_GOVERNOR_ROLE) {
+        address old = address(lens);
+        if (newLens.code.length == 0 || newLens == old) revert RoyaltyPool__InvalidLens(newLens);
+        lens = ICoverageLens(newLens);
+        emit LensChanged(old, newLens);
     }
 
     // --- usage ---------------------------------------------------------------------------

@@ -17,16 +17,24 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import write_po
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from ledger.core.i18n import ERROR_SCOPE  # noqa: E402
+
+# The modules of ERROR_SCOPE also give the templates of their error messages (ledger.core.i18n).
+_ERRORS = [f"ledger/{pattern}" for pattern in ERROR_SCOPE]
 METHODS = [
+    *((pattern, "ledger.core.i18n:extract_errors") for pattern in _ERRORS),
     ("ledger/cli/**.py", "ledger.cli.lang:extract_click"),
     ("ledger/**.py", "python"),
     ("ledger/portal/templates/**.html", "jinja2"),
 ]
-OPTIONS = {"ledger/portal/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+OPTIONS = {
+    "ledger/portal/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+    **{p: {"base": "ledger.cli.lang:extract_click" if p.startswith("ledger/cli/") else "python"} for p in _ERRORS},
+}
 
 
 def main() -> int:
-    sys.path.insert(0, str(REPO))
     catalog = Catalog(project="rights-ledger", version="0.1.0", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
         str(REPO), METHODS, OPTIONS, keywords={**DEFAULT_KEYWORDS, "N_": None}, strip_comment_tags=True

@@ -109,6 +109,9 @@ interface IRoyaltyPool {
     event UnclaimedSwept(address indexed cmo, uint32 indexed period, uint256 amount);
     /// @notice The governor set the commission rate applied to periods closed from now on.
     event CommissionSet(address indexed governor, uint16 commissionBps);
+    /// @notice The governor pointed the pool at another coverage lens (after an upgrade of the
+    /// registries the lens reads); lines recorded from now on are weighed by `newLens`.
+    event LensChanged(address indexed oldLens, address indexed newLens);
 
     error RoyaltyPool__InvalidCommission(uint16 bps, uint16 max);
     error RoyaltyPool__NotACmo(address cmo);
@@ -135,10 +138,17 @@ interface IRoyaltyPool {
     error RoyaltyPool__ReportRefused(uint64 reportId);
     /// @notice Unclaimed money can be swept only from `opensAt`.
     error RoyaltyPool__ClaimWindowOpen(address cmo, uint32 period, uint40 opensAt);
+    /// @notice A lens must be a contract (`lens` has no code), other than the current one.
+    error RoyaltyPool__InvalidLens(address lens);
 
     /// @notice The GOVERNOR sets the CMO commission in basis points (at most MAX_COMMISSION_BPS)
     /// for periods closed from now on.
     function setCommission(uint16 bps) external;
+
+    /// @notice The GOVERNOR points the pool at another coverage lens, e.g. the one deployed with
+    /// upgraded registries, so the pool keeps its open periods, payments and claims.
+    /// @param newLens The CoverageLens that weighs lines recorded from now on.
+    function setLens(address newLens) external;
 
     /// @notice A LICENSEE records one usage line in `cmo`'s OPEN period `period`. The line must
     /// count for `cmo` (ICoverageLens.lineWeight: work confirmed and mandated to `cmo` for the

@@ -57,9 +57,12 @@ class App:
         return self.password
 
     def ledger(self, *, signer: bool = False) -> Ledger:
-        from ledger.domain.works import Ledger
+        from ledger.domain.works import GOVERNOR_ACCOUNT, Ledger
 
         if self._ledger is None:
+            first_start = self.account == GOVERNOR_ACCOUNT and not self.settings.deployments_file.exists()
+            if self.account and not signer and not first_start:  # `--as NAME` is never ignored by a read
+                self.keystore.address_of(self.account)  # no such account: one error line, exit 2
             self._ledger = Ledger.open(
                 self.settings,
                 account=self.account if signer else None,
@@ -110,8 +113,10 @@ def emit_json(value: Any) -> None:
 
 
 def fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
-    """One line ``error: ...`` (and one ``hint: ...``) on stderr, then exit ``code``."""
-    one_line = " ".join(str(message).split())
+    """One line ``error: ...`` (and one ``hint: ...``) on stderr, then exit ``code``; both in the
+    language in force (the SDK's English messages through the catalogue: i18n.error_text)."""
+    one_line = " ".join(i18n.error_text(" ".join(str(message).split())).split())
+    hint = i18n.error_text(" ".join(str(hint).split())) if hint else hint
     error_label, hint_label = _("error:"), _("hint:")
     err_console.print(f"[red]{error_label}[/red] {escape(one_line)}", soft_wrap=True)
     if hint:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ledger.cli import params
 from ledger.cli.app import App, cli, emit_json, json_option, out_console
-from ledger.cli.render import when
+from ledger.cli.render import print_table, when
 from ledger.cli.work import work
 from ledger.content.timestamp import TSA_CA_ENV, TSA_URL_ENV, TsaClient
 from ledger.core.errors import InputError
@@ -196,7 +196,7 @@ def provenance(app: App, work_id: str, as_json: bool) -> None:
     if conf:
         t.add_row("confirmed", f"{when(conf.timestamp)} by {conf.actor} (tx {conf.tx_hash})")
     t.add_row("status", rec.status.name)
-    out_console.print(t)
+    print_table(t)
 
 
 @work.command()

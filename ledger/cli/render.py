@@ -43,6 +43,24 @@ def work_json(rec: WorkRecord, metadata: dict[str, Any] | None) -> dict[str, Any
     }
 
 
+#: The width a table gets where stdout is not a terminal (a pipe, a file): wide enough that no
+#: hex id, address or command is folded onto a second line (a table is only as wide as its cells).
+PIPE_WIDTH = 1_000
+
+
+def print_table(t: Table) -> None:
+    """Print ``t``: fitted to a terminal's width, never folded at 80 columns into a pipe."""
+    if out_console.is_terminal:
+        out_console.print(t)
+        return
+    width = out_console.width
+    out_console.width = PIPE_WIDTH  # Console.print(width=) cannot exceed the console's own width
+    try:
+        out_console.print(t)
+    finally:
+        out_console.width = width
+
+
 class _PlainTable(Table):
     """A table whose cells are plain text: titles and names are never read as rich markup."""
 
@@ -74,4 +92,4 @@ def print_work(rec: WorkRecord, metadata: dict[str, Any] | None, note: str | Non
     t.add_row("metadata", rec.metadata_cid or "-")
     if note:
         t.add_row("note", note)
-    out_console.print(t)
+    print_table(t)

@@ -13,6 +13,7 @@ import click
 
 from ledger.cli import params
 from ledger.cli.app import App, cli, emit_json, fail, json_option, out_console, progress_bar
+from ledger.cli.render import when
 from ledger.core.errors import ContentNotFound, InputError
 from ledger.domain.royalties import Royalties
 from ledger.domain.usage import KIND_NAMES, Usage, UsageRefused, check_period
@@ -221,8 +222,12 @@ def usage_prove(app: App, report_id: int, line: int, as_json: bool) -> None:
         emit_json({"reportId": p.report_id, "line": p.line.as_json(), "proof": list(p.proof), "root": p.root,
                    "verifiedOnChain": p.verified_on_chain})
     else:
-        out_console.print(f"line {line} of report {report_id}: {p.line.as_json()}")
-        out_console.print(f"  proof of {len(p.proof)} hashes to root {p.root}: "
+        d = p.line.as_json()
+        licence = f"licence #{d['licenceId']} ({d['basis']})" if d["licenceId"] else str(d["basis"])
+        out_console.print(f"line {line} (counted from 0) of report {report_id}: {d['quantity']} x {d['use']} of work "
+                          f"{d['work']} at {when(int(d['usedAt']))} under {licence}, owing {d['owed']} token units")
+        hashes = "hash" if len(p.proof) == 1 else "hashes"
+        out_console.print(f"  a proof of {len(p.proof)} {hashes} to root {p.root}: "
                           + ("[green]verified on-chain[/green]" if p.verified_on_chain else "[red]NOT verified[/red]"))
     if not p.verified_on_chain:  # a mismatch: exit 1
         sys.exit(1)

@@ -40,8 +40,9 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "CoverageLens": ("LicenceRegistry", "WorkRegistry"),
     "AttestationRegistry": ("LedgerRoles", "WorkRegistry"),
     "SettlementToken": ("LedgerRoles",),
-    "RoyaltyPool": ("LedgerRoles", "SettlementToken", "CoverageLens"),
+    "RoyaltyPool": ("LedgerRoles", "SettlementToken"),  # a new CoverageLens is set on it (setLens, VERSION 3)
 }
+POOL_SETS_LENS = 3  # RoyaltyPool's VERSION from which the governor can point it at a new CoverageLens
 # Contracts that keep a mirror of LedgerRoles (IRoleListener) and the roles they mirror.
 ROLE_LISTENERS = {"WorkRegistry": ("REGISTRAR_ROLE", "CMO_ROLE", "HOLDER_ROLE")}
 SYNC_PAGE = 200
@@ -83,6 +84,9 @@ def deploy_all(
     governor = governor or signer.address
     prev_addresses = {k: v.address for k, v in previous.contracts.items()} if previous else {}
     renew = to_replace(replace) if previous else set(LEDGER_CONTRACTS)
+    old_pool = previous.contracts.get("RoyaltyPool") if previous else None
+    if "CoverageLens" in renew and old_pool is not None and old_pool.version < POOL_SETS_LENS:
+        renew.add("RoyaltyPool")  # an older pool has its lens fixed at construction
     done: dict[str, str] = {}
     records: dict[str, ContractRecord] = {}
     for name in LEDGER_CONTRACTS:
@@ -104,6 +108,8 @@ def deploy_all(
             _add_listener(chain, signer, build_dir, done["LedgerRoles"], address, ROLE_LISTENERS[name], log)
         if name == "WorkRegistry" and prev_addresses.get(name):
             _retire(chain, signer, build_dir, done["LedgerRoles"], prev_addresses[name], address, log)
+    if previous and "CoverageLens" in renew and "RoyaltyPool" not in renew:
+        _set_lens(chain, signer, build_dir, done, log)
     if not previous and governor != signer.address:
         roles = chain.w3.eth.contract(address=done["LedgerRoles"], abi=load_artifact(build_dir, "LedgerRoles").abi)
         chain.transact(roles.functions.grantRole(b"\x00" * 32, governor), signer)
@@ -129,6 +135,19 @@ def _retire(chain: Chain, signer: LocalAccount, build_dir: Path, roles_address: 
     registry = chain.w3.eth.contract(address=old, abi=load_artifact(build_dir, "WorkRegistry").abi)
     chain.transact(registry.functions.retire(new), signer)
     log(f"retired WorkRegistry {old} in favour of {new}")
+
+
+def _set_lens(chain: Chain, signer: LocalAccount, build_dir: Path, done: dict[str, str],
+              log: Callable[[str], None]) -> None:
+    """Point the kept RoyaltyPool at the new CoverageLens: its open periods and balances stay."""
+    roles = chain.w3.eth.contract(address=done["LedgerRoles"], abi=load_artifact(build_dir, "LedgerRoles").abi)
+    if not roles.functions.hasRole(b"\x00" * 32, signer.address).call():
+        log(f"the deployer is not GOVERNOR: the governor must call setLens({done['CoverageLens']}) on "
+            f"RoyaltyPool {done['RoyaltyPool']}")
+        return
+    pool = chain.w3.eth.contract(address=done["RoyaltyPool"], abi=load_artifact(build_dir, "RoyaltyPool").abi)
+    chain.transact(pool.functions.setLens(done["CoverageLens"]), signer)
+    log(f"RoyaltyPool {done['RoyaltyPool']} now weighs usage with CoverageLens {done['CoverageLens']}")
 
 
 def _add_listener(

@@ -147,6 +147,18 @@ def decode_text(data: bytes, path: str | Path, what: str = "file") -> str:
                          hint=f"save the {what} as UTF-8") from None
 
 
+def decode_as(data: bytes, path: str | Path, encoding: str, refusal: str, *, hint: str | None = None) -> str:
+    """``data`` decoded strictly as ``encoding`` (a format's own rule: ASCII for CWR, UTF-8 with an
+    optional BOM for DSR flat files); otherwise an :class:`InputError` at ``path:line:-`` of the first
+    bad byte, saying ``refusal`` (which may name the byte as ``{byte:02x}``)."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(refusal.format(byte=data[exc.start]), where=f"{display(path)}:{line}:-",
+                         hint=hint) from None
+
+
 def read_text(path: str | Path, *, what: str = "file", limit: int | None = None, allow_stdin: bool = False) -> str:
     return decode_text(read_bytes(path, what=what, limit=limit, allow_stdin=allow_stdin), path, what)
 

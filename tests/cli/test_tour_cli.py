@@ -1,4 +1,5 @@
-"""Steps of the README tour that used to do something the user did not mean (issue 16)."""
+"""Steps of the README tour that used to do something the user did not mean (issue 16), each with its
+refusals; tests/cli/test_readme_tour.py runs the README's tour itself, as written."""
 
 from __future__ import annotations
 
@@ -144,3 +145,13 @@ def test_output_to_a_pipe_keeps_long_ids_on_one_line(ledger_env):
     assert p.returncode == 0, p.stderr
     line = next(ln for ln in p.stdout.splitlines() if "set reservations on" in ln)
     assert wid in line and len(line) > 80  # not cut at 80 columns
+
+
+def test_as_an_unknown_account_is_refused_even_by_a_read(ledger_env):
+    """`--as auditor` where no account is named auditor was ignored by reads (issue 16)."""
+    p = subprocess.run([*RL, "--as", "no-such-auditor", "audit", "replay"], env=ledger_env.env(),
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert_one_line_error(p, "no account named 'no-such-auditor'")
+    p = subprocess.run([*RL, "--as", "auditor", "token", "balance", "licensee"], env=ledger_env.env(),
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert p.returncode == 0, p.stderr  # an account that exists still reads

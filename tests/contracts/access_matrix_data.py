@@ -14,13 +14,16 @@ The same data drives:
 - `scripts/access_matrix.py`, which renders the table in `docs/SECURITY.md` (a test checks
   that the document holds exactly the rendered table).
 
-Pure Python: no Brownie import, so the script runs without a chain.
+Pure Python: no Brownie import (the contract list comes from ledger.core.artifacts), so the
+script runs without a chain.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from ledger.core.artifacts import LEDGER_CONTRACTS
 
 # --- callers -----------------------------------------------------------------------------
 
@@ -41,16 +44,9 @@ ANYONE = frozenset(CALLERS)
 ANY_ROLE = frozenset(ROLES)
 NOBODY: frozenset[str] = frozenset()
 
-#: The contracts the ledger deploys (ledger/deploy.py), in deployment order.
-CONTRACTS: tuple[str, ...] = (
-    "LedgerRoles",
-    "WorkRegistry",
-    "LicenceRegistry",
-    "CoverageLens",
-    "AttestationRegistry",
-    "SettlementToken",
-    "RoyaltyPool",
-)
+#: The contracts the ledger deploys (ledger/core/deploy.py), in deployment order: the one list in
+#: ledger/core/artifacts.py (pure Python too).
+CONTRACTS: tuple[str, ...] = LEDGER_CONTRACTS
 
 # --- errors ------------------------------------------------------------------------------
 
@@ -303,6 +299,7 @@ RULES: tuple[Rule, ...] = (
          relation_refusal=Refusal("ERC20InsufficientAllowance(address caller, uint256 0, uint256 amount)")),
     # --- RoyaltyPool ---------------------------------------------------------------------
     Rule("RoyaltyPool", "setCommission(uint16)", "R81", frozenset({GOVERNOR}), unauthorized("GOVERNOR_ROLE")),
+    Rule("RoyaltyPool", "setLens(address)", "R81b", frozenset({GOVERNOR}), unauthorized("GOVERNOR_ROLE")),
     Rule("RoyaltyPool", "recordUsage(address,uint32,(uint32,bytes32,uint32,uint64,uint40,uint64,uint8,uint128))",
          "R82, R82a", frozenset({LICENSEE}), unauthorized("LICENSEE_ROLE"),
          note="the line must count for the CMO (CoverageLens.lineWeight)"),

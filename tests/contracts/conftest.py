@@ -295,6 +295,46 @@ def registry(roles, governor):
     return WorkRegistry.deploy(roles, ZERO_ADDRESS, {"from": governor})
 
 
+@pytest.fixture(scope="module")
+def keyed_holder(roles, registrar, governor):
+    """A factory: ``make(seed, name)`` is a funded, verified holder whose private key (the sha-256 of
+    ``seed``) the test holds, so that it can sign EIP-712 offers off-chain."""
+    from brownie import accounts
+
+    def make(seed: str, name: str):
+        acct = accounts.add("0x" + hashlib.sha256(seed.encode()).hexdigest())
+        if acct.balance() < 10**18:
+            governor.transfer(acct, "5 ether")
+        roles.verifyHolder(acct, commitment_for(name), {"from": registrar})
+        return acct
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def licences(roles, registry, governor):
+    """A LicenceRegistry over this module's roles and works (shared by the licensing and royalty tests)."""
+    from brownie import LicenceRegistry
+
+    return LicenceRegistry.deploy(roles, registry, {"from": governor})
+
+
+@pytest.fixture(scope="module")
+def lens(licences, registry, governor):
+    """The read-only CoverageLens over ``licences`` and ``registry``."""
+    from brownie import CoverageLens
+
+    return CoverageLens.deploy(licences, registry, {"from": governor})
+
+
+@pytest.fixture(scope="module")
+def token(roles, governor):
+    """The settlement token (its minter is the GOVERNOR)."""
+    from brownie import SettlementToken
+
+    return SettlementToken.deploy(roles, {"from": governor})
+
+
 # --- helpers as fixtures ---------------------------------------------------------------
 
 

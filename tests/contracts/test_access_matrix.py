@@ -37,7 +37,7 @@ from brownie import (
 from eth_utils import keccak, to_checksum_address
 
 from ledger.content.merkle import MerkleTree, leaf_hash
-from ledger.core.artifacts import LEDGER_CONTRACTS
+from ledger.core.deploy import CONSTRUCTOR_ARGS
 from ledger.core.types import USES
 from ledger.domain.licensing import FOREVER, SCOPE_REPERTOIRE, SCOPE_WORK, Terms, sign_offer
 from tests.contracts import access_matrix_data as M
@@ -113,6 +113,7 @@ def world(governor, registrar, cmo, author, licensee, auditor, rando, spare, ext
     attestations = AttestationRegistry.deploy(roles, registry, g)
     token = SettlementToken.deploy(roles, g)
     pool = RoyaltyPool.deploy(roles, token, 1000, lens, g)
+    next_lens = CoverageLens.deploy(licences, registry, g)  # the lens `setLens` points the pool at
     listener2 = WorkRegistry.deploy(roles, ZERO, g)  # a registry not yet listening (addRoleListener)
     next_registry = WorkRegistry.deploy(roles, registry, g)  # the registry `retire` names
 
@@ -202,7 +203,7 @@ def world(governor, registrar, cmo, author, licensee, auditor, rando, spare, ext
         signer_work=signer_work, disputed_work=disputed_work, pending_work=pending_work,
         claimed_work=claimed_work, claim=claim, claimant=author, next_registry=next_registry,
         licence_of=licence_of, other_licence=other_licence, attested=attested, other_attested=other_attested,
-        claim_proof=claim_proof, report_id=report_id, other_report_id=other_report_id,
+        claim_proof=claim_proof, report_id=report_id, other_report_id=other_report_id, next_lens=next_lens,
     )
 
 
@@ -551,6 +552,11 @@ def _(w, caller, acct, related):
     return Call(w.pool.setCommission, (2000,))
 
 
+@builds("RoyaltyPool.setLens")
+def _(w, caller, acct, related):
+    return Call(w.pool.setLens, (w.next_lens,))
+
+
 @builds("RoyaltyPool.recordUsage")
 def _(w, caller, acct, related):
     # a use at the latest block's time: inside the mandate, never after the block that records it
@@ -652,7 +658,7 @@ def test_access_matrix_cell(key, caller, related, world, err):
 
 def test_matrix_knows_every_state_changing_function():
     """A function added to any ledger contract fails here until the matrix has a rule for it."""
-    assert tuple(LEDGER_CONTRACTS) == M.CONTRACTS, "ledger/deploy.py deploys other contracts than the matrix knows"
+    assert set(CONSTRUCTOR_ARGS) == set(M.CONTRACTS), "ledger/core/deploy.py deploys other contracts"
     in_abis = {(name, sig) for name in M.CONTRACTS for sig in state_changing(CONTAINERS[name].abi)}
     known = M.signatures()
     assert in_abis - known == set(), "state-changing functions without a rule in access_matrix_data.RULES"

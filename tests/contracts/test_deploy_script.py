@@ -25,13 +25,16 @@ def test_deploy_script_upgrade_keeps_roles_and_links_predecessor(tmp_path, monke
     recorded = json.loads((tmp_path / "deployments" / "brownie-dev.json").read_text())
     assert second["LedgerRoles"] == first["LedgerRoles"]
     assert second["WorkRegistry"] != first["WorkRegistry"]
-    # the registry and the contracts built on it are new (the pool weighs usage through the coverage
-    # lens, so a new lens means a new pool for the periods that follow; the old pool keeps its periods
-    # and claims); the token keeps its state
-    renewed = {"WorkRegistry", "LicenceRegistry", "AttestationRegistry", "CoverageLens", "RoyaltyPool"}
+    # the registry and the contracts built on it are new; the token and the royalty pool keep their
+    # state (the pool, with its open periods, payments and claims, is pointed at the new coverage lens)
+    renewed = {"WorkRegistry", "LicenceRegistry", "AttestationRegistry", "CoverageLens"}
     assert {h["name"] for h in recorded["history"]} == renewed
     assert {h["address"] for h in recorded["history"]} == {first[n] for n in renewed}
     assert second["SettlementToken"] == first["SettlementToken"]
+    assert second["RoyaltyPool"] == first["RoyaltyPool"]
+    pool_abi = json.loads(open("build/contracts/RoyaltyPool.json").read())["abi"]
+    pool = web3.eth.contract(address=second["RoyaltyPool"], abi=pool_abi)
+    assert pool.functions.lens().call() == second["CoverageLens"] != first["CoverageLens"]
     abi = json.loads(open("build/contracts/WorkRegistry.json").read())["abi"]
     new = web3.eth.contract(address=second["WorkRegistry"], abi=abi)
     assert new.functions.predecessor().call() == first["WorkRegistry"]

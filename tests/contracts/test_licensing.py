@@ -2,7 +2,7 @@
 (SPECIFICATION.md R60-R79). Offers, open licences and tariffs: test_licensing_offers.py."""
 
 import pytest
-from brownie import CoverageLens, LicenceRegistry, chain
+from brownie import chain
 from brownie.exceptions import VirtualMachineError
 
 from ledger.core.types import USES
@@ -40,16 +40,6 @@ WRONG_STATE = "LicenceRegistry__WrongState(uint64,uint8)"
 
 def tc(code: str) -> str:
     return "0x" + code.encode().hex()
-
-
-@pytest.fixture(scope="module")
-def licences(roles, registry, governor):
-    return LicenceRegistry.deploy(roles, registry, {"from": governor})
-
-
-@pytest.fixture(scope="module")
-def lens(licences, registry, governor):
-    return CoverageLens.deploy(licences, registry, {"from": governor})
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 Each attack of the review is performed and must now revert."""
 
 import pytest
-from brownie import CoverageLens, LicenceRegistry, SettlementToken, accounts, chain
+from brownie import SettlementToken, accounts, chain
 
 from ledger.core.types import USES
 from ledger.domain.licensing import FOREVER, SCOPE_WORK, Terms, sign_offer
@@ -14,16 +14,6 @@ CID = b"\x01\x55\x12\x20" + b"\x11" * 32
 ZERO = "0x0000000000000000000000000000000000000000"
 EXCL_CONFLICT = "LicenceRegistry__ExclusiveConflict(bytes32,uint64)"
 EXCL_BLOCKED = "LicenceRegistry__ExclusiveBlocked(bytes32,uint32)"
-
-
-@pytest.fixture(scope="module")
-def licences(roles, registry, governor):
-    return LicenceRegistry.deploy(roles, registry, {"from": governor})
-
-
-@pytest.fixture(scope="module")
-def lens(licences, registry, governor):
-    return CoverageLens.deploy(licences, registry, {"from": governor})
 
 
 @pytest.fixture(scope="module")

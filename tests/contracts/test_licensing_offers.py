@@ -4,7 +4,7 @@
 import hashlib
 
 import pytest
-from brownie import CoverageLens, LicenceRegistry, accounts, chain
+from brownie import CoverageLens, accounts, chain
 from brownie.exceptions import VirtualMachineError
 
 from ledger.core.types import USES
@@ -30,19 +30,9 @@ INVALID_TARIFF = "LicenceRegistry__InvalidTariff(uint32,uint40,uint40)"
 
 
 @pytest.fixture(scope="module")
-def licences(roles, registry, governor):
-    return LicenceRegistry.deploy(roles, registry, {"from": governor})
-
-
-@pytest.fixture(scope="module")
-def signer_holder(roles, registrar, governor, kit):
+def signer_holder(keyed_holder):
     """A verified holder whose private key the test knows (offers are signed off-chain)."""
-    key = "0x" + hashlib.sha256(b"rights-ledger-offer-signer").hexdigest()
-    acct = accounts.add(key)
-    if acct.balance() < 10**18:
-        governor.transfer(acct, "5 ether")
-    roles.verifyHolder(acct, kit.commitment_for("signer"), {"from": registrar})
-    return acct
+    return keyed_holder("rights-ledger-offer-signer", "signer")
 
 
 @pytest.fixture(scope="module")

@@ -37,25 +37,15 @@ def _key(seed: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def licences(roles, registry, governor):
-    """The registry offers are signed for."""
-    return LicenceRegistry.deploy(roles, registry, {"from": governor})
-
-
-@pytest.fixture(scope="module")
 def second_licences(roles, registry, governor):
     """A second LicenceRegistry over the same roles and works: another EIP-712 domain."""
     return LicenceRegistry.deploy(roles, registry, {"from": governor})
 
 
 @pytest.fixture(scope="module")
-def licensor(roles, registrar, governor, kit):
+def licensor(keyed_holder):
     """A verified holder whose key the test holds (it signs offers locally)."""
-    acct = accounts.add(_key("rights-ledger-replay-licensor"))
-    if acct.balance() < 10**18:
-        governor.transfer(acct, "5 ether")
-    roles.verifyHolder(acct, kit.commitment_for("replay-licensor"), {"from": registrar})
-    return acct
+    return keyed_holder("rights-ledger-replay-licensor", "replay-licensor")
 
 
 @pytest.fixture(scope="module")

@@ -14,31 +14,10 @@ WRONG_STATE = "RoyaltyPool__WrongPeriodState(address,uint32,uint8,uint8)"
 CID = b"\x01\x55\x12\x20" + b"\x11" * 32
 
 
-@pytest.fixture(scope="module")
-def token(roles, governor):
-    from brownie import SettlementToken
-
-    return SettlementToken.deploy(roles, {"from": governor})
-
-
 # The usage world of the pool fixture: a CONFIRMED work mandated by its holder to the CMO for
 # use 4, the CMO's list licence of it to the licensee at RATE per use; uses at USED_AT count.
 RATE = 100
 WORLD: dict = {}
-
-
-@pytest.fixture(scope="module")
-def licences(roles, registry, governor):
-    from brownie import LicenceRegistry
-
-    return LicenceRegistry.deploy(roles, registry, {"from": governor})
-
-
-@pytest.fixture(scope="module")
-def lens(licences, registry, governor):
-    from brownie import CoverageLens
-
-    return CoverageLens.deploy(licences, registry, {"from": governor})
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +97,43 @@ def test_set_commission_reverts_when_caller_not_governor(pool, cmo, role, err):
 def test_set_commission_reverts_when_above_max(pool, governor, err):
     with err.reverts_with("RoyaltyPool__InvalidCommission(uint16,uint16)", 5001, 5000):
         pool.setCommission(5001, {"from": governor})
+
+
+# --- R81b: the coverage lens ------------------------------------------------------------
+
+
+def test_set_lens_by_governor_keeps_open_periods(pool, lens, roles, registry, governor, cmo, licensee, funded, err):
+    """After an upgrade of the registries the pool keeps its open period (usage, payments) and weighs
+    new lines with the new lens: here one over a new LicenceRegistry, where the work is not mandated."""
+    from brownie import CoverageLens, LicenceRegistry
+
+    pool.recordUsage(cmo, PERIOD, line(), {"from": licensee})
+    pool.pay(cmo, PERIOD, 700, {"from": funded})
+    new_lens = CoverageLens.deploy(LicenceRegistry.deploy(roles, registry, {"from": governor}), registry,
+                                   {"from": governor})
+    tx = pool.setLens(new_lens, {"from": governor})
+    assert tx.events["LensChanged"]["oldLens"] == lens and tx.events["LensChanged"]["newLens"] == new_lens
+    assert pool.lens() == new_lens
+    p = pool.pool(cmo, PERIOD)
+    assert p[0] == 0 and p[4] == 1 and p[6] == 700  # still OPEN, its report and payment kept
+    assert tuple(pool.accountOf(cmo, PERIOD, licensee)) == (1000, 700)
+    # the same line does not count under the new registries (the work is not mandated there)
+    with err.reverts_with("RoyaltyPool__LineNotEligible(uint32,bytes32,uint8)", 1, WORLD["work"], 10):
+        pool.recordUsage(cmo, PERIOD, line(i=1), {"from": licensee})
+    pool.setLens(lens, {"from": governor})  # and back: the line counts again
+    assert pool.recordUsage(cmo, PERIOD, line(i=1), {"from": licensee}).return_value == 2
+
+
+def test_set_lens_reverts_when_caller_not_governor(pool, lens, cmo, role, err):
+    with err.unauthorized(cmo, role.GOVERNOR):
+        pool.setLens(lens, {"from": cmo})
+
+
+def test_set_lens_reverts_for_no_contract_or_the_current_lens(pool, lens, governor, rando, err):
+    for bad in (rando, "0x0000000000000000000000000000000000000000", lens):
+        with err.reverts_with("RoyaltyPool__InvalidLens(address)", bad):
+            pool.setLens(bad, {"from": governor})
+    assert pool.lens() == lens
 
 
 # --- R82: single usage record ------------------------------------------------------------

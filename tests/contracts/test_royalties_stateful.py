@@ -32,13 +32,6 @@ PERIOD_IX = st.integers(0, len(PERIODS) - 1)
 
 
 @pytest.fixture(scope="module")
-def token(roles, governor):
-    from brownie import SettlementToken
-
-    return SettlementToken.deploy(roles, {"from": governor})
-
-
-@pytest.fixture(scope="module")
 def pool(roles, registry, token, governor):
     from brownie import CoverageLens, LicenceRegistry, RoyaltyPool
 

@@ -34,8 +34,10 @@ RL = [str(Path(sys.executable).with_name("rights-ledger"))]
 NEVER_EMITTED = {"EIP712DomainChanged"}  # declared by EIP-5267; the domain never changes
 # Governance events of a registry upgrade and of a listener removal or failure: this history
 # keeps one registry and one listener (they are exercised by the contract tests
-# test_registration_versions.py and test_role_mirror.py, not replayed here).
-NOT_IN_THIS_HISTORY = {"RegistryRetired", "RoleListenerRemoved", "RoleListenerFailed", "RoleMirrorDisabled"}
+# test_registration_versions.py, test_role_mirror.py and test_royalties.py (LensChanged), not
+# replayed here).
+NOT_IN_THIS_HISTORY = {"RegistryRetired", "RoleListenerRemoved", "RoleListenerFailed", "RoleMirrorDisabled",
+                       "LensChanged"}
 PERIOD, FORGED_PERIOD = 202501, 202502
 
 

@@ -44,6 +44,24 @@ class PortalWorks:
     generation_model: str  # the model of a generation record on ``ai_work``
 
 
+def page_paths(works: PortalWorks) -> dict[str, str]:
+    """Every page of the portal the i18n and layout tests render, by name (the screenshots' names)."""
+    return {
+        "lookup": "/",
+        "work": f"/works/{works.confirmed}",
+        "work-ai": f"/works/{works.ai_work}",
+        "work-disputed": f"/works/{works.disputed}",
+        "licence-check": f"/licence-check?work={works.confirmed}&licensee={works.licensee}&use=perform",
+        "licence-refused": f"/licence-check?work={works.confirmed}&licensee={works.licensee}&use=ai-training",
+        "audit": "/audit",
+        "audit-replay": "/audit?replay=true",
+        "not-registered": "/works/by-hash/" + "ab" * 32,
+        "error-400": "/works/not-a-hash",
+        "error-404": "/no/such/page",
+        "certificate-501": f"/works/{works.confirmed}/certificate.pdf",
+    }
+
+
 @pytest.fixture(scope="session")
 def works(ledger_env, tmp_path_factory) -> PortalWorks:  # noqa: F811
     folder = tmp_path_factory.mktemp("portal-files")
@@ -100,12 +118,12 @@ class _Served:
 
     def __enter__(self) -> str:
         self.thread.start()
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # a loaded CI machine builds the first answer slowly
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.url + "/openapi.json", timeout=1).status_code == 200:
+                if requests.get(self.url + "/openapi.json", timeout=10).status_code == 200:
                     return self.url
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.05)
         raise RuntimeError("the portal did not start")
 

@@ -16,7 +16,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from ledger.core import i18n
-from tests.portal.conftest import REPO
+from tests.portal.conftest import REPO, page_paths
 
 PO = REPO / "ledger" / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
@@ -126,10 +126,12 @@ def visible_text(html: str) -> list[str]:
 
 
 def english_ui_strings() -> set[str]:
-    """The catalogue's English strings whose translation differs (the ones that must not show in Chinese)."""
+    """The catalogue's English strings whose translation differs (the ones that must not show in Chinese);
+    not the CLI's error templates (ledger.core.i18n.error_templates: "e.g. http://..." is no UI string)."""
     out = set()
+    errors = set(i18n.error_templates())
     for m in catalogue():
-        if not m.id:
+        if not m.id or m.id in errors:
             continue
         for s in (m.id if isinstance(m.id, tuple | list) else (m.id,)):
             text = re.sub(r"%\(\w+\)s|\{\w+\}", " ", s)
@@ -138,23 +140,6 @@ def english_ui_strings() -> set[str]:
                 if len(piece) >= 4 and re.search(r"[A-Za-z]{3}", piece) and not re.fullmatch(r"[A-Z_\-]+", piece):
                     out.add(piece)
     return out
-
-
-def page_paths(works) -> dict[str, str]:
-    return {
-        "lookup": "/",
-        "work": f"/works/{works.confirmed}",
-        "work-ai": f"/works/{works.ai_work}",
-        "work-disputed": f"/works/{works.disputed}",
-        "licence-check": f"/licence-check?work={works.confirmed}&licensee={works.licensee}&use=perform",
-        "licence-refused": f"/licence-check?work={works.confirmed}&licensee={works.licensee}&use=ai-training",
-        "audit": "/audit",
-        "audit-replay": "/audit?replay=true",
-        "not-registered": "/works/by-hash/" + "ab" * 32,
-        "error-400": "/works/not-a-hash",
-        "error-404": "/no/such/page",
-        "certificate-501": f"/works/{works.confirmed}/certificate.pdf",
-    }
 
 
 # Words that are the same in both languages on these pages: names, technical tokens, data.

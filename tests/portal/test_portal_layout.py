@@ -16,11 +16,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.portal.conftest import REPO
+from tests.portal.conftest import REPO, page_paths
 from tests.portal.test_portal_browser import CHROMIUM, CHROMIUM_ARGS, sync_api
 
 LANGS = {"en": "en-GB", "zh_CN": "zh-CN"}
 DOCS = REPO / "docs" / "img"
+#: The pages shown in the README, in both languages (docs/img/portal-<page>-<lang>.png).
+DOCS_PAGES = ("lookup", "work", "work-ai", "licence-check", "licence-refused", "audit", "audit-replay")
+DOCS_PART = {"audit-replay": "#replay"}
 
 LAYOUT_JS = """() => {
   const problems = [];
@@ -57,21 +60,6 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def pages(works) -> dict[str, str]:
-    return {
-        "lookup": "/",
-        "work": f"/works/{works.confirmed}",
-        "work-ai": f"/works/{works.ai_work}",
-        "work-disputed": f"/works/{works.disputed}",
-        "licence-check": f"/licence-check?work={works.confirmed}&licensee={works.licensee}&use=perform",
-        "licence-refused": f"/licence-check?work={works.confirmed}&licensee={works.licensee}&use=ai-training",
-        "audit": "/audit",
-        "audit-replay": "/audit?replay=true",
-        "not-registered": "/works/by-hash/" + "ab" * 32,
-        "error": "/works/not-a-hash",
-    }
-
-
 def _docs_png(png: bytes, target) -> None:
     from PIL import Image
 
@@ -90,15 +78,17 @@ def test_every_page_in_both_languages_lays_out_and_is_screenshotted(browser, por
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     found: dict[str, list[str]] = {}
     try:
-        for name, path in pages(works).items():
+        for name, path in page_paths(works).items():
             page.goto(path)
             assert page.get_attribute("html", "lang") == ("zh-CN" if lang == "zh_CN" else "en"), name
             problems = page.evaluate(LAYOUT_JS)
             if problems:
                 found[name] = problems
             page.screenshot(path=str(screenshots / f"{name}-{lang}.png"), full_page=True)
-            if os.environ.get("PORTAL_DOCS_SCREENSHOT") == "1" and name in ("lookup", "work", "licence-check", "audit"):
-                _docs_png(page.screenshot(full_page=False), DOCS / f"portal-{name}-{lang}.png")
+            if os.environ.get("PORTAL_DOCS_SCREENSHOT") == "1" and name in DOCS_PAGES:
+                part = DOCS_PART.get(name)  # a page whose point is below the fold: that part of it
+                shot = page.locator(part).screenshot() if part else page.screenshot(full_page=False)
+                _docs_png(shot, DOCS / f"portal-{name}-{lang}.png")
             body = page.text_content("main") or ""
             if lang == "zh_CN":  # the UI is Chinese (titles, names, IDs and hashes stay as they are)
                 assert re.search(r"[\u4e00-\u9fff]", body), f"{name}: no Chinese on the page"
@@ -122,3 +112,13 @@ def test_language_switch_is_remembered(browser, portal, works):
         assert page.text_content("h1") == "Audit"
     finally:
         context.close()
+
+
+def test_the_readme_shows_each_docs_page_in_both_languages():
+    """The README's pictures (issue 16): every page of DOCS_PAGES in English and Chinese, as files here."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in DOCS_PAGES:
+        for lang in LANGS:
+            rel = f"docs/img/portal-{name}-{lang}.png"
+            assert f"]({rel})" in readme, f"README.md does not show {rel}"
+            assert (REPO / rel).stat().st_size > 5_000, f"{rel} is missing or empty (PORTAL_DOCS_SCREENSHOT=1)"

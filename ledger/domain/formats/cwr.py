@@ -43,9 +43,10 @@ from typing import Any
 
 from ledger.content.metadata import build_work_metadata, validate_work_metadata
 from ledger.core import errors as E
-from ledger.core.inputs import read_bytes, read_text
+from ledger.core.inputs import decode_as, read_bytes, read_text
 from ledger.core.types import Holder, WorkId
 from ledger.domain.batch import Catalogue, CatalogueRow
+from ledger.domain.formats import registered_work_ids
 from ledger.domain.works import parse_address
 
 WORLD = "2136"
@@ -181,12 +182,7 @@ class CwrFile:
 def read_records(path: Path) -> list[Record]:
     path = Path(path)
     data = read_bytes(path, what="CWR file")  # a regular file, within the input size limit (ledger.core.inputs)
-    try:
-        text = data.decode("ascii")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise E.InputError(f"byte 0x{data[exc.start]:02x} is not ASCII (CWR 2.1 files are ASCII)",
-                           where=f"{path}:{line}:-") from None
+    text = decode_as(data, path, "ascii", "byte 0x{byte:02x} is not ASCII (CWR 2.1 files are ASCII)")
     out = []
     for n, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -634,17 +630,8 @@ def ledger_works(ledger: Any, sender: str | None = None,
     """``(work id, ExportWork)`` for every work on the ledger that came from CWR (``sender``: only its).
 
     Works whose metadata document the store cannot give are appended to ``unreadable``."""
-    from ledger.core.events import fetch_logs
-
-    topics = ledger.events.topics_of("WorkRegistered")
-    ids: list[str] = []
-    for _end, logs in fetch_logs(
-        ledger.settings.network.rpc_url, [ledger.registry.address], ledger.deployment.first_block,
-        ledger.chain.block_number(), chunk=ledger.settings.network.log_chunk, topics=[topics],
-    ):  # fmt: skip
-        ids.extend("0x" + log["topics"][1][2:] for log in logs)
     out = []
-    for wid in dict.fromkeys(ids):
+    for wid in registered_work_ids(ledger):
         rec = ledger.work(wid)
         if not rec.metadata_cid:
             continue

@@ -39,8 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from ledger.core import errors as E
-from ledger.core.inputs import read_bytes
+from ledger.core.inputs import decode_as, read_bytes
 from ledger.core.types import USES
+from ledger.domain.formats import registered_work_ids
 from ledger.domain.usage import InputLine, parse_line
 
 QUANTITY_COLUMNS = ("NumberOfStreams", "Usages", "NumberOfUsages", "NumberOfConsumerSalesGross", "NumberOfDownloads")
@@ -112,11 +113,8 @@ def _fail(path: Path, line: int, where: str, message: str) -> E.InputError:
 def read_rows(path: Path) -> list[Row]:
     path = Path(path)
     data = read_bytes(path, what="DSR file")  # a regular file, within the input size limit (ledger.core.inputs)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise _fail(path, line, "-", "not UTF-8 text (DSR flat files are UTF-8)") from None
+    text = decode_as(data, path, "utf-8-sig", "not UTF-8 text (DSR flat files are UTF-8)",
+                     hint="fix the file and rerun; nothing was sent")
     lines = text.splitlines()
     columns: dict[str, list[str]] = {}  # the '#' lines may follow their record (HEAD, in DDEX's samples)
     for raw in lines:
@@ -265,17 +263,8 @@ def _line(path: Path, row: Row, start: str, summaries: Mapping[str, Row], resour
 
 def work_finder(ledger: Any) -> Callable[[str, str], str | None]:
     """``find_work(kind, value)`` over every work's metadata on the ledger (ISRC, ISWC, id)."""
-    from ledger.core.events import fetch_logs
-
-    topics = ledger.events.topics_of("WorkRegistered")
-    ids: list[str] = []
-    for _end, logs in fetch_logs(
-        ledger.settings.network.rpc_url, [ledger.registry.address], ledger.deployment.first_block,
-        ledger.chain.block_number(), chunk=ledger.settings.network.log_chunk, topics=[topics],
-    ):  # fmt: skip
-        ids.extend("0x" + log["topics"][1][2:] for log in logs)
     index: dict[tuple[str, str], str] = {}
-    for wid in dict.fromkeys(ids):
+    for wid in registered_work_ids(ledger):
         index[("id", wid.lower())] = wid
         try:
             rec = ledger.work(wid)
