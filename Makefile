@@ -41,7 +41,7 @@ build/.compiled: $(VENV)/.installed node_modules/.installed $(wildcard contracts
 
 setup: build/.compiled   ## venv + npm packages + compiled contracts
 
-demo: setup              ## start the embedded chain (if needed) and run the demo
+demo: setup /usr/bin/jq   ## start the embedded chain (if needed) and run the demo (jq: the tour after it uses it)
 	$(BIN)/rights-ledger demo
 
 # `make test` runs three jobs at once (2 cores; CI must stay under 30 minutes): the static checks
