@@ -35,6 +35,7 @@ from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_hash.auto import keccak
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from rlp.exceptions import DecodingError
 from trie import HexaryTrie
 from trie.exceptions import BadTrieProof
 
@@ -347,11 +348,14 @@ def _check_proofs(r: dict[str, Any], lic: dict[str, Any], proofs: dict[str, Any]
     try:
         account = HexaryTrie.get_from_proof(state_root, keccak(_b(lic["registry"])),
                                             [rlp.decode(_b(n)) for n in proofs["accountProof"]])
-    except BadTrieProof as exc:
+    except (BadTrieProof, DecodingError) as exc:
         return [f"the account proof of {lic['registry']} does not verify against the state root: {exc}"]
     if not account:
         return [f"the state root holds no account {lic['registry']}"]
-    nonce, balance, storage_root, code_hash = rlp.decode(account)
+    try:
+        _nonce, _balance, storage_root, _code_hash = rlp.decode(account)
+    except (DecodingError, ValueError):
+        return [f"the proven account {lic['registry']} is not an account record"]
     if storage_root != _b(proofs["storageHash"]):
         problems.append("the account's storage root differs from the proof's storageHash")
     first = mapping_slot(int(lic["id"]), int(lic["mappingSlot"]))
@@ -362,7 +366,7 @@ def _check_proofs(r: dict[str, Any], lic: dict[str, Any], proofs: dict[str, Any]
         try:
             raw = HexaryTrie.get_from_proof(storage_root, keccak(_int(sp["key"]).to_bytes(32, "big")),
                                             [rlp.decode(_b(n)) for n in sp["proof"]])
-        except BadTrieProof as exc:
+        except (BadTrieProof, DecodingError) as exc:
             problems.append(f"the proof of slot {sp['key']} does not verify against the storage root: {exc}")
             words.append(-1)
             continue

@@ -53,6 +53,15 @@ def check(receipt: dict[str, Any], url: str) -> list[str]:
     if covered != receipt["answer"]["covered"] or licence_id != (receipt["answer"]["licenceId"] or 0):
         bad.append("answer differs from the call's result")
     # step 4: the account proof against the state root, the slots against the storage root
+    try:
+        return bad + _proofs(receipt, covered, licence_id, url)
+    except Exception as exc:  # a proof that does not even decode is a failed check
+        return [*bad, f"proof: {exc.__class__.__name__}"]
+
+
+def _proofs(receipt: dict[str, Any], covered: bool, licence_id: int, url: str) -> list[str]:
+    bad: list[str] = []
+    header = receipt["block"]["header"]
     proofs, lic = receipt["proofs"], receipt["licence"]
     account = HexaryTrie.get_from_proof(unhex(header["stateRoot"]), keccak(unhex(proofs["address"])),
                                         [rlp.decode(unhex(n)) for n in proofs["accountProof"]])
