@@ -21,6 +21,7 @@ from eth_utils import function_signature_to_4byte_selector
 from ledger.core.deploy import deploy_all
 from ledger.core.deployments import load_deployment
 from ledger.core.types import Holder, WorkStatus
+from ledger.domain.licensing import Licensing
 from ledger.domain.protection import Protection
 from ledger.domain.royalties import Royalties
 from ledger.domain.usage import Usage
@@ -105,7 +106,9 @@ def test_royalty_verify_of_past_periods_after_restarts_and_an_upgrade(own_env, t
     assert {r.address for r in new.history} >= {old.address("WorkRegistry"), old.address("RoyaltyPool")}
     assert load_deployment(env.settings.deployments_file, "local").address("WorkRegistry") == new.address(
         "WorkRegistry")
-    restart(env)
+    # (no second restart here: a second `node stop` / `node start` cycle of anvil loses its genesis
+    # block now and then, see the report of issue 14; the state of these old blocks is gone anyway)
+    assert "error" in raw_call_at(url, registry, closed[periods[1]])
     for period in periods:
         out = verify_cli(env, period)
         assert out["ok"] is True and out["recomputed_root"] == before[period].recomputed_root, out
@@ -119,6 +122,16 @@ def test_royalty_verify_of_past_periods_after_restarts_and_an_upgrade(own_env, t
     p = cli(env, "work", "show", v1, "--json")
     shown = json.loads(p.stdout)
     assert p.returncode == 0 and shown["status"] == "CONFIRMED" and shown["title"] == "Before the upgrade", shown
+    # licensed after the upgrade: through the v1 LicenceRegistry, asked through the v1 lens
+    lic = Licensing(alice)
+    _r, lid = lic.grant(env.addresses["licensee"], [v1], lic.terms(["perform"]))
+    c = Licensing(env.ledger()).status(v1, env.addresses["licensee"], "perform")
+    assert c.covered and c.licence_id == lid, c
+    receipt = tmp_path / "v1-receipt.json"
+    p = cli(env, "licence", "status", v1, env.addresses["licensee"], "--use", "perform", "--receipt", str(receipt))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert json.loads(receipt.read_text())["contracts"]["WorkRegistry"] == old.address("WorkRegistry")
+    assert cli(env, "licence", "verify-receipt", str(receipt)).returncode == 0
     alice.transfer_share(v1, env.addresses["bob"], 1000)
     assert env.ledger().work(v1).holders == (Holder(env.addresses["alice"], 9000), Holder(env.addresses["bob"], 1000))
     Protection(alice).open_dispute(v1, b"evidence after the upgrade")

@@ -34,7 +34,7 @@ class Reads(LicensingBase):
         bit = parse_use(use)
         terr = parse_territory(territory)
         when = parse_time(at, self.now())
-        lens = self.ledger.contract("CoverageLens")
+        lens = self.contracts_for(wid)[1]  # the version holding the work (ADR 002)
         covered, kind, reason, lid = self.ledger.call(
             lens.functions.coverage(bytes.fromhex(wid[2:]), who, bit, terr or b"\0\0", when))
         return _coverage(wid, who, use, terr, when, (covered, kind, reason, lid))
