@@ -527,7 +527,8 @@ class Royalties:
             for i, c in enumerate(claims):
                 if c.account == account:
                     amount, proof = c.amount, tree.proof(i)
-        claimed = bool(self.ledger.call(self.pool_contract.functions.isClaimed(cmo, int(period), account)))
+        pool = self._pool_at(self.pool_address_of(cmo, period))  # an older pool's period too (ADR 002)
+        claimed = bool(self.ledger.call(pool.functions.isClaimed(cmo, int(period), account)))
         return ClaimInfo(cmo, int(period), account, amount, tuple("0x" + p.hex() for p in proof), claimed)
 
     def claim(self, cmo: str, period: int) -> tuple[WriteResult, int]:
@@ -537,6 +538,7 @@ class Royalties:
             raise E.InputError(f"{info.account} has nothing to claim in period {period} of {info.cmo}")
         if info.claimed:
             raise E.InvalidState("RoyaltyPool__AlreadyClaimed", {}, f"{info.account} claimed period {period} already")
-        r = self.ledger.write(self.pool_contract.functions.claim(info.cmo, int(period), info.amount,
+        pool = self._pool_at(self.pool_address_of(info.cmo, period))
+        r = self.ledger.write(pool.functions.claim(info.cmo, int(period), info.amount,
                                                            [bytes.fromhex(p[2:]) for p in info.proof]))
         return r, info.amount

@@ -140,6 +140,11 @@ def test_royalty_verify_of_past_periods_after_restarts_and_an_upgrade(own_env, t
     assert env.ledger().work(fresh.work_id).status == WorkStatus.PENDING
     assert alice.registry_for(fresh.work_id).address == new.address("WorkRegistry")
     assert alice.registry_for(v1).address == old.address("WorkRegistry")
-    # the v1 pool's periods still verify after the new facts (holders changed after the close)
+    # the v1 pool's periods still verify after the new facts (holders changed after the close),
+    # and a holder claims from the v1 pool after the upgrade
     for period in periods:
         assert Royalties(env.ledger()).verify(w["cmo"], period).ok
+    bob = Royalties(env.ledger("bob"))
+    before_claim = bob.token_balance(env.addresses["bob"])
+    _r, amount = bob.claim(w["cmo"], periods[0])
+    assert amount > 0 and bob.token_balance(env.addresses["bob"]) == before_claim + amount

@@ -69,6 +69,7 @@ def test_receipt_verifies_later_and_after_a_restart_and_refuses_tampering(own_en
     assert len(r["proofs"]["storageProof"]) == 3 and r["proofs"]["accountProof"]
     assert [e["name"] for e in r["events"]] == ["LicenceGranted"]
     assert r["block"]["header"]["stateRoot"] == r["block"]["stateRoot"]
+    print(f"\nreceipt size: {covered.stat().st_size} bytes, {len(r['proofs']['accountProof'])} account proof nodes")
 
     refused = tmp_path / "refused.json"
     p = status(env, wid, a["bob"], "perform", refused)
@@ -141,3 +142,5 @@ def test_receipt_verifies_later_and_after_a_restart_and_refuses_tampering(own_en
     assert p.returncode == 2 and "Traceback" not in p.stderr
     p = verify(env, tmp_path / "missing.json")
     assert p.returncode == 2 and "Traceback" not in p.stderr
+    p = status(env, wid, a["licensee"], "perform", tmp_path)  # a directory is no receipt file
+    assert p.returncode == 2 and "is a directory" in p.stderr and "Traceback" not in p.stderr
