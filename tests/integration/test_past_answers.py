@@ -126,6 +126,9 @@ def test_royalty_verify_of_past_periods_after_restarts_and_an_upgrade(own_env, t
     _r, lid = lic.grant(env.addresses["licensee"], [v1], lic.terms(["perform"]))
     c = Licensing(env.ledger()).status(v1, env.addresses["licensee"], "perform")
     assert c.covered and c.licence_id == lid, c
+    asked = list(Licensing(env.ledger()).check_many([(v1, "perform"), (v1, "broadcast")],
+                                                     licensee=env.addresses["licensee"]))
+    assert [x.covered for x in asked] == [True, False] and asked[0].licence_id == lid, asked
     receipt = tmp_path / "v1-receipt.json"
     p = cli(env, "licence", "status", v1, env.addresses["licensee"], "--use", "perform", "--receipt", str(receipt))
     assert p.returncode == 0, p.stdout + p.stderr
