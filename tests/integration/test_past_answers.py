@@ -21,6 +21,7 @@ from eth_utils import function_signature_to_4byte_selector
 from ledger.core.deploy import deploy_all
 from ledger.core.deployments import load_deployment
 from ledger.core.types import Holder, WorkStatus
+from ledger.domain.certificate import payload_of, verify_payload
 from ledger.domain.licensing import Licensing
 from ledger.domain.protection import Protection
 from ledger.domain.royalties import Royalties
@@ -97,6 +98,7 @@ def test_royalty_verify_of_past_periods_after_restarts_and_an_upgrade(own_env, t
 
     v1 = env.ledger("alice").register_work(doc("Before the upgrade"), [Holder(env.addresses["alice"], 10000)]).work_id
     env.ledger("registrar").confirm_work(v1)
+    payload = payload_of(env.ledger(), env.ledger().work(v1))  # what a certificate of v1 prints
     # a real upgrade: WorkRegistry v2 (predecessor v1) and everything depending on it
     gov = env.ledger("governor")
     old = gov.deployment
@@ -121,6 +123,7 @@ def test_royalty_verify_of_past_periods_after_restarts_and_an_upgrade(own_env, t
     p = cli(env, "work", "show", v1, "--json")
     shown = json.loads(p.stdout)
     assert p.returncode == 0 and shown["status"] == "CONFIRMED" and shown["title"] == "Before the upgrade", shown
+    assert verify_payload(env.ledger(), payload) == []  # its certificate still verifies
     # licensed after the upgrade: through the v1 LicenceRegistry, asked through the v1 lens
     lic = Licensing(alice)
     _r, lid = lic.grant(env.addresses["licensee"], [v1], lic.terms(["perform"]))
