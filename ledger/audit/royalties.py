@@ -20,8 +20,8 @@ its open and closed pools, unclaimed distributions and carries hold), and recomp
 published distribution with :func:`ledger.royalties.compute` from the report files in
 the store (each checked against its on-chain root) and the holders at the block the period
 closed: a root, total or file that differs is a Mismatch naming the period and the CMO.
-Holders at that block are read from the node's historical state (an archive node); without
-one, the replayed current holders stand in and a difference says so.
+Holders and line weights at that block are replayed from events (ledger.domain.asof), so no
+archive node is needed (issue 14).
 """
 
 from __future__ import annotations
@@ -491,7 +491,7 @@ def _check_distribution(state: State, ledger: Ledger, contract: str, key: str) -
                    for _v, lines in reports for w in {ln.work_id for ln in lines}}
         fallback = f" (holders from the replayed state: the node keeps no state at block {p['closedBlock']})"
     try:
-        weigh = Royalties(ledger)._weigh_at(cmo, p["closedBlock"])
+        weigh = Royalties(ledger)._weigh_at(cmo, p["closedBlock"], contract)  # this pool's lens (ADR 002)
         dist = compute(cmo, period, int(p["paidIn"]), p["commissionBps"], p["closedBlock"], reports,
                        lambda ws: {w: holders.get(w, []) for w in ws}, weigh=weigh, carried_in=int(p["carriedIn"]))
     except E.ChainUnavailable as exc:

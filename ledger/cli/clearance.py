@@ -217,7 +217,7 @@ def clearance_verify(app: App, report: Path, on_chain: bool, as_json: bool) -> N
 @click.pass_obj
 def clearance_prove(app: App, report: Path, index: int, as_json: bool) -> None:
     """One item's leaf values, leaf hash and Merkle proof against the REPORT's root
-    (checkable by hand or with OpenZeppelin's MerkleProof; see docs/VERIFYING-clearance.md)."""
+    (checkable by hand or with OpenZeppelin's MerkleProof; see docs/VERIFYING.md)."""
     from ledger.domain import clearance as C
 
     p = C.item_proof(C.load_report(report), index)

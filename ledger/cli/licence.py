@@ -342,17 +342,93 @@ def _coverage_line(c: Coverage) -> str:
 @click.option("--use", required=True, type=use_choice, help="The use in question.")
 @click.option("--territory", help="ISO 3166 alpha-2 code where the work is used (default: unspecified).")
 @click.option("--at", "at", help="When: YYYY-MM-DD, ISO time or unix seconds (default now).")
+@click.option("--receipt", "receipt_file", type=click.Path(path_type=Path),
+              help="Also write a coverage receipt (JSON) here: the answer with the block, events and storage "
+                   "proofs that prove it; check it later with `licence verify-receipt`.")
 @json_option
 @click.pass_obj
 def status(app: App, work_id: str, licensee: str, use: str, territory: str | None, at: str | None,
-           as_json: bool) -> None:
+           receipt_file: Path | None, as_json: bool) -> None:
     """Is LICENSEE covered to use WORK_ID? Exit 0 covered, 1 not covered, 2 error."""
+    if receipt_file is not None:
+        _status_with_receipt(app, work_id, licensee, use, territory, at, receipt_file, as_json)
+        return
     c = _licensing(app).status(parse_work_id(work_id), app.resolve(licensee, "licensee"), use, territory, at)
     if as_json:
         emit_json(c.as_json())
     else:
         out_console.print(_coverage_line(c))
     sys.exit(0 if c.covered else 1)
+
+
+def _status_with_receipt(app: App, work_id: str, licensee: str, use: str, territory: str | None, at: str | None,
+                         receipt_file: Path, as_json: bool) -> None:
+    """The answer of one block, written down as a receipt (ledger.domain.receipts)."""
+    from ledger.domain.receipts import make_receipt, write_receipt
+
+    if receipt_file.exists() and receipt_file.is_dir():
+        raise InputError(f"{receipt_file} is a directory", hint="name a file for the receipt")
+    ledger = app.ledger()
+    r = make_receipt(ledger, parse_work_id(work_id), app.resolve(licensee, "licensee"), use, territory, at)
+    write_receipt(r, receipt_file)
+    a, q = r["answer"], r["question"]
+    if as_json:
+        emit_json({**{"work": q["work"], "licensee": q["licensee"], "use": q["use"], "territory": q["territory"],
+                      "at": q["at"], "covered": a["covered"], "grant": a["grant"], "licenceId": a["licenceId"],
+                      "reason": a["reason"]}, "receipt": str(receipt_file), "block": r["block"]["number"]})
+    else:
+        c = Coverage(q["work"], q["licensee"], q["use"], q["territory"], q["at"], a["covered"], a["grant"],
+                     a["licenceId"], a["reason"])
+        out_console.print(_coverage_line(c))
+        out_console.print(f"receipt written to {receipt_file} (block {r['block']['number']}, "
+                          f"{len(r['events'])} events, {'with' if r['proofs'] else 'without'} storage proofs)")
+    sys.exit(0 if a["covered"] else 1)
+
+
+@licence.command("verify-receipt")
+@click.argument("receipt_file", type=click.Path(path_type=Path))
+@click.option("--rpc", "rpc_url", help="Check against this node (any node of the network; default: the "
+                                       "configured one).")
+@json_option
+@click.pass_obj
+def verify_receipt_cmd(app: App, receipt_file: Path, rpc_url: str | None, as_json: bool) -> None:
+    """Check a coverage receipt: block header and hash, storage proofs against the state root, the
+    call's question and answer, and the events in their transactions (docs/VERIFYING.md).
+
+    Exit 0 when it verifies, 1 when anything differs (each problem listed), 2 when it cannot be
+    checked (unreadable file, node down)."""
+    from ledger.core.errors import ChainUnavailable
+    from ledger.domain.receipts import ReceiptError, load_receipt, verify_receipt
+
+    try:
+        receipt = load_receipt(receipt_file)
+    except ReceiptError as exc:
+        raise InputError(str(exc), hint="pass a file written by `licence status ... --receipt FILE`") from None
+    url = rpc_url or app.settings.network.rpc_url
+    steps: list[str] = []
+    try:
+        problems = verify_receipt(receipt, url, log=steps.append)
+    except ReceiptError as exc:
+        if "did not answer" in str(exc):
+            raise ChainUnavailable(str(exc),
+                                   hint="start the node (`rights-ledger node start`) or pass --rpc URL") from None
+        raise InputError(str(exc)) from None
+    answer = receipt.get("answer", {})
+    if as_json:
+        emit_json({"ok": not problems, "problems": problems, "steps": steps, "block": receipt["block"]["number"],
+                   "answer": answer})
+    else:
+        for line in steps:
+            out_console.print(f"  {line}")
+        for p in problems:
+            out_console.print(f"  [red]problem:[/red] {p}")
+        verdict = "covered" if answer.get("covered") else "not covered"
+        if problems:
+            out_console.print(f"[red]the receipt does not verify[/red] ({len(problems)} problems)")
+        else:
+            out_console.print(f"[green]verified[/green]: {verdict} at block {receipt['block']['number']} "
+                              f"({receipt['block']['hash']})")
+    sys.exit(1 if problems else 0)
 
 
 @licence.command()

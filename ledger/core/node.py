@@ -129,6 +129,7 @@ class EmbeddedNode:
                 )
             return self.status()
         self.dir.mkdir(parents=True, exist_ok=True)
+        self._drop_restart_genesis()
         cmd = [
             anvil_binary(),
             "--host", "127.0.0.1",
@@ -165,6 +166,29 @@ class EmbeddedNode:
             time.sleep(0.1)
         proc.terminate()
         raise ChainUnavailable(f"anvil did not answer on {self.profile.rpc_url} within {timeout:.0f} s")
+
+    def _drop_restart_genesis(self) -> None:
+        """Keep only the chain's own genesis block in the state file.
+
+        anvil started with ``--state`` makes a fresh block 0 of its own before loading the saved
+        blocks, and its next dump holds both block 0s; loaded again, the fresh one may win and the
+        chain's genesis hash changes (a second ``node stop`` / ``node start`` then refused the node
+        as another home's). The chain's genesis is the earliest block 0: the others are dropped."""
+        try:
+            state = json.loads(self.state_file.read_bytes())
+            zeros = [b for b in state.get("blocks", []) if int(b["header"]["number"], 16) == 0]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return  # no state yet, or not one this code can read: anvil decides
+        if len(zeros) < 2:
+            return
+        keep = min(zeros, key=lambda b: int(b["header"]["timestamp"], 16))
+        state["blocks"] = [b for b in state["blocks"] if b is keep or int(b["header"]["number"], 16) != 0]
+        tmp = self.state_file.with_name(self.state_file.name + ".tmp")
+        with open(tmp, "w") as fh:
+            json.dump(state, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.state_file)
 
     def persist(self) -> None:
         """Write the node's current state to the state file, atomically (a snapshot)."""

@@ -69,7 +69,7 @@ def holders_digest(holders: Iterable[Holder] | Iterable[tuple[str, int]]) -> str
 def payload_of(ledger: Ledger, rec: WorkRecord) -> dict[str, Any]:
     conf = rec.confirmed
     return {"v": PAYLOAD_VERSION, "w": rec.work_id, "c": ledger.chain.chain_id,
-            "r": ledger.deployment.address("WorkRegistry"), "s": rec.status.name,
+            "r": ledger.registry_for(rec.work_id).address, "s": rec.status.name,
             "h": holders_digest(rec.holders), "m": rec.metadata_cid, "t": conf.tx_hash if conf else None}
 
 
@@ -135,7 +135,7 @@ def certificate_rows(ledger: Ledger, rec: WorkRecord, meta: dict[str, Any] | Non
                                        who=conf.actor if conf else "-")),
             (_("Confirm tx"), conf.tx_hash if conf else "-"),
             (_("Network"), _("chain id {id}").format(id=ledger.chain.chain_id)),
-            (_("Registry contract"), ledger.deployment.address("WorkRegistry")),
+            (_("Registry contract"), ledger.registry_for(rec.work_id).address),
             (_("Issued by"), _("registrar {address}").format(address=issuer)),
         ]
     return rows
@@ -504,7 +504,7 @@ def verify_payload(ledger: Ledger, payload: dict[str, Any]) -> list[str]:
     wid = parse_work_id(str(payload["w"]))
     if payload["c"] != ledger.chain.chain_id:
         diffs.append(f"chain id: certificate {payload['c']}, node {ledger.chain.chain_id}")
-    current = ledger.deployment.address("WorkRegistry")
+    current = ledger.registry_for(wid).address  # the version holding the work (ADR 002)
     retired = [c.address for c in ledger.deployment.history if c.name == "WorkRegistry"]
     if str(payload["r"]).lower() != current.lower():
         where = "a retired version of this ledger's" if str(payload["r"]).lower() in map(str.lower, retired) else \

@@ -4,8 +4,8 @@ Licensees pay licence fees and statutory compensation (ERC-20 settlement token) 
 CMO's pool for a period (:meth:`Royalties.pay`). When the CMO closes the period, the
 distribution is computed from that period's recorded usage alone (:func:`compute`):
 
-0. only eligible lines count: reports the CMO refused are left out, and each line is asked
-   to the CoverageLens's ``lineWeight`` at the block the period closed (work confirmed and
+0. only eligible lines count: reports the CMO refused are left out, and each line is weighed
+   as the CoverageLens's ``lineWeight`` would have at the block the period closed (work confirmed and
    mandated to the CMO for the use at the time of use, licence held by the reporting
    licensee from that CMO, or the statutory tariff); its weight is what lineWeight says it
    owes (quantity x the licence's or tariff's rate), never the ``owed`` the licensee typed;
@@ -18,7 +18,13 @@ distribution is computed from that period's recorded usage alone (:func:`compute
 4. residue = net - sum of holder amounts (rounding, or everything when no line is
    eligible): the contract carries it into the CMO's next closed period.
 
-Work-level licence fees therefore go to that work's holders by share. The distribution
+Work-level licence fees therefore go to that work's holders by share.
+
+The state "at the block the period closed" (holders, work status, reservations, mandates,
+licences, tariffs) is replayed from events (:mod:`ledger.domain.asof`), never read with an
+``eth_call`` at an old block: a node without history (the embedded node after a restart, a
+Besu node in default mode) gives the same distribution. Works are looked up in every version
+of the WorkRegistry (ADR 002), and a period is read from the RoyaltyPool version that holds it. The distribution
 file (canonical JSON: inputs, per-work weights and holders, per-account amounts) goes to
 the metadata store and its Merkle root on-chain; holders claim with a proof (pull
 payments). Anyone recomputes it from the report files in the store, checked against
@@ -33,25 +39,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils import to_checksum_address
 
 from ledger.content.canonical import canonical_json
 from ledger.content.cid import cid_for_bytes, cid_from_bytes, cid_to_bytes
 from ledger.content.merkle import MerkleTree, leaf_hash
 from ledger.core import errors as E
-from ledger.core.rpc import RpcRefused
 from ledger.core.types import WriteResult
+from ledger.domain.asof import PastState, past_state, pool_licences, versions, weigh_lines
 from ledger.domain.usage import Progress, ReportView, Usage, UsageLine, _no_progress, check_period
 
 CLAIM_TYPES = ("address", "uint32", "address", "uint256")
 DISTRIBUTION_TYPE = "rights-ledger/royalty-distribution"
 STATES = {0: "OPEN", 1: "CLOSED", 2: "DISTRIBUTED", 3: "SWEPT"}
 WHOLE = 10_000
-_SEL_HOLDERS = function_signature_to_4byte_selector("holdersOf(bytes32)")
-_SEL_LINE_WEIGHT = function_signature_to_4byte_selector(
-    "lineWeight(address,address,(bytes32,uint32,uint64,uint40,uint64,uint8))")
 # (licensee, line) -> (reason, owed): reason 0 = the line counts, owing `owed`.
 WeighFn = Callable[[Sequence[tuple[str, UsageLine]]], list[tuple[int, int]]]
 
@@ -310,8 +311,22 @@ class Royalties:
             to_checksum_address(cmo), check_period(period), to_checksum_address(licensee)))
         return Balance(to_checksum_address(cmo), int(period), to_checksum_address(licensee), int(owed), int(paid))
 
-    def pool(self, cmo: str, period: int) -> PoolView:
-        p = self.ledger.call(self.pool_contract.functions.pool(to_checksum_address(cmo), check_period(period)))
+    def _pool_at(self, address: str | None) -> Any:
+        return self.pool_contract if address is None else self.ledger.contract("RoyaltyPool", address)
+
+    def pool_address_of(self, cmo: str, period: int) -> str:
+        """The RoyaltyPool version that holds ``cmo``'s ``period`` (ADR 002: an upgrade deploys a
+        new pool; the old one keeps its periods): the newest version where the period is not
+        empty, else the current pool."""
+        cmo, period = to_checksum_address(cmo), check_period(period)
+        for address in reversed(versions(self.ledger, "RoyaltyPool")):
+            p = self.pool(cmo, period, pool=address)
+            if p.state != "OPEN" or p.report_count or p.paid_in:
+                return address
+        return str(self.pool_contract.address)
+
+    def pool(self, cmo: str, period: int, *, pool: str | None = None) -> PoolView:
+        p = self.ledger.call(self._pool_at(pool).functions.pool(to_checksum_address(cmo), check_period(period)))
         (state, bps, closed_at, closed_block, reports, totals, paid_in, commission, distributed, residue, claimed,
          root, carried_in, published_at) = p
         return PoolView(to_checksum_address(cmo), int(period), STATES[int(state)], int(bps), int(closed_at),
@@ -331,45 +346,30 @@ class Royalties:
     def close(self, period: int) -> WriteResult:
         return self.ledger.write(self.pool_contract.functions.closePeriod(check_period(period)))
 
+    def past(self, block: int) -> PastState:
+        """The ledger's state at ``block``, replayed from events (no archive node needed)."""
+        cache = self.__dict__.setdefault("_past", {})
+        if block not in cache:
+            cache[block] = past_state(self.ledger, block)
+        return cache[block]  # type: ignore[no-any-return]
+
     def _holders_at(self, block: int) -> Callable[[Sequence[str]], dict[str, list[tuple[str, int]]]]:
-        registry = self.ledger.deployment.address("WorkRegistry")
+        """Each work's holders as of ``block`` (in whichever WorkRegistry version holds it)."""
+        state = self.past(block)
 
         def holders(works: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
-            try:
-                raw = self.ledger.rpc.eth_call_many(
-                    [(registry, _SEL_HOLDERS + bytes.fromhex(w[2:])) for w in works], block, strict=True)
-            except RpcRefused as exc:
-                message = exc.error.get("message") if isinstance(exc.error, dict) else exc.error
-                raise E.ChainUnavailable(f"the node cannot read holders at block {block}: {message}",
-                                         hint="use an archive node (one that keeps historical state)") from exc
-            out: dict[str, list[tuple[str, int]]] = {}
-            for w, r in zip(works, raw, strict=True):
-                (hs,) = abi_decode(["(address,uint16)[]"], r or b"")
-                out[w] = sorted((to_checksum_address(a), int(b)) for a, b in hs)
-            return out
+            return {w: state.holders_of(w) for w in works}
 
         return holders
 
-    def _weigh_at(self, cmo: str, block: int) -> WeighFn:
-        """Each line's (reason, owed) from the CoverageLens's ``lineWeight``, as of ``block``."""
-        lens = self.ledger.deployment.address("CoverageLens")
+    def _weigh_at(self, cmo: str, block: int, pool: str | None = None) -> WeighFn:
+        """Each line's (reason, owed) as the pool's CoverageLens's ``lineWeight`` would have
+        answered at ``block``, from the replayed state."""
+        state = self.past(block)
+        licences, lens_version = pool_licences(self.ledger, pool or self.pool_contract.address)
 
         def weigh(items: Sequence[tuple[str, UsageLine]]) -> list[tuple[int, int]]:
-            calls = [(lens, _SEL_LINE_WEIGHT + abi_encode(
-                ["address", "address", "(bytes32,uint32,uint64,uint40,uint64,uint8)"],
-                [cmo, who, (bytes.fromhex(ln.work_id[2:]), ln.use, ln.quantity, ln.used_at, ln.licence_id, ln.kind)]))
-                for who, ln in items]
-            try:
-                raw = self.ledger.rpc.eth_call_many(calls, block, size=500, strict=True)
-            except RpcRefused as exc:
-                message = exc.error.get("message") if isinstance(exc.error, dict) else exc.error
-                raise E.ChainUnavailable(f"the node cannot weigh usage lines at block {block}: {message}",
-                                         hint="use an archive node (one that keeps historical state)") from exc
-            out: list[tuple[int, int]] = []
-            for r in raw:
-                reason, owed = abi_decode(["uint8", "uint256"], r or b"")
-                out.append((int(reason), int(owed)))
-            return out
+            return weigh_lines(state, licences, cmo, items, lens_version)
 
         return weigh
 
@@ -377,9 +377,9 @@ class Royalties:
         """What flows into the CMO's next closed period (residues and swept claims)."""
         return int(self.ledger.call(self.pool_contract.functions.carryOf(to_checksum_address(cmo))))
 
-    def refused_reports(self, cmo: str | None = None) -> set[int]:
+    def refused_reports(self, cmo: str | None = None, *, pool: str | None = None) -> set[int]:
         """The ids of the reports their CMO refused."""
-        return {int(ev.args["reportId"]) for ev in self.usage.pool_events(("ReportRefused",))
+        return {int(ev.args["reportId"]) for ev in self.usage.pool_events(("ReportRefused",), pool=pool)
                 if cmo is None or ev.args["cmo"] == cmo}
 
     def refuse(self, report_id: int, reason: str) -> WriteResult:
@@ -391,10 +391,10 @@ class Royalties:
         return self.ledger.write(self.pool_contract.functions.sweepUnclaimed(check_period(period)))
 
     def _usage_of(self, cmo: str, period: int, problems: list[str] | None,
-                  progress: Progress) -> list[tuple[ReportView, list[UsageLine]]]:
+                  progress: Progress, pool: str | None = None) -> list[tuple[ReportView, list[UsageLine]]]:
         """Each report of the period with its lines, each file checked against its on-chain root."""
-        refused = self.refused_reports(cmo)
-        views = [v for v in self.usage.reports(cmo=cmo, period=period) if v.report_id not in refused]
+        refused = self.refused_reports(cmo, pool=pool)
+        views = [v for v in self.usage.reports(cmo=cmo, period=period, pool=pool) if v.report_id not in refused]
         out = []
         for i, v in enumerate(views):
             try:
@@ -422,13 +422,14 @@ class Royalties:
                 progress: Progress = _no_progress) -> Distribution:
         """Recompute a closed period's distribution from the chain and the store."""
         cmo, period = to_checksum_address(cmo), check_period(period)
-        p = self.pool(cmo, period)
+        pool = self.pool_address_of(cmo, period)
+        p = self.pool(cmo, period, pool=pool)
         if p.state == "OPEN":
             raise E.InvalidState("RoyaltyPool__WrongPeriodState", {}, f"period {period} of {cmo} is still open",
                                  hint="the CMO closes it first (`rights-ledger royalty distribute` does)")
-        reports = self._usage_of(cmo, period, problems, progress)
+        reports = self._usage_of(cmo, period, problems, progress, pool)
         return compute(cmo, period, p.paid_in, p.commission_bps, p.closed_block, reports,
-                       self._holders_at(p.closed_block), progress, weigh=self._weigh_at(cmo, p.closed_block),
+                       self._holders_at(p.closed_block), progress, weigh=self._weigh_at(cmo, p.closed_block, pool),
                        carried_in=p.carried_in)
 
     def publish(self, dist: Distribution) -> tuple[WriteResult, str]:
@@ -450,10 +451,13 @@ class Royalties:
         r, cid = self.publish(dist)
         return dist, r, cid
 
-    def published(self, cmo: str, period: int) -> tuple[dict[str, Any], tuple[ClaimEntry, ...], str, bytes]:
+    def published(self, cmo: str, period: int, *, pool: str | None = None
+                  ) -> tuple[dict[str, Any], tuple[ClaimEntry, ...], str, bytes]:
         """The published distribution file of a period: (document, claims, cid, raw bytes)."""
         cmo = to_checksum_address(cmo)
-        for ev in reversed(self.usage.pool_events(("DistributionPublished",))):
+        if pool is None:
+            pool = self.pool_address_of(cmo, period)
+        for ev in reversed(self.usage.pool_events(("DistributionPublished",), pool=pool)):
             if ev.args["cmo"] == cmo and int(ev.args["period"]) == int(period):
                 cid = cid_from_bytes(ev.args["cid"])
                 data = self.ledger.store.cat(cid)
@@ -465,7 +469,8 @@ class Royalties:
     def verify(self, cmo: str, period: int, *, progress: Progress = _no_progress) -> Verification:
         """Recompute the period's distribution and compare it with the published file and root."""
         cmo, period = to_checksum_address(cmo), check_period(period)
-        p = self.pool(cmo, period)
+        pool = self.pool_address_of(cmo, period)
+        p = self.pool(cmo, period, pool=pool)
         problems: list[str] = []
         dist = None
         if p.state == "OPEN":
@@ -476,7 +481,7 @@ class Royalties:
         if p.state in ("DISTRIBUTED", "SWEPT"):
             pub_root = p.root
             try:
-                doc, claims, pub_cid, _data = self.published(cmo, period)
+                doc, claims, pub_cid, _data = self.published(cmo, period, pool=pool)
             except E.StoreUnavailable:
                 raise  # cannot check: an error (exit 2), not a finding
             except E.LedgerError as exc:
@@ -522,7 +527,8 @@ class Royalties:
             for i, c in enumerate(claims):
                 if c.account == account:
                     amount, proof = c.amount, tree.proof(i)
-        claimed = bool(self.ledger.call(self.pool_contract.functions.isClaimed(cmo, int(period), account)))
+        pool = self._pool_at(self.pool_address_of(cmo, period))  # an older pool's period too (ADR 002)
+        claimed = bool(self.ledger.call(pool.functions.isClaimed(cmo, int(period), account)))
         return ClaimInfo(cmo, int(period), account, amount, tuple("0x" + p.hex() for p in proof), claimed)
 
     def claim(self, cmo: str, period: int) -> tuple[WriteResult, int]:
@@ -532,6 +538,7 @@ class Royalties:
             raise E.InputError(f"{info.account} has nothing to claim in period {period} of {info.cmo}")
         if info.claimed:
             raise E.InvalidState("RoyaltyPool__AlreadyClaimed", {}, f"{info.account} claimed period {period} already")
-        r = self.ledger.write(self.pool_contract.functions.claim(info.cmo, int(period), info.amount,
+        pool = self._pool_at(self.pool_address_of(info.cmo, period))
+        r = self.ledger.write(pool.functions.claim(info.cmo, int(period), info.amount,
                                                            [bytes.fromhex(p[2:]) for p in info.proof]))
         return r, info.amount

@@ -587,9 +587,14 @@ class Usage:
 
     # --- reads ---------------------------------------------------------------------------
 
-    def pool_events(self, names: Sequence[str] | None = None, topics: list[Any] | None = None) -> list[Event]:
-        """Decoded RoyaltyPool events, oldest first (optionally only these names)."""
-        rec = self.ledger.deployment.contracts["RoyaltyPool"]
+    def pool_events(self, names: Sequence[str] | None = None, topics: list[Any] | None = None, *,
+                    pool: str | None = None) -> list[Event]:
+        """Decoded RoyaltyPool events, oldest first (optionally only these names); ``pool``: the
+        address of an older RoyaltyPool version (ADR 002) instead of the current one."""
+        dep = self.ledger.deployment
+        rec = dep.contracts["RoyaltyPool"]
+        if pool is not None and pool.lower() != rec.address.lower():
+            rec = next((r for r in dep.history if r.address.lower() == pool.lower()), rec)
         evs = self.ledger.read_events([rec.address], topics, from_block=rec.block)
         return [ev for ev in evs if names is None or ev.name in names]
 
@@ -612,10 +617,10 @@ class Usage:
                           ev.block if ev else 0, ev.tx_hash if ev else "")
 
     def reports(self, *, cmo: str | None = None, period: int | None = None,
-                licensee: str | None = None) -> list[ReportView]:
+                licensee: str | None = None, pool: str | None = None) -> list[ReportView]:
         """Every recorded report and single record (from events), optionally filtered."""
         out = []
-        for ev in self.pool_events(("UsageReportRecorded", "UsageRecorded")):
+        for ev in self.pool_events(("UsageReportRecorded", "UsageRecorded"), pool=pool):
             a = ev.args
             if cmo and a["cmo"] != cmo or period and int(a["period"]) != int(period):
                 continue

@@ -356,7 +356,7 @@ class Ledger:
         )
 
     def confirm_work(self, work_id: str) -> WriteResult:
-        return self.write(self.registry.functions.confirm(bytes.fromhex(parse_work_id(work_id)[2:])))
+        return self.write(self.registry_for(work_id).functions.confirm(bytes.fromhex(parse_work_id(work_id)[2:])))
 
     def reject_work(self, work_id: str, reason: str, code: int = 1) -> tuple[WriteResult, str]:
         """Reject a pending work; the reason text is stored as a document and its CID sent."""
@@ -365,21 +365,24 @@ class Ledger:
             raise E.InputError("a rejection needs a reason", hint="pass --reason TEXT")
         if not 0 <= code <= 65535:
             raise E.InputError(f"reason code {code} is out of range 0..65535")
-        fn_check = self.registry.functions.reject(bytes.fromhex(wid[2:]), code, b"\x01")
+        registry = self.registry_for(wid)
+        fn_check = registry.functions.reject(bytes.fromhex(wid[2:]), code, b"\x01")
         self.simulate(fn_check)  # simulate before storing anything
         cid = self._store_document({"type": "rejection", "workId": wid, "code": code, "reason": reason.strip()})
-        result = self.write(self.registry.functions.reject(bytes.fromhex(wid[2:]), code, cid_to_bytes(cid)))
+        result = self.write(registry.functions.reject(bytes.fromhex(wid[2:]), code, cid_to_bytes(cid)))
         return result, cid
 
     def transfer_share(self, work_id: str, to: str, bps: int) -> WriteResult:
         wid = parse_work_id(work_id)
         if not 0 < bps <= 10000:
             raise E.InputError(f"basis points must be between 1 and 10000, got {bps}")
-        return self.write(self.registry.functions.transferShare(bytes.fromhex(wid[2:]), parse_address(to), bps))
+        registry = self.registry_for(wid)
+        return self.write(registry.functions.transferShare(bytes.fromhex(wid[2:]), parse_address(to), bps))
 
     def transfer_action_hash(self, work_id: str, sender: str, to: str, bps: int) -> str:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])
-        h = self.call(self.registry.functions.transferActionHash(wid, parse_address(sender), parse_address(to), bps))
+        h = self.call(self.registry_for(work_id).functions.transferActionHash(
+            wid, parse_address(sender), parse_address(to), bps))
         return "0x" + bytes(h).hex()
 
     def consent(self, work_id: str, action_hash: str) -> WriteResult:
@@ -387,23 +390,48 @@ class Ledger:
         ah = action_hash.strip().lower().removeprefix("0x")
         if len(ah) != 64 or any(c not in "0123456789abcdef" for c in ah):
             raise E.InputError(f"action hash {action_hash!r} is malformed: expected 32 bytes as 64 hex digits")
-        return self.write(self.registry.functions.consent(wid, bytes.fromhex(ah)))
+        return self.write(self.registry_for(work_id).functions.consent(wid, bytes.fromhex(ah)))
 
     def reserve_uses(self, work_id: str, uses: Sequence[str]) -> WriteResult:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])
-        return self.write(self.registry.functions.reserveUses(wid, uses_to_mask(tuple(uses))))
+        return self.write(self.registry_for(work_id).functions.reserveUses(wid, uses_to_mask(tuple(uses))))
 
     # --- works: reads ----------------------------------------------------------------
 
+    def registry_versions(self) -> list[str]:
+        """Every WorkRegistry of this network, oldest first (ADR 002: retired ones keep their works)."""
+        from ledger.domain.asof import versions
+
+        return versions(self, "WorkRegistry")
+
+    def registry_for(self, work_id: str) -> Contract:
+        """The WorkRegistry version that holds ``work_id`` (ADR 002): the current one when it knows
+        the work, else the newest older version where the work is live, else the newest where it
+        was ever recorded; the current one for an unknown work (new works go there)."""
+        wid = bytes.fromhex(parse_work_id(work_id)[2:])
+        current = self.registry
+        status = int(self.call(current.functions.statusOf(wid)))
+        if status not in (WorkStatus.NONE, WorkStatus.REJECTED):
+            return current
+        found = current if status else None
+        for address in reversed(self.registry_versions()[:-1]):
+            older = self.contract("WorkRegistry", address)
+            s = int(self.call(older.functions.statusOf(wid)))
+            if s not in (WorkStatus.NONE, WorkStatus.REJECTED):
+                return older
+            if s and found is None:
+                found = older
+        return found or current
+
     def status_of(self, work_id: str) -> WorkStatus:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])
-        return WorkStatus(self.call(self.registry.functions.statusOf(wid)))
+        return WorkStatus(self.call(self.registry_for(work_id).functions.statusOf(wid)))
 
     def work_events(self, work_id: str) -> list[Event]:
         """Every event about one work, oldest first (topic filter on the indexed work id)."""
         wid = parse_work_id(work_id)
         topic = "0x" + wid[2:]
-        addresses = [self.deployment.address("WorkRegistry")]
+        addresses = self.registry_versions()
         head = self.chain.block_number()
         out: list[Event] = []
         for topics in ([None, topic], [None, None, topic]):  # workId is topic 1, or 2 for disputes
@@ -415,7 +443,8 @@ class Ledger:
     def work(self, work_id: str) -> WorkRecord:
         wid = parse_work_id(work_id)
         raw = bytes.fromhex(wid[2:])
-        view = self.call(self.registry.functions.getWork(raw))
+        registry = self.registry_for(wid)
+        view = self.call(registry.functions.getWork(raw))
         status, work_type, mode, _count, registered_at, reserved, dispute = view[:7]
         if status == 0:
             raise E.WorkNotFound(
@@ -425,7 +454,7 @@ class Ledger:
                 hint="check the id, or find a file's work with `rights-ledger verify FILE`",
             )
         holders = tuple(
-            Holder(a, int(b)) for a, b in self.call(self.registry.functions.holdersOf(raw))
+            Holder(a, int(b)) for a, b in self.call(registry.functions.holdersOf(raw))
         )
         events = self.work_events(wid)
         stamps = self.rpc.block_timestamps(e.block for e in events)

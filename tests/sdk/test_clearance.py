@@ -294,7 +294,7 @@ def test_cli_day_of_an_ai_company(env, world, tmp_path):
     r = run(env, "clearance", "verify", str(report), "--chain", "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["valid"]
-    # one item checked by hand as docs/VERIFYING-clearance.md says (eth_hash only, no project code)
+    # one item checked by hand as docs/VERIFYING.md says (eth_hash only, no project code)
     from eth_hash.auto import keccak
 
     r = run(env, "clearance", "prove", str(report), "--item", "4", "--json")

@@ -61,3 +61,21 @@ class LicensingBase:
     def now(self) -> int:
         """The chain's time: the latest block's timestamp."""
         return int(self.ledger.chain.call(lambda: self.ledger.w3.eth.get_block("latest")["timestamp"]))
+
+    def contracts_for(self, work: str) -> tuple[Any, Any]:
+        """(LicenceRegistry, CoverageLens) of the version that holds ``work`` (ADR 002): a work
+        registered in WorkRegistry v1 is licensed, mandated and asked about through the v1
+        LicenceRegistry and lens (they name v1 as their registry), the rest through the current ones."""
+        led = self.ledger
+        registry = led.registry_for(work).address
+        if registry == led.registry.address:
+            return self.contract, led.contract("CoverageLens")
+        from ledger.domain.asof import versions
+
+        lic = next((a for a in reversed(versions(led, "LicenceRegistry"))
+                    if led.call(led.contract("LicenceRegistry", a).functions.registry()) == registry), None)
+        lens = next((a for a in reversed(versions(led, "CoverageLens"))
+                     if led.call(led.contract("CoverageLens", a).functions.works()) == registry), None)
+        if lic is None or lens is None:
+            return self.contract, led.contract("CoverageLens")
+        return led.contract("LicenceRegistry", lic), led.contract("CoverageLens", lens)

@@ -100,7 +100,8 @@ class Grants(Reads):
             raise E.InputError(f"{len(ids)} works in one licence; at most {MAX_BATCH}",
                                hint="split the list into several licences")
         who = parse_address(licensee, "licensee")
-        fn = self.contract.functions.grant(who, ids, terms.as_tuple())
+        registry = self.contracts_for(works[0])[0] if len(works) else self.contract  # ADR 002: the work's version
+        fn = registry.functions.grant(who, ids, terms.as_tuple())
         self.ledger.simulate(fn)  # a refused grant raises here, unstored
         if not again:
             same = self.identical_licence(who, works, terms, compare_start=start_given)

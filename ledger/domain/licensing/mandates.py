@@ -24,7 +24,8 @@ class Mandates(LicensingBase):
     def mandate(self, work: str, cmo: str, uses: Sequence[str]) -> Any:
         from ledger.domain.works import parse_address
 
-        fn = self.contract.functions.mandate(_wid_bytes(work), parse_address(cmo, "CMO"), uses_to_mask(tuple(uses)))
+        fn = self.contracts_for(work)[0].functions.mandate(_wid_bytes(work), parse_address(cmo, "CMO"),
+                                                           uses_to_mask(tuple(uses)))
         return self.ledger.write(fn)
 
     def withdraw_mandate(self, work: str, cmo: str, effective: Any = None) -> Any:

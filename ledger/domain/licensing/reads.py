@@ -34,13 +34,18 @@ class Reads(LicensingBase):
         bit = parse_use(use)
         terr = parse_territory(territory)
         when = parse_time(at, self.now())
-        lens = self.ledger.contract("CoverageLens")
+        lens = self.contracts_for(wid)[1]  # the version holding the work (ADR 002)
         covered, kind, reason, lid = self.ledger.call(
             lens.functions.coverage(bytes.fromhex(wid[2:]), who, bit, terr or b"\0\0", when))
         return _coverage(wid, who, use, terr, when, (covered, kind, reason, lid))
 
     def index(self) -> CoverageIndex:
-        """Replay the licence events and the work facts coverage needs into memory."""
+        """Replay the licence events and the work facts coverage needs into memory; after an
+        upgrade, one index per version, each question asked to the version holding its work."""
+        from ledger.domain.asof import versions
+
+        if len(versions(self.ledger, "LicenceRegistry")) > 1:
+            return self._versioned_index()  # type: ignore[return-value]
         led = self.ledger
         head = led.chain.block_number()
         idx = CoverageIndex()
@@ -51,6 +56,26 @@ class Reads(LicensingBase):
                 idx.apply(ev.name, ev.args, ev.block, ev.tx_hash)
         idx.head_time = self.now()
         return idx
+
+    def _versioned_index(self) -> VersionedIndex:
+        """ADR 002: a LicenceRegistry (and its licence ids) per WorkRegistry version."""
+        from ledger.domain.asof import versions
+
+        led = self.ledger
+        head = led.chain.block_number()
+        topics = [[t for n in self.WORK_EVENTS for t in led.events.topics_of(n)]]
+        parts = []
+        for address in versions(led, "LicenceRegistry"):
+            registry = led.call(led.contract("LicenceRegistry", address).functions.registry())
+            idx = CoverageIndex()
+            for addr, tops in ((address, None), (registry, topics)):
+                for ev in led.read_events([addr], tops, to_block=head):
+                    idx.apply(ev.name, ev.args, ev.block, ev.tx_hash)
+            parts.append(idx)
+        now = self.now()
+        for idx in parts:
+            idx.head_time = now
+        return VersionedIndex(parts)
 
     def check_many(self, pairs: Iterable[Any], licensee: str | None = None,
                    index: CoverageIndex | None = None) -> Iterator[Coverage]:
@@ -127,3 +152,30 @@ def _coverage(wid: str, who: str, use: str, terr: bytes, when: int, r: Sequence[
     return Coverage(wid, who, use, terr.decode() if terr else None, when, bool(covered),
                     KIND_NAMES.get(int(kind)) if kind else None, int(lid) or None,
                     None if covered else REASON_NAMES.get(int(reason), str(reason)))
+
+
+class VersionedIndex:
+    """One :class:`CoverageIndex` per contract version, oldest first (ADR 002): a question is
+    answered by the newest version that knows the work (a work lives in one WorkRegistry, and
+    is licensed through the LicenceRegistry bound to it); listings cover every version. Other
+    reads (``licences`` by id, tariffs) are the current version's."""
+
+    def __init__(self, parts: Sequence[CoverageIndex]) -> None:
+        self.parts = list(parts)
+
+    def _part(self, work: str) -> CoverageIndex:
+        for idx in reversed(self.parts):
+            if work in idx.status:
+                return idx
+        return self.parts[-1]
+
+    def evaluate(self, work: str, licensee: str, use: int, territory: bytes, at: int) -> tuple[bool, int, int, int]:
+        return self._part(work).evaluate(work, licensee, use, territory, at)
+
+    def licences_for(self, work: str | None = None, licensee: str | None = None) -> list[LicenceRecord]:
+        if work is not None:
+            return self._part(work).licences_for(work, licensee)
+        return [r for idx in self.parts for r in idx.licences_for(work, licensee)]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.parts[-1], name)

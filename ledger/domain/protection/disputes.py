@@ -32,7 +32,7 @@ class Disputes(ProtectionBase):
             if not Path(evidence).is_file():
                 raise E.InputError(f"{evidence}: no such evidence file")
             cid = cid_for_file(evidence)
-        fn = self.ledger.registry.functions.openDispute(self._wid(wid), cid_to_bytes(cid))
+        fn = self.ledger.registry_for(wid).functions.openDispute(self._wid(wid), cid_to_bytes(cid))
         self.ledger.simulate(fn)  # simulate before storing anything
         store = self.ledger.store
         stored = store.add(evidence) if isinstance(evidence, bytes) else store.add_file(evidence)
@@ -69,13 +69,14 @@ class Disputes(ProtectionBase):
         if out != 2 and hs:
             raise E.InputError("holders are given only when the outcome is 'corrected'")
         raw_holders = [(h.account, h.bps) for h in hs]
-        view = self.ledger.call(self.ledger.registry.functions.getWork(self._wid(wid)))
+        registry = self.ledger.registry_for(wid)
+        view = self.ledger.call(registry.functions.getWork(self._wid(wid)))
         doc = {"type": "dispute-resolution", "workId": wid, "disputeId": int(view[6]),
                "outcome": OUTCOME_NAMES[out], "code": code, "reason": reason.strip(),
                "holders": [{"account": a, "bps": b} for a, b in raw_holders]}
         body = canonical_json(doc)
         cid = cid_for_bytes(body)
-        fn = self.ledger.registry.functions.resolveDispute(self._wid(wid), out, raw_holders, code, cid_to_bytes(cid))
+        fn = registry.functions.resolveDispute(self._wid(wid), out, raw_holders, code, cid_to_bytes(cid))
         self.ledger.simulate(fn)
         self.ledger.store.add(body)
         r = self.ledger.transact(fn)
