@@ -41,37 +41,105 @@ def _ids(seed: str, n: int) -> list[bytes]:
     return [hashlib.sha256(f"scale:{seed}:{i}".encode()).digest() for i in range(n)]
 
 
-def _pipelined(led: Any, fns: list[Any]) -> None:
-    """Send the calls pipelined (gas from the first simulation), at most CHUNK in flight."""
+WINDOW = 400  # transactions in flight at most (anvil stalls with thousands pipelined from one sender)
+STALL = 60.0  # seconds without progress before the unmined transactions are sent again
+
+
+def _receipt(rpc: Any, tx_hash: str) -> dict[str, Any] | None:
+    r = rpc.request("eth_getTransactionReceipt", [tx_hash])
+    if r is not None and int(r["status"], 16) != 1:
+        raise RuntimeError(f"transaction {tx_hash} reverted in block {int(r['blockNumber'], 16)}")
+    return r
+
+
+def _pipelined(led: Any, fns: list[Any], *, gas: int | None = None) -> int:
+    """Send the calls signed locally and pipelined, at most WINDOW in flight: before sending
+    more, wait for the oldest; when nothing is mined for STALL seconds, send the unmined ones
+    again (same nonce, same bytes: the node dedups what it still has). Returns the gas used."""
     if not fns:
-        return
-    tx0 = led.chain.build(fns[0], led.signer)
-    for start in range(0, len(fns), CHUNK):
-        last = None
-        for fn in fns[start:start + CHUNK]:
-            tx = {**tx0, "data": led.chain.calldata(fn)}
-            tx.pop("nonce", None)
-            last = led.chain.send(tx, led.signer)
-        led.chain.wait(last)
-    led.chain.make_durable()
+        return 0
+    chain, signer, rpc = led.chain, led.signer, led.rpc
+    tx0 = chain.build(fns[0], signer)
+    if gas is not None:
+        tx0["gas"] = gas
+    nonce = int(rpc.request("eth_getTransactionCount", [signer.address, "pending"]), 16)
+    window: list[tuple[str, str]] = []  # (hash, raw) oldest first
+    used = 0
+
+    def settle(keep: int) -> None:
+        nonlocal used
+        waited_since = time.monotonic()
+        while len(window) > keep:
+            r = _receipt(rpc, window[0][0])
+            if r is not None:
+                used += int(r["gasUsed"], 16)
+                window.pop(0)
+                waited_since = time.monotonic()
+                continue
+            if time.monotonic() - waited_since > STALL:  # a stall: send the unmined ones again
+                print(f"  no progress for {STALL:.0f} s: re-sending {len(window)} transactions", file=sys.stderr)
+                for _h, raw in window:
+                    try:
+                        rpc.request("eth_sendRawTransaction", [raw])
+                    except Exception:  # noqa: BLE001 - already known / already mined: fine
+                        pass
+                waited_since = time.monotonic()
+            time.sleep(0.05)
+
+    for fn in fns:
+        settle(WINDOW - 1)
+        tx = {**tx0, "data": chain.calldata(fn), "nonce": nonce}
+        signed = signer.sign_transaction(tx)
+        raw = "0x" + bytes(signed.raw_transaction).hex()
+        window.append((rpc.request("eth_sendRawTransaction", [raw]), raw))
+        nonce += 1
+    settle(0)
+    chain.reset_nonce(signer.address)
+    return used
+
+
+def _mining(led: Any, interval: int | None) -> None:
+    """Interval mining (many transactions per block, like a QBFT network) for the bulk build,
+    automine again for the measured questions."""
+    rpc = led.rpc
+    if interval:
+        rpc.request("evm_setAutomine", [False])
+        rpc.request("evm_setIntervalMining", [interval])
+    else:
+        rpc.request("evm_setIntervalMining", [0])
+        rpc.request("evm_setAutomine", [True])
 
 
 def build(env: Any, n: int) -> tuple[str, str]:
-    """N confirmed works held by alice, N list licences to a bulk licensee; returns a sample work
-    and the licensee whose few licences are listed."""
+    """N confirmed works held by alice, N list licences (one work each) to a bulk licensee
+    (bob); a sample work with a handful of licences to the measured licensee. Returns the
+    sample work and that licensee."""
     alice, reg = env.ledger("alice"), env.ledger("registrar")
     addr = env.addresses["alice"]
     ids = _ids("bulk", n)
-    regs = [(h, CID, 2, 1, [(addr, 10000)]) for h in ids]
-    _pipelined(alice, [alice.registry.functions.registerBatch(regs[i:i + CHUNK]) for i in range(0, n, CHUNK)])
-    _pipelined(reg, [reg.registry.functions.confirmBatch(ids[i:i + 500]) for i in range(0, n, 500)])
     lic = Licensing(alice)
     bulk = env.addresses["bob"]
     env.ledger("governor").grant_role("LICENSEE", bulk)
     now = lic.now()
-    terms = lic.terms(["reproduce"], scope="list", start=now)
-    fns = [lic.contract.functions.grant(bulk, [h], terms.as_tuple()) for h in ids]
-    _pipelined(alice, fns)
+    _mining(alice, 1)
+    try:
+        regs = [(h, CID, 2, 1, [(addr, 10000)]) for h in ids]
+        t0 = time.monotonic()
+        _pipelined(alice, [alice.registry.functions.registerBatch(regs[i:i + CHUNK]) for i in range(0, n, CHUNK)])
+        _pipelined(reg, [reg.registry.functions.confirmBatch(ids[i:i + 500]) for i in range(0, n, 500)])
+        print(f"  {n:,} works registered + confirmed in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+        t0 = time.monotonic()
+        terms = lic.terms(["reproduce"], scope="list", start=now)
+        if ids:
+            gas = int(alice.chain.build(lic.contract.functions.grant(bulk, [ids[0]], terms.as_tuple()),
+                                        alice.signer)["gas"] * 1.3)
+            for i in range(0, n, 5000):
+                _pipelined(alice, [lic.contract.functions.grant(bulk, [h], terms.as_tuple()) for h in ids[i:i + 5000]],
+                           gas=gas)
+                print(f"  {min(n, i + 5000):,} licences granted, {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    finally:
+        _mining(alice, None)
+    alice.chain.make_durable()
     # the sample: one work with a handful of licences, to the measured licensee
     (sample,) = _ids("sample", 1)
     alice.chain.transact(alice.registry.functions.registerBatch([(sample, CID, 2, 1, [(addr, 10000)])]), alice.signer)
@@ -118,13 +186,39 @@ def env_password() -> str:
     return PASSWORD
 
 
-def measure(n: int, runs: int) -> dict[str, float]:
+def _open_env(home: Path, n: int) -> tuple[Any, str, str, bool]:
+    """A built ledger of N works kept under ``home`` (``--keep``), else a new one built now.
+    Returns (env, sample work, measured licensee, built now)."""
+    import json
+
+    from ledger.core.config import load_settings, local_profile
+    from ledger.core.keystore import Keystore
+    from ledger.core.node import EmbeddedNode
+    from tests.fixtures.chain import ACCOUNTS, LedgerEnv, free_port
+
+    record = home / "built.json"
+    if record.exists():
+        info = json.loads(record.read_text())
+        port = free_port()
+        settings = load_settings(home=home, network="local").with_network(local_profile(port=port))
+        node = EmbeddedNode(settings.network, settings.chain_dir)
+        node.start(timeout=600)
+        keystore = Keystore(settings.keys_dir)
+        env = LedgerEnv(home, port, settings, node, {a: keystore.address_of(a) for a in ACCOUNTS})
+        return env, info["work"], info["licensee"], False
+    env = make_env(home)
+    t0 = time.monotonic()
+    wid, who = build(env, n)
+    print(f"  built {n:,} works + {n:,} licences in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    record.write_text(json.dumps({"n": n, "work": wid, "licensee": who}))
+    return env, wid, who, True
+
+
+def measure(n: int, runs: int, keep: Path | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-        env = make_env(Path(tmp) / "home")
+        home = (keep / str(n)) if keep is not None else Path(tmp) / "home"
+        env, wid, who, _built = _open_env(home, n)
         try:
-            t0 = time.monotonic()
-            wid, who = build(env, n)
-            print(f"  built {n:,} works + {n:,} licences in {time.monotonic() - t0:.0f} s", file=sys.stderr)
             alice = env.ledger("alice")
             lic = Licensing(alice)
             reader = Reader(env.settings)
@@ -149,6 +243,15 @@ def measure(n: int, runs: int) -> dict[str, float]:
                 if lic.identical_licence(who, [wid], terms) is None:
                     lic.grant(who, [wid], terms)
 
+            bulk_work = "0x" + _ids("bulk", n)[-1].hex() if n else wid
+            bulk_who = env.addresses["bob"] if n else who
+
+            def bulk_status(ask: Callable[..., Any]) -> None:
+                answer = ask(bulk_work, bulk_who, "reproduce")
+                covered = answer["covered"] if isinstance(answer, dict) else answer.covered
+                if not covered:  # every one of the N licences covers its work: a wrong answer stops the run
+                    raise RuntimeError(f"work {bulk_work} reads as not covered for {bulk_who}: {answer}")
+
             questions = {
                 "work show": lambda: alice.work(wid),
                 "verify": verify,
@@ -156,6 +259,8 @@ def measure(n: int, runs: int) -> dict[str, float]:
                 "licence list (licensee)": lambda: lic.licences_for(licensee=who),
                 "portal work page": lambda: reader.work(wid),
                 "portal licence check": lambda: reader.licence_status(wid, who, "reproduce"),
+                "licence status (licensee holding N)": lambda: bulk_status(lic.status),
+                "portal licence check (licensee holding N)": lambda: bulk_status(reader.licence_status),
                 "one register": register,
                 "one grant": grant,
             }
@@ -170,12 +275,22 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", default="0,1000,10000", help="ledger sizes, comma-separated")
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--keep", type=Path, default=None,
+                   help="keep each built ledger in KEEP/N and reuse it on the next run (building 100k takes long)")
+    p.add_argument("--build-only", action="store_true", help="with --keep: build the ledgers, measure nothing")
     args = p.parse_args(argv)
+    if args.build_only:
+        if args.keep is None:
+            p.error("--build-only needs --keep DIR")
+        for n in (int(s) for s in args.sizes.split(",")):
+            env, *_ = _open_env(args.keep / str(n), n)
+            env.node.stop(timeout=600)
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     results: dict[int, dict[str, float]] = {}
     for n in sizes:
         print(f"ledger of {n:,} works and licences", file=sys.stderr)
-        results[n] = measure(n, args.runs)
+        results[n] = measure(n, args.runs, args.keep)
         print("  " + ", ".join(f"{k}: {v:.3f}" for k, v in results[n].items()), file=sys.stderr)
     names = list(results[sizes[0]])
     head = "| question | " + " | ".join(f"{n:,}" for n in sizes) + " | ratio largest/smallest |"
