@@ -41,73 +41,98 @@ def _ids(seed: str, n: int) -> list[bytes]:
     return [hashlib.sha256(f"scale:{seed}:{i}".encode()).digest() for i in range(n)]
 
 
-WINDOW = 400  # transactions in flight at most (anvil stalls with thousands pipelined from one sender)
+WINDOW = 1000  # transactions in flight at most (anvil stalls with thousands pipelined from one sender)
+SEND_BATCH = 100  # raw transactions signed per round
+SEND_BYTES = 400_000  # hex characters per JSON-RPC batch
 STALL = 60.0  # seconds without progress before the unmined transactions are sent again
-
-
-def _receipt(rpc: Any, tx_hash: str) -> dict[str, Any] | None:
-    r = rpc.request("eth_getTransactionReceipt", [tx_hash])
-    if r is not None and int(r["status"], 16) != 1:
-        raise RuntimeError(f"transaction {tx_hash} reverted in block {int(r['blockNumber'], 16)}")
-    return r
+BULK_GAS_LIMIT = 300_000_000  # block gas limit while the ledger is built (restored to 30M to measure)
 
 
 def _pipelined(led: Any, fns: list[Any], *, gas: int | None = None) -> int:
-    """Send the calls signed locally and pipelined, at most WINDOW in flight: before sending
-    more, wait for the oldest; when nothing is mined for STALL seconds, send the unmined ones
-    again (same nonce, same bytes: the node dedups what it still has). Returns the gas used."""
+    """Send the calls signed locally and pipelined, at most WINDOW in flight: before sending more,
+    wait until the node has mined the oldest (its ``latest`` nonce); when nothing is mined for
+    STALL seconds, send the unmined ones again (same nonce, same bytes). Every receipt's status is
+    checked at the end (batched). Returns the gas used."""
     if not fns:
         return 0
     chain, signer, rpc = led.chain, led.signer, led.rpc
     tx0 = chain.build(fns[0], signer)
     if gas is not None:
         tx0["gas"] = gas
-    nonce = int(rpc.request("eth_getTransactionCount", [signer.address, "pending"]), 16)
-    window: list[tuple[str, str]] = []  # (hash, raw) oldest first
-    used = 0
+    first = nonce = int(rpc.request("eth_getTransactionCount", [signer.address, "pending"]), 16)
+    window: list[tuple[int, str, str]] = []  # (nonce, raw, hash) oldest first
+    hashes: list[str] = []
 
     def settle(keep: int) -> None:
-        nonlocal used
-        waited_since = time.monotonic()
+        """Wait until at most ``keep`` are unmined: the receipt of the newest one to retire is there
+        (a sender's transactions are mined in nonce order)."""
+        progress_at = time.monotonic()
         while len(window) > keep:
-            r = _receipt(rpc, window[0][0])
-            if r is not None:
-                used += int(r["gasUsed"], 16)
+            target = window[len(window) - keep - 1]
+            if rpc.request("eth_getTransactionReceipt", [target[2]]) is not None:
+                del window[:len(window) - keep]
+                break
+            head_first = window[0]
+            if rpc.request("eth_getTransactionReceipt", [head_first[2]]) is not None:
                 window.pop(0)
-                waited_since = time.monotonic()
+                while window and window[0][0] < head_first[0]:
+                    window.pop(0)
+                progress_at = time.monotonic()
                 continue
-            if time.monotonic() - waited_since > STALL:  # a stall: send the unmined ones again
+            if time.monotonic() - progress_at > STALL:  # a stall: send the unmined ones again
                 print(f"  no progress for {STALL:.0f} s: re-sending {len(window)} transactions", file=sys.stderr)
-                for _h, raw in window:
+                for _n, raw, _h in window:
                     try:
                         rpc.request("eth_sendRawTransaction", [raw])
                     except Exception:  # noqa: BLE001 - already known / already mined: fine
                         pass
-                waited_since = time.monotonic()
-            time.sleep(0.05)
+                progress_at = time.monotonic()
+            time.sleep(0.1)
 
-    for fn in fns:
-        settle(WINDOW - 1)
-        tx = {**tx0, "data": chain.calldata(fn), "nonce": nonce}
-        signed = signer.sign_transaction(tx)
-        raw = "0x" + bytes(signed.raw_transaction).hex()
-        window.append((rpc.request("eth_sendRawTransaction", [raw]), raw))
-        nonce += 1
+    for start in range(0, len(fns), SEND_BATCH):  # signed locally, sent SEND_BATCH per JSON-RPC batch
+        if len(window) >= WINDOW:
+            settle(WINDOW // 2)
+        raws = []
+        for fn in fns[start:start + SEND_BATCH]:
+            tx = {**tx0, "data": chain.calldata(fn), "nonce": nonce}
+            raws.append((nonce, "0x" + bytes(signer.sign_transaction(tx).raw_transaction).hex()))
+            nonce += 1
+        while raws:  # anvil refuses a request body of a few MB: at most SEND_BYTES of hex per batch
+            part, size = [], 0
+            while raws and (not part or size + len(raws[0][1]) < SEND_BYTES):
+                size += len(raws[0][1])
+                part.append(raws.pop(0))
+            for (n, raw), reply in zip(part, rpc.batch([("eth_sendRawTransaction", [r]) for _n, r in part]),
+                                       strict=True):
+                if "result" not in reply:
+                    raise RuntimeError(f"the node refused transaction nonce {n}: {reply.get('error')}")
+                hashes.append(reply["result"])
+                window.append((n, raw, reply["result"]))
     settle(0)
     chain.reset_nonce(signer.address)
+    used = 0
+    for i in range(0, len(hashes), 500):
+        part = hashes[i:i + 500]
+        for h, reply in zip(part, rpc.batch([("eth_getTransactionReceipt", [h]) for h in part]), strict=True):
+            r = reply.get("result")
+            if not r or int(r["status"], 16) != 1:
+                raise RuntimeError(f"transaction {h} (nonce {first + hashes.index(h)}) failed or was lost: {r}")
+            used += int(r["gasUsed"], 16)
     return used
 
 
 def _mining(led: Any, interval: int | None) -> None:
-    """Interval mining (many transactions per block, like a QBFT network) for the bulk build,
-    automine again for the measured questions."""
+    """Interval mining with big blocks for the bulk build (many transactions per block, like a
+    QBFT network); automine and the usual 30M gas limit again for the measured questions."""
     rpc = led.rpc
     if interval:
+        rpc.request("anvil_setBlockGasLimit", [hex(BULK_GAS_LIMIT)])
         rpc.request("evm_setAutomine", [False])
         rpc.request("evm_setIntervalMining", [interval])
     else:
         rpc.request("evm_setIntervalMining", [0])
         rpc.request("evm_setAutomine", [True])
+        rpc.request("anvil_setBlockGasLimit", [hex(30_000_000)])
 
 
 def build(env: Any, n: int) -> tuple[str, str]:
@@ -132,11 +157,11 @@ def build(env: Any, n: int) -> tuple[str, str]:
         terms = lic.terms(["reproduce"], scope="list", start=now)
         if ids:
             gas = int(alice.chain.build(lic.contract.functions.grant(bulk, [ids[0]], terms.as_tuple()),
-                                        alice.signer)["gas"] * 1.3)
-            for i in range(0, n, 5000):
-                _pipelined(alice, [lic.contract.functions.grant(bulk, [h], terms.as_tuple()) for h in ids[i:i + 5000]],
-                           gas=gas)
-                print(f"  {min(n, i + 5000):,} licences granted, {time.monotonic() - t0:.0f} s", file=sys.stderr)
+                                        alice.signer)["gas"] * 1.1)
+            for i in range(0, n, 10000):
+                _pipelined(alice, [lic.contract.functions.grant(bulk, [h], terms.as_tuple())
+                                   for h in ids[i:i + 10000]], gas=gas)
+                print(f"  {min(n, i + 10000):,} licences granted, {time.monotonic() - t0:.0f} s", file=sys.stderr)
     finally:
         _mining(alice, None)
     alice.chain.make_durable()
