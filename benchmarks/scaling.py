@@ -227,6 +227,9 @@ def _open_env(home: Path, n: int) -> tuple[Any, str, str, bool]:
         port = free_port()
         settings = load_settings(home=home, network="local").with_network(local_profile(port=port))
         node = EmbeddedNode(settings.network, settings.chain_dir)
+        # anvil reloaded from its state file may report another genesis hash: this home's own node
+        # (on a fresh port) is recorded again rather than refused as another home's
+        (settings.chain_dir / "genesis-hash").unlink(missing_ok=True)
         node.start(timeout=600)
         keystore = Keystore(settings.keys_dir)
         env = LedgerEnv(home, port, settings, node, {a: keystore.address_of(a) for a in ACCOUNTS})
@@ -239,10 +242,49 @@ def _open_env(home: Path, n: int) -> tuple[Any, str, str, bool]:
     return env, wid, who, True
 
 
-def measure(n: int, runs: int, keep: Path | None = None) -> dict[str, float]:
+def _attach_env(home: Path, port: int) -> tuple[Any, str, str, int]:
+    """The node of a partly built ledger still running on ``port`` (a build stopped at the deadline):
+    automine and the usual gas limit again, the sample work and its licences added if missing.
+    Returns (env, sample work, measured licensee, licences granted to the bulk licensee)."""
+    import json
+
+    from ledger.core.config import load_settings, local_profile
+    from ledger.core.keystore import Keystore
+    from ledger.core.node import EmbeddedNode
+    from tests.fixtures.chain import ACCOUNTS, LedgerEnv
+
+    settings = load_settings(home=home, network="local").with_network(local_profile(port=port))
+    node = EmbeddedNode(settings.network, settings.chain_dir)
+    keystore = Keystore(settings.keys_dir)
+    env = LedgerEnv(home, port, settings, node, {a: keystore.address_of(a) for a in ACCOUNTS})
+    alice = env.ledger("alice")
+    _mining(alice, None)
+    lic = Licensing(alice)
+    record = home / "attached.json"
+    if record.exists():
+        info = json.loads(record.read_text())
+        return env, info["work"], info["licensee"], info["bulk"]
+    bulk = int(alice.call(lic.contract.functions.licenceCount()))
+    (sample,) = _ids("sample", 1)
+    addr = env.addresses["alice"]
+    alice.chain.transact(alice.registry.functions.registerBatch([(sample, CID, 2, 1, [(addr, 10000)])]), alice.signer)
+    reg = env.ledger("registrar")
+    reg.chain.transact(reg.registry.functions.confirmBatch([sample]), reg.signer)
+    wid = "0x" + sample.hex()
+    for use in ("reproduce", "perform", "ai-training"):
+        lic.grant(env.addresses["licensee"], [wid], lic.terms([use], start=lic.now()))
+    record.write_text(json.dumps({"work": wid, "licensee": env.addresses["licensee"], "bulk": bulk}))
+    return env, wid, env.addresses["licensee"], bulk
+
+
+def measure(n: int, runs: int, keep: Path | None = None, attach: int | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
         home = (keep / str(n)) if keep is not None else Path(tmp) / "home"
-        env, wid, who, _built = _open_env(home, n)
+        if attach:
+            env, wid, who, granted = _attach_env(home, attach)
+        else:
+            env, wid, who, _built = _open_env(home, n)
+            granted = n
         try:
             alice = env.ledger("alice")
             lic = Licensing(alice)
@@ -268,7 +310,7 @@ def measure(n: int, runs: int, keep: Path | None = None) -> dict[str, float]:
                 if lic.identical_licence(who, [wid], terms) is None:
                     lic.grant(who, [wid], terms)
 
-            bulk_work = "0x" + _ids("bulk", n)[-1].hex() if n else wid
+            bulk_work = "0x" + _ids("bulk", n)[granted - 1].hex() if n else wid  # the last one licensed
             bulk_who = env.addresses["bob"] if n else who
 
             def bulk_status(ask: Callable[..., Any]) -> None:
@@ -291,9 +333,11 @@ def measure(n: int, runs: int, keep: Path | None = None) -> dict[str, float]:
             }
             out = {name: median_time(fn, runs) for name, fn in questions.items()}
             out["peak RSS of one write (MB)"] = peak_rss_of_one_write(env, f"rss:{n}")
+            out["licences of the bulk licensee"] = granted
             return out
         finally:
-            env.node.stop()
+            if not attach:
+                env.node.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", type=Path, default=None,
                    help="keep each built ledger in KEEP/N and reuse it on the next run (building 100k takes long)")
     p.add_argument("--build-only", action="store_true", help="with --keep: build the ledgers, measure nothing")
+    p.add_argument("--attach", default="", metavar="N:PORT",
+                   help="with --keep: measure size N on the node of KEEP/N still running on PORT (a build "
+                        "stopped before its end: the licences granted so far are counted and reported)")
     args = p.parse_args(argv)
     if args.build_only:
         if args.keep is None:
@@ -315,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[int, dict[str, float]] = {}
     for n in sizes:
         print(f"ledger of {n:,} works and licences", file=sys.stderr)
-        results[n] = measure(n, args.runs, args.keep)
+        port = int(args.attach.split(":")[1]) if args.attach and int(args.attach.split(":")[0]) == n else None
+        results[n] = measure(n, args.runs, args.keep, port)
         print("  " + ", ".join(f"{k}: {v:.3f}" for k, v in results[n].items()), file=sys.stderr)
     names = list(results[sizes[0]])
     head = "| question | " + " | ".join(f"{n:,}" for n in sizes) + " | ratio largest/smallest |"
@@ -323,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|" + " --- |" * (len(sizes) + 2))
     for name in names:
         vals = [results[n][name] for n in sizes]
-        cells = [f"{v:.0f}" if "MB" in name else f"{v * 1000:.0f} ms" for v in vals]
+        cells = [f"{v:.0f}" if "MB" in name else f"{v:,}" if name.startswith("licences of") else f"{v * 1000:.0f} ms"
+                 for v in vals]
         ratio = vals[-1] / vals[0] if vals[0] else float("nan")
         print(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f} |")
     print(f"(peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)",

@@ -105,21 +105,18 @@ def _reader(t: str) -> Reader | None:
 
 
 def _generic(t: str) -> tuple[Reader, int]:
-    """A reader of any ABI type through :mod:`ledger.core.abicodec` (same values as the generic
-    decoder: addresses checksummed, arrays as tuples), and its size in the head."""
-    from ledger.core.abicodec import _checksummed, _decode, parse_type
+    """A reader of any ABI type compiled by :func:`ledger.core.abicodec.reader` (same values as
+    the generic decoder: addresses checksummed, arrays as tuples), and its size in the head."""
+    from ledger.core.abicodec import parse_type, reader
 
     parsed = parse_type(t)
+    read = reader(parsed)
     if parsed.dynamic:
         def dyn(d: bytes, o: int) -> Any:
-            return _checksummed(_decode(parsed, d, int.from_bytes(d[o:o + 32], "big"), False))
+            return read(d, int.from_bytes(d[o:o + 32], "big"))
 
         return dyn, 32
-
-    def static(d: bytes, o: int) -> Any:
-        return _checksummed(_decode(parsed, d, o, False))
-
-    return static, parsed.size
+    return read, parsed.size
 
 
 def _topic_reader(t: str) -> Callable[[str], Any]:

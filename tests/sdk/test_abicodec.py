@@ -63,6 +63,8 @@ def test_encode_and_decode_equal_eth_abi(data) -> None:
     encoded = A.encode(parsed, values)
     assert encoded == eth_encode(types, values)
     assert A.decode(parsed, encoded, checksummed=False) == eth_decode(types, encoded)
+    compiled = A.reader(A.parse_type("(" + ",".join(types) + ")"))  # the audit's compiled decoder
+    assert compiled(encoded, 0) == A.decode(parsed, encoded)
     web3_shape = map_abi_data(BASE_RETURN_NORMALIZERS, types, eth_decode(types, encoded))
     got = A.decode_output(parsed, encoded)
     assert (got if len(types) > 1 else [got]) == list(web3_shape)
