@@ -1,7 +1,9 @@
 """Write build/abi/<Name>.json (ABI and bytecode only) next to Brownie's build/contracts.
 
 Brownie's build JSON carries the AST, source maps and sources (about 9 MB for the ledger's
-contracts); the SDK needs only the ABI and, to deploy, the bytecode. ``make setup`` runs this
+contracts); the SDK needs only the ABI and, to deploy, the bytecode. ``hashes`` holds the
+Keccak-256 of every function, event and error signature (selectors, event topics), so a read
+command hashes nothing at start-up. ``make setup`` runs this
 after ``brownie compile``; ``ledger.core.artifacts`` reads these files and falls back to the
 full build JSON when a slim file is missing or older than its build file.
 
@@ -14,6 +16,9 @@ import json
 import sys
 from pathlib import Path
 
+from eth_utils import keccak
+
+from ledger.core.abicodec import hashes_of
 from ledger.core.artifacts import LEDGER_CONTRACTS, slim_path
 
 EXTRA = ("NaiveWorkNFT",)  # the benchmark's baseline contract
@@ -28,7 +33,8 @@ def main(build_dir: Path) -> int:
         data = json.loads(src.read_text())
         bytecode = data.get("bytecode") or ""
         slim = {"contractName": name, "abi": data["abi"],
-                "bytecode": bytecode if bytecode.startswith("0x") else "0x" + bytecode}
+                "bytecode": bytecode if bytecode.startswith("0x") else "0x" + bytecode,
+                "hashes": hashes_of(data["abi"], keccak)}
         out = slim_path(build_dir, name)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp")

@@ -102,7 +102,7 @@ _TOTAL = Call("generationTotal()", ["uint64"])
 def check_attestations(state: State, ledger: Ledger) -> list[Mismatch]:
     out: list[Mismatch] = []
     atts = state.section("attestations")
-    keys = list(atts)
+    keys = [k for k in atts if state.wants(atts[k]["hash"], atts[k]["attester"])]
     views = call_many(ledger, _ATTESTATION, [(atts[k]["contract"], (bytes.fromhex(atts[k]["hash"][2:]),
                                                                     atts[k]["attester"])) for k in keys])
     for k, v in zip(keys, views, strict=True):
@@ -118,18 +118,19 @@ def check_attestations(state: State, ledger: Ledger) -> list[Mismatch]:
             if mine != theirs:
                 out.append(Mismatch("state", f"attestation {h}", f"{what} differs", mine, theirs))
     gens = state.section("generations")
-    ids = sorted(gens, key=int)
+    ids = sorted((i for i in gens if state.wants(i, gens[i]["workId"])), key=int)
     digests = call_many(ledger, _DIGEST, [(gens[i]["contract"], (int(i),)) for i in ids])
     per_work: dict[tuple[str, str], int] = {}
+    for g in gens.values():
+        per_work[(g["contract"], g["workId"])] = per_work.get((g["contract"], g["workId"]), 0) + 1
     for i, d in zip(ids, digests, strict=True):
         g = gens[i]
-        per_work[(g["contract"], g["workId"])] = per_work.get((g["contract"], g["workId"]), 0) + 1
         mine = generation_digest(g)
         if d is None or bytes(d) != mine:
             out.append(Mismatch("state", f"generation record {i} of work {g['workId']}",
                                 "the recorded digest differs from the replayed fields",
                                 _hex(mine), _hex(d) if d is not None else None))
-    keys = list(per_work)
+    keys = [k for k in per_work if state.wants(k[1])]
     counts = call_many(ledger, _COUNT, [(c, (bytes.fromhex(w[2:]),)) for c, w in keys])
     for (c, w), n in zip(keys, counts, strict=True):
         if n != per_work[(c, w)]:

@@ -36,7 +36,7 @@ from ledger.content.canonical import canonical_json
 from ledger.content.cid import cid_from_bytes
 from ledger.core import errors as E
 from ledger.core.events import Event
-from ledger.core.inputs import guard, read_json
+from ledger.core.inputs import guard, read_text
 from ledger.core.rpc import Rpc
 
 if TYPE_CHECKING:
@@ -68,6 +68,12 @@ Reducer = Callable[["State", Event], None]
 Check = Callable[["State", "Ledger"], list[Mismatch]]
 REDUCERS: dict[str, Reducer] = {}
 CHECKS: dict[str, Check] = {}
+TIMED: set[str] = set()  # events whose reducers need their block's time (state.time_of)
+
+
+def timed(*names: str) -> None:
+    """The reducers of these events read :meth:`State.time_of` (the replay fetches those block times)."""
+    TIMED.update(names)
 
 
 def reducer(*names: str) -> Callable[[Reducer], Reducer]:
@@ -106,6 +112,43 @@ class State:
         self.unreduced: dict[str, int] = {}
         self.last_block = -1
         self.events = 0
+        # What the last checks found (saved in the checkpoint): {"clean", "block", "skipped"}.
+        self.checked: dict[str, Any] | None = None
+        # The values (ids, addresses, hashes) the events of this run named, when it resumed from
+        # a checkpoint whose checks were clean: the checks then re-read only what these touched
+        # (:meth:`wants`). None: check everything.
+        self.touched: set[Any] | None = None
+        self.times: dict[int, int] = {}  # block -> timestamp, for the events in TIMED (not saved)
+
+    def time_of(self, ev: Event) -> int | None:
+        """The time of the block that holds ``ev``, when the replay fetched it (None otherwise)."""
+        return self.times.get(ev.block)
+
+    def wants(self, *keys: Any) -> bool:
+        """Should a check re-read the item named by ``keys``? Always in a full run; in an
+        incremental one when an event of this run named one of them."""
+        t = self.touched
+        return t is None or any(k in t for k in keys)
+
+    def touch(self, ev: Event) -> None:
+        t = self.touched
+        if t is None:
+            return
+        t.add(ev.address)
+        stack = list(ev.args.values())
+        while stack:
+            v = stack.pop()
+            if isinstance(v, bytes):
+                t.add("0x" + v.hex())
+            elif isinstance(v, bool):
+                continue
+            elif isinstance(v, int):
+                t.add(v)
+                t.add(str(v))
+            elif isinstance(v, str):
+                t.add(v)
+            elif isinstance(v, list | tuple):
+                stack.extend(v)
 
     def section(self, name: str) -> dict[str, Any]:
         s = self.data.get(name)
@@ -132,6 +175,8 @@ class State:
         cids = self.section("cids")
         if cid not in cids:
             cids[cid] = {"where": where, **(expect or {})}
+        if self.touched is not None:
+            self.touched.add(cid)
         return cid
 
     def digest(self) -> str:
@@ -142,11 +187,12 @@ class State:
     def save(self, path: Path, deployment_key: dict[str, Any]) -> None:
         doc = {"version": CHECKPOINT_VERSION, "deployment": deployment_key, "lastBlock": self.last_block,
                "events": self.events, "counts": self.counts, "unreduced": self.unreduced,
-               "issues": [asdict(i) for i in self.issues], "state": self.data}
+               "issues": [asdict(i) for i in self.issues], "state": self.data, "checked": self.checked}
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
+        text = json.dumps(doc, separators=(",", ":"))  # the C encoder (json.dump to a file is pure Python)
         with open(tmp, "w") as fh:
-            json.dump(doc, fh, separators=(",", ":"))
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -155,10 +201,15 @@ class State:
     def load(cls, path: Path, deployment_key: dict[str, Any]) -> State:
         """A checkpoint, checked against its schema (a bad one is refused with a hint to start over)."""
         fresh = "start over with --fresh (or delete the checkpoint file)"
-        try:
-            doc = read_json(path, what="checkpoint", limit=1 << 30)
+        try:  # parsed by the C decoder in one pass (read_json's nesting pre-scan costs seconds at 10k works)
+            doc = json.loads(read_text(path, what="checkpoint", limit=1 << 30), parse_constant=_no_constant)
         except E.InputError as exc:
             raise E.InputError(f"unreadable checkpoint: {exc.message}", hint=fresh) from None
+        except (ValueError, RecursionError) as exc:
+            raise E.InputError(f"unreadable checkpoint: {path} is not JSON ({type(exc).__name__})",
+                               hint=fresh) from None
+        if not isinstance(doc, dict):
+            raise E.InputError(f"unreadable checkpoint: {path} is not a JSON object", hint=fresh)
 
         def bad(field: str, why: str) -> E.InputError:
             return E.InputError(f"{path}: malformed checkpoint: {field} {why}", hint=fresh)
@@ -194,7 +245,15 @@ class State:
         st.counts = dict(doc.get("counts", {}))
         st.unreduced = dict(doc.get("unreduced", {}))
         st.issues = [Mismatch(**i) for i in issues]
+        checked = doc.get("checked")
+        if isinstance(checked, dict) and checked.get("clean") is True and whole(checked.get("block"), -1) \
+                and isinstance(checked.get("skipped"), list):
+            st.checked = {"clean": True, "block": checked["block"], "skipped": [str(x) for x in checked["skipped"]]}
         return st
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 # --- reading the chain --------------------------------------------------------------------
@@ -226,6 +285,8 @@ def apply(state: State, events: Iterable[Event]) -> State:
             unreduced[name] = unreduced.get(name, 0) + 1
         else:
             fn(state, ev)
+        if state.touched is not None:
+            state.touch(ev)
         if ev.block > state.last_block:
             state.last_block = ev.block
     state.events += n
@@ -376,6 +437,7 @@ def replay(
     state: State | None = None,
     progress: Callable[[int, int, int], None] | None = None,
     checkpoint_every: float = 5.0,
+    save_at_end: bool = True,
 ) -> tuple[State, int, int, float, int | None]:
     """Rebuild the state from events; returns (state, first block, last block, seconds, resumed_from)."""
     from ledger.audit import load_domains
@@ -386,6 +448,8 @@ def replay(
     if state is None and checkpoint is not None and checkpoint.exists():
         state = State.load(checkpoint, key)
         resumed = state.last_block
+        if state.checked is not None and state.checked["block"] == state.last_block:
+            state.touched = set()  # the checks of the last run were clean: re-check what the new events touch
         chain_head = ledger.chain.block_number()
         if resumed > chain_head:
             raise E.InputError(f"{checkpoint}: the checkpoint's lastBlock {resumed} is beyond the chain's head "
@@ -400,8 +464,12 @@ def replay(
     started = time.perf_counter()
     last_save = time.monotonic()
 
+    rpc = Rpc(ledger.settings.network.rpc_url, ledger.settings.network.rpc_timeout)
+
     def on_chunk(end: int, events: list[Event]) -> None:
         nonlocal last_save
+        blocks = {e.block for e in events if e.name in TIMED}
+        state.times = rpc.block_timestamps(blocks) if blocks else {}  # one batch per piece
         apply(state, events)
         state.last_block = max(state.last_block, end)
         if progress:
@@ -418,32 +486,52 @@ def replay(
                 fetch_events(ledger, first, head, on_chunk)
     state.last_block = max(state.last_block, head)
     seconds = time.perf_counter() - started
-    if checkpoint is not None:
+    if checkpoint is not None and save_at_end:
         state.save(checkpoint, key)
     return state, first, head, seconds, resumed
 
 
 def run_checks(state: State, ledger: Ledger, *, skip: Sequence[str] = ()) -> list[Mismatch]:
-    """Replay issues, then every registered check not in ``skip``."""
+    """Replay issues, then every registered check not in ``skip``.
+
+    After a resumed replay whose checkpoint records clean checks (``state.touched`` is a set),
+    a check that ran then re-reads only the items the new events named (:meth:`State.wants`);
+    a check skipped then runs in full now. The result is recorded in ``state.checked``.
+    """
     from ledger.audit import load_domains
 
     load_domains()
     found = list(state.issues)
+    touched = state.touched
+    before = set(state.checked["skipped"]) if state.checked is not None else set(CHECKS)
     for name, fn in CHECKS.items():
-        if name not in skip:
+        if name in skip:
+            continue
+        state.touched = touched if name not in before else None
+        try:
             found.extend(fn(state, ledger))
+        finally:
+            state.touched = touched
+    state.checked = {"clean": not found, "block": state.last_block, "skipped": sorted(skip)}
     return found
 
 
 def audit(ledger: Ledger, *, skip_checks: Sequence[str] = (), **kwargs: Any) -> AuditReport:
-    state, first, head, seconds, resumed = replay(ledger, **kwargs)
+    state, first, head, seconds, resumed = replay(ledger, save_at_end=False, **kwargs)
     t0 = time.perf_counter()
-    if resumed is None:
-        mismatches = run_checks(state, ledger, skip=skip_checks)
-    else:  # a checkpoint's state sections may be of the wrong shape deep inside
-        with guard(str(kwargs.get("checkpoint")), "checkpoint state", hint="start over with --fresh"):
+    try:
+        if resumed is None:
             mismatches = run_checks(state, ledger, skip=skip_checks)
+        else:  # a checkpoint's state sections may be of the wrong shape deep inside
+            with guard(str(kwargs.get("checkpoint")), "checkpoint state", hint="start over with --fresh"):
+                mismatches = run_checks(state, ledger, skip=skip_checks)
+    finally:  # saved once: the replayed state and what the checks found (for the next incremental run)
+        if kwargs.get("checkpoint") is not None:
+            state.save(kwargs["checkpoint"], deployment_key(ledger))
     report = AuditReport(state, mismatches, first, head, seconds, time.perf_counter() - t0, resumed)
+    if state.touched is not None:
+        report.notes.append(f"incremental checks: only what the new events named was read again "
+                            f"({len(state.touched)} ids and addresses); the rest checked clean at block {resumed}")
     if state.unreduced:
         report.notes.append("events with no reducer were counted but not replayed: "
                             + ", ".join(f"{k} ({v})" for k, v in sorted(state.unreduced.items())))
@@ -459,6 +547,8 @@ def check_blobs(state: State, ledger: Ledger) -> list[Mismatch]:
     reference says more, to the expected document or token)."""
     out: list[Mismatch] = []
     for cid, ref in state.section("cids").items():
+        if not state.wants(cid):
+            continue
         where = f"{ref['where']} ({cid})"
         try:
             data = ledger.store.cat(cid)

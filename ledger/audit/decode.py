@@ -104,6 +104,21 @@ def _reader(t: str) -> Reader | None:
     return None
 
 
+def _generic(t: str) -> tuple[Reader, int]:
+    """A reader of any ABI type compiled by :func:`ledger.core.abicodec.reader` (same values as
+    the generic decoder: addresses checksummed, arrays as tuples), and its size in the head."""
+    from ledger.core.abicodec import parse_type, reader
+
+    parsed = parse_type(t)
+    read = reader(parsed)
+    if parsed.dynamic:
+        def dyn(d: bytes, o: int) -> Any:
+            return read(d, int.from_bytes(d[o:o + 32], "big"))
+
+        return dyn, 32
+    return read, parsed.size
+
+
 def _topic_reader(t: str) -> Callable[[str], Any]:
     if t == "address":
         return lambda s: checksum(s[26:])
@@ -131,11 +146,11 @@ class FastDecoder:
                     plan.append((pname, True, _topic_reader(ptype)))
                     continue
                 r = _reader(ptype)
-                if r is None:
-                    ok = False
-                    break
+                size = 32  # every type _reader handles takes one head word
+                if r is None:  # any other type (a struct with bytes, nested arrays): the generic codec
+                    r, size = _generic(ptype)
                 plan.append((pname, False, (r, head)))
-                head += 32  # every type handled here takes one head word
+                head += size
             self.plans[topic] = (name, plan) if ok else None
 
     def decode(self, log: dict[str, Any]) -> Event | None:

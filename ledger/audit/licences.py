@@ -11,11 +11,17 @@ strings, territories as 0x hex), its ``works`` in order, ``state`` (1 active, 2 
 licence's ``code`` and an accepted offer's ``offer`` nonce. Every terms document CID is
 registered for the blob check. Offer nonces and fees can exceed 2**53, so they are strings.
 
-Reducers cannot know block times (events carry block numbers), so checks that need the
-clock (a mandate in force "now", a licence's term) are left to the views; the reducers
-flag what the order of events alone rules out (a licence id out of sequence, a licence
-of a work that is not CONFIRMED, a licensor that holds no share, a mandate for uses the
-CMO was never given, a suspension of a licence that is not active, a nonce used twice ...).
+The reducers flag what the order of events rules out (a licence id out of sequence, a
+licence of a work that is not CONFIRMED, a licensor that holds no share, a mandate for uses
+the CMO was never given, a suspension of a licence that is not active, a nonce used twice
+...) and, with the time of the block that holds a grant or a mandate (the replay fetches
+those block times: ``timed``), the time-based rules: a CMO licenses only under a mandate
+in force at the grant (R65), a licence's term has not ended when it is granted (R69), no
+licence, open licence or mandate overlaps a live exclusive licence of another licensee in
+use, territory and time (R70a, R72), and no exclusive licence is granted over a mandate in
+force at or after its start or a live open licence (R70b). ``reg["exclusives"]`` indexes the
+exclusive licences by work. Usage lines are checked against the licence, mandate and tariff
+in force at their time of use in :mod:`ledger.audit.royalties`.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
 
-from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
+from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer, timed
 from ledger.core.events import Event
 from ledger.core.parsing import ROLE_IDS
 from ledger.core.types import hex0x as _hex
@@ -38,6 +44,64 @@ ACTIVE, SUSPENDED, REVOKED = 1, 2, 3
 STATE_NAMES = {0: "none", 1: "active", 2: "suspended", 3: "revoked"}
 CONFIRMED = 2  # WorkRegistry status
 CMO_ROLE = "0x" + ROLE_IDS["CMO"].hex()
+
+timed("LicenceGranted", "OpenLicencePublished", "MandateGranted")
+
+
+def territories(hex_codes: str) -> set[str] | None:
+    """The ISO codes of a licence's territories, None for worldwide (no codes)."""
+    raw = bytes.fromhex(hex_codes[2:]) if hex_codes and len(hex_codes) > 2 else b""
+    return {raw[i:i + 2].decode("latin-1") for i in range(0, len(raw), 2)} or None
+
+
+def overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two licences share a use, a territory (worldwide meets every one) and a moment."""
+    if not int(a["uses"]) & int(b["uses"]):
+        return False
+    ta, tb = territories(a["territories"]), territories(b["territories"])
+    if ta is not None and tb is not None and not ta & tb:
+        return False
+    return int(a["start"]) < int(b["end"]) and int(b["start"]) < int(a["end"])
+
+
+def live_exclusives(reg: dict[str, Any], wid: str, t: int) -> list[tuple[str, dict[str, Any]]]:
+    """The exclusive licences of a work live at ``t``: not revoked, not ended (R72)."""
+    out = []
+    for lid in reg.setdefault("exclusives", {}).get(wid, []):
+        x = reg["licences"][lid]
+        if x["state"] != REVOKED and int(x["end"]) > t:
+            out.append((lid, x))
+    return out
+
+
+def _time_rules(state: State, ev: Event, reg: dict[str, Any], lid: str, new: dict[str, Any]) -> None:
+    """The rules of a new licence that need the time of its grant."""
+    t = state.time_of(ev)
+    if int(new["start"]) >= int(new["end"]):
+        state.flag(ev, f"licence {lid} starts at or after its end (R69)", new["start"], new["end"])
+    if t is None:
+        return
+    if int(new["end"]) <= t:
+        state.flag(ev, f"licence {lid} was granted after its term ended (R69)", t, new["end"])
+    for wid in new["works"]:
+        if new["collective"]:
+            m = reg["mandates"].get(f"{wid}:{new['licensor']}")
+            if m is not None and not int(m["from"]) <= t < int(m["until"]):
+                state.flag(ev, f"CMO {new['licensor']} licensed work {wid} when its mandate was not in force (R65)",
+                           [m["from"], m["until"]], t)
+        for xid, x in live_exclusives(reg, wid, t):
+            if x["licensee"] != new["licensee"] and overlaps(new, x):
+                state.flag(ev, f"licence {lid} of work {wid} overlaps the live exclusive licence {xid} in use, "
+                               "territory and time (R70a, R72)", xid, lid)
+        if new["exclusive"]:
+            for key, m in reg["mandates"].items():
+                if key.startswith(wid + ":") and int(m["until"]) > int(new["start"]) and int(m["uses"]) & new["uses"]:
+                    state.flag(ev, f"exclusive licence {lid} of work {wid} over a mandate to {key.split(':')[1]} in "
+                                   "force at or after its start (R70b)", m["uses"], new["uses"])
+            for oid, o in reg["licences"].items():
+                if o["licensee"] == ZERO and o["works"] == [wid] and o["state"] != REVOKED and \
+                        int(o["uses"]) & new["uses"]:
+                    state.flag(ev, f"exclusive licence {lid} of work {wid} over the live open licence {oid} (R70b)")
 
 
 
@@ -107,12 +171,16 @@ def licence_granted(state: State, ev: Event) -> None:
     cid = state.ref_cid(terms_cid, f"terms of licence {lid} ({ev.address})")
     if cid is None:
         state.flag(ev, f"licence {lid} has no terms document")
-    reg["licences"][lid] = {
+    new = reg["licences"][lid] = {
         "licensor": licensor, "licensee": a["licensee"], "collective": collective, "scope": int(scope),
         "uses": int(uses), "start": int(start), "end": int(end), "exclusive": bool(exclusive),
         "flatFee": str(int(flat_fee)), "ratePerUse": str(int(rate)), "territories": _hex(territories),
         "termsCid": cid, "works": works, "state": ACTIVE, "suspendedAt": 0, "revokedAt": 0, "block": ev.block,
     }
+    _time_rules(state, ev, reg, lid, new)
+    if new["exclusive"]:
+        for wid in works:
+            reg.setdefault("exclusives", {}).setdefault(wid, []).append(lid)
 
 
 @reducer("OpenLicencePublished")
@@ -123,12 +191,13 @@ def open_licence_published(state: State, ev: Event) -> None:
     wid = _hex(a["workId"])
     _work_ok(state, ev, wid, a["licensor"], False, int(a["uses"]), reg)
     code = bytes(a["code"]).rstrip(b"\0").decode("utf-8", "replace")
-    reg["licences"][lid] = {
+    new = reg["licences"][lid] = {
         "licensor": a["licensor"], "licensee": ZERO, "collective": False, "scope": 1, "uses": int(a["uses"]),
         "start": int(a["start"]), "end": FOREVER, "exclusive": False, "flatFee": "0", "ratePerUse": "0",
         "territories": "0x", "termsCid": state.ref_cid(a["termsCid"], f"terms of open licence {lid} ({code})"),
         "works": [wid], "state": ACTIVE, "suspendedAt": 0, "revokedAt": 0, "block": ev.block, "code": code,
     }
+    _time_rules(state, ev, reg, lid, new)
 
 
 @reducer("LicenceSuspended")
@@ -198,7 +267,15 @@ def mandate_granted(state: State, ev: Event) -> None:
     roles = state.section("roles").get("members", {})
     if roles and cmo not in roles.get(CMO_ROLE, {}):
         state.flag(ev, f"{cmo} was mandated work {wid} without CMO_ROLE")
-    _reg(state, ev.address)["mandates"][f"{wid}:{cmo}"] = {
+    reg = _reg(state, ev.address)
+    t = state.time_of(ev)
+    if t is not None:  # a mandate counts as worldwide and from now on (R70a)
+        since = max(t, int(a["from"]))
+        for xid, x in live_exclusives(reg, wid, t):
+            if int(x["uses"]) & int(a["uses"]) and int(x["end"]) > since:
+                state.flag(ev, f"mandate of work {wid} to {cmo} overlaps the live exclusive licence {xid} (R70a)",
+                           x["uses"], int(a["uses"]))
+    reg["mandates"][f"{wid}:{cmo}"] = {
         "uses": int(a["uses"]), "from": int(a["from"]), "until": FOREVER, "holder": holder, "block": ev.block}
 
 
@@ -280,16 +357,16 @@ def check_licences(state: State, ledger: Ledger) -> list[Mismatch]:
                                            ("settlementToken", regs[a]["settlementToken"],
                                             to_checksum_address(tok) if tok is not None else None)))
 
-    items = [(a, lid) for a in addrs for lid in sorted(regs[a]["licences"], key=int)]
+    every = [(a, lid) for a in addrs for lid in sorted(regs[a]["licences"], key=int)]
+    items = [(a, lid) for a, lid in every if state.wants(lid)]
     views = call_many(ledger, _LICENCE, [(a, (int(lid),)) for a, lid in items])
     listed = [(a, lid, w) for a, lid in items for w in regs[a]["licences"][lid]["works"]]
     lists = call_many(ledger, _LISTS, [(a, (int(lid), _b32(w))) for a, lid, w in listed])
     by_licensee: dict[tuple[str, str, str], list[int]] = {}
     blankets: dict[tuple[str, str, str], list[int]] = {}
     open_of: dict[tuple[str, str], list[int]] = {}
-    for (a, lid), v in zip(items, views, strict=True):
+    for a, lid in every:  # the indexes are built from every licence, read back where touched
         lic = regs[a]["licences"][lid]
-        where = f"licence {lid}" + (f" ({a})" if len(addrs) > 1 else "")
         if lic["licensee"] == ZERO:
             open_of.setdefault((a, lic["works"][0]), []).append(int(lid))
         elif lic["scope"] == 3:
@@ -297,6 +374,9 @@ def check_licences(state: State, ledger: Ledger) -> list[Mismatch]:
         else:
             for w in lic["works"]:
                 by_licensee.setdefault((a, w, lic["licensee"]), []).append(int(lid))
+    for (a, lid), v in zip(items, views, strict=True):
+        lic = regs[a]["licences"][lid]
+        where = f"licence {lid}" + (f" ({a})" if len(addrs) > 1 else "")
         if v is None:
             out.append(Mismatch("state", where, "licence() reverted"))
             continue
@@ -315,26 +395,26 @@ def check_licences(state: State, ledger: Ledger) -> list[Mismatch]:
         if ok is not True:
             out.append(Mismatch("state", f"licence {lid}", f"listsWork({w}) is not true on chain", True, ok))
 
-    keys = sorted(by_licensee)
+    keys = sorted(k for k in by_licensee if state.wants(k[1], k[2]))
     got = call_many(ledger, _WORK_LICENCES, [(a, (_b32(w), who)) for a, w, who in keys])
     for k, ids in zip(keys, got, strict=True):
         if ids is None or list(ids) != by_licensee[k]:
             out.append(Mismatch("state", f"licences of work {k[1]} to {k[2]}", "workLicencesOf differs",
                                 by_licensee[k], None if ids is None else list(ids)))
-    keys = sorted(blankets)
+    keys = sorted(k for k in blankets if state.wants(k[1], k[2]))
     got = call_many(ledger, _BLANKETS, [(a, (who, cmo)) for a, who, cmo in keys])
     for k, ids in zip(keys, got, strict=True):
         if ids is None or list(ids) != blankets[k]:
             out.append(Mismatch("state", f"blanket licences of {k[1]} from {k[2]}", "blanketLicencesOf differs",
                                 blankets[k], None if ids is None else list(ids)))
-    keys = sorted(open_of)
+    keys = sorted(k for k in open_of if state.wants(k[1]))
     got = call_many(ledger, _OPEN_OF, [(a, (_b32(w),)) for a, w in keys])
     for k, ids in zip(keys, got, strict=True):
         if ids is None or list(ids) != open_of[k]:
             out.append(Mismatch("state", f"open licences of work {k[1]}", "openLicencesOf differs", open_of[k],
                                 None if ids is None else list(ids)))
 
-    mandates = [(a, k) for a in addrs for k in sorted(regs[a]["mandates"])]
+    mandates = [(a, k) for a in addrs for k in sorted(regs[a]["mandates"]) if state.wants(*k.split(":"))]
     got = call_many(ledger, _MANDATE, [(a, (_b32(k.split(":")[0]), k.split(":")[1])) for a, k in mandates])
     for (a, k), v in zip(mandates, got, strict=True):
         m = regs[a]["mandates"][k]
@@ -353,7 +433,7 @@ def check_licences(state: State, ledger: Ledger) -> list[Mismatch]:
         if tariff != theirs:
             out.append(Mismatch("state", f"tariff of use {u}", "tariff differs", tariff, theirs))
 
-    offers = [(a, k) for a in addrs for k in sorted(regs[a]["offers"])]
+    offers = [(a, k) for a in addrs for k in sorted(regs[a]["offers"]) if state.wants(k.split(":")[0])]
     got = call_many(ledger, _NONCE, [(a, (k.split(":")[0], int(k.split(":")[1]))) for a, k in offers])
     for (a, k), v in zip(offers, got, strict=True):
         if v != regs[a]["offers"][k]:

@@ -72,6 +72,8 @@ def check_roles(state: State, ledger: Ledger) -> list[Mismatch]:
     out: list[Mismatch] = []
     roles_addr = ledger.deployment.address("LedgerRoles")
     role_ids = sorted(set(s["members"]) | {_hex(r) for r in ROLE_IDS.values()})
+    if state.touched is not None:  # incremental: the touched roles' counts, the touched accounts' membership
+        return _check_roles_touched(state, ledger, s, [r for r in role_ids if state.wants(r)])
     raw = [bytes.fromhex(r[2:]) for r in role_ids]
     counts = call_many(ledger, _COUNT, [(roles_addr, (r,)) for r in raw])
     pairs = [(r, i) for r, c in zip(raw, counts, strict=True) for i in range(int(c or 0))]
@@ -90,6 +92,41 @@ def check_roles(state: State, ledger: Ledger) -> list[Mismatch]:
         if adm is not None and _hex(adm) != expected:
             out.append(Mismatch("state", f"role {role_name(rid)}", "admin role differs", expected, _hex(adm)))
     ids = sorted(s["identities"])
+    got = call_many(ledger, _IDENTITY, [(roles_addr, (a,)) for a in ids])
+    for a, c in zip(ids, got, strict=True):
+        if c is None or _hex(c) != s["identities"][a]:
+            out.append(Mismatch("state", f"identity of {a}", "commitment differs", s["identities"][a],
+                                _hex(c) if c is not None else None))
+    return out
+
+
+_HAS = Call("hasRole(bytes32,address)", ["bool"])
+
+
+def _check_roles_touched(state: State, ledger: Ledger, s: dict, role_ids: list[str]) -> list[Mismatch]:
+    """The roles check after a resumed replay whose last checks were clean: each touched role's
+    member count and admin, each touched account's membership in every role and its identity."""
+    roles_addr = ledger.deployment.address("LedgerRoles")
+    out: list[Mismatch] = []
+    raw = [bytes.fromhex(r[2:]) for r in role_ids]
+    counts = call_many(ledger, _COUNT, [(roles_addr, (r,)) for r in raw])
+    admins = call_many(ledger, _ADMIN, [(roles_addr, (r,)) for r in raw])
+    for rid, n, adm in zip(role_ids, counts, admins, strict=True):
+        if n != len(s["members"].get(rid, {})):
+            out.append(Mismatch("state", f"role {role_name(rid)}", "member count differs",
+                                len(s["members"].get(rid, {})), n))
+        expected = s["admins"].get(rid, GOVERNOR)
+        if adm is not None and _hex(adm) != expected:
+            out.append(Mismatch("state", f"role {role_name(rid)}", "admin role differs", expected, _hex(adm)))
+    accounts = sorted(a for a in (state.touched or ()) if isinstance(a, str) and len(a) == 42 and a[:2] == "0x")
+    all_roles = sorted(set(s["members"]))
+    pairs = [(r, a) for r in all_roles for a in accounts]
+    got = call_many(ledger, _HAS, [(roles_addr, (bytes.fromhex(r[2:]), a)) for r, a in pairs])
+    for (r, a), v in zip(pairs, got, strict=True):
+        mine = a in s["members"].get(r, {})
+        if v is not None and v != mine:
+            out.append(Mismatch("state", f"role {role_name(r)}", f"membership of {a} differs", mine, v))
+    ids = [a for a in sorted(s["identities"]) if a in accounts]
     got = call_many(ledger, _IDENTITY, [(roles_addr, (a,)) for a in ids])
     for a, c in zip(ids, got, strict=True):
         if c is None or _hex(c) != s["identities"][a]:
@@ -168,7 +205,8 @@ def check_role_mirror(state: State, ledger: Ledger) -> list[Mismatch]:
     items = []
     for r in (_hex(ROLE_IDS[name]) for name in MIRRORED):
         accounts = set(s["members"].get(r, {})) | {a for m in listeners.values() for a in m.get(r, {})}
-        items += [(lst, r, a) for lst in sorted(listeners) if lst in known for a in sorted(accounts)]
+        items += [(lst, r, a) for lst in sorted(listeners) if lst in known for a in sorted(accounts)
+                  if state.wants(a, lst)]
     views = call_many(ledger, _MIRRORED, [(lst, (bytes.fromhex(r[2:]), a)) for lst, r, a in items])
     for (lst, r, a), v in zip(items, views, strict=True):
         member = a in s["members"].get(r, {})

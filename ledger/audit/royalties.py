@@ -108,7 +108,48 @@ def usage_recorded(state: State, ev: Event) -> None:
     if (int(kind) == 4) != (int(lid) == 0) or not 1 <= int(kind) <= 4:
         state.flag(ev, f"usage line of kind {kind} under licence {lid}")
     line = [int(index), wid, int(use), int(qty), int(used_at), int(lid), int(kind), str(int(owed))]
+    _line_in_force(state, ev, wid, int(use), int(used_at), int(lid), int(kind), a["licensee"], a["cmo"])
     _add_report(state, ev, a["cmo"], int(a["period"]), "", 1, int(qty), int(owed), None, line)
+
+
+def _line_in_force(state: State, ev: Event, wid: str, use: int, at: int, lid: int, kind: int, licensee: str,
+                   cmo: str) -> None:
+    """The time-based rules of one recorded usage line (SPECIFICATION "Who checks what"): at its time
+    of use the work was mandated to the CMO for the use, and the line's licence (held by the
+    reporting licensee, granted by the CMO, naming the work or blanket) was in force, or, kind 4,
+    the use's statutory tariff was."""
+    regs = state.section("licences")
+    where = f"usage line of work {wid} at {at}"
+    mandates = [r["mandates"][f"{wid}:{cmo}"] for r in regs.values() if f"{wid}:{cmo}" in r["mandates"]]
+    if regs and not any(int(m["from"]) <= at < int(m["until"]) and int(m["uses"]) & use for m in mandates):
+        state.flag(ev, f"{where}: no mandate of the work to {cmo} for the use was in force then")
+    if kind == 4:
+        tariffs = [r["tariffs"][str(use)] for r in regs.values() if str(use) in r["tariffs"]]
+        if regs and not any(int(t["validFrom"]) <= at < int(t["validUntil"]) for t in tariffs):
+            state.flag(ev, f"{where}: no statutory tariff of the use was in force then")
+        return
+    lic = next((r["licences"][str(lid)] for r in reversed(list(regs.values())) if str(lid) in r["licences"]), None)
+    if lic is None:
+        if regs:
+            state.flag(ev, f"{where}: licence {lid} was never granted")
+        return
+    problems = []
+    if lic["licensee"] != licensee:
+        problems.append(f"held by {lic['licensee']}, not the reporting licensee")
+    if lic["licensor"] != cmo:
+        problems.append(f"granted by {lic['licensor']}, not the CMO")
+    if not int(lic["uses"]) & use:
+        problems.append("does not cover the use")
+    if lic["scope"] != 3 and wid not in lic["works"]:
+        problems.append("does not name the work")
+    if not int(lic["start"]) <= at < int(lic["end"]):
+        problems.append(f"its term [{lic['start']}, {lic['end']}) does not hold the time of use")
+    if int(lic["revokedAt"]) and at >= int(lic["revokedAt"]):
+        problems.append(f"it was revoked at {lic['revokedAt']}")
+    if lic["state"] == 2 and at >= int(lic["suspendedAt"]):
+        problems.append(f"it is suspended since {lic['suspendedAt']}")
+    for p in problems:
+        state.flag(ev, f"{where}: licence {lid} {p}")
 
 
 @reducer("UsageReportRecorded")
@@ -308,6 +349,14 @@ def _line(values: list[Any]) -> Any:
     return UsageLine(i, w, u, q, at, lid, k, int(owed))
 
 
+def _pool_held(p: dict[str, Any]) -> int:
+    """What the contract holds for one pool: everything until published, then the unclaimed part
+    of the distribution until swept (residue and sweeps sit in the CMO's carry)."""
+    paid_in, carried_in, claimed_ = int(p["paidIn"]), int(p["carriedIn"]), int(p["claimed"])
+    return (paid_in + carried_in if p["state"] in (OPEN, CLOSED)
+            else int(p["distributed"]) - claimed_ if p["state"] == DISTRIBUTED else 0)
+
+
 @check("royalties")
 def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
     out: list[Mismatch] = []
@@ -324,7 +373,7 @@ def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
             _cmp(out, f"RoyaltyPool {a}", (("commissionBps", c["commissionBps"], b),))
 
     # reports
-    reps = [(a, rid) for a in addrs for rid in sorted(contracts[a]["reports"], key=int)]
+    reps = [(a, rid) for a in addrs for rid in sorted(contracts[a]["reports"], key=int) if state.wants(rid)]
     views = call_many(ledger, _REPORT, [(a, (int(rid),)) for a, rid in reps])
     for (a, rid), v in zip(reps, views, strict=True):
         r = contracts[a]["reports"][rid]
@@ -341,20 +390,20 @@ def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
                            [totals[0], str(totals[1]), str(totals[2])])))
 
     # pools, accounts, claims
-    pools = [(a, k) for a in addrs for k in sorted(contracts[a]["pools"])]
+    pools = [(a, k) for a in addrs for k in sorted(contracts[a]["pools"]) if state.wants(*k.split(":"))]
     views = call_many(ledger, _POOL, [(a, (k.split(":")[0], int(k.split(":")[1]))) for a, k in pools])
-    held_by_contract: dict[str, int] = {}
+    held_by_contract: dict[str, int] = {}  # from every pool and carry (replayed state, no reads)
+    for a in addrs:
+        for p in contracts[a]["pools"].values():
+            held_by_contract[a] = held_by_contract.get(a, 0) + _pool_held(p)
+        for amount in contracts[a]["carry"].values():
+            held_by_contract[a] = held_by_contract.get(a, 0) + int(amount)
     for (a, k), v in zip(pools, views, strict=True):
         p = contracts[a]["pools"][k]
         cmo, period = k.split(":")
         where = f"period {period} of CMO {cmo}"
         paid_in, commission, claimed_ = int(p["paidIn"]), int(p["commission"]), int(p["claimed"])
         carried_in = int(p["carriedIn"])
-        # what the contract holds for this pool: everything until published, then the unclaimed
-        # part of the distribution until swept (residue and sweeps sit in the CMO's carry)
-        pool_held = (paid_in + carried_in if p["state"] in (OPEN, CLOSED)
-                     else int(p["distributed"]) - claimed_ if p["state"] == DISTRIBUTED else 0)
-        held_by_contract[a] = held_by_contract.get(a, 0) + pool_held
         if p["state"] in (DISTRIBUTED, SWEPT) and (
                 commission + int(p["distributed"]) + int(p["residue"]) != paid_in + carried_in):
             out.append(Mismatch("money", where, "paid in + carried in is not commission + distributed + residue",
@@ -379,13 +428,12 @@ def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
             ("claimed", p["claimed"], str(vclaimed)), ("root", p["root"], _hex(vroot)),
             ("carriedIn", p["carriedIn"], str(vcarried)),
         ))
-    carries = [(a, cmo) for a in addrs for cmo in sorted(contracts[a]["carry"])]
+    carries = [(a, cmo) for a in addrs for cmo in sorted(contracts[a]["carry"]) if state.wants(cmo)]
     got = call_many(ledger, _CARRY, [(a, (cmo,)) for a, cmo in carries])
     for (a, cmo), v in zip(carries, got, strict=True):
-        held_by_contract[a] = held_by_contract.get(a, 0) + int(contracts[a]["carry"][cmo])
         _cmp(out, f"carry of CMO {cmo}", (("carryOf", contracts[a]["carry"][cmo], None if v is None else str(v)),))
     refused = [(a, rid) for a in addrs for rid in sorted(contracts[a]["reports"], key=int)
-               if contracts[a]["reports"][rid].get("refused")]
+               if contracts[a]["reports"][rid].get("refused") and state.wants(rid)]
     got = call_many(ledger, _REFUSED, [(a, (int(rid),)) for a, rid in refused])
     for (_a, rid), v in zip(refused, got, strict=True):
         if v is not True:
@@ -414,7 +462,7 @@ def check_royalties(state: State, ledger: Ledger) -> list[Mismatch]:
         _cmp(out, f"token {t}", (("totalSupply", tokens[t]["supply"], None if s is None else str(s)),))
         if sum(int(x) for x in tokens[t]["balances"].values()) != int(tokens[t]["supply"]):
             out.append(Mismatch("money", f"token {t}", "the balances do not add up to the supply"))
-    bals = [(t, who) for t in taddrs for who in sorted(tokens[t]["balances"])]
+    bals = [(t, who) for t in taddrs for who in sorted(tokens[t]["balances"]) if state.wants(who)]
     got = call_many(ledger, _BALANCE, [(t, (who,)) for t, who in bals])
     for (t, who), v in zip(bals, got, strict=True):
         if tokens[t]["balances"][who] != (None if v is None else str(v)):

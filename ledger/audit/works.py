@@ -218,7 +218,7 @@ def check_works(state: State, ledger: Ledger) -> list[Mismatch]:
     from eth_utils import to_checksum_address
 
     works = state.section("works")
-    ids = list(works)
+    ids = [w for w in works if state.wants(w)]
     items = [(works[w]["registry"], (bytes.fromhex(w[2:]),)) for w in ids]
     views = call_many(ledger, _GET, items)
     holders = call_many(ledger, _HOLDERS, items)
@@ -243,7 +243,7 @@ def check_works(state: State, ledger: Ledger) -> list[Mismatch]:
         chain_holders = [[to_checksum_address(a), int(b)] for a, b in (hs or [])]
         if chain_holders != w["holders"]:
             out.append(Mismatch("state", where, "holders differ", w["holders"], chain_holders))
-    consents = list(state.section("consents"))
+    consents = [k for k in state.section("consents") if state.wants(*k.split(":"))]
     keyed = []
     for k in consents:
         wid, action, holder = k.split(":")

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ledger.cli.lang import lang_option
 from ledger.core import i18n
@@ -23,6 +22,8 @@ from ledger.core.errors import LedgerError
 from ledger.core.i18n import gettext as _
 
 if TYPE_CHECKING:  # the SDK (web3, eth-account) is imported when a command first needs it
+    from rich.progress import Progress
+
     from ledger.core.keystore import Keystore
     from ledger.domain.works import Ledger
 
@@ -104,6 +105,8 @@ def _plain(value: Any) -> Any:
 
 def progress_bar(*extra: Any, enabled: bool = True, transient: bool = True) -> Progress:
     """The one progress bar of the CLI (on stderr): description, bar, done/total, extra columns, time."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), *extra,
                     TimeElapsedColumn(), console=err_console, disable=not enabled, transient=transient)
 
@@ -155,6 +158,35 @@ def load_all_commands() -> None:
     for modules, _help in LAZY_COMMANDS.values():
         for module in modules:
             importlib.import_module(f"ledger.cli.{module}")
+
+
+def _defer_modules(group: click.Group, modules: tuple[str, ...]) -> None:
+    """Import ``modules`` (more sub-commands of ``group``) when a sub-command is not found or listed."""
+    import importlib
+
+    if getattr(group, "_ledger_deferred", False):
+        return
+    group._ledger_deferred = True  # type: ignore[attr-defined]
+    get_command, list_commands = group.get_command, group.list_commands
+    pending = list(modules)
+
+    def load() -> None:
+        while pending:
+            importlib.import_module(f"ledger.cli.{pending.pop(0)}")
+
+    def lazy_get(ctx: click.Context, name: str) -> click.Command | None:
+        cmd = get_command(ctx, name)
+        if cmd is None and pending:
+            load()
+            cmd = get_command(ctx, name)
+        return cmd
+
+    def lazy_list(ctx: click.Context) -> list[str]:
+        load()
+        return list_commands(ctx)
+
+    group.get_command = lazy_get  # type: ignore[method-assign]
+    group.list_commands = lazy_list  # type: ignore[method-assign]
 
 
 INTERNAL_LOG = "internal-errors.log"
@@ -218,10 +250,20 @@ class LedgerGroup(click.Group):
             # import every command module before giving up)
             modules = LAZY_COMMANDS[cmd_name][0] if cmd_name in LAZY_COMMANDS else \
                 tuple(m.name for m in pkgutil.iter_modules(ledger.cli.__path__) if not m.name.startswith("_"))
-            for module in modules:
+            translated = i18n.current() != i18n.DEFAULT
+            # The first module defines the command (a group: with some sub-commands); the others add
+            # sub-commands and are imported only when one of theirs is asked for or listed, so
+            # `work show` does not import the batch pipeline, the formats and the protection commands.
+            first, rest = (modules, ()) if translated or cmd_name not in LAZY_COMMANDS else (modules[:1], modules[1:])
+            for module in first:
                 importlib.import_module(f"ledger.cli.{module}")
             cmd = super().get_command(ctx, cmd_name)
-            if cmd is not None and i18n.current() != i18n.DEFAULT:  # a command loaded now speaks the language too
+            if isinstance(cmd, click.Group) and rest:
+                _defer_modules(cmd, rest)
+            elif rest:
+                for module in rest:
+                    importlib.import_module(f"ledger.cli.{module}")
+            if cmd is not None and translated:  # a command loaded now speaks the language too
                 from ledger.cli.lang import localize
 
                 localize(cmd, i18n.current())

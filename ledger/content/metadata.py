@@ -18,12 +18,13 @@ from enum import IntEnum
 from functools import cache
 from importlib import resources
 from os import PathLike
-from typing import Any, Self
-
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from typing import TYPE_CHECKING, Any, Self
 
 from ledger.content.canonical import canonical_json
 from ledger.core.errors import InputError, MetadataInvalid
+
+if TYPE_CHECKING:  # jsonschema is imported by the first validation, not by a read command (issue 15)
+    from jsonschema import Draft202012Validator, ValidationError
 
 SCHEMA_VERSION = "1"
 SCHEMA_RESOURCE = "content/schema/work-metadata.schema.json"
@@ -99,6 +100,8 @@ def work_metadata_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator, FormatChecker
+
     return Draft202012Validator(work_metadata_schema(), format_checker=FormatChecker())
 
 

@@ -63,6 +63,10 @@ def load_artifact(build_dir: Path, name: str) -> Artifact:
         ) from exc
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: unreadable artifact ({exc})") from exc
+    if isinstance(data.get("hashes"), dict):  # selectors and topics precomputed by scripts/slim_abi.py
+        from ledger.core.abicodec import remember
+
+        remember(data["hashes"])
     bytecode = data.get("bytecode") or ""
     return Artifact(name, data["abi"], bytecode if bytecode.startswith("0x") else "0x" + bytecode)
 

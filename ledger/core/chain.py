@@ -11,25 +11,25 @@ matching :mod:`ledger.errors` class, keeping the error's name and arguments.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from eth_abi import decode as abi_decode
-from eth_account.signers.local import LocalAccount
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
-from eth_utils.abi import collapse_if_tuple
-from web3 import Web3
-from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
-
+from ledger.core import abicodec
 from ledger.core import errors as E
+from ledger.core.calls import CallReverted, revert_of
 from ledger.core.config import NetworkProfile
 from ledger.core.events import Event, EventDecoder
 from ledger.core.parsing import ROLE_OF_ID
-from ledger.core.rpc import connection_failure
+from ledger.core.rpc import Rpc, RpcRefused, connection_failure
 from ledger.core.types import WriteResult
+
+if TYPE_CHECKING:  # web3 and eth-account are imported by the first write, never by a read (issue 15)
+    from eth_account.signers.local import LocalAccount
+    from web3 import Web3
+    from web3.contract.contract import ContractFunction
 
 GAS_MARGIN = 1.25
 JOURNAL_LIMIT = 256  # raw transactions kept for the node's journal between two durable points
@@ -229,17 +229,18 @@ class ErrorDecoder:
     """Maps revert data to typed exceptions using the custom errors in the given ABIs."""
 
     def __init__(self, abi_entries: Iterable[dict[str, Any]]) -> None:
-        self._by_selector: dict[bytes, tuple[str, list[str], list[str]]] = {}
-        for entry in abi_entries:
-            if entry.get("type") != "error":
-                continue
-            types = [collapse_if_tuple(dict(i)) for i in entry["inputs"]]
-            sig = f"{entry['name']}({','.join(types)})"
-            self._by_selector[function_signature_to_4byte_selector(sig)] = (
-                entry["name"],
-                [i["name"] for i in entry["inputs"]],
-                types,
-            )
+        self._entries = [e for e in abi_entries if e.get("type") == "error"]
+        self._table: dict[bytes, tuple[str, list[str], list[abicodec.AbiType]]] | None = None
+
+    @property
+    def _by_selector(self) -> dict[bytes, tuple[str, list[str], list[abicodec.AbiType]]]:
+        if self._table is None:  # built on the first revert (selectors precomputed in the slim ABI files)
+            self._table = {}
+            for entry in self._entries:
+                types = [abicodec.parse_param(i) for i in entry["inputs"]]
+                sig = f"{entry['name']}({','.join(t.text for t in types)})"
+                self._table[abicodec.selector(sig)] = (entry["name"], [i["name"] for i in entry["inputs"]], types)
+        return self._table
 
     def decode(self, data: bytes) -> E.ContractError | None:
         if len(data) < 4:
@@ -247,18 +248,18 @@ class ErrorDecoder:
         known = self._by_selector.get(data[:4])
         if known is None:
             if data[:4] == bytes.fromhex("08c379a0"):  # Error(string)
-                (reason,) = abi_decode(["string"], data[4:])
+                try:
+                    (reason,) = abicodec.decode([abicodec.parse_type("string")], data[4:])
+                except abicodec.DecodeError:
+                    return None
                 return E.ContractError("Error", {"reason": reason}, f"reverted: {reason}")
             return None
         name, names, types = known
         try:
-            values = abi_decode(types, data[4:])
+            values: Iterable[Any] = abicodec.decode(types, data[4:])  # addresses checksummed
         except Exception:  # malformed revert data: report the name only
             values = [None] * len(types)
-        args = {
-            n: to_checksum_address(v) if t == "address" and isinstance(v, str) else v
-            for n, v, t in zip(names, values, types, strict=True)
-        }
+        args = dict(zip(names, values, strict=True))
         cls = _exception_class(name)
         builder = _ERRORS.get(name)
         if builder:
@@ -291,20 +292,20 @@ class TxResult:
         raise E.TransactionFailed(f"the transaction was mined but emitted no {' or '.join(names)} event")
 
 
-class _Provider(Web3.HTTPProvider):
+def _provider(chain: Chain, *args: Any, **kwargs: Any) -> Any:
     """web3's HTTP provider, with a node that does not answer raised as ChainUnavailable."""
+    from web3 import Web3
 
-    def __init__(self, chain: Chain, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._chain = chain
+    class _Provider(Web3.HTTPProvider):
+        def make_request(self, method: Any, params: Any) -> Any:
+            try:
+                return super().make_request(method, params)
+            except Exception as exc:
+                if connection_failure(exc):
+                    raise chain.unavailable(exc) from exc
+                raise
 
-    def make_request(self, method: Any, params: Any) -> Any:
-        try:
-            return super().make_request(method, params)
-        except Exception as exc:
-            if connection_failure(exc):
-                raise self._chain.unavailable(exc) from exc
-            raise
+    return _Provider(*args, **kwargs)
 
 
 class Chain:
@@ -314,7 +315,8 @@ class Chain:
         self.profile = profile
         self.decoder = decoder
         self.events = events
-        self.w3 = Web3(_Provider(self, profile.rpc_url, request_kwargs={"timeout": profile.rpc_timeout}))
+        self._w3: Web3 | None = None
+        self._rpc: Rpc | None = None
         self._nonces: dict[str, int] = {}
         self._chain_id: int | None = None
         # Called after an acknowledged write so it survives a node crash (the embedded node's
@@ -326,6 +328,26 @@ class Chain:
         self._sent: list[dict[str, str]] | None = []
 
     # --- connection ------------------------------------------------------------------
+
+    @property
+    def w3(self) -> Web3:
+        """web3 on this node, made on first use (writes; reads go through :attr:`rpc`)."""
+        if self._w3 is None:
+            from web3 import Web3
+
+            self._w3 = Web3(_provider(self, self.profile.rpc_url, request_kwargs={"timeout": self.profile.rpc_timeout}))
+        return self._w3
+
+    @property
+    def rpc(self) -> Rpc:
+        """Plain JSON-RPC on one kept-alive connection (the read path)."""
+        if self._rpc is None:
+            self._rpc = Rpc(self.profile.rpc_url, self.profile.rpc_timeout)
+        return self._rpc
+
+    def request(self, method: str, params: list[Any] | tuple[Any, ...] = ()) -> Any:
+        """One JSON-RPC call; an unreachable node is ChainUnavailable with this network's hint."""
+        return self.call(lambda: self.rpc.request(method, list(params)))
 
     def unavailable(self, exc: BaseException | None = None) -> E.ChainUnavailable:
         hint = (
@@ -340,17 +362,36 @@ class Chain:
         """Run a read, turning connection failures into ChainUnavailable and reverts into errors."""
         try:
             return fn()
-        except ContractLogicError as exc:
-            raise self._decode(exc) from exc
-        except TransactionNotFound:  # an answer ("no such transaction"), callers ask for it (batch resume)
+        except CallReverted as exc:  # a light call (ledger.core.calls)
+            raise self._decode_revert(exc.data, exc.message) from None
+        except E.ChainUnavailable as exc:
+            if exc.hint is None:  # from the plain JSON-RPC module: add this network's hint
+                raise self.unavailable(exc.__cause__) from exc.__cause__
             raise
-        except Web3RPCError as exc:  # e.g. a view out of gas: an error (exit 2), never a "no"
-            raise E.TransactionFailed(f"the node refused the read: {exc}") from None
+        except RpcRefused as exc:
+            reverted = revert_of(exc)
+            if reverted is not None:
+                raise self._decode_revert(reverted.data, reverted.message) from None
+            raise E.TransactionFailed(f"the node refused the read: {exc.message}") from None
+        except E.LedgerError:
+            raise
+        except Exception as exc:
+            if "web3" not in sys.modules:
+                raise
+            from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+
+            if isinstance(exc, ContractLogicError):
+                raise self._decode(exc) from exc
+            if isinstance(exc, TransactionNotFound):  # an answer ("no such transaction"): batch resume asks
+                raise
+            if isinstance(exc, Web3RPCError):  # e.g. a view out of gas: an error (exit 2), never a "no"
+                raise E.TransactionFailed(f"the node refused the read: {exc}") from None
+            raise
 
     @property
     def chain_id(self) -> int:
         if self._chain_id is None:
-            cid = int(self.call(lambda: self.w3.eth.chain_id))
+            cid = int(self.request("eth_chainId"), 16)
             if self.profile.chain_id is not None and cid != self.profile.chain_id:
                 raise E.ConfigError(
                     f"the node at {self.profile.rpc_url} has chain id {cid}, "
@@ -360,17 +401,22 @@ class Chain:
         return self._chain_id
 
     def block_number(self) -> int:
-        return int(self.call(lambda: self.w3.eth.block_number))
+        return int(self.request("eth_blockNumber"), 16)
 
     # --- transactions ----------------------------------------------------------------
 
-    def _decode(self, exc: ContractLogicError) -> E.LedgerError:
+    def _decode(self, exc: Any) -> E.LedgerError:
+        """A web3 ContractLogicError as the ledger's typed error."""
         raw = exc.data
-        if isinstance(raw, str) and raw.startswith("0x"):
-            decoded = self.decoder.decode(bytes.fromhex(raw[2:]))
+        data = bytes.fromhex(raw[2:]) if isinstance(raw, str) and raw.startswith("0x") else None
+        return self._decode_revert(data, str(exc.message or exc))
+
+    def _decode_revert(self, data: bytes | None, message: str) -> E.LedgerError:
+        if data:
+            decoded = self.decoder.decode(data)
             if decoded is not None:
                 return decoded
-        return E.TransactionFailed(f"the transaction would revert: {exc.message or exc}")
+        return E.TransactionFailed(f"the transaction would revert: {message}")
 
     def gas_price(self) -> int:
         """The configured gas price, else the node's."""
@@ -389,6 +435,9 @@ class Chain:
     @staticmethod
     def calldata(fn: ContractFunction) -> str:
         """The ABI-encoded call (selector and arguments) as 0x hex."""
+        data = getattr(fn, "data", None)
+        if isinstance(data, bytes):  # a LightFunction: encoded already
+            return "0x" + data.hex()
         return str(fn.build_transaction({"gas": 0, "gasPrice": 0, "chainId": 0, "value": 0, "nonce": 0})["data"])
 
     def build(
@@ -409,6 +458,8 @@ class Chain:
 
     def send(self, tx: dict[str, Any], signer: LocalAccount) -> str:
         """Sign locally and send raw; return the transaction hash without waiting."""
+        from web3.exceptions import Web3RPCError
+
         sender = signer.address
         tx = {**tx, "nonce": self.next_nonce(sender)}
         signed = signer.sign_transaction(tx)
@@ -430,6 +481,8 @@ class Chain:
         return tx_hex
 
     def wait(self, tx_hash: str, timeout: float | None = None) -> TxResult:
+        from web3.exceptions import TimeExhausted
+
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(
                 tx_hash, timeout=timeout or self.profile.receipt_timeout, poll_latency=0.05
@@ -470,7 +523,7 @@ class Chain:
         tx = {"data": data, "gas": gas, "gasPrice": self.gas_price(), "chainId": self.chain_id, "value": 0}
         result = self.wait(self.send(tx, signer))
         receipt = self.w3.eth.get_transaction_receipt(result.tx_hash)
-        return to_checksum_address(receipt["contractAddress"]), result
+        return abicodec.checksum(receipt["contractAddress"]), result
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:

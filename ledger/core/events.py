@@ -2,7 +2,8 @@
 
 web3.py's contract event objects decode a few thousand logs per second; the logs are
 fetched with plain JSON-RPC (:mod:`ledger.core.rpc`, re-exported here: ``fetch_logs``,
-``block_timestamps``) and decoded with eth-abi, which is several times faster (ADR 007).
+``block_timestamps``) and decoded with :mod:`ledger.core.abicodec` (no eth-abi import: a read
+command's start-up, issue 15), which is several times faster (ADR 007).
 :meth:`EventDecoder.decode_receipt` decodes a transaction receipt's logs the same way.
 """
 
@@ -12,10 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_utils import keccak, to_checksum_address
-from eth_utils.abi import collapse_if_tuple
-
+from ledger.core.abicodec import AbiType, checksum, decode, parse_param, signature_hash
 from ledger.core.rpc import block_timestamps, fetch_logs
 
 __all__ = ["Event", "EventDecoder", "block_timestamps", "fetch_logs", "receipt_log"]
@@ -37,14 +35,14 @@ class EventDecoder:
     """Decodes raw logs of the ledger contracts by their first topic."""
 
     def __init__(self, abi_entries: Iterable[dict[str, Any]]) -> None:
-        self.by_topic: dict[str, tuple[str, list[tuple[str, str, bool]], list[str]]] = {}
+        self.by_topic: dict[str, tuple[str, list[tuple[str, str, bool]], list[AbiType]]] = {}
         for entry in abi_entries:
             if entry.get("type") != "event" or entry.get("anonymous"):
                 continue
-            types = [collapse_if_tuple(dict(i)) for i in entry["inputs"]]
-            topic = "0x" + keccak(text=f"{entry['name']}({','.join(types)})").hex()
-            params = [(i["name"], t, bool(i.get("indexed"))) for i, t in zip(entry["inputs"], types, strict=True)]
-            data_types = [t for (_, t, indexed) in params if not indexed]
+            parsed = [parse_param(i) for i in entry["inputs"]]
+            topic = signature_hash(f"{entry['name']}({','.join(t.text for t in parsed)})")
+            params = [(i["name"], t.text, bool(i.get("indexed"))) for i, t in zip(entry["inputs"], parsed, strict=True)]
+            data_types = [t for i, t in zip(entry["inputs"], parsed, strict=True) if not i.get("indexed")]
             self.by_topic[topic] = (entry["name"], params, data_types)
 
     def topic_of(self, name: str) -> str:
@@ -72,7 +70,7 @@ class EventDecoder:
             return None
         name, params, data_types = known
         data = bytes.fromhex(log["data"][2:])
-        values = iter(abi_decode(data_types, data)) if data_types else iter(())
+        values = iter(decode(data_types, data)) if data_types else iter(())
         args: dict[str, Any] = {}
         t = 1
         for pname, ptype, indexed in params:
@@ -81,12 +79,12 @@ class EventDecoder:
                 t += 1
                 args[pname] = _from_topic(ptype, raw)
             else:
-                args[pname] = _normalise(next(values))
+                args[pname] = next(values)  # addresses checksummed by the decoder
         if name in NORMALISE:
             NORMALISE[name](args)
         return Event(
             name=name,
-            address=to_checksum_address(log["address"]),
+            address=checksum(log["address"]),
             block=int(log["blockNumber"], 16),
             tx_hash=log["transactionHash"],
             log_index=int(log["logIndex"], 16),
@@ -128,17 +126,11 @@ NORMALISE = {"WorkRegistered": _compact_registration}
 
 def _from_topic(ptype: str, raw: bytes) -> Any:
     if ptype == "address":
-        return to_checksum_address(raw[12:])
-    if ptype.startswith(("uint", "int")):
-        return abi_decode([ptype], raw)[0]
+        return checksum("0x" + raw[12:].hex())
+    if ptype.startswith("uint"):
+        return int.from_bytes(raw, "big")
+    if ptype.startswith("int"):
+        return int.from_bytes(raw, "big", signed=True)
     if ptype == "bool":
         return raw[-1] == 1
     return raw  # bytes32 and hashed dynamic values
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
-        return to_checksum_address(value)
-    if isinstance(value, tuple):
-        return tuple(_normalise(v) for v in value)
-    return value

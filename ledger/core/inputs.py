@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_abi.exceptions import DecodingError, EncodingError
-
 from ledger.core.errors import InputError, LedgerError
 
 MAX_INPUT_BYTES = 256 << 20  # catalogues of 100k works are ~30 MB
@@ -362,8 +360,15 @@ def read_table(path: str | Path, *, what: str = "file", columns: Sequence[str] |
 # --- mapping everything else ---------------------------------------------------------------
 
 READER_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, OverflowError, RecursionError,
-                 UnicodeError, LookupError, ArithmeticError, EncodingError, DecodingError)
-"""What reading (and ABI-encoding the values of) an untrusted document can raise."""
+                 UnicodeError, LookupError, ArithmeticError)
+"""What reading (and ABI-encoding the values of) an untrusted document can raise; eth-abi's
+EncodingError / DecodingError too (:func:`_abi_error`: matched by module, so that importing this
+module does not import eth-abi, which costs a read command's start-up ~0.5 s of CPU)."""
+
+
+def _abi_error(exc: BaseException) -> bool:
+    return any(c.__module__ == "eth_abi.exceptions" and c.__name__ in ("EncodingError", "DecodingError")
+               for c in type(exc).__mro__)
 
 
 @contextlib.contextmanager
@@ -378,7 +383,9 @@ def guard(where: str, what: str = "input", hint: str | None = None) -> Iterator[
                          f"{where}: the {what} lacks a field", hint=hint) from None
     except RecursionError:
         raise InputError(f"{where}: the {what} is nested too deep", hint=hint) from None
-    except READER_ERRORS as exc:
+    except Exception as exc:
+        if not isinstance(exc, READER_ERRORS) and not _abi_error(exc):
+            raise
         detail = " ".join(str(exc).split())[:120]
         raise InputError(f"{where}: malformed {what} ({type(exc).__name__}: {detail})", hint=hint) from None
 

@@ -12,13 +12,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-
+from ledger.core.abicodec import checksum
 from ledger.core.errors import ConfigError, InputError, KeystoreError
 from ledger.core.inputs import read_json
 from ledger.core.parsing import parse_uint
+
+if TYPE_CHECKING:  # eth-account is imported when a key is made or unlocked, not by a read (issue 15)
+    from eth_account.signers.local import LocalAccount
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -126,6 +128,8 @@ class Keystore:
         if private_key is not None and not re.fullmatch(r"(0x)?[0-9a-fA-F]{64}", private_key.strip()):
             raise InputError("the private key must be 64 hex digits (with or without 0x)")
         try:
+            from eth_account import Account
+
             acct = Account.from_key(private_key.strip()) if private_key else Account.create()
         except (ValueError, TypeError) as exc:
             raise InputError(f"not a valid private key ({' '.join(str(exc).split())[:80]})") from None
@@ -146,9 +150,7 @@ class Keystore:
         out = []
         for p in sorted(self.dir.glob("*.json")):
             address = "0x" + read_keystore(p)["address"].removeprefix("0x")
-            from eth_utils import to_checksum_address
-
-            out.append(AccountInfo(p.stem, to_checksum_address(address), str(p)))
+            out.append(AccountInfo(p.stem, checksum(address), str(p)))
         return out
 
     def exists(self, name: str) -> bool:
@@ -174,6 +176,8 @@ class Keystore:
                 f"account {name!r} is locked", hint="set RIGHTS_LEDGER_PASSWORD or pass --password"
             )
         doc = read_keystore(path)
+        from eth_account import Account
+
         try:
             key = Account.decrypt(doc, password)
         except ValueError as exc:

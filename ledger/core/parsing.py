@@ -114,16 +114,16 @@ def parse_address(value: Any, what: str = "address", *, allow_zero: bool = True)
     """
     if not isinstance(value, str) or not _HEX40.fullmatch(value.strip()):
         raise InputError(f"{what} {_show(value)} is not an Ethereum address (0x followed by 40 hex digits)")
-    from eth_utils import is_checksum_address, to_checksum_address  # not at import: CLI start-up (issue 15)
+    from ledger.core.abicodec import checksum  # no eth-utils: a read command's start-up (issue 15)
 
     v = value.strip()
     hexpart = v[2:]
-    if hexpart != hexpart.lower() and hexpart != hexpart.upper() and not is_checksum_address(v):
+    if hexpart != hexpart.lower() and hexpart != hexpart.upper() and checksum(v) != v:
         raise InputError(f"{what} {value!r} has a wrong checksum (mixed case must be EIP-55): a mistyped "
                          "Ethereum address?", hint="check the address, or write it in all lowercase")
     if not allow_zero and int(hexpart, 16) == 0:
         raise InputError(f"{what} is the zero address (0x000...0): nobody can sign for it")
-    return to_checksum_address("0x" + hexpart)
+    return checksum("0x" + hexpart)
 
 
 def parse_work_id(value: Any) -> WorkId:

@@ -11,18 +11,25 @@ plain JSON-RPC decoded with eth-abi (ADR 007). This module holds every such requ
   too large) is halved and retried;
 - :meth:`Rpc.block_timestamps`: block times in one batch.
 
-Failures are :class:`~ledger.core.errors.LedgerError` s, never ``requests`` exceptions: a node
-that does not answer is :class:`~ledger.core.errors.ChainUnavailable`, an error answer is
-:class:`~ledger.core.errors.TransactionFailed` (:class:`RpcRefused`). :func:`connection_failure`
-maps the exceptions of web3's own HTTP provider the same way.
+Failures are :class:`~ledger.core.errors.LedgerError` s, never socket or ``requests``
+exceptions: a node that does not answer is :class:`~ledger.core.errors.ChainUnavailable`, an
+error answer is :class:`~ledger.core.errors.TransactionFailed` (:class:`RpcRefused`).
+:func:`connection_failure` maps the exceptions of web3's own HTTP provider the same way.
+
+HTTP is a kept-alive HTTP/1.1 connection on a plain socket (:class:`_Http`) for ``http://``
+URLs and the standard library's ``http.client`` for ``https://``: importing ``requests``
+costs a read command more CPU than its whole answer (issue 15, start-up).
 """
 
 from __future__ import annotations
 
+import json
+import socket
+import sys
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
-
-import requests
+from urllib.parse import urlsplit
 
 from ledger.core.errors import ChainUnavailable, LedgerError, TransactionFailed
 
@@ -40,9 +47,144 @@ class RpcRefused(TransactionFailed):
         self.error = error
 
 
+class HttpError(ConnectionError):
+    """The node's HTTP answer was not a JSON-RPC answer (a malformed reply, a closed connection)."""
+
+
 def connection_failure(exc: BaseException) -> bool:
     """True for the exceptions of an HTTP request that did not reach the node or timed out."""
-    return isinstance(exc, requests.ConnectionError | requests.Timeout | ConnectionError)
+    if isinstance(exc, ConnectionError | TimeoutError | socket.timeout):
+        return True
+    client = sys.modules.get("http.client")
+    if client is not None and isinstance(exc, client.HTTPException):
+        return True
+    requests = sys.modules.get("requests")  # web3's provider speaks through requests
+    return requests is not None and isinstance(exc, requests.ConnectionError | requests.Timeout)
+
+
+class _Http:
+    """POST JSON to one ``http://host:port/path`` over a kept-alive HTTP/1.1 socket."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 80
+        self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.netloc = parts.netloc
+        self.sock: socket.socket | None = None
+        self.buf = b""
+
+    def close(self) -> None:
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            finally:
+                self.sock = None
+                self.buf = b""
+
+    def post(self, body: bytes, timeout: float) -> bytes:
+        for attempt in (0, 1):  # a kept-alive connection the node closed meanwhile: once more, afresh
+            fresh = self.sock is None
+            try:
+                if self.sock is None:
+                    self.sock = socket.create_connection((self.host, self.port), timeout=timeout)
+                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.sock.settimeout(timeout)
+                head = (f"POST {self.path} HTTP/1.1\r\nHost: {self.netloc}\r\nContent-Type: application/json\r\n"
+                        f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n").encode()
+                self.sock.sendall(head + body)
+                return self._response()
+            except (ConnectionError, HttpError):
+                self.close()
+                if fresh or attempt:
+                    raise
+            except BaseException:
+                self.close()
+                raise
+        raise HttpError("unreachable")  # pragma: no cover
+
+    def _fill(self) -> None:
+        assert self.sock is not None
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise HttpError("the node closed the connection")
+        self.buf += chunk
+
+    def _line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        return line
+
+    def _exactly(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            self._fill()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def _response(self) -> bytes:
+        status = self._line().split(None, 2)
+        if len(status) < 2 or not status[0].startswith(b"HTTP/"):
+            raise HttpError(f"not an HTTP answer: {b' '.join(status)[:80]!r}")
+        headers: dict[bytes, bytes] = {}
+        while True:
+            line = self._line()
+            if not line:
+                break
+            k, _, v = line.partition(b":")
+            headers[k.strip().lower()] = v.strip()
+        code = int(status[1])
+        if code == 100:
+            return self._response()
+        if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+            parts = []
+            while True:
+                size = int(self._line().split(b";")[0], 16)
+                if size == 0:
+                    while self._line():
+                        pass
+                    break
+                parts.append(self._exactly(size))
+                self._exactly(2)
+            body = b"".join(parts)
+        elif b"content-length" in headers:
+            body = self._exactly(int(headers[b"content-length"]))
+        else:  # the body ends when the node closes the connection
+            try:
+                while True:
+                    self._fill()
+            except HttpError:
+                pass
+            body, self.buf = self.buf, b""
+            self.close()
+        if headers.get(b"connection", b"").lower() == b"close" or status[0] == b"HTTP/1.0":
+            self.close()
+        return body
+
+
+class _Https:
+    """The same over TLS, with the standard library's ``http.client`` (remote networks)."""
+
+    def __init__(self, url: str) -> None:
+        import http.client
+
+        parts = urlsplit(url)
+        self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.conn = http.client.HTTPSConnection(parts.hostname or "", parts.port or 443)
+
+    def post(self, body: bytes, timeout: float) -> bytes:
+        self.conn.timeout = timeout
+        if self.conn.sock is not None:
+            self.conn.sock.settimeout(timeout)
+        try:
+            self.conn.request("POST", self.path, body, {"Content-Type": "application/json"})
+            return self.conn.getresponse().read()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def unreachable(url: str, exc: BaseException | None = None, hint: str | None = None) -> ChainUnavailable:
@@ -53,16 +195,31 @@ def unreachable(url: str, exc: BaseException | None = None, hint: str | None = N
 class Rpc:
     """One node's JSON-RPC endpoint over a kept-alive HTTP session."""
 
-    def __init__(self, url: str, timeout: float = 60.0, session: requests.Session | None = None) -> None:
+    def __init__(self, url: str, timeout: float = 60.0) -> None:
         self.url = url
         self.timeout = timeout
-        self.session = session or requests.Session()
+        self._local = threading.local()  # one connection per thread: an Rpc may be shared (the portal)
 
     def _post(self, payload: Any, timeout: float | None) -> Any:
         try:
-            return self.session.post(self.url, json=payload, timeout=timeout or self.timeout).json()
-        except (requests.RequestException, ValueError) as exc:
+            http = getattr(self._local, "http", None)
+            if http is None:
+                http = self._local.http = _Https(self.url) if self.url.lower().startswith("https:") else _Http(self.url)
+            raw = http.post(json.dumps(payload, separators=(",", ":")).encode(), timeout or self.timeout)
+            return json.loads(raw)
+        except (OSError, ValueError) as exc:
             raise unreachable(self.url, exc) from exc
+        except Exception as exc:
+            if connection_failure(exc):
+                raise unreachable(self.url, exc) from exc
+            raise
+
+    def close(self) -> None:
+        """Close this thread's connection (the next request opens a new one)."""
+        http = getattr(self._local, "http", None)
+        if http is not None:
+            http.close()
+            self._local.http = None
 
     def request(self, method: str, params: Sequence[Any] = (), *, timeout: float | None = None) -> Any:
         """The result of one call; :class:`RpcRefused` for an error answer."""

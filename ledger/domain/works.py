@@ -15,21 +15,17 @@ import os
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
-from web3 import Web3
-from web3.contract import Contract
+from typing import TYPE_CHECKING, Any
 
 from ledger.content.cid import CODEC_RAW, cid_for_bytes, cid_from_bytes, cid_to_bytes, parse_cid
 from ledger.content.metadata import encode_work_metadata
 from ledger.content.store import MetadataStore, open_store
 from ledger.core import errors as E
+from ledger.core.abicodec import checksum as to_checksum_address
 from ledger.core.artifacts import all_abis, load_artifact
+from ledger.core.calls import LightContract
 from ledger.core.chain import Chain, ErrorDecoder, TxResult
 from ledger.core.config import Settings
-from ledger.core.deploy import deploy_all
 from ledger.core.deployments import Deployment, load_deployment
 from ledger.core.events import Event, EventDecoder
 from ledger.core.inputs import file_sha256
@@ -48,6 +44,11 @@ from ledger.core.types import (
     uses_to_mask,
 )
 
+if TYPE_CHECKING:  # web3 and eth-account load with the first write, never for a read (issue 15)
+    from eth_account.signers.local import LocalAccount
+    from web3 import Web3
+    from web3.contract import Contract
+
 GOVERNOR_ACCOUNT = "governor"
 
 
@@ -64,7 +65,7 @@ def _check_node_is_this_homes(chain: Chain, node: EmbeddedNode, settings: Settin
     have the same one. A node that was never this home's (no record, no deployment) is refused
     instead of receiving a second set of contracts.
     """
-    genesis = "0x" + bytes(chain.call(lambda: chain.w3.eth.get_block(0))["hash"]).hex()
+    genesis = str(chain.request("eth_getBlockByNumber", ["0x0", False])["hash"]).lower()
     record = node.dir / "genesis-hash"
     known = record.read_text().strip() if record.exists() else None
     if known == genesis:
@@ -101,22 +102,29 @@ class Ledger:
         self.store = store
         self.keystore = keystore
         self.signer = signer
-        self.w3 = chain.w3
         self.events = chain.events if chain.events is not None else EventDecoder(all_abis(settings.build_dir))
         self._contracts: dict[str, Contract] = {}
         self.roles: Contract = self.contract("LedgerRoles")
         self.registry: Contract = self.contract("WorkRegistry")
 
+    @property
+    def w3(self) -> Web3:
+        """web3 on the node (made on first use: writes; reads use plain JSON-RPC)."""
+        return self.chain.w3
+
     # --- the contract-access layer -----------------------------------------------------
 
     def contract(self, name: str, address: str | None = None) -> Contract:
-        """The web3 contract ``name`` of this deployment (its compiled ABI), or of that ABI at
-        ``address``; NotDeployed when the deployment has no such contract."""
+        """The contract ``name`` of this deployment (its compiled ABI), or of that ABI at
+        ``address``; NotDeployed when the deployment has no such contract. Its view calls are
+        plain JSON-RPC (:class:`~ledger.core.calls.LightContract`); anything else is web3's."""
         key = f"{name}@{address}" if address else name
         if key not in self._contracts:
             at = to_checksum_address(address) if address else self.deployment.address(name)
             abi = load_artifact(self.settings.build_dir, name).abi
-            self._contracts[key] = self.w3.eth.contract(address=at, abi=abi)
+            chain = self.chain
+            self._contracts[key] = LightContract(  # type: ignore[assignment]
+                at, abi, lambda: chain.rpc, lambda: chain.w3.eth.contract(address=at, abi=abi))
         return self._contracts[key]
 
     def call(self, fn: Any, **kwargs: Any) -> Any:
@@ -195,6 +203,8 @@ class Ledger:
                     keystore.create(GOVERNOR_ACCOUNT, password)
                     log("created the governor account")
                 governor = keystore.unlock(GOVERNOR_ACCOUNT, password)
+                from ledger.core.deploy import deploy_all
+
                 deploy_all(chain, governor, settings.build_dir, settings.deployments_file, log=log)
         node_chain_id = chain.chain_id  # an unreachable node says so (with a retry hint) first
         deployment = load_deployment(settings.deployments_file, settings.network.name)
@@ -202,8 +212,8 @@ class Ledger:
             raise E.ConfigError(
                 f"the deployments file is for chain {deployment.chain_id}, the node is chain {chain.chain_id}"
             )
-        code = chain.call(lambda: chain.w3.eth.get_code(deployment.address("WorkRegistry")))
-        if not code:
+        code = chain.request("eth_getCode", [deployment.address("WorkRegistry"), "latest"])
+        if not code or code in ("0x", "0x0"):
             raise E.ConfigError(
                 f"no contract at the recorded WorkRegistry address on {settings.network.rpc_url}",
                 hint=f"the chain was reset; move {settings.deployments_file} aside to deploy afresh",
@@ -248,7 +258,9 @@ class Ledger:
         if not real_name.strip():
             raise E.InputError("the real name is empty")
         salt = salt or secrets.token_bytes(32)
-        commitment = Web3.keccak(salt + real_name.strip().encode("utf-8"))
+        from ledger.core.abicodec import keccak256
+
+        commitment = keccak256(salt + real_name.strip().encode("utf-8"))
         result = self.write(self.roles.functions.verifyHolder(parse_address(account), commitment))
         return result, "0x" + commitment.hex(), "0x" + salt.hex()
 

@@ -1,4 +1,7 @@
-"""Start-up cost: `--help` imports no SDK, every command is reachable lazily, slim ABIs are read."""
+"""Start-up cost: `--help` imports no SDK, every command is reachable lazily, slim ABIs are read, and the
+read commands (`verify`, `work show`, `licence status`, `licence list`) answer without importing web3,
+eth-account, aiohttp, eth-abi, requests or jsonschema (issue 15: they cost more CPU than the answer).
+The tests assert imports and answers, never timings."""
 
 from __future__ import annotations
 
@@ -27,6 +30,66 @@ def test_help_imports_no_web3_nor_eth_account() -> None:
                "r = CliRunner().invoke(cli, ['--help'])\nassert r.exit_code == 0, r.output\n"
                "print(sorted(m for m in ('web3', 'eth_account', 'aiohttp') if m in sys.modules))")
     assert out.strip() == "[]"
+
+
+HEAVY = ("web3", "eth_account", "aiohttp", "eth_abi", "eth_utils", "requests", "pydantic", "jsonschema")
+
+
+def _cli_in_process(env: dict[str, str], *args: str) -> tuple[int, str, list[str]]:
+    """Run the CLI in a fresh interpreter; (exit code, stdout, heavy modules it imported)."""
+    code = ("import sys, json\nfrom ledger.cli import cli\n"
+            "try:\n    cli.main(args=json.loads(sys.argv[1]), prog_name='rights-ledger')\n"
+            "except SystemExit as e:\n    rc = e.code or 0\nelse:\n    rc = 0\n"
+            f"print('\\nHEAVY=' + json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\nsys.exit(rc)")
+    p = subprocess.run([sys.executable, "-c", code, json.dumps(list(args))], env={**env, "PYTHONPATH": str(REPO)},
+                       capture_output=True, text=True, timeout=120)
+    out, _, heavy = p.stdout.rpartition("\nHEAVY=")
+    assert heavy, p.stderr[-2000:]
+    return p.returncode, out, json.loads(heavy)
+
+
+def test_read_commands_import_no_web3_and_answer(ledger_env, tmp_path: Path) -> None:
+    from ledger.content.metadata import build_work_metadata
+    from ledger.core.types import Holder
+    from ledger.domain.licensing import Licensing
+    from ledger.domain.works import sha256_of_file
+
+    alice = ledger_env.ledger("alice")
+    f = tmp_path / "startup-work.txt"
+    f.write_text("a work whose reads must not import web3\n")
+    doc = build_work_metadata(title="Start-up", creators=[{"name": "A", "role": "author"}], work_type="text",
+                              content_sha256=sha256_of_file(f), creation_mode="human")
+    wid = alice.register_work(doc, [Holder(alice.signer.address, 10000)]).work_id
+    ledger_env.ledger("registrar").confirm_work(wid)
+    lic = Licensing(alice)
+    who = ledger_env.addresses["licensee"]
+    lic.grant(who, [wid], lic.terms(["reproduce"], start=lic.now()))
+    env = ledger_env.env()
+    cases = [
+        (("work", "show", wid), 0, "CONFIRMED"),
+        (("verify", str(f)), 0, "CONFIRMED"),
+        (("verify", str(tmp_path / "startup-none.txt")), 2, ""),  # no such file: an error, still no web3
+        (("licence", "status", wid, who, "--use", "reproduce"), 0, "covered"),
+        (("licence", "status", wid, "licensee", "--use", "perform"), 1, "NOT covered"),
+        (("licence", "list", "--licensee", who, "--json"), 0, wid),
+        (("work", "show", "0x" + "00" * 32), 2, ""),  # not found: the contract's error, decoded without web3
+    ]
+    for args, want, text in cases:
+        rc, out, heavy = _cli_in_process(env, *args)
+        assert rc == want, (args, rc, out)
+        assert text in out, (args, out)
+        assert heavy == [], (args, heavy)
+
+
+def test_a_write_still_works_after_lazy_imports(ledger_env) -> None:
+    """The same process reads light, then writes through web3 (imported on the first write)."""
+    alice = ledger_env.ledger("alice")
+    assert "AUDITOR" not in alice.roles_of(ledger_env.addresses["rando"])
+    gov = ledger_env.ledger("governor")
+    gov.grant_role("AUDITOR", ledger_env.addresses["rando"])
+    assert "AUDITOR" in alice.roles_of(ledger_env.addresses["rando"])
+    gov.revoke_role("AUDITOR", ledger_env.addresses["rando"])
+    assert "AUDITOR" not in alice.roles_of(ledger_env.addresses["rando"])
 
 
 def test_lazy_tree_equals_the_fully_loaded_tree() -> None:

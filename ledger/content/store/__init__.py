@@ -7,11 +7,22 @@ or a kubo node through its HTTP API (:class:`KuboStore`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ledger.content.store.base import MetadataStore
-from ledger.content.store.kubo import KuboStore
 from ledger.content.store.local import LocalStore
 from ledger.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ledger.content.store.kubo import KuboStore
+
+
+def __getattr__(name: str) -> Any:  # KuboStore (ipfshttpclient, requests) is imported when used
+    if name == "KuboStore":
+        from ledger.content.store.kubo import KuboStore
+
+        return KuboStore
+    raise AttributeError(name)
 
 _API_PREFIXES = ("/ip4/", "/ip6/", "/dns/", "/dns4/", "/dns6/", "http://", "https://")
 
@@ -29,10 +40,10 @@ def open_store(spec: str | None, home: Path) -> MetadataStore:
     spec = spec.strip()
     if spec.startswith("local:"):
         return LocalStore(Path(spec.removeprefix("local:")).expanduser())
-    if spec.startswith("kubo:"):
+    if spec.startswith("kubo:") or spec.startswith(_API_PREFIXES):
+        from ledger.content.store.kubo import KuboStore
+
         return KuboStore(spec.removeprefix("kubo:"))
-    if spec.startswith(_API_PREFIXES):
-        return KuboStore(spec)
     raise ConfigError(
         f"unknown metadata store {spec!r}",
         hint="use 'local', 'local:<dir>', 'kubo:/ip4/127.0.0.1/tcp/5001' or an API address",

@@ -60,7 +60,7 @@ class LicensingBase:
 
     def now(self) -> int:
         """The chain's time: the latest block's timestamp."""
-        return int(self.ledger.chain.call(lambda: self.ledger.w3.eth.get_block("latest")["timestamp"]))
+        return int(self.ledger.chain.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
 
     def contracts_for(self, work: str) -> tuple[Any, Any]:
         """(LicenceRegistry, CoverageLens) of the version that holds ``work`` (ADR 002): a work

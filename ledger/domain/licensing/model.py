@@ -9,12 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
-from eth_utils import to_checksum_address
-
 from ledger.core import errors as E
 from ledger.core import parsing
+from ledger.core.abicodec import checksum as to_checksum_address
 from ledger.core.types import USES
 
 SCOPE_WORK, SCOPE_LIST, SCOPE_REPERTOIRE = 1, 2, 3
@@ -396,6 +393,9 @@ def sign_offer(
         tuple("0x" + _wid_bytes(w).hex() for w in work_ids), terms, int(nonce), int(deadline), "",
         to_checksum_address(token),
     )
+    from eth_account import Account  # not at import: a read command never loads eth-account (issue 15)
+    from eth_account.messages import encode_typed_data
+
     signable = encode_typed_data(full_message=offer_typed_data(chain_id, unsigned.contract, unsigned.message()))
     sig = Account.sign_message(signable, private_key).signature
     return SignedOffer(**{**unsigned.__dict__, "signature": _hex(sig)})
@@ -403,6 +403,9 @@ def sign_offer(
 
 def offer_signer(offer: SignedOffer) -> str:
     """The address that signed the offer (equal to ``offer.licensor`` when it is genuine)."""
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
     signable = encode_typed_data(full_message=offer_typed_data(offer.chain_id, offer.contract, offer.message()))
     try:
         return str(Account.recover_message(signable, signature=bytes.fromhex(offer.signature.removeprefix("0x"))))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from web3.contract import Contract
+from typing import TYPE_CHECKING, Any
 
 from ledger.content.timestamp import TsaClient, tsa_from_env
 from ledger.core.events import Event
 from ledger.domain.works import Ledger, parse_work_id
+
+if TYPE_CHECKING:
+    from web3.contract import Contract
 
 
 class ProtectionBase:
