@@ -25,8 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import to_checksum_address
-
+from ledger.core.abicodec import checksum as to_checksum_address
 from ledger.core.events import Event
 
 FOREVER = (1 << 40) - 1
