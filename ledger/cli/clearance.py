@@ -109,6 +109,8 @@ def clearance_run(app: App, manifest: Path, licensee: str | None, use: str, at: 
                            hint="run it --as the licensee's account")
     items = C.read_manifest(manifest)
     out = out or Path(str(manifest) + ".clearance.json")
+    if out.is_dir():
+        raise E.InputError(f"--out {out} is a folder; name the report file")
     journal = C.journal_path(out)
     if restart and journal.exists():
         journal.unlink()
@@ -117,7 +119,8 @@ def clearance_run(app: App, manifest: Path, licensee: str | None, use: str, at: 
         registry = C.Registry.load(ledger, progress=progress)
         when = parse_time(at, registry.head_time) if at is not None else (
             int(header["at"]) if header and "at" in header else None)
-        th = threshold if threshold is not None else (C.environ_threshold() or DEFAULT_THRESHOLD)
+        env_th = C.environ_threshold()
+        th = threshold if threshold is not None else (DEFAULT_THRESHOLD if env_th is None else env_th)
         p = C.Clearance(ledger).params(items, manifest, who, use, when, th, registry)
         clearer = C.Clearer(registry, p.licensee, C.USES[use], p.at, th)
         verdicts = C.run(items, clearer, p, journal, progress)
@@ -268,8 +271,18 @@ def usage_from_clearance(app: App, ledger: Any, report: Path, cmo: str, period: 
         fail("the clearance report does not verify: " + "; ".join(check.problems[:3]),
              "see `rights-ledger clearance verify`", 1)
     signer = ledger.require_signer().address
-    if doc["licensee"] != signer:
+    if check.signer != signer:
         raise E.InputError(f"the clearance is {doc['licensee']}'s; the signer is {signer}")
+    start, end = C.period_bounds(period)
+    if not start <= int(doc["at"]) < end:
+        import datetime as dt
+
+        made = dt.datetime.fromtimestamp(int(doc["at"]), dt.UTC).strftime("%Y%m")
+        raise E.InputError(f"the clearance was made in {made}, not in the period {period}",
+                           hint=f"report it with --period {made}")
+    if C.Clearance(ledger).recorded(doc) is None:
+        raise E.InputError("the clearance report is not recorded on-chain: what is reported must be what was cleared",
+                           hint=f"record it first: rights-ledger clearance record {report}")
     lines, _items = C.usage_lines(doc, cmo)
     if not lines:
         raise E.InputError(f"no covered item of the clearance is owed to {cmo}",
