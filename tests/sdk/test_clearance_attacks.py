@@ -221,3 +221,46 @@ def test_out_as_a_folder_is_refused_before_clearing(ledger_env, scene):
     (d / "o.csv").write_text(f"sha256\n{'cd' * 32}\n")
     r = run(ledger_env, "clearance", "run", str(d / "o.csv"), "--out", str(d), account="licensee")
     assert r.exit_code == 2 and "is a folder" in r.output
+
+
+def test_a_run_killed_mid_way_resumes_to_the_same_report(ledger_env, scene):
+    """SIGKILL (no clean-up at all) part-way through, then the same command again: every item
+    once in the journal, and the same root as an uninterrupted run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    d = scene["dir"] / "kill"
+    d.mkdir()
+    for i in range(600):
+        (d / f"f{i:04d}.bin").write_bytes(os.urandom(32))
+    m = scene["dir"] / "kill.csv"
+    m.write_text("file\nkill\n")
+    out = scene["dir"] / "kill.json"
+    journal = C.journal_path(out)
+    args = ["--network", "local", "--as", "licensee", "clearance", "run", str(m), "--out", str(out), "--json"]
+    p = subprocess.Popen([sys.executable, "-c", "from ledger.cli import main; main()", *args], env=ledger_env.env(),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and p.poll() is None:
+        if journal.exists() and len(journal.read_bytes().splitlines()) > 60:
+            break
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    cut = len(journal.read_bytes().splitlines()) - 1
+    assert 0 < cut < 600, cut  # killed part-way
+    assert run(ledger_env, *args[4:], account="licensee").exit_code == 0
+    _header, done = C.read_journal(journal)  # a line torn by the kill is skipped, as the run skips it
+    indexes = []
+    for x in journal.read_text().splitlines()[1:]:
+        try:
+            indexes.append(json.loads(x)["index"])
+        except ValueError:
+            continue
+    assert sorted(indexes) == list(range(600)) and len(done) == 600  # each item decided once
+    ref = scene["dir"] / "kill-ref.json"
+    assert run(ledger_env, "clearance", "run", str(m), "--out", str(ref), account="licensee").exit_code == 0
+    assert json.loads(out.read_text())["root"] == json.loads(ref.read_text())["root"]
