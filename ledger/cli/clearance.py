@@ -243,6 +243,9 @@ def clearance_show(app: App, report: Path, verdict: str | None, as_json: bool) -
     from ledger.domain import clearance as C
 
     doc = C.load_report(report)
+    check = C.verify_report(doc)  # a malformed report is an error (2), a tampered one a mismatch (1)
+    if not check.ok:
+        fail("the report does not verify: " + "; ".join(check.problems[:3]), "see `rights-ledger clearance verify`", 1)
     items = [d for d in doc["items"] if verdict is None or d["verdict"] == verdict]
     if as_json:
         emit_json({k: v for k, v in doc.items() if k != "items"} | {"items": items})

@@ -418,6 +418,10 @@ class Verdict:
                 raise E.InputError(f"{where}: {key} {v!r} is not 0x and {2 * nbytes} hex digits")
             return v
 
+        missing = [k for k in ("index", "source", "itemHash", "work", "match", "distance", "verdict", "basis",
+                               "licenceId", "reason", "fee", "cmo", "signal") if k not in d]
+        if missing:
+            raise E.InputError(f"{where}: no {', '.join(missing)}")
         kinds = {v: k for k, v in KIND_NAMES.items()}
         reasons = {v: k for k, v in REASON_NAMES.items()}
         matches = {v: k for k, v in MATCHES.items()}
@@ -1010,6 +1014,11 @@ class Clearance:
                 continue
             if isinstance(doc, dict) and doc.get("type") == REPORT_TYPE and doc.get("digest") == \
                     "0x" + bytes(ev.args["hash"]).hex() and doc.get("licensee") == ev.args["attester"]:
+                try:  # a recorded document that does not verify (malformed, unsigned) is no clearance
+                    if not verify_report(doc).ok:
+                        continue
+                except E.LedgerError:
+                    continue
                 out.append((doc, ev))
         return out
 

@@ -264,3 +264,37 @@ def test_a_run_killed_mid_way_resumes_to_the_same_report(ledger_env, scene):
     ref = scene["dir"] / "kill-ref.json"
     assert run(ledger_env, "clearance", "run", str(m), "--out", str(ref), account="licensee").exit_code == 0
     assert json.loads(out.read_text())["root"] == json.loads(ref.read_text())["root"]
+
+
+def test_a_recorded_malformed_report_does_not_break_holders_statements(ledger_env, scene):
+    """A licensee records a document with a valid header digest but garbage items: the holders'
+    statements skip it (before: every statement of that month failed on it)."""
+    import datetime as dt
+
+    path, doc = _report(ledger_env, scene, "garbage")
+    doc["items"] = [{"index": 0, "verdict": "covered"}]
+    doc["digest"] = C.digest_of(doc)
+    C.Clearance(ledger_env.ledger("licensee")).record(doc)
+    period = dt.datetime.fromtimestamp(doc["at"], dt.UTC).strftime("%Y%m")
+    r = run(ledger_env, "royalty", "statement", "--holder", "alice", "--period", period, "--json")
+    assert r.exit_code == 0, r.output
+    assert all(c["digest"] != doc["digest"] for e in json.loads(r.stdout)["works"] for c in e["clearance"])
+
+
+def test_show_and_prove_of_a_malformed_or_tampered_report_are_errors_not_crashes(ledger_env, scene):
+    path, doc = _report(ledger_env, scene, "show")
+    bad = path.with_name("show-bad.json")
+    for edit, code, words in ((lambda d: d["items"][0].pop("source"), 2, "no source"),
+                              (lambda d: d["items"].__setitem__(0, "x"), 2, "must be a JSON object"),
+                              (lambda d: d.update(items={"a": 1}), 2, "items must be a list"),
+                              (lambda d: d["items"][0].update(verdict="covered"), 1, "does not verify")):
+        d = json.loads(json.dumps(doc))
+        edit(d)
+        bad.write_text(json.dumps(d))
+        r = run(ledger_env, "clearance", "show", str(bad))
+        assert r.exit_code == code and words in r.output, r.output
+    d = json.loads(json.dumps(doc))
+    d["items"][0].pop("source")
+    bad.write_text(json.dumps(d))
+    r = run(ledger_env, "clearance", "prove", str(bad), "--item", "0")
+    assert r.exit_code == 2 and "no source" in r.output
