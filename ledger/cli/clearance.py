@@ -120,6 +120,11 @@ def clearance_run(app: App, manifest: Path, licensee: str | None, use: str, at: 
         when = parse_time(at, registry.head_time) if at is not None else (
             int(header["at"]) if header and "at" in header else None)
         env_th = C.environ_threshold()
+        import time as _time
+
+        if when is not None and when > max(registry.head_time, int(_time.time())) + 86400:
+            raise E.InputError(f"--at {at or when}: a clearance is of the present or the past, not of the future",
+                               hint="coverage later may differ (licences expire, holders reserve); clear then")
         th = threshold if threshold is not None else (DEFAULT_THRESHOLD if env_th is None else env_th)
         p = C.Clearance(ledger).params(items, manifest, who, use, when, th, registry)
         clearer = C.Clearer(registry, p.licensee, C.USES[use], p.at, th)

@@ -298,3 +298,13 @@ def test_show_and_prove_of_a_malformed_or_tampered_report_are_errors_not_crashes
     bad.write_text(json.dumps(d))
     r = run(ledger_env, "clearance", "prove", str(bad), "--item", "0")
     assert r.exit_code == 2 and "no source" in r.output
+
+
+@pytest.mark.parametrize("at", ["never", "2099-01-01"])
+def test_a_clearance_of_the_future_is_refused(ledger_env, scene, at):
+    """`--at never` was an internal error (a year out of range) after clearing; a future time is refused first."""
+    d = scene["dir"]
+    (d / "f.csv").write_text(f"sha256\n{'cd' * 32}\n")
+    r = run(ledger_env, "clearance", "run", str(d / "f.csv"), "--at", at, account="licensee")
+    assert r.exit_code == 2 and "not of the future" in r.output
+    assert not (d / "f.csv.clearance.json").exists()
