@@ -447,6 +447,7 @@ class Clearer:
         self.at = at
         self.threshold = threshold
         self._answers: dict[str, tuple[int, int, int, int, int, str]] = {}
+        self._laundered: dict[tuple[str, ...], tuple[str, int] | None] = {}
 
     def _work_answer(self, work: str) -> tuple[int, int, int, int, int, str]:
         """(verdict, kind, reason, licence id, fee, cmo) for a registered work."""
@@ -477,13 +478,17 @@ class Clearer:
         registered ISCC codes or of ``extra`` codes: an exact copy of a registered work that is
         itself a re-encoded copy of a reserved work counts as reserved (a work registered again
         under another name does not launder the reservation)."""
+        key = (work, *extra)
+        if key in self._laundered:
+            return self._laundered[key]
         best: tuple[int, str] | None = None
         for code in [*self.reg.near.codes_of.get(work, ()), *extra]:
             for w, d in self.reg.near.similar(code, self.threshold):
                 if w != work and self.reg.status.get(w) in (1, 2, 4) and self._work_answer(w)[0] == 2 \
                         and (best is None or (d, w) < best):
                     best = (d, w)
-        return None if best is None else (best[1], best[0])
+        got = self._laundered[key] = None if best is None else (best[1], best[0])
+        return got
 
     def _mandated_cmo(self, work: str) -> str:
         """The CMO the work is mandated to for the use at the time (the pool a statutory fee goes to)."""
