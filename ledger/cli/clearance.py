@@ -107,11 +107,12 @@ def clearance_run(app: App, manifest: Path, licensee: str | None, use: str, at: 
     if who != signer.address:
         raise E.InputError(f"the licensee {who} signs the report, but the signer is {signer.address}",
                            hint="run it --as the licensee's account")
-    items = C.read_manifest(manifest)
     out = out or Path(str(manifest) + ".clearance.json")
     if out.is_dir():
         raise E.InputError(f"--out {out} is a folder; name the report file")
     journal = C.journal_path(out)
+    own = (out, journal, out.with_suffix(".txt"), out.with_name(out.name + ".part"))
+    items = C.read_manifest(manifest, exclude=own)
     if restart and journal.exists():
         journal.unlink()
     header, _done = C.read_journal(journal)

@@ -137,11 +137,12 @@ def _iscc_text(value: str, where: str) -> str:
     return v
 
 
-def read_manifest(path: Path) -> list[Item]:
+def read_manifest(path: Path, exclude: Iterable[Path] = ()) -> list[Item]:
     """The items of a manifest (CSV with header ``file,sha256,iscc`` — any of them — or JSON
     lines with those keys). Every row names a file/folder, a sha-256 or an ISCC code (a hash
     and a code may go together). Files are relative to the manifest's folder; a folder is
-    walked (files in name order, hidden files skipped). Errors name ``file:line:column``."""
+    walked (files in name order, hidden files skipped; the manifest itself and the ``exclude``
+    files, a run's own report and journal, are never items of a walk). Errors name ``file:line:column``."""
     path = Path(path)
     table = read_table(path, what="manifest", columns=MANIFEST_COLUMNS, normalise=lambda h: h.strip().lower(),
                        require=(MANIFEST_COLUMNS, "the first line must be a header naming file, sha256 and/or iscc "
@@ -149,6 +150,7 @@ def read_manifest(path: Path) -> list[Item]:
     base = path.parent
     items: list[Item] = []
     seen_files: set[str] = set()
+    own = {str(Path(p).resolve()) for p in (path, *exclude)}
     for row in table.rows:
         if row.values is None:
             raise row.fail(row.error or "malformed line")
@@ -172,7 +174,7 @@ def read_manifest(path: Path) -> list[Item]:
             target = Path(vals["file"]).expanduser()
             target = target if target.is_absolute() else base / target
             if target.is_dir():
-                files = sorted(p for p in target.rglob("*") if p.is_file()
+                files = sorted(p for p in target.rglob("*") if p.is_file() and str(p.resolve()) not in own
                                and not any(part.startswith(".") for part in p.relative_to(target).parts))
             elif target.is_file():
                 files = [target]

@@ -308,3 +308,16 @@ def test_a_clearance_of_the_future_is_refused(ledger_env, scene, at):
     r = run(ledger_env, "clearance", "run", str(d / "f.csv"), "--at", at, account="licensee")
     assert r.exit_code == 2 and "not of the future" in r.output
     assert not (d / "f.csv.clearance.json").exists()
+
+
+def test_a_manifest_listing_its_own_folder_neither_clears_its_report_nor_blocks_a_rerun(ledger_env, scene):
+    """`file` = `.`: the walk used to take the manifest, the report and the journal as corpus
+    items, and the second run then refused ("belongs to another clearance run")."""
+    d = scene["dir"] / "self"
+    d.mkdir()
+    (d / "a.txt").write_text("a")
+    (d / "m.csv").write_text("file\n.\n")
+    for _ in range(2):
+        r = run(ledger_env, "clearance", "run", str(d / "m.csv"), "--json", account="licensee")
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["items"] == 1
