@@ -195,6 +195,10 @@ def clearance_verify(app: App, report: Path, on_chain: bool, as_json: bool) -> N
     recorded = None
     if on_chain:
         ledger = app.ledger()
+        if int(doc["chainId"]) != int(ledger.chain.chain_id) or str(doc["attestationRegistry"]).lower() != \
+                ledger.deployment.address("AttestationRegistry").lower():
+            problems.append(f"the report is of chain {doc['chainId']} (registry {doc['attestationRegistry']}), "
+                            f"not of this chain {ledger.chain.chain_id}")
         rec = C.Clearance(ledger).recorded(doc)
         if rec is None:
             problems.append(f"not recorded on-chain by the licensee {doc['licensee']}")
@@ -282,6 +286,7 @@ def usage_from_clearance(app: App, ledger: Any, report: Path, cmo: str, period: 
     signer = ledger.require_signer().address
     if check.signer != signer:
         raise E.InputError(f"the clearance is {doc['licensee']}'s; the signer is {signer}")
+    C.Clearance(ledger).check_chain(doc)
     start, end = C.period_bounds(period)
     if not start <= int(doc["at"]) < end:
         import datetime as dt

@@ -986,11 +986,19 @@ class Clearance:
         return RunParams(to_checksum_address(licensee), use, registry.head_time if at is None else int(at),
                          int(threshold), file_sha256(manifest), registry.chain_id, len(items))
 
+    def check_chain(self, doc: dict[str, Any]) -> None:
+        """A report signed for another chain or registry (EIP-712 domain) is no clearance here."""
+        if int(doc["chainId"]) != int(self.ledger.chain.chain_id) or str(doc["attestationRegistry"]).lower() != \
+                self.ledger.deployment.address("AttestationRegistry").lower():
+            raise E.InputError(f"the report is of chain {doc['chainId']} (registry {doc['attestationRegistry']}), "
+                               f"not of this chain {self.ledger.chain.chain_id}")
+
     def record(self, doc: dict[str, Any]) -> Any:
         """Attest the report's digest (kind evidence) with the report file's CID: one transaction.
         A report recorded before by the same licensee is returned as it stands."""
         from ledger.domain.protection import Protection
 
+        self.check_chain(doc)
         signer = self.ledger.require_signer()
         if signer.address != to_checksum_address(doc["licensee"]):
             raise E.InputError(f"the report is the licensee {doc['licensee']}'s; the signer is {signer.address}")

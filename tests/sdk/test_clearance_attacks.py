@@ -321,3 +321,17 @@ def test_a_manifest_listing_its_own_folder_neither_clears_its_report_nor_blocks_
         r = run(ledger_env, "clearance", "run", str(d / "m.csv"), "--json", account="licensee")
         assert r.exit_code == 0, r.output
         assert json.loads(r.stdout)["items"] == 1
+
+
+def test_a_report_signed_for_another_chain_is_not_recorded_nor_valid_here(ledger_env, scene):
+    path, doc = _report(ledger_env, scene, "chain")
+    led = ledger_env.ledger("licensee")
+    doc.pop("signature")
+    doc["chainId"] = 1
+    doc["digest"] = C.digest_of(doc)
+    path.write_bytes(C.encode_report(C.sign_report(doc, led.require_signer().key)))
+    assert run(ledger_env, "clearance", "verify", str(path)).exit_code == 0  # it is a valid report of chain 1
+    r = run(ledger_env, "clearance", "record", str(path), account="licensee")
+    assert r.exit_code == 2 and "not of this chain" in r.output
+    r = run(ledger_env, "clearance", "verify", str(path), "--chain")
+    assert r.exit_code == 1 and "not of this chain" in r.output
