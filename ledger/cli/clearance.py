@@ -24,6 +24,11 @@ def clearance() -> None:
     statutory tariff, with the fee per use and the CMO it is owed to), reserved (the holders
     opted out; near-duplicates of reserved works included), not-covered (the reason) or
     unregistered (with the C2PA/CAWG training-and-data-mining signal the file carries).
+
+    A path listed twice (or a file inside a listed folder) is one item; a hash or code listed
+    twice is two items (two copies). A bad manifest stops the run before anything is cleared
+    (exit 2, the place named); a file that cannot be read while clearing is an item of its own:
+    not-covered, "the file cannot be read" (never unregistered: its content is unknown).
     """
 
 
