@@ -335,3 +335,15 @@ def test_a_report_signed_for_another_chain_is_not_recorded_nor_valid_here(ledger
     assert r.exit_code == 2 and "not of this chain" in r.output
     r = run(ledger_env, "clearance", "verify", str(path), "--chain")
     assert r.exit_code == 1 and "not of this chain" in r.output
+
+
+def test_smuggling_a_reserved_work_by_hash_code_or_file_twice_never_clears_it(ledger_env, scene):
+    d = scene["dir"]
+    code = content_code((d / "R.png").read_bytes(), "R.png").iscc
+    (d / "sm.csv").write_text(f"file,sha256,iscc\n,{scene['R'][2:]},\nR.png,,\n,,{code}\n,{'ee' * 32},{code}\n")
+    r = run(ledger_env, "clearance", "run", str(d / "sm.csv"), "--json", account="licensee")
+    assert r.exit_code == 0, r.output
+    items = json.loads((d / "sm.csv.clearance.json").read_text())["items"]
+    assert [(i["verdict"], i["match"], i["work"]) for i in items] == [
+        ("reserved", "exact", scene["R"]), ("reserved", "exact", scene["R"]),
+        ("reserved", "near", scene["R"]), ("reserved", "near", scene["R"])]
