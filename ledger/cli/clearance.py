@@ -24,6 +24,11 @@ def clearance() -> None:
     statutory tariff, with the fee per use and the CMO it is owed to), reserved (the holders
     opted out; near-duplicates of reserved works included), not-covered (the reason) or
     unregistered (with the C2PA/CAWG training-and-data-mining signal the file carries).
+
+    A path listed twice (or a file inside a listed folder) is one item; a hash or code listed
+    twice is two items (two copies). A bad manifest stops the run before anything is cleared
+    (exit 2, the place named); a file that cannot be read while clearing is an item of its own:
+    not-covered, "the file cannot be read" (never unregistered: its content is unknown).
     """
 
 
@@ -107,9 +112,12 @@ def clearance_run(app: App, manifest: Path, licensee: str | None, use: str, at: 
     if who != signer.address:
         raise E.InputError(f"the licensee {who} signs the report, but the signer is {signer.address}",
                            hint="run it --as the licensee's account")
-    items = C.read_manifest(manifest)
     out = out or Path(str(manifest) + ".clearance.json")
+    if out.is_dir():
+        raise E.InputError(f"--out {out} is a folder; name the report file")
     journal = C.journal_path(out)
+    own = (out, journal, out.with_suffix(".txt"), out.with_name(out.name + ".part"))
+    items = C.read_manifest(manifest, exclude=own)
     if restart and journal.exists():
         journal.unlink()
     header, _done = C.read_journal(journal)
@@ -117,7 +125,13 @@ def clearance_run(app: App, manifest: Path, licensee: str | None, use: str, at: 
         registry = C.Registry.load(ledger, progress=progress)
         when = parse_time(at, registry.head_time) if at is not None else (
             int(header["at"]) if header and "at" in header else None)
-        th = threshold if threshold is not None else (C.environ_threshold() or DEFAULT_THRESHOLD)
+        env_th = C.environ_threshold()
+        import time as _time
+
+        if when is not None and when > max(registry.head_time, int(_time.time())) + 86400:
+            raise E.InputError(f"--at {at or when}: a clearance is of the present or the past, not of the future",
+                               hint="coverage later may differ (licences expire, holders reserve); clear then")
+        th = threshold if threshold is not None else (DEFAULT_THRESHOLD if env_th is None else env_th)
         p = C.Clearance(ledger).params(items, manifest, who, use, when, th, registry)
         clearer = C.Clearer(registry, p.licensee, C.USES[use], p.at, th)
         verdicts = C.run(items, clearer, p, journal, progress)
@@ -186,6 +200,10 @@ def clearance_verify(app: App, report: Path, on_chain: bool, as_json: bool) -> N
     recorded = None
     if on_chain:
         ledger = app.ledger()
+        if int(doc["chainId"]) != int(ledger.chain.chain_id) or str(doc["attestationRegistry"]).lower() != \
+                ledger.deployment.address("AttestationRegistry").lower():
+            problems.append(f"the report is of chain {doc['chainId']} (registry {doc['attestationRegistry']}), "
+                            f"not of this chain {ledger.chain.chain_id}")
         rec = C.Clearance(ledger).recorded(doc)
         if rec is None:
             problems.append(f"not recorded on-chain by the licensee {doc['licensee']}")
@@ -240,6 +258,9 @@ def clearance_show(app: App, report: Path, verdict: str | None, as_json: bool) -
     from ledger.domain import clearance as C
 
     doc = C.load_report(report)
+    check = C.verify_report(doc)  # a malformed report is an error (2), a tampered one a mismatch (1)
+    if not check.ok:
+        fail("the report does not verify: " + "; ".join(check.problems[:3]), "see `rights-ledger clearance verify`", 1)
     items = [d for d in doc["items"] if verdict is None or d["verdict"] == verdict]
     if as_json:
         emit_json({k: v for k, v in doc.items() if k != "items"} | {"items": items})
@@ -268,8 +289,19 @@ def usage_from_clearance(app: App, ledger: Any, report: Path, cmo: str, period: 
         fail("the clearance report does not verify: " + "; ".join(check.problems[:3]),
              "see `rights-ledger clearance verify`", 1)
     signer = ledger.require_signer().address
-    if doc["licensee"] != signer:
+    if check.signer != signer:
         raise E.InputError(f"the clearance is {doc['licensee']}'s; the signer is {signer}")
+    C.Clearance(ledger).check_chain(doc)
+    start, end = C.period_bounds(period)
+    if not start <= int(doc["at"]) < end:
+        import datetime as dt
+
+        made = dt.datetime.fromtimestamp(int(doc["at"]), dt.UTC).strftime("%Y%m")
+        raise E.InputError(f"the clearance was made in {made}, not in the period {period}",
+                           hint=f"report it with --period {made}")
+    if C.Clearance(ledger).recorded(doc) is None:
+        raise E.InputError("the clearance report is not recorded on-chain: what is reported must be what was cleared",
+                           hint=f"record it first: rights-ledger clearance record {report}")
     lines, _items = C.usage_lines(doc, cmo)
     if not lines:
         raise E.InputError(f"no covered item of the clearance is owed to {cmo}",

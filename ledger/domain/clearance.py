@@ -66,13 +66,14 @@ KIND_NAMES = {0: "none", 1: "work licence", 2: "blanket licence", 3: "open licen
 REASON_NAMES = {
     0: "covered", 1: "no licence or tariff covers it", 2: "licence revoked", 3: "licence suspended",
     4: "licence not yet valid", 5: "licence expired", 6: "wrong territory", 7: "mandate withdrawn",
-    8: "use reserved by the holders", 9: "work not confirmed",
+    8: "use reserved by the holders", 9: "work not confirmed", 10: "the file cannot be read",
 }
 #: Outside opt-out signals of unregistered files (C2PA / CAWG training-and-data-mining).
 SIGNALS = {0: "not-checked", 1: "none", 2: "allowed", 3: "not-allowed", 4: "constrained", 5: "unreadable"}
 SIGNAL_CODES = {v: k for k, v in SIGNALS.items()}
 TRAINING_LABELS = ("c2pa.training-mining", "cawg.training-mining")
 REASON_RESERVED = 8
+REASON_UNREADABLE = 10
 
 EIP712_NAME = "Rights Ledger Clearance"
 EIP712_VERSION = "1"
@@ -85,6 +86,7 @@ CLEARANCE_TYPES = {
         {"name": "items", "type": "uint32"},
         {"name": "fees", "type": "uint256"},
         {"name": "manifest", "type": "bytes32"},
+        {"name": "threshold", "type": "uint8"},
     ],
 }
 MANIFEST_COLUMNS = ("file", "sha256", "iscc")
@@ -135,11 +137,12 @@ def _iscc_text(value: str, where: str) -> str:
     return v
 
 
-def read_manifest(path: Path) -> list[Item]:
+def read_manifest(path: Path, exclude: Iterable[Path] = ()) -> list[Item]:
     """The items of a manifest (CSV with header ``file,sha256,iscc`` — any of them — or JSON
     lines with those keys). Every row names a file/folder, a sha-256 or an ISCC code (a hash
     and a code may go together). Files are relative to the manifest's folder; a folder is
-    walked (files in name order, hidden files skipped). Errors name ``file:line:column``."""
+    walked (files in name order, hidden files skipped; the manifest itself and the ``exclude``
+    files, a run's own report and journal, are never items of a walk). Errors name ``file:line:column``."""
     path = Path(path)
     table = read_table(path, what="manifest", columns=MANIFEST_COLUMNS, normalise=lambda h: h.strip().lower(),
                        require=(MANIFEST_COLUMNS, "the first line must be a header naming file, sha256 and/or iscc "
@@ -147,6 +150,7 @@ def read_manifest(path: Path) -> list[Item]:
     base = path.parent
     items: list[Item] = []
     seen_files: set[str] = set()
+    own = {str(Path(p).resolve()) for p in (path, *exclude)}
     for row in table.rows:
         if row.values is None:
             raise row.fail(row.error or "malformed line")
@@ -170,7 +174,7 @@ def read_manifest(path: Path) -> list[Item]:
             target = Path(vals["file"]).expanduser()
             target = target if target.is_absolute() else base / target
             if target.is_dir():
-                files = sorted(p for p in target.rglob("*") if p.is_file()
+                files = sorted(p for p in target.rglob("*") if p.is_file() and str(p.resolve()) not in own
                                and not any(part.startswith(".") for part in p.relative_to(target).parts))
             elif target.is_file():
                 files = [target]
@@ -204,10 +208,12 @@ class NearIndex:
 
     def __init__(self, codes: Iterable[tuple[str, str]]) -> None:
         self.by_kind: dict[tuple[int, int, int], list[tuple[str, int]]] = defaultdict(list)
+        self.codes_of: dict[str, list[str]] = defaultdict(list)
         self.count = 0
         for work, code in codes:
             key, body = _decode(code)
             self.by_kind[key].append((work, body))
+            self.codes_of[work].append(code)
             self.count += 1
 
     def similar(self, code: str, threshold: int) -> list[tuple[str, int]]:
@@ -389,13 +395,48 @@ class Verdict:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Verdict:
+        """An item of a report or journal; a value of the wrong shape or out of its leaf type's
+        range raises InputError naming the item and the field."""
+        if not isinstance(d, dict):
+            raise E.InputError(f"a report item must be a JSON object, not {type(d).__name__}")
+        where = f"item {d.get('index')!r}"
+
+        def pick(key: str, table: dict[str, int]) -> int:
+            v = d[key]
+            if v not in table:
+                raise E.InputError(f"{where}: {key} {v!r} is not one of {', '.join(table)}")
+            return table[v]
+
+        def num(key: str, bits: int) -> int:
+            v = d[key]
+            if isinstance(v, bool) or not isinstance(v, int | str) or not re.fullmatch(r"[0-9]{1,80}", str(v)) \
+                    or int(v) >> bits:
+                raise E.InputError(f"{where}: {key} {v!r} is not a uint{bits}")
+            return int(v)
+
+        def hexed(key: str, nbytes: int) -> str:
+            v = d[key]
+            if not isinstance(v, str) or not re.fullmatch(rf"0x[0-9a-fA-F]{{{2 * nbytes}}}", v):
+                raise E.InputError(f"{where}: {key} {v!r} is not 0x and {2 * nbytes} hex digits")
+            return v
+
+        missing = [k for k in ("index", "source", "itemHash", "work", "match", "distance", "verdict", "basis",
+                               "licenceId", "reason", "fee", "cmo", "signal") if k not in d]
+        if missing:
+            raise E.InputError(f"{where}: no {', '.join(missing)}")
         kinds = {v: k for k, v in KIND_NAMES.items()}
         reasons = {v: k for k, v in REASON_NAMES.items()}
         matches = {v: k for k, v in MATCHES.items()}
-        return cls(int(d["index"]), str(d["source"]), str(d["itemHash"]), d.get("iscc"), str(d["work"]),
-                   matches[d["match"]], int(d["distance"]), VERDICT_CODES[d["verdict"]], kinds[d["basis"]],
-                   int(d["licenceId"]), reasons[d["reason"]], int(d["fee"]), str(d["cmo"]), SIGNAL_CODES[d["signal"]],
-                   str(d.get("detail", "")), [(str(w), int(x)) for w, x in d.get("alsoNear", [])])
+        near = d.get("alsoNear", [])
+        if not isinstance(near, list) or not all(isinstance(x, list) and len(x) == 2 for x in near):
+            raise E.InputError(f"{where}: alsoNear must be a list of [work, distance]")
+        iscc = d.get("iscc")
+        if iscc is not None and not isinstance(iscc, str):
+            raise E.InputError(f"{where}: iscc must be text or null")
+        return cls(num("index", 32), str(d["source"]), hexed("itemHash", 32), iscc, hexed("work", 32),
+                   pick("match", matches), num("distance", 8), pick("verdict", VERDICT_CODES), pick("basis", kinds),
+                   num("licenceId", 64), pick("reason", reasons), num("fee", 128), hexed("cmo", 20),
+                   pick("signal", SIGNAL_CODES), str(d.get("detail", "")), [(str(w), int(x)) for w, x in near])
 
 
 class Clearer:
@@ -408,6 +449,7 @@ class Clearer:
         self.at = at
         self.threshold = threshold
         self._answers: dict[str, tuple[int, int, int, int, int, str]] = {}
+        self._laundered: dict[tuple[str, ...], tuple[str, int] | None] = {}
 
     def _work_answer(self, work: str) -> tuple[int, int, int, int, int, str]:
         """(verdict, kind, reason, licence id, fee, cmo) for a registered work."""
@@ -433,17 +475,48 @@ class Clearer:
         got = self._answers[work] = (verdict, int(kind), int(reason), int(lid), int(fee), cmo)
         return got
 
+    def _reserved_near(self, work: str, extra: list[str]) -> tuple[str, int] | None:
+        """The nearest live reserved work (not ``work``) within the threshold of ``work``'s own
+        registered ISCC codes or of ``extra`` codes: an exact copy of a registered work that is
+        itself a re-encoded copy of a reserved work counts as reserved (a work registered again
+        under another name does not launder the reservation)."""
+        key = (work, *extra)
+        if key in self._laundered:
+            return self._laundered[key]
+        best: tuple[int, str] | None = None
+        for code in [*self.reg.near.codes_of.get(work, ()), *extra]:
+            for w, d in self.reg.near.similar(code, self.threshold):
+                if w != work and self.reg.status.get(w) in (1, 2, 4) and self._work_answer(w)[0] == 2 \
+                        and (best is None or (d, w) < best):
+                    best = (d, w)
+        got = self._laundered[key] = None if best is None else (best[1], best[0])
+        return got
+
     def _mandated_cmo(self, work: str) -> str:
         """The CMO the work is mandated to for the use at the time (the pool a statutory fee goes to)."""
         found = sorted(cmo for (w, cmo), (uses, frm, until) in self.reg.coverage.mandates.items()
                        if w == work and uses & self.use and frm <= self.at < until)
         return found[0] if found else ZERO_ADDRESS
 
+    def unreadable(self, item: Item, why: str) -> Verdict:
+        """A file that cannot be read while clearing: not covered (reason 10), never unregistered,
+        since what it holds is unknown. The item hash is the sha-256 of its path."""
+        item_hash = "0x" + hashlib.sha256(item.source.encode()).hexdigest()
+        return Verdict(item.index, item.source, item_hash, None, ZERO32, 0, 0, 3, 0, 0, REASON_UNREADABLE, 0,
+                       ZERO_ADDRESS, 5, why[:200])
+
     def decide(self, item: Item, sha: str | None, code: str | None, code_note: str = "") -> Verdict:
         item_hash = "0x" + (sha or hashlib.sha256((code or item.source).encode()).hexdigest())
         if sha is not None and self.reg.status.get("0x" + sha) in (1, 2, 4):
             work = "0x" + sha
             verdict, kind, reason, lid, fee, cmo = self._work_answer(work)
+            if verdict != 2:  # a registered work that is itself a copy of a reserved work is not cleared
+                laundered = self._reserved_near(work, [code] if code else [])
+                if laundered is not None:
+                    w, d = laundered
+                    verdict, kind, reason, lid, fee, cmo = self._work_answer(w)
+                    return Verdict(item.index, item.source, item_hash, code, w, 2, d, verdict, kind, lid, reason,
+                                   fee, cmo, 0, alternatives=[(work, 0)])
             return Verdict(item.index, item.source, item_hash, code, work, 1, 0, verdict, kind, lid, reason, fee,
                            cmo, 0)
         near = [(w, d) for w, d in self.reg.near.similar(code, self.threshold)
@@ -610,10 +683,16 @@ def run(items: Sequence[Item], clearer: Clearer, params: RunParams, journal: Pat
                     continue
                 sha, code, note = item.sha256, item.iscc, ""
                 if item.path is not None:
-                    sha = file_sha256(item.path)
-                    if clearer.reg.status.get("0x" + sha) not in (1, 2, 4):
-                        code, note = _file_code(Path(item.path))
-                v = clearer.decide(item, sha, code, note)
+                    try:
+                        sha = file_sha256(item.path)
+                    except E.InputError as exc:  # gone or unreadable since the manifest was read: not cleared
+                        sha = None
+                        v = clearer.unreadable(item, str(exc))
+                    else:
+                        if clearer.reg.status.get("0x" + sha) not in (1, 2, 4):
+                            code, note = _file_code(Path(item.path))
+                if item.path is None or sha is not None:
+                    v = clearer.decide(item, sha, code, note)
                 done[item.index] = v
                 buf.append(json.dumps(v.as_json(), separators=(",", ":")) + "\n")
                 count += 1
@@ -674,7 +753,8 @@ def clearance_typed_data(chain_id: int, contract: str, message: dict[str, Any]) 
 def _message(doc: dict[str, Any]) -> dict[str, Any]:
     return {"licensee": to_checksum_address(doc["licensee"]), "use": int(doc["useBit"]), "at": int(doc["at"]),
             "root": bytes.fromhex(doc["root"][2:]), "items": int(doc["itemCount"]),
-            "fees": int(doc["fees"]["total"]), "manifest": bytes.fromhex(doc["manifestSha256"])}
+            "fees": int(doc["fees"]["total"]), "manifest": bytes.fromhex(doc["manifestSha256"]),
+            "threshold": int(doc["threshold"])}
 
 
 def digest_of(doc: dict[str, Any]) -> str:
@@ -768,16 +848,32 @@ def verify_report(doc: dict[str, Any]) -> Check:
     """Recompute every leaf, the root, the totals, the digest; recover the signer."""
     problems: list[str] = []
     try:
+        if not isinstance(doc.get("items"), list):
+            raise E.InputError("malformed clearance report: items must be a list")
         verdicts = [Verdict.from_json(d) for d in doc["items"]]
         if [v.index for v in verdicts] != list(range(len(verdicts))):
             problems.append("item indexes are not 0..n-1 in order")
+        use_name = next((n for n, b in USES.items() if b == doc.get("useBit")), None)
+        if doc.get("use") != use_name:
+            problems.append(f"the use {doc.get('use')!r} is not the signed use bit {doc.get('useBit')!r} ({use_name})")
+        if doc.get("version") != 1:
+            problems.append(f"report version {doc.get('version')!r}; this program reads version 1")
+        from ledger.content.iscc import DEFAULT_THRESHOLD
+
+        if not isinstance(doc.get("threshold"), int) or not DEFAULT_THRESHOLD <= doc["threshold"] <= 64:
+            problems.append(f"threshold {doc.get('threshold')!r} is below {DEFAULT_THRESHOLD} (or not 0..64): "
+                            "re-encoded copies of reserved works may have passed as unregistered")
+        for v, d in zip(verdicts, doc["items"], strict=True):
+            if v.item_hash != _expected_item_hash(v, d):
+                problems.append(f"item {v.index}: itemHash {v.item_hash} is not the hash of its source {v.source!r}")
+                break
         root = merkle_tree([v.leaf() for v in verdicts]).root_hex if verdicts else ZERO32
         if root != doc["root"]:
             problems.append(f"the items give root {root}, the report states {doc['root']}")
         if len(verdicts) != int(doc["itemCount"]):
             problems.append(f"{len(verdicts)} items, the report states {doc['itemCount']}")
         summary = summarise(verdicts)
-        for key in ("counts", "fees", "signals"):
+        for key in ("counts", "fees", "signals", "byMatch"):
             if summary[key] != doc.get(key):
                 problems.append(f"the {key} do not add up to the items")
         digest = digest_of(doc)
@@ -794,9 +890,23 @@ def verify_report(doc: dict[str, Any]) -> Check:
             problems.append(f"signed by {signer}, not by the licensee {doc['licensee']}")
     except E.LedgerError:
         raise
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise E.InputError(f"malformed clearance report ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # noqa: BLE001 - any value the encoders refuse: a malformed report, not a crash
+        raise E.InputError(f"malformed clearance report ({type(exc).__name__}: {str(exc)[:160]})") from None
     return Check(not problems, problems, root, digest, signer)
+
+
+def _expected_item_hash(v: Verdict, d: dict[str, Any]) -> str:
+    """What the item hash must be when it can be told from the item itself: a hash listed as
+    such is its own item hash, a code listed alone hashes to the sha-256 of its text, an
+    unreadable file to that of its path (a file's own hash needs the file)."""
+    src = v.source
+    if re.fullmatch(r"0x[0-9a-f]{64}", src):
+        return src
+    if v.iscc is not None and src == v.iscc:
+        return "0x" + hashlib.sha256(src.encode()).hexdigest()
+    if v.reason == REASON_UNREADABLE and v.match == 0:
+        return "0x" + hashlib.sha256(src.encode()).hexdigest()
+    return v.item_hash
 
 
 def item_proof(doc: dict[str, Any], index: int) -> dict[str, Any]:
@@ -821,6 +931,26 @@ def against_chain(ledger: Any, doc: dict[str, Any]) -> list[str]:
     matched = [v for v in verdicts if v.match]
     who = to_checksum_address(doc["licensee"])
     problems = []
+    # an item reported unmatched whose hash is a work registered by the clearance's time: a
+    # re-signed report cannot turn an exact copy of a registered (e.g. reserved) work into "unregistered"
+    unmatched = {v.item_hash: v for v in verdicts if not v.match}
+    if unmatched:
+        registered: dict[str, int] = {}
+        names = ("WorkRegistered", "WorkRejected", "DisputeResolved")
+        topics = [[t for n in names for t in ledger.events.topics_of(n)]]
+        for ev in ledger.read_events([ledger.deployment.address("WorkRegistry")], topics):
+            w = "0x" + bytes(ev.args["workId"]).hex()
+            if w not in unmatched:
+                continue
+            if ev.name == "WorkRegistered":
+                registered[w] = ev.block
+            elif ev.name == "WorkRejected" or int(ev.args["outcome"]) == 3:  # rejected: rightly unregistered
+                registered.pop(w, None)
+        stamps = ledger.rpc.block_timestamps(registered.values()) if registered else {}
+        for w, block in sorted(registered.items()):
+            if stamps.get(block, 1 << 62) <= int(doc["at"]):
+                problems.append(f"item {unmatched[w].index}: its hash is the registered work {w}, "
+                                f"the report says {VERDICTS[unmatched[w].verdict]} with no match")
     for s in range(0, len(matched), 5000):
         chunk = matched[s:s + 5000]
         answers = ask([CoverageQuery(v.work, who, int(doc["useBit"]), b"", int(doc["at"])) for v in chunk])
@@ -846,16 +976,29 @@ class Clearance:
 
     def params(self, items: Sequence[Item], manifest: Path, licensee: str, use: str, at: int | None,
                threshold: int, registry: Registry) -> RunParams:
+        from ledger.content.iscc import DEFAULT_THRESHOLD
+
         if use not in USES:
             raise E.InputError(f"unknown use {use!r}", hint="one of: " + ", ".join(USES))
+        if not DEFAULT_THRESHOLD <= int(threshold) <= 64:
+            raise E.InputError(f"ISCC threshold {threshold}: it may not be below {DEFAULT_THRESHOLD} (nor above 64)",
+                               hint="a lower threshold lets re-encoded copies of reserved works pass as unregistered")
         return RunParams(to_checksum_address(licensee), use, registry.head_time if at is None else int(at),
                          int(threshold), file_sha256(manifest), registry.chain_id, len(items))
+
+    def check_chain(self, doc: dict[str, Any]) -> None:
+        """A report signed for another chain or registry (EIP-712 domain) is no clearance here."""
+        if int(doc["chainId"]) != int(self.ledger.chain.chain_id) or str(doc["attestationRegistry"]).lower() != \
+                self.ledger.deployment.address("AttestationRegistry").lower():
+            raise E.InputError(f"the report is of chain {doc['chainId']} (registry {doc['attestationRegistry']}), "
+                               f"not of this chain {self.ledger.chain.chain_id}")
 
     def record(self, doc: dict[str, Any]) -> Any:
         """Attest the report's digest (kind evidence) with the report file's CID: one transaction.
         A report recorded before by the same licensee is returned as it stands."""
         from ledger.domain.protection import Protection
 
+        self.check_chain(doc)
         signer = self.ledger.require_signer()
         if signer.address != to_checksum_address(doc["licensee"]):
             raise E.InputError(f"the report is the licensee {doc['licensee']}'s; the signer is {signer.address}")
@@ -886,6 +1029,11 @@ class Clearance:
                 continue
             if isinstance(doc, dict) and doc.get("type") == REPORT_TYPE and doc.get("digest") == \
                     "0x" + bytes(ev.args["hash"]).hex() and doc.get("licensee") == ev.args["attester"]:
+                try:  # a recorded document that does not verify (malformed, unsigned) is no clearance
+                    if not verify_report(doc).ok:
+                        continue
+                except E.LedgerError:
+                    continue
                 out.append((doc, ev))
         return out
 
@@ -997,7 +1145,11 @@ def holder_statement(ledger: Any, holder: str, period: int) -> dict[str, Any]:
 
 def environ_threshold() -> int | None:
     v = os.environ.get("RIGHTS_LEDGER_ISCC_THRESHOLD")
-    return int(v) if v and v.isdigit() else None
+    if not v:
+        return None
+    if not v.strip().isdigit():
+        raise E.InputError(f"RIGHTS_LEDGER_ISCC_THRESHOLD={v!r} is not a number of bits")
+    return int(v)
 
 
 __all__ = ["LEAF_TYPES", "VERDICTS", "Check", "Clearance", "Clearer", "Item", "NearIndex", "Registry", "RunParams",
