@@ -73,6 +73,7 @@ def main() -> None:
         gas("mandate (first of the work to the CMO)", holder, lic.functions.mandate(ids[2], cs.address, AI | REPRO), hs)
         tick()
         gas("mandate (uses changed)", holder, lic.functions.mandate(ids[2], cs.address, AI), hs)
+        tick()
         gas("withdrawMandate", holder, lic.functions.withdrawMandate(ids[2], cs.address, 0), hs)
         now = holder.w3.eth.get_block("latest")["timestamp"]
         gas("grant (work licence)", holder,
