@@ -49,6 +49,7 @@ contract CoverageLens is ICoverageLens {
             return Coverage(false, 0, T.REASON_WORK_NOT_CONFIRMED, 0);
         }
         c.reason = T.REASON_NONE;
+        // slither-disable-next-line incorrect-equality (a status code, not a balance)
         Query memory q = Query(workId, use, territory, at, status == T.WORK_DISPUTED, reserved & use != 0);
         uint256 best = type(uint256).max;
         // The answer does not depend on the order the candidates are read in: the covering
@@ -133,6 +134,7 @@ contract CoverageLens is ICoverageLens {
         if (reason == T.REASON_NONE) return false;
         if (reason != 0 && (c.covered || reason < c.reason || (reason == c.reason && !earlier))) return false;
         c.covered = reason == 0;
+        // slither-disable-next-line incorrect-equality (state and scope codes, not balances)
         c.kind = l.licensee == address(0) ? T.KIND_OPEN : (l.scope == T.SCOPE_REPERTOIRE ? T.KIND_BLANKET : T.KIND_WORK);
         c.reason = reason;
         c.licenceId = id;
@@ -146,12 +148,14 @@ contract CoverageLens is ICoverageLens {
     function _evaluate(ILicenceRegistry.Licence memory l, Query memory q) internal view returns (uint8) {
         // slither-disable-next-line incorrect-equality (a use bitmask test, not a balance)
         if (l.uses & q.use == 0) return T.REASON_NONE;
-        uint32 mandated;
-        uint32 everMandated;
+        uint32 mandated = 0;
+        uint32 everMandated = 0;
         if (l.collective) (mandated, everMandated) = licences.mandateAt(q.workId, l.licensor, q.at);
         // slither-disable-next-line incorrect-equality (a use bitmask test, not a balance)
         if (l.scope == T.SCOPE_REPERTOIRE && everMandated & q.use == 0) return T.REASON_NONE;
+        // slither-disable-next-line incorrect-equality (state and scope codes, not balances)
         if (l.state == T.STATE_REVOKED) return T.REASON_REVOKED;
+        // slither-disable-next-line incorrect-equality (state and scope codes, not balances)
         uint8 reason = _timeReason(l.state == T.STATE_SUSPENDED, q.disputed, q.at, l.start, l.end);
         if (reason != 0) return reason;
         if (!_inTerritory(l.territories, q.territory)) return T.REASON_WRONG_TERRITORY;
@@ -175,6 +179,7 @@ contract CoverageLens is ICoverageLens {
     }
 
     function _inTerritory(bytes memory c, bytes2 territory) internal pure returns (bool) {
+        // slither-disable-next-line incorrect-equality (a length, not a balance)
         if (c.length == 0) return true;
         for (uint256 i; i < c.length; i += 2) {
             // slither-disable-next-line incorrect-equality (country codes are bytes, not balances)

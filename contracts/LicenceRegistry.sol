@@ -216,6 +216,7 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         uint40 now_ = uint40(block.timestamp);
         l.state = T.STATE_SUSPENDED;
         l.suspendedAt = now_;
+        // slither-disable-next-line unused-return (the old and new values are not needed)
         _states[licenceId].push(now_, T.STATE_SUSPENDED);
         emit LicenceSuspended(licenceId, msg.sender, now_, reason);
     }
@@ -225,6 +226,7 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         Licence storage l = _ownLicence(licenceId, T.STATE_SUSPENDED);
         l.state = T.STATE_ACTIVE;
         l.suspendedAt = 0;
+        // slither-disable-next-line unused-return (the old and new values are not needed)
         _states[licenceId].push(uint48(block.timestamp), T.STATE_ACTIVE);
         emit LicenceResumed(licenceId, msg.sender, uint40(block.timestamp));
     }
@@ -236,6 +238,7 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         uint40 now_ = uint40(block.timestamp);
         l.state = T.STATE_REVOKED;
         l.revokedAt = now_;
+        // slither-disable-next-line unused-return (the old and new values are not needed)
         _states[licenceId].push(now_, T.STATE_REVOKED);
         emit LicenceRevoked(licenceId, msg.sender, now_, reason);
     }
@@ -258,6 +261,7 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         if (validFrom >= validUntil || (exists && validFrom < last)) {
             revert LicenceRegistry__InvalidTariff(period, validFrom, validUntil);
         }
+        // slither-disable-next-line unused-return (the old and new values are not needed)
         h.push(
             validFrom,
             uint208(amountPerWork) | (uint208(period) << 96) | (uint208(validFrom) << 128) | (uint208(validUntil) << 168)
@@ -500,6 +504,7 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
     function _pushMandate(bytes32 workId, address cmo, uint32 uses, uint40 until) internal {
         Checkpoints.Trace208 storage h = _mandateHistory[workId][cmo];
         uint208 ever = (h.latest() >> 72) | uses;
+        // slither-disable-next-line unused-return (the old and new values are not needed)
         h.push(uint48(block.timestamp), uint208(uses) | (uint208(until) << 32) | (ever << 72));
     }
 

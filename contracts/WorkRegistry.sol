@@ -263,6 +263,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
     function reserveUses(bytes32 workId, uint32 reservedUses) external {
         _existing(workId);
         if (_shareOf(workId, msg.sender) == 0) revert WorkRegistry__NotAHolder(workId, msg.sender);
+        // slither-disable-next-line unused-return (the old and new values are not needed)
         _reservations[workId].push(uint48(block.timestamp), reservedUses);
         emit UsesReserved(workId, msg.sender, reservedUses, uint40(block.timestamp));
     }
@@ -281,6 +282,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         disputeId = ++_disputeCount;
         uint40 openedAt = uint40(block.timestamp);
         _openDisputes[workId] = OpenDispute(disputeId, openedAt);
+        // slither-disable-next-line unused-return (the old and new values are not needed)
         _disputeStates[workId].push(openedAt, 1);
         w.status = STATUS_DISPUTED;
         emit DisputeOpened(disputeId, workId, msg.sender, evidenceCid, openedAt);
@@ -305,6 +307,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         } else {
             revert WorkRegistry__InvalidOutcome(outcome);
         }
+        // slither-disable-next-line unused-return (the old and new values are not needed)
         _disputeStates[workId].push(uint48(block.timestamp), outcome == OUTCOME_REVOKED ? 2 : 0);
         Holder[] memory hs = new Holder[](0);
         if (outcome == OUTCOME_HOLDERS_CORRECTED) {
@@ -648,6 +651,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
     function _clearReservations(bytes32 workId) internal {
         Checkpoints.Trace208 storage r = _reservations[workId];
         if (r.latest() != 0) {
+            // slither-disable-next-line unused-return (the old and new values are not needed)
             r.push(uint48(block.timestamp), 0);
             emit UsesReserved(workId, msg.sender, 0, uint40(block.timestamp));
         }
