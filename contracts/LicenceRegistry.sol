@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {RoleGated} from "./base/RoleGated.sol";
 import {ILicenceRegistry} from "./interfaces/ILicenceRegistry.sol";
 import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
@@ -17,6 +18,7 @@ import "./types/LicenceTypes.sol" as T;
 contract LicenceRegistry is RoleGated, ILicenceRegistry {
     using SafeERC20 for IERC20;
     using PackedIds for mapping(uint256 => uint256);
+    using Checkpoints for Checkpoints.Trace208;
 
     uint256 public constant MAX_BATCH = 500;
     uint256 internal constant MAX_TERRITORIES = 32;
@@ -59,7 +61,15 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
     mapping(bytes32 workId => uint64[] licenceIds) private _liveExclusive;
     mapping(bytes32 workId => uint64 nonce) private _exclusiveNonces;
     mapping(bytes32 workId => mapping(address cmo => Mandate)) private _mandates;
-    mapping(uint32 use => Tariff) private _tariffs;
+    /// @dev Every tariff version of a use, keyed by its validFrom (never before it was set):
+    /// amountPerWork | period << 96 | validFrom << 128 | validUntil << 168 (ADR 009).
+    mapping(uint32 use => Checkpoints.Trace208) private _tariffs;
+    /// @dev A licence's state over time (key: block time of suspend, resume or revoke); no
+    /// checkpoint means active since the grant.
+    mapping(uint64 licenceId => Checkpoints.Trace208) private _states;
+    /// @dev A work's mandate to a CMO over time (key: block time of the change): uses |
+    /// until << 32 | every use mandated so far << 72.
+    mapping(bytes32 workId => mapping(address cmo => Checkpoints.Trace208)) private _mandateHistory;
     mapping(address licensor => mapping(uint256 nonce => uint8 state)) private _offerNonces;
     address private _settlementToken;
 
@@ -93,9 +103,11 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
             if (cmos.length >= MAX_CMOS) revert LicenceRegistry__IndexFull(workId, cmo, MAX_CMOS);
             cmos.push(cmo);
         }
-        uint40 from = (m.uses != 0 && m.until > block.timestamp) ? m.from : uint40(block.timestamp);
+        uint40 now_ = uint40(block.timestamp);
+        uint40 from = (m.uses != 0 && m.until > now_) ? m.from : now_;
         _mandates[workId][cmo] = Mandate(uses, from, T.FOREVER);
-        emit MandateGranted(workId, cmo, msg.sender, uses, from);
+        _pushMandate(workId, cmo, uses, T.FOREVER);
+        emit MandateGranted(workId, cmo, msg.sender, uses, from, now_);
     }
 
     /// @inheritdoc ILicenceRegistry
@@ -107,7 +119,8 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         if (effectiveAt == 0) effectiveAt = now_;
         if (effectiveAt < now_) revert LicenceRegistry__InvalidDate(effectiveAt, now_);
         m.until = effectiveAt;
-        emit MandateWithdrawn(workId, cmo, msg.sender, effectiveAt);
+        _pushMandate(workId, cmo, m.uses, effectiveAt);
+        emit MandateWithdrawn(workId, cmo, msg.sender, effectiveAt, now_);
     }
 
     // --- licences ----------------------------------------------------------------------
@@ -203,6 +216,8 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         uint40 now_ = uint40(block.timestamp);
         l.state = T.STATE_SUSPENDED;
         l.suspendedAt = now_;
+        // slither-disable-next-line unused-return (the old and new values are not needed)
+        _states[licenceId].push(now_, T.STATE_SUSPENDED);
         emit LicenceSuspended(licenceId, msg.sender, now_, reason);
     }
 
@@ -211,6 +226,8 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         Licence storage l = _ownLicence(licenceId, T.STATE_SUSPENDED);
         l.state = T.STATE_ACTIVE;
         l.suspendedAt = 0;
+        // slither-disable-next-line unused-return (the old and new values are not needed)
+        _states[licenceId].push(uint48(block.timestamp), T.STATE_ACTIVE);
         emit LicenceResumed(licenceId, msg.sender, uint40(block.timestamp));
     }
 
@@ -221,6 +238,8 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         uint40 now_ = uint40(block.timestamp);
         l.state = T.STATE_REVOKED;
         l.revokedAt = now_;
+        // slither-disable-next-line unused-return (the old and new values are not needed)
+        _states[licenceId].push(now_, T.STATE_REVOKED);
         emit LicenceRevoked(licenceId, msg.sender, now_, reason);
     }
 
@@ -234,7 +253,19 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
         _checkSingleUse(use);
         if (validUntil == 0) validUntil = T.FOREVER;
         if (period == 0 || validFrom >= validUntil) revert LicenceRegistry__InvalidTariff(period, validFrom, validUntil);
-        _tariffs[use] = Tariff(amountPerWork, period, validFrom, validUntil);
+        // A version never applies before it was set, nor before the latest version's start.
+        if (validFrom < block.timestamp) validFrom = uint40(block.timestamp);
+        Checkpoints.Trace208 storage h = _tariffs[use];
+        // slither-disable-next-line unused-return (only the key is compared)
+        (bool exists, uint48 last,) = h.latestCheckpoint();
+        if (validFrom >= validUntil || (exists && validFrom < last)) {
+            revert LicenceRegistry__InvalidTariff(period, validFrom, validUntil);
+        }
+        // slither-disable-next-line unused-return (the old and new values are not needed)
+        h.push(
+            validFrom,
+            uint208(amountPerWork) | (uint208(period) << 96) | (uint208(validFrom) << 128) | (uint208(validUntil) << 168)
+        );
         emit TariffSet(use, msg.sender, amountPerWork, period, validFrom, validUntil);
     }
 
@@ -284,7 +315,28 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
 
     /// @inheritdoc ILicenceRegistry
     function tariffOf(uint32 use) external view returns (Tariff memory) {
-        return _tariffs[use];
+        return _tariff(_tariffs[use].latest());
+    }
+
+    /// @inheritdoc ILicenceRegistry
+    function tariffAt(uint32 use, uint40 at) external view returns (Tariff memory) {
+        return _tariff(_tariffs[use].upperLookupRecent(at));
+    }
+
+    /// @inheritdoc ILicenceRegistry
+    function licenceAt(uint64 licenceId, uint40 at) external view returns (Licence memory l) {
+        l = _licences[licenceId];
+        if (l.state != 0) {
+            uint208 s = _states[licenceId].upperLookupRecent(at);
+            l.state = s == 0 ? T.STATE_ACTIVE : uint8(s);
+        }
+    }
+
+    /// @inheritdoc ILicenceRegistry
+    function mandateAt(bytes32 workId, address cmo, uint40 at) external view returns (uint32 uses, uint32 everUses) {
+        uint208 v = _mandateHistory[workId][cmo].upperLookupRecent(at);
+        everUses = uint32(v >> 72);
+        if (uint40(v >> 32) > at) uses = uint32(v);
     }
 
     /// @inheritdoc ILicenceRegistry
@@ -446,6 +498,18 @@ contract LicenceRegistry is RoleGated, ILicenceRegistry {
             Licence storage o = _licences[open[i]];
             if (o.uses & uses != 0 && o.state != T.STATE_REVOKED) revert LicenceRegistry__ExclusiveBlocked(workId, uses);
         }
+    }
+
+    /// @dev Records a work's mandate to `cmo` from now on: `uses` until `until`.
+    function _pushMandate(bytes32 workId, address cmo, uint32 uses, uint40 until) internal {
+        Checkpoints.Trace208 storage h = _mandateHistory[workId][cmo];
+        uint208 ever = (h.latest() >> 72) | uses;
+        // slither-disable-next-line unused-return (the old and new values are not needed)
+        h.push(uint48(block.timestamp), uint208(uses) | (uint208(until) << 32) | (ever << 72));
+    }
+
+    function _tariff(uint208 v) internal pure returns (Tariff memory) {
+        return Tariff(uint96(v), uint32(v >> 96), uint40(v >> 128), uint40(v >> 168));
     }
 
     function _push(mapping(uint256 => uint256) storage list, uint64 licenceId, bytes32 workId, address who) internal {

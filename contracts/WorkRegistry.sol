@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {RoleGated} from "./base/RoleGated.sol";
 import {ILedgerRoles} from "./interfaces/ILedgerRoles.sol";
 import {IRoleListener} from "./interfaces/IRoleListener.sol";
@@ -12,6 +13,8 @@ import {WorkStatus, DisputeOutcome, WorkType, CreationMode} from "./types/WorkTy
 /// @title WorkRegistry
 /// @notice Works, holders, confirmation, competing claims, reservations and disputes (see IWorkRegistry).
 contract WorkRegistry is RoleGated, IWorkRegistry {
+    using Checkpoints for Checkpoints.Trace208;
+
     /// @dev One slot: sole holder (zero when co-owned) and the work's small fields.
     struct Work {
         address holder;
@@ -60,7 +63,10 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
 
     mapping(bytes32 workId => Work) private _works;
     mapping(bytes32 workId => Holder[]) private _coHolders;
-    mapping(bytes32 workId => uint32 mask) private _reservedUses;
+    /// @dev The reserved-uses mask over time (key: block time of the change; ADR 009).
+    mapping(bytes32 workId => Checkpoints.Trace208) private _reservations;
+    /// @dev The dispute state over time (key: block time): 0 clear, 1 disputed, 2 revoked.
+    mapping(bytes32 workId => Checkpoints.Trace208) private _disputeStates;
     mapping(bytes32 workId => OpenDispute) private _openDisputes;
     mapping(bytes32 workId => uint64 nonce) private _transferNonces;
     mapping(bytes32 workId => mapping(bytes32 actionHash => mapping(address holder => bool))) private _consents;
@@ -145,7 +151,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         _expectStatus(workId, w.status, STATUS_PENDING);
         if (_claims[workId][claimant] != _claimDigest(r)) revert WorkRegistry__NoSuchClaim(workId, claimant);
         delete _claims[workId][claimant];
-        delete _reservedUses[workId];
+        _clearReservations(workId);
         _transferNonces[workId] += 1;
         w.status = STATUS_CONFIRMED;
         w.workType = r.workType;
@@ -257,8 +263,9 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
     function reserveUses(bytes32 workId, uint32 reservedUses) external {
         _existing(workId);
         if (_shareOf(workId, msg.sender) == 0) revert WorkRegistry__NotAHolder(workId, msg.sender);
-        _reservedUses[workId] = reservedUses;
-        emit UsesReserved(workId, msg.sender, reservedUses);
+        // slither-disable-next-line unused-return (the old and new values are not needed)
+        _reservations[workId].push(uint48(block.timestamp), reservedUses);
+        emit UsesReserved(workId, msg.sender, reservedUses, uint40(block.timestamp));
     }
 
     // --- disputes --------------------------------------------------------------------
@@ -275,6 +282,8 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         disputeId = ++_disputeCount;
         uint40 openedAt = uint40(block.timestamp);
         _openDisputes[workId] = OpenDispute(disputeId, openedAt);
+        // slither-disable-next-line unused-return (the old and new values are not needed)
+        _disputeStates[workId].push(openedAt, 1);
         w.status = STATUS_DISPUTED;
         emit DisputeOpened(disputeId, workId, msg.sender, evidenceCid, openedAt);
     }
@@ -298,6 +307,8 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         } else {
             revert WorkRegistry__InvalidOutcome(outcome);
         }
+        // slither-disable-next-line unused-return (the old and new values are not needed)
+        _disputeStates[workId].push(uint48(block.timestamp), outcome == OUTCOME_REVOKED ? 2 : 0);
         Holder[] memory hs = new Holder[](0);
         if (outcome == OUTCOME_HOLDERS_CORRECTED) {
             _validateHolders(newHolders);
@@ -378,11 +389,27 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
             creationMode: w.creationMode,
             holderCount: w.holderCount,
             registeredAt: w.registeredAt,
-            reservedUses: _reservedUses[workId],
+            reservedUses: uint32(_reservations[workId].latest()),
             openDispute: d.id,
             disputeOpenedAt: d.openedAt,
             competingClaims: w.competingClaims
         });
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function workAt(bytes32 workId, uint40 at)
+        external
+        view
+        returns (uint8 status, uint32 reservedUses, uint40 registeredAt)
+    {
+        Work storage w = _works[workId];
+        status = w.status;
+        registeredAt = w.registeredAt;
+        if (status == STATUS_CONFIRMED || status == STATUS_DISPUTED || status == STATUS_REVOKED) {
+            uint208 d = _disputeStates[workId].upperLookupRecent(at);
+            status = d == 1 ? STATUS_DISPUTED : (d == 2 ? STATUS_REVOKED : STATUS_CONFIRMED);
+        }
+        reservedUses = uint32(_reservations[workId].upperLookupRecent(at));
     }
 
     /// @inheritdoc IWorkRegistry
@@ -615,8 +642,19 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
     /// its reservations and any consents given (through the nonce) are gone.
     function _clearRejected(bytes32 workId) internal {
         delete _coHolders[workId];
-        delete _reservedUses[workId];
+        _clearReservations(workId);
         _transferNonces[workId] += 1;
+    }
+
+    /// @dev Lifts every reservation from now on (earlier times keep theirs), with the event
+    /// that replays it (`holder`: the account whose action cleared them).
+    function _clearReservations(bytes32 workId) internal {
+        Checkpoints.Trace208 storage r = _reservations[workId];
+        if (r.latest() != 0) {
+            // slither-disable-next-line unused-return (the old and new values are not needed)
+            r.push(uint48(block.timestamp), 0);
+            emit UsesReserved(workId, msg.sender, 0, uint40(block.timestamp));
+        }
     }
 
     function _confirm(bytes32 workId) internal {

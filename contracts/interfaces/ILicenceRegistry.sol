@@ -78,10 +78,16 @@ interface ILicenceRegistry {
 
     /// @notice A holder mandated a CONFIRMED work to a CMO for `uses`, effective from `from`.
     /// A new mandate of the same work to the same CMO replaces the old one (keeping its
-    /// `from` while it is in force).
-    event MandateGranted(bytes32 indexed workId, address indexed cmo, address indexed holder, uint32 uses, uint40 from);
-    /// @notice A holder withdrew a work's mandate to a CMO, effective from `effectiveAt`.
-    event MandateWithdrawn(bytes32 indexed workId, address indexed cmo, address indexed holder, uint40 effectiveAt);
+    /// `from` while it is in force). The uses change at block time `at`: earlier times keep
+    /// the uses mandated then (see `mandateAt`).
+    event MandateGranted(
+        bytes32 indexed workId, address indexed cmo, address indexed holder, uint32 uses, uint40 from, uint40 at
+    );
+    /// @notice A holder withdrew a work's mandate to a CMO at block time `at`, effective from
+    /// `effectiveAt` (never before `at`).
+    event MandateWithdrawn(
+        bytes32 indexed workId, address indexed cmo, address indexed holder, uint40 effectiveAt, uint40 at
+    );
     /// @notice A licence was granted. `workIds` lists the works of scope 1 and 2 (empty for a
     /// repertoire licence).
     event LicenceGranted(
@@ -215,8 +221,12 @@ interface ILicenceRegistry {
 
     // --- statutory licences -----------------------------------------------------------
 
-    /// @notice The GOVERNOR sets the statutory tariff of one use (a single bit). Replaces the
-    /// previous tariff of that use. `validUntil` 0 means no end.
+    /// @notice The GOVERNOR sets a new version of the statutory tariff of one use (a single
+    /// bit), in force from `validFrom` until `validUntil` (0: no end) or until the next
+    /// version's `validFrom`. Earlier versions stay in force for the times before it: a
+    /// `validFrom` in the past is taken as now (TariffSet carries the effective one), and a
+    /// `validFrom` before the latest version's reverts InvalidTariff (the same `validFrom`
+    /// replaces that version, which is not in force yet).
     function setTariff(uint32 use, uint96 amountPerWork, uint32 period, uint40 validFrom, uint40 validUntil) external;
 
     // --- views ------------------------------------------------------------------------
@@ -233,7 +243,18 @@ interface ILicenceRegistry {
     /// @notice Every CMO `workId` was ever mandated to (at most MAX_CMOS).
     function cmosOf(bytes32 workId) external view returns (address[] memory);
     function mandateOf(bytes32 workId, address cmo) external view returns (Mandate memory);
+    /// @notice The latest tariff version of `use` (all zero when none was set).
     function tariffOf(uint32 use) external view returns (Tariff memory);
+    /// @notice The tariff version of `use` in force at `at`: the latest whose validFrom ≤ `at`
+    /// (all zero when none; its window may have ended: compare `at` with validUntil).
+    function tariffAt(uint32 use, uint40 at) external view returns (Tariff memory);
+    /// @notice The licence as stored, with `state` as it was at `at` (1 active, 2 suspended,
+    /// 3 revoked; 0 when there is no such licence). A span it was suspended in stays
+    /// suspended whatever follows (resumption, revocation).
+    function licenceAt(uint64 licenceId, uint40 at) external view returns (Licence memory);
+    /// @notice The uses of `workId` mandated to `cmo` at `at` (0 none) and every use mandated
+    /// to it at or before `at` (`everUses`), from the mandate history.
+    function mandateAt(bytes32 workId, address cmo, uint40 at) external view returns (uint32 uses, uint32 everUses);
     function settlementToken() external view returns (address);
     /// @notice 0 unused, 1 used, 2 cancelled.
     function offerNonceState(address licensor, uint256 nonce) external view returns (uint8);

@@ -110,8 +110,11 @@ interface IWorkRegistry is IRoleListener {
     /// @notice A co-owner consented to an action on a work (a share transfer, an exclusive licence).
     event ActionConsented(bytes32 indexed workId, address indexed holder, bytes32 indexed actionHash);
     event ShareTransferred(bytes32 indexed workId, address indexed from, address indexed to, uint16 bps);
-    /// @notice The holders of a work reserved (opted out of) these uses; the mask replaces the old one.
-    event UsesReserved(bytes32 indexed workId, address indexed holder, uint32 reservedUses);
+    /// @notice From block time `at` on, the work's reserved (opted-out) uses are `reservedUses`
+    /// (the mask replaces the old one; times before `at` keep theirs). `holder` set it; a zero
+    /// mask is also emitted when an awarded claim or a new registration of a rejected hash
+    /// clears the reservations (then `holder` is the registrar or the registrant).
+    event UsesReserved(bytes32 indexed workId, address indexed holder, uint32 reservedUses, uint40 at);
     /// @notice A dispute was opened at `openedAt` (block time): from then until it is
     /// resolved the work reads as disputed; before `openedAt` it did not.
     event DisputeOpened(
@@ -278,7 +281,8 @@ interface IWorkRegistry is IRoleListener {
     /// @param bps The share moved, in basis points.
     function transferShare(bytes32 workId, address to, uint16 bps) external;
 
-    /// @notice A holder of the work sets the uses reserved from blanket and statutory licences.
+    /// @notice A holder of the work sets the uses reserved from blanket and statutory licences,
+    /// from now on (the reservations in force at earlier times are kept: see `workAt`).
     /// @param workId The work.
     /// @param reservedUses Bit mask of reserved uses; replaces the old mask.
     function reserveUses(bytes32 workId, uint32 reservedUses) external;
@@ -334,6 +338,20 @@ interface IWorkRegistry is IRoleListener {
     /// @param account The account.
     /// @return Whether the account holds the role.
     function mirroredRole(bytes32 role, address account) external view returns (bool);
+
+    /// @notice The work's facts as they were at block time `at` (ADR 009): its status (a
+    /// CONFIRMED, DISPUTED or REVOKED work reads CONFIRMED, DISPUTED or REVOKED as its
+    /// disputes stood at `at`; any other status is the current one), the uses reserved at
+    /// `at`, and when it was registered. What happens after `at` never changes the answer.
+    /// @param workId The work.
+    /// @param at A block time.
+    /// @return status The status at `at`.
+    /// @return reservedUses The reserved-uses mask in force at `at`.
+    /// @return registeredAt When the current registration was made.
+    function workAt(bytes32 workId, uint40 at)
+        external
+        view
+        returns (uint8 status, uint32 reservedUses, uint40 registeredAt);
 
     /// @notice When `account` may claim `workId` again (0 when it is not barred).
     /// @param workId The work.

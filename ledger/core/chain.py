@@ -32,6 +32,10 @@ if TYPE_CHECKING:  # web3 and eth-account are imported by the first write, never
     from web3.contract.contract import ContractFunction
 
 GAS_MARGIN = 1.25
+# Added to every estimate: a write that records a time-ranged fact (ADR 009) stores a new
+# history slot (~25k gas) when its block's time differs from the last entry's, but only updates
+# the last entry when the times are equal, and the estimate runs at the latest block's time.
+GAS_HEADROOM = 35_000
 JOURNAL_LIMIT = 256  # raw transactions kept for the node's journal between two durable points
 
 _ROLE_NAMES = ROLE_OF_ID  # role id (0x + 64 hex) -> name, defined once in ledger.core.parsing
@@ -446,7 +450,7 @@ class Chain:
         """The unsigned transaction for a call, gas estimated (simulated) unless given."""
         sender = signer.address
         if gas is None:
-            gas = int(self.call(lambda: fn.estimate_gas({"from": sender, "value": value})) * GAS_MARGIN) + 10_000
+            gas = int(self.call(lambda: fn.estimate_gas({"from": sender, "value": value})) * GAS_MARGIN) + GAS_HEADROOM
         return {
             "to": fn.address,
             "data": self.calldata(fn),

@@ -349,7 +349,7 @@ def parse_report(
 # --- coverage ------------------------------------------------------------------------------
 
 _SEL_COVERAGE = function_signature_to_4byte_selector("coverage(bytes32,address,uint32,bytes2,uint40)")
-_SEL_TARIFF = function_signature_to_4byte_selector("tariffOf(uint32)")
+_SEL_TARIFF_AT = function_signature_to_4byte_selector("tariffAt(uint32,uint40)")
 
 
 def _rpc_batch(rpc: Rpc, to: str, datas: Sequence[bytes]) -> list[bytes]:
@@ -361,7 +361,8 @@ def chain_coverage(ledger: Any) -> CoverageFn:
     """Coverage from the CoverageLens's ``coverage`` view, batched; rates from licences/tariffs.
 
     Distinct queries are asked once. A covering licence prices a line at its ``ratePerUse``,
-    the statutory tariff at its ``amountPerWork``.
+    the statutory tariff at the ``amountPerWork`` of the version in force at the line's time
+    (``tariffAt``, SPECIFICATION TR5).
     """
     lic = ledger.contract("LicenceRegistry")
     registry = lic.address
@@ -382,16 +383,16 @@ def chain_coverage(ledger: Any) -> CoverageFn:
         for lid in licence_ids:
             rec = ledger.call(lic.functions.licence(lid))
             rates[lid] = int(rec[12])  # ratePerUse
-        uses = sorted({q.use for q, a in answers.items() if a[0] and a[1] == KIND_STATUTORY})
-        tariffs: dict[int, int] = {}
-        if uses:
-            for u, r in zip(uses, _rpc_batch(rpc, registry,
-                                               [_SEL_TARIFF + u.to_bytes(32, "big") for u in uses]), strict=True):
-                tariffs[u] = int.from_bytes(r[0:32], "big")  # amountPerWork
+        keys = sorted({(q.use, q.at) for q, a in answers.items() if a[0] and a[1] == KIND_STATUTORY})
+        tariffs: dict[tuple[int, int], int] = {}
+        if keys:
+            datas = [_SEL_TARIFF_AT + abi_encode_static(("uint32", "uint40"), k) for k in keys]
+            for k, r in zip(keys, _rpc_batch(rpc, registry, datas), strict=True):
+                tariffs[k] = int.from_bytes(r[0:32], "big")  # amountPerWork
         out = []
         for q in queries:
             covered, kind, reason, lid = answers[q]
-            rate = (tariffs.get(q.use, 0) if kind == KIND_STATUTORY else rates.get(lid, 0)) if covered else 0
+            rate = (tariffs.get((q.use, q.at), 0) if kind == KIND_STATUTORY else rates.get(lid, 0)) if covered else 0
             out.append(CoverageAnswer(covered, kind, reason, lid, rate))
         return out
 

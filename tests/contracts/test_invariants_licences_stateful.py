@@ -88,6 +88,15 @@ def _codes(territories: bytes) -> set:
     return {territories[i : i + 2] for i in range(0, len(territories), 2)}
 
 
+def _at(log: list, at: int, default: int) -> int:
+    """The value of the last (time, value) at or before `at` (later entries win)."""
+    value = default
+    for when, v in log:
+        if when <= at:
+            value = v
+    return value
+
+
 def _territories_overlap(a: bytes, b: bytes) -> bool:
     return not a or not b or bool(_codes(a) & _codes(b))
 
@@ -138,6 +147,7 @@ class LicenceMachine(RuleBasedStateMachine):
         super().__init__()
         self.t0 = chain.time()
         self.status = {wid: CONFIRMED for wid in self.ids}
+        self.status_log = {wid: [] for wid in self.ids}  # [(block time, status)]: the status over time
         self.holders = {wid: list(h) for wid, h in self.works}  # [(address, bps)] in contract order
         self.lic = {}  # id -> dict(work, licensor, licensee, uses, start, end, exclusive, terr, state, ...)
         self.live = {wid: [] for wid in self.ids}  # the contract's _liveExclusive, swap-and-pop order kept
@@ -167,8 +177,8 @@ class LicenceMachine(RuleBasedStateMachine):
 
     def _coverage_model(self, wid, licensee, use, territory, at):
         """SPECIFICATION.md 'How a coverage question is answered' for this universe
-        (no open licences, no tariffs, no CMOs, no reservations)."""
-        status = self.status[wid]
+        (no open licences, no tariffs, no CMOs, no reservations), every fact as it was at `at`."""
+        status = _at(self.status_log[wid], at, CONFIRMED)
         if status not in (CONFIRMED, DISPUTED):
             return (False, 0, R_NOT_CONFIRMED, 0)
         best = (False, 0, R_NONE, 0)
@@ -178,9 +188,9 @@ class LicenceMachine(RuleBasedStateMachine):
                 continue
             if lic["uses"] & use == 0 or lic["work"] != wid:
                 reason = R_NONE
-            elif lic["state"] == REVOKED and at >= lic["revokedAt"]:
+            elif _at(lic["states"], at, ACTIVE) == REVOKED:
                 reason = R_REVOKED
-            elif (lic["state"] == SUSPENDED and at >= lic["suspendedAt"]) or status == DISPUTED:
+            elif _at(lic["states"], at, ACTIVE) == SUSPENDED or status == DISPUTED:
                 reason = R_SUSPENDED
             elif at < lic["start"]:
                 reason = R_NOT_YET
@@ -323,6 +333,7 @@ class LicenceMachine(RuleBasedStateMachine):
             state=ACTIVE,
             revokedAt=0,
             suspendedAt=0,
+            states=[],  # [(block time, state)]: the state over time (ADR 009)
         )
         if exclusive:
             new_live.append(lid)
@@ -355,6 +366,7 @@ class LicenceMachine(RuleBasedStateMachine):
             return
         tx = self.licences.suspend(lid, "stateful", {"from": sender})
         self.lic[lid].update(state=SUSPENDED, suspendedAt=tx.timestamp)
+        self.lic[lid]["states"].append((tx.timestamp, SUSPENDED))
         self.last_touched = lid
         event("suspend: ok")
 
@@ -367,8 +379,9 @@ class LicenceMachine(RuleBasedStateMachine):
             with expected:
                 self.licences.resume(lid, {"from": sender})
             return
-        self.licences.resume(lid, {"from": sender})
+        tx = self.licences.resume(lid, {"from": sender})
         self.lic[lid].update(state=ACTIVE, suspendedAt=0)
+        self.lic[lid]["states"].append((tx.timestamp, ACTIVE))
         self.last_touched = lid
         event("resume: ok")
 
@@ -384,6 +397,7 @@ class LicenceMachine(RuleBasedStateMachine):
         tx = self.licences.revoke(lid, "stateful", {"from": sender})
         event("revoke: ok" + (" (was suspended)" if self.lic[lid]["state"] == SUSPENDED else ""))
         self.lic[lid].update(state=REVOKED, revokedAt=tx.timestamp)
+        self.lic[lid]["states"].append((tx.timestamp, REVOKED))
         self.last_touched = lid
 
     @rule(w=work_ix, who=person, aim=aim, other=st.integers(1, 3), amount=amount, flag=flag)
@@ -433,8 +447,9 @@ class LicenceMachine(RuleBasedStateMachine):
             with expected:
                 self.registry.openDispute(wid, evidence, {"from": claimant})
             return
-        self.registry.openDispute(wid, evidence, {"from": claimant})
+        tx = self.registry.openDispute(wid, evidence, {"from": claimant})
         self.status[wid] = DISPUTED
+        self.status_log[wid].append((tx.timestamp, DISPUTED))
         event("dispute: opened")
 
     def _resolve_dispute(self, w, aim, outcome, split):
@@ -449,8 +464,9 @@ class LicenceMachine(RuleBasedStateMachine):
             with expected:
                 self.registry.resolveDispute(*args)
             return
-        self.registry.resolveDispute(*args)
+        tx = self.registry.resolveDispute(*args)
         self.status[wid] = REVOKED_WORK if outcome == 3 else CONFIRMED
+        self.status_log[wid].append((tx.timestamp, self.status[wid]))
         if outcome == 2:
             self.holders[wid] = [(str(a), bps) for a, bps in new_holders]
         event(f"dispute: resolved with outcome {outcome}")
@@ -530,9 +546,8 @@ class LicenceMachine(RuleBasedStateMachine):
             times = {self._latest(), lic["start"], lic["start"] - 1}
             if lic["end"] != FOREVER:
                 times |= {lic["end"], lic["end"] - 1}
-            for t in ("revokedAt", "suspendedAt"):
-                if lic[t]:
-                    times |= {lic[t], lic[t] - 1}
+            for t, _ in lic["states"]:  # every suspension, resumption and revocation, and just before it
+                times |= {t, t - 1}
             questions += [(lic["work"], lee, use, terr, t) for t in sorted(times)]
         for _ in range(4):
             when = rng.choice([self._latest(), *(self.t0 + q for q in QUESTION_TIMES)])

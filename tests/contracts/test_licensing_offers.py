@@ -202,10 +202,12 @@ def test_tariff_covers_confirmed_unreserved_work(licences, registry, confirmed_w
     tx = licences.setTariff(AI, 100, 86400 * 30, now - 10, now + 1000, {"from": governor})
     ev = tx.events["TariffSet"]
     assert (ev["use"], ev["amountPerWork"], ev["period"], ev["validUntil"]) == (AI, 100, 86400 * 30, now + 1000)
+    set_at = chain[tx.block_number].timestamp
+    assert ev["validFrom"] == set_at  # a validFrom in the past is taken as now (R104)
     assert cover(licences, wid, rando) == (True, K_STATUTORY, COVERED, 0)
     assert cover(licences, wid, rando, use=REPRO) == (False, 0, NONE, 0)
     assert cover(licences, wid, rando, at=now + 1000) == (False, K_STATUTORY, EXPIRED, 0)
-    assert cover(licences, wid, rando, at=now - 11) == (False, K_STATUTORY, NOT_YET_VALID, 0)
+    assert cover(licences, wid, rando, at=set_at - 1) == (False, 0, NONE, 0)  # no version in force before it
     assert cover(licences, pending, rando) == (False, 0, NOT_CONFIRMED, 0)
     registry.reserveUses(wid, AI, {"from": author})
     assert cover(licences, wid, rando) == (False, K_STATUTORY, RESERVED, 0)

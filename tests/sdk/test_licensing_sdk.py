@@ -253,3 +253,37 @@ def test_grant_of_identical_live_licence_returns_the_first(ledger_env, lic):
     alice.revoke(lid4, "superseded")
     fresh, lid5 = alice.grant(who, [wid], alice.terms(["perform"], rate_per_use=7), start_given=False)
     assert not isinstance(fresh, AlreadyDone) and lid5 not in (lid, lid3, lid4)
+
+
+def test_tariff_versions_and_mandate_history_read_at_a_time(ledger_env, lic):
+    """Issue 14 (TR4, TR5): every tariff version and every mandate change is kept and read at a time."""
+    (wid,) = _confirmed_works(ledger_env, "history", 1)
+    cmo, gov, alice = ledger_env.addresses["cmo"], lic["governor"], lic["alice"]
+    w3 = _LEDGERS["governor"].w3
+
+    def block_time(result) -> int:
+        return int(w3.eth.get_block(result.block)["timestamp"])
+
+    def tick() -> None:
+        w3.provider.make_request("evm_increaseTime", [100])
+        w3.provider.make_request("evm_mine", [])
+
+    t1 = block_time(gov.set_tariff("perform", 7, 86400, 1))  # a past start is taken as now
+    tick()
+    later = alice.now() + 1_000
+    gov.set_tariff("perform", 9, 86400, later, later + 5_000)
+    assert gov.tariff_at("perform", t1 - 1) is None
+    assert gov.tariff_at("perform", t1) == {"use": "perform", "amountPerWork": 7, "period": 86400, "validFrom": t1,
+                                            "validUntil": None}
+    assert gov.tariff_at("perform", later)["amountPerWork"] == 9
+    assert gov.tariff_of("perform")["amountPerWork"] == 9  # the latest version
+    with pytest.raises(E.ContractError):
+        gov.set_tariff("perform", 8, 86400, later - 1)  # before the latest version's start
+
+    m1 = block_time(alice.mandate(wid, cmo, ["broadcast", "perform"]))
+    tick()
+    m2 = block_time(alice.mandate(wid, cmo, ["broadcast"]))
+    assert set(alice.mandate_at(wid, cmo, m1)["uses"]) == {"perform", "broadcast"}
+    assert alice.mandate_at(wid, cmo, m2)["uses"] == ["broadcast"]
+    assert set(alice.mandate_at(wid, cmo, m2)["everUses"]) == {"perform", "broadcast"}
+    assert alice.mandate_at(wid, cmo, m1 - 1) == {"uses": [], "everUses": []}

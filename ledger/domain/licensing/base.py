@@ -12,7 +12,7 @@ class LicensingBase:
     """The ledger and its LicenceRegistry."""
 
     CONTRACT = "LicenceRegistry"
-    WORK_EVENTS = ("WorkConfirmed", "DisputeOpened", "DisputeResolved", "UsesReserved")
+    WORK_EVENTS = ("WorkConfirmed", "ClaimAwarded", "DisputeOpened", "DisputeResolved", "UsesReserved")
 
     def __init__(self, ledger: Any) -> None:
         self.ledger = ledger

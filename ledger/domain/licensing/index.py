@@ -3,6 +3,7 @@ contract's coverage rules applied in Python (ADR 008) to answer questions in bul
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -63,6 +64,13 @@ class _Lic:
     suspended_at: int = 0
     terr_set: frozenset[bytes] = frozenset()
     history: list[dict[str, Any]] = field(default_factory=list)
+    # (block time, state) of every suspension, resumption and revocation: the state at a time
+    # is the last one at or before it, active before the first (ADR 009)
+    states: list[list[int]] = field(default_factory=list)
+
+    def state_at(self, at: int) -> int:
+        found = lookup(self.states, at)
+        return STATE_ACTIVE if found is None else found[1]
 
     def record(self) -> LicenceRecord:
         return LicenceRecord(
@@ -101,13 +109,33 @@ def _code_text(raw: bytes) -> str:
     return raw.rstrip(b"\0").decode("utf-8", "replace")
 
 
+# --- time-ranged facts (the contracts keep them as OpenZeppelin Checkpoints, ADR 009) ---------
+
+
+def push(history: list[Any], entry: list[int] | tuple[int, ...]) -> None:
+    """Append `entry` (its first item is the time it takes effect); an entry at the same time
+    as the last one replaces it, as ``Checkpoints.push`` does."""
+    if history and history[-1][0] == entry[0]:
+        history[-1] = list(entry)
+    else:
+        history.append(list(entry))
+
+
+def lookup(history: list[Any], at: int) -> Any:
+    """The last entry whose time is at or before `at` (None when there is none)."""
+    i = bisect_right(history, at, key=lambda e: e[0])
+    return history[i - 1] if i else None
+
+
 class CoverageIndex:
     """Every licence, mandate, tariff and the work facts coverage needs, replayed from events.
 
     ``evaluate`` answers one question in memory with the contract's rules (the ``coverage``
     view): the licensee's licences in id order, then the work's open licences, then the
     use's tariff; the first that covers wins, otherwise the closest reason (the highest
-    code, the first licence among equals).
+    code, the first licence among equals). Every fact is read as it was at the asked time:
+    reservations, disputes, mandates, tariff versions and licence states are kept as
+    histories of (time, value), like the contracts' checkpoints.
     """
 
     def __init__(self) -> None:
@@ -118,7 +146,12 @@ class CoverageIndex:
         self.mandates: dict[tuple[str, str], tuple[int, int, int]] = {}  # (work, cmo) -> (uses, from, until)
         self.tariffs: dict[int, tuple[int, int, int, int]] = {}  # use -> (amount, period, from, until)
         self.status: dict[str, int] = {}
-        self.reserved: dict[str, int] = {}
+        self.reserved: dict[str, int] = {}  # the current mask
+        # histories: [time, value...] in time order (see push / lookup)
+        self.reserved_history: dict[str, list[list[int]]] = defaultdict(list)
+        self.dispute_history: dict[str, list[list[int]]] = defaultdict(list)  # 0 clear, 1 disputed, 2 revoked
+        self.mandate_history: dict[tuple[str, str], list[list[int]]] = defaultdict(list)  # [t, uses, until, ever]
+        self.tariff_history: dict[int, list[list[int]]] = defaultdict(list)  # [from, amount, period, until]
         self.offers: dict[tuple[str, int], int] = {}  # (licensor, nonce) -> 1 used, 2 cancelled
         self.head_time = 0
 
@@ -150,17 +183,22 @@ class CoverageIndex:
                 lic.state, lic.suspended_at = STATE_ACTIVE, 0
             else:
                 lic.state, lic.revoked_at = STATE_REVOKED, int(a["at"])
+            push(lic.states, (int(a["at"]), lic.state))
             lic.history.append({"event": name, "block": block, "tx": tx, "by": a["by"], "at": int(a["at"]),
                                 **({"reason": a["reason"]} if "reason" in a else {})})
         elif name == "MandateGranted":
-            self.mandates[(_hex(a["workId"]), a["cmo"])] = (int(a["uses"]), int(a["from"]), FOREVER)
+            key = (_hex(a["workId"]), a["cmo"])
+            self.mandates[key] = (int(a["uses"]), int(a["from"]), FOREVER)
+            self._push_mandate(key, int(a["at"]), int(a["uses"]), FOREVER)
         elif name == "MandateWithdrawn":
             key = (_hex(a["workId"]), a["cmo"])
             uses, frm, _ = self.mandates.get(key, (0, 0, 0))
             self.mandates[key] = (uses, frm, int(a["effectiveAt"]))
+            self._push_mandate(key, int(a["at"]), uses, int(a["effectiveAt"]))
         elif name == "TariffSet":
-            self.tariffs[int(a["use"])] = (int(a["amountPerWork"]), int(a["period"]), int(a["validFrom"]),
-                                           int(a["validUntil"]))
+            use, frm = int(a["use"]), int(a["validFrom"])
+            self.tariffs[use] = (int(a["amountPerWork"]), int(a["period"]), frm, int(a["validUntil"]))
+            push(self.tariff_history[use], (frm, int(a["amountPerWork"]), int(a["period"]), int(a["validUntil"])))
         elif name == "OfferAccepted":
             self.offers[(a["licensor"], int(a["nonce"]))] = 1
             accepted = self.licences.get(int(a["licenceId"]))
@@ -169,14 +207,47 @@ class CoverageIndex:
                                     "paid": int(a["paid"])})
         elif name == "OfferCancelled":
             self.offers[(a["licensor"], int(a["nonce"]))] = 2
-        elif name == "WorkConfirmed":
+        elif name in ("WorkConfirmed", "ClaimAwarded"):
             self.status[_hex(a["workId"])] = _CONFIRMED
         elif name == "DisputeOpened":
             self.status[_hex(a["workId"])] = _DISPUTED
+            push(self.dispute_history[_hex(a["workId"])], (int(a["openedAt"]), 1))
         elif name == "DisputeResolved":
-            self.status[_hex(a["workId"])] = 5 if int(a["outcome"]) == 3 else _CONFIRMED
+            revoked = int(a["outcome"]) == 3
+            self.status[_hex(a["workId"])] = 5 if revoked else _CONFIRMED
+            push(self.dispute_history[_hex(a["workId"])], (int(a["resolvedAt"]), 2 if revoked else 0))
         elif name == "UsesReserved":
             self.reserved[_hex(a["workId"])] = int(a["reservedUses"])
+            push(self.reserved_history[_hex(a["workId"])], (int(a["at"]), int(a["reservedUses"])))
+
+    def _push_mandate(self, key: tuple[str, str], at: int, uses: int, until: int) -> None:
+        history = self.mandate_history[key]
+        ever = (history[-1][3] if history else 0) | uses
+        push(history, (at, uses, until, ever))
+
+    # --- facts at a time (the contracts' workAt, mandateAt, tariffAt, licenceAt) ------
+
+    def work_at(self, work: str, at: int) -> tuple[int, int]:
+        """(status, reserved mask) of `work` as they were at `at`."""
+        st = self.status.get(work, 0)
+        if st in (_CONFIRMED, _DISPUTED, 5):
+            found = lookup(self.dispute_history.get(work, []), at)
+            st = {1: _DISPUTED, 2: 5}.get(found[1] if found else 0, _CONFIRMED)
+        found = lookup(self.reserved_history.get(work, []), at)
+        return st, found[1] if found else 0
+
+    def mandate_at(self, work: str, cmo: str, at: int) -> tuple[int, int]:
+        """(uses mandated at `at`, every use mandated at or before `at`)."""
+        found = lookup(self.mandate_history.get((work, cmo), []), at)
+        if found is None:
+            return 0, 0
+        _, uses, until, ever = found
+        return (uses if until > at else 0), ever
+
+    def tariff_at(self, use: int, at: int) -> tuple[int, int, int, int] | None:
+        """(amountPerWork, period, validFrom, validUntil) of the version in force at `at`."""
+        found = lookup(self.tariff_history.get(use, []), at)
+        return None if found is None else (found[1], found[2], found[0], found[3])
 
     def _add(self, lic: _Lic) -> None:
         lic.terr_set = frozenset(lic.territories[i : i + 2] for i in range(0, len(lic.territories), 2))
@@ -193,11 +264,11 @@ class CoverageIndex:
 
     def evaluate(self, work: str, licensee: str, use: int, territory: bytes, at: int) -> tuple[bool, int, int, int]:
         """(covered, kind, reason, licence id) exactly as the contract's ``coverage`` view."""
-        st = self.status.get(work, 0)
+        st, reserved_mask = self.work_at(work, at)
         if st != _CONFIRMED and st != _DISPUTED:
             return (False, 0, WORK_NOT_CONFIRMED, 0)
         disputed = st == _DISPUTED
-        reserved = bool(self.reserved.get(work, 0) & use)
+        reserved = bool(reserved_mask & use)
         own = self.by_licensee_work.get((licensee, work), ())
         rep = self.repertoire_by_licensee.get(licensee, ())
         ids: Iterable[int] = sorted((*own, *rep)) if own and rep else (own or rep)
@@ -211,7 +282,7 @@ class CoverageIndex:
                     return (True, kind, COVERED, lid)
                 if reason > best[2]:
                     best = (False, kind, reason, lid)
-        tariff = self.tariffs.get(use)
+        tariff = self.tariff_at(use, at)
         if tariff is not None:
             _, _, frm, until = tariff
             reason = SUSPENDED if disputed else NOT_YET_VALID if at < frm else EXPIRED if at >= until else COVERED
@@ -227,12 +298,13 @@ class CoverageIndex:
                   reserved: bool) -> int:
         if not lic.uses & use:
             return NONE
-        m = self.mandates.get((work, lic.licensor), (0, 0, 0)) if lic.collective else (0, 0, 0)
-        if lic.scope == SCOPE_REPERTOIRE and (not m[0] & use or m[1] > at):
+        mandated, ever = self.mandate_at(work, lic.licensor, at) if lic.collective else (0, 0)
+        if lic.scope == SCOPE_REPERTOIRE and not ever & use:
             return NONE
-        if lic.state == STATE_REVOKED and at >= lic.revoked_at:
+        state = lic.state_at(at)
+        if state == STATE_REVOKED:
             return REVOKED
-        if (lic.state == STATE_SUSPENDED and at >= lic.suspended_at) or disputed:
+        if state == STATE_SUSPENDED or disputed:
             return SUSPENDED
         if at < lic.start:
             return NOT_YET_VALID
@@ -241,7 +313,7 @@ class CoverageIndex:
         if lic.terr_set and territory not in lic.terr_set:
             return WRONG_TERRITORY
         if lic.collective:
-            if not m[0] & use or m[1] > at or m[2] <= at:
+            if not mandated & use:
                 return WITHDRAWN
             if reserved:
                 return RESERVED

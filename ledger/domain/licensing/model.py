@@ -228,9 +228,21 @@ class LicenceRecord:
     history: tuple[dict[str, Any], ...] = field(default=())
 
     def status_at(self, at: int) -> str:
-        if self.state == "revoked" and self.revoked_at is not None and at >= self.revoked_at:
+        """The licence's status at `at`: its state as it was then (the suspensions, resumptions
+        and revocation in ``history``; a suspended span stays suspended whatever follows), then
+        its term."""
+        changes = {"LicenceSuspended": "suspended", "LicenceResumed": "active", "LicenceRevoked": "revoked"}
+        timed = [(int(h["at"]), changes[h["event"]]) for h in self.history if h.get("event") in changes and "at" in h]
+        if timed:
+            state = "active"
+            for when, st in sorted(timed, key=lambda x: x[0]):
+                if when <= at:
+                    state = st
+            if state != "active":
+                return state
+        elif self.state == "revoked" and self.revoked_at is not None and at >= self.revoked_at:
             return "revoked"
-        if self.state == "suspended" and self.suspended_at is not None and at >= self.suspended_at:
+        elif self.state == "suspended" and self.suspended_at is not None and at >= self.suspended_at:
             return "suspended"
         if at < self.start:
             return "not yet valid"
