@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -109,6 +111,24 @@ def progress_bar(*extra: Any, enabled: bool = True, transient: bool = True) -> P
 
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), *extra,
                     TimeElapsedColumn(), console=err_console, disable=not enabled, transient=transient)
+
+
+@contextlib.contextmanager
+def phase_progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar per phase on stderr, as an ``update(phase, done, total)`` callback for the SDK's
+    long runs (usage reports, clearance); ``quiet`` (--json) gives a callback that shows nothing."""
+    if quiet:
+        yield lambda _p, _d, _t: None
+        return
+    with progress_bar() as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total or None)
+            bar.update(tasks[phase], completed=done, total=total or None)
+
+        yield update
 
 
 def emit_json(value: Any) -> None:

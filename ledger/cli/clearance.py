@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ledger.cli import params
-from ledger.cli.app import App, cli, emit_json, fail, json_option, out_console, progress_bar
+from ledger.cli.app import App, cli, emit_json, fail, json_option, out_console, phase_progress
 from ledger.core import errors as E
 
 
@@ -30,27 +30,6 @@ def clearance() -> None:
     (exit 2, the place named); a file that cannot be read while clearing is an item of its own:
     not-covered, "the file cannot be read" (never unregistered: its content is unknown).
     """
-
-
-def _progress(quiet: bool) -> Any:
-    from contextlib import contextmanager
-
-    @contextmanager
-    def ctx() -> Any:
-        if quiet:
-            yield lambda _p, _d, _t: None
-            return
-        with progress_bar() as bar:
-            tasks: dict[str, Any] = {}
-
-            def update(phase: str, done: int, total: int) -> None:
-                if phase not in tasks:
-                    tasks[phase] = bar.add_task(phase, total=total or None)
-                bar.update(tasks[phase], completed=done, total=total or None)
-
-            yield update
-
-    return ctx()
 
 
 def summary_lines(doc: dict[str, Any]) -> list[str]:
@@ -121,7 +100,7 @@ def clearance_run(app: App, manifest: Path, licensee: str | None, use: str, at: 
     if restart and journal.exists():
         journal.unlink()
     header, _done = C.read_journal(journal)
-    with _progress(as_json) as progress:
+    with phase_progress(as_json) as progress:
         registry = C.Registry.load(ledger, progress=progress)
         when = parse_time(at, registry.head_time) if at is not None else (
             int(header["at"]) if header and "at" in header else None)

@@ -4,37 +4,18 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ledger.cli import params
-from ledger.cli.app import App, cli, emit_json, fail, json_option, out_console, progress_bar
+from ledger.cli.app import App, cli, emit_json, fail, json_option, out_console, phase_progress
 from ledger.cli.render import when
 from ledger.core.errors import ContentNotFound, InputError
 from ledger.domain.royalties import Royalties
 from ledger.domain.usage import KIND_NAMES, Usage, UsageRefused, check_period
 from ledger.domain.works import parse_work_id
-
-
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Any]:
-    """A rich progress bar per phase on stderr; `quiet` (--json) keeps it off stdout anyway."""
-    if quiet:
-        yield lambda _p, _d, _t: None
-        return
-    with progress_bar() as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total or None)
-            bar.update(tasks[phase], completed=done, total=total or None)
-
-        yield update
 
 
 def _cmo(app: App, ledger: Any, value: str | None) -> str:
@@ -113,7 +94,7 @@ def usage_report(app: App, file: Path | None, clearance: Path | None, cmo: str |
     ledger = app.ledger(signer=True)
     u = Usage(ledger)
     try:
-        with _progress(as_json) as progress:
+        with phase_progress(as_json) as progress:
             if (file is None) == (clearance is None):
                 raise InputError("give a usage report FILE or --from-clearance REPORT (one of them)")
             if clearance is not None:
@@ -267,7 +248,7 @@ def royalty_pay(app: App, amount: int, cmo: str | None, period: int, as_json: bo
 def royalty_distribute(app: App, period: int, as_json: bool) -> None:
     """As the CMO: close the period, compute its distribution from usage, publish it."""
     roy = Royalties(app.ledger(signer=True))
-    with _progress(as_json) as progress:
+    with phase_progress(as_json) as progress:
         dist, r, cid = roy.distribute(check_period(period), progress=progress)
     doc = {"period": period, "root": dist.root, "cid": cid, "paidIn": str(dist.paid_in),
            "commission": str(dist.commission), "total": str(dist.total), "residue": str(dist.residue),
@@ -291,7 +272,7 @@ def royalty_verify(app: App, cmo: str | None, period: int, as_json: bool) -> Non
     Exit 0 when it verifies, 1 when anything differs (each problem listed), 2 on error.
     """
     ledger = app.ledger()
-    with _progress(as_json) as progress:
+    with phase_progress(as_json) as progress:
         v = Royalties(ledger).verify(_cmo(app, ledger, cmo), period, progress=progress)
     if as_json:
         emit_json(v)

@@ -17,9 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_hash.auto import keccak
-
 from ledger.core.errors import InputError
+
+try:  # safe-pysha3 (installed with eth-brownie) is several times faster than eth-hash's pycryptodome
+    from sha3 import keccak_256 as _k256
+
+    def keccak(data: bytes) -> bytes:
+        return _k256(data).digest()
+except ImportError:  # pragma: no cover
+    from eth_hash.auto import keccak  # type: ignore[assignment]
 
 
 def _word(abi_type: str, value: Any) -> bytes:

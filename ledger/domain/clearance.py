@@ -44,7 +44,9 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
 from ledger.content.merkle import MerkleTree, leaf_hash, process_proof
+from ledger.content.merkle import keccak as _keccak
 from ledger.core import errors as E
+from ledger.core.eip712 import typed_data
 from ledger.core.inputs import file_sha256, read_table
 from ledger.core.types import USES
 
@@ -335,15 +337,6 @@ def registered_codes(ledger: Any, cids: dict[str, str], status: dict[str, int]) 
 
 def _WORD(v: int) -> bytes:  # noqa: N802 - a constant-like helper
     return v.to_bytes(32, "big")
-
-
-try:  # safe-pysha3 (installed with eth-brownie) is several times faster than eth-hash's pycryptodome
-    from sha3 import keccak_256 as _k256
-
-    def _keccak(data: bytes) -> bytes:
-        return _k256(data).digest()
-except ImportError:  # pragma: no cover
-    from eth_hash.auto import keccak as _keccak  # type: ignore[assignment]
 
 
 @dataclass
@@ -733,21 +726,8 @@ def _file_code(path: Path) -> tuple[str | None, str]:
 
 
 def clearance_typed_data(chain_id: int, contract: str, message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            **CLEARANCE_TYPES,
-        },
-        "primaryType": "Clearance",
-        "domain": {"name": EIP712_NAME, "version": EIP712_VERSION, "chainId": chain_id,
-                   "verifyingContract": to_checksum_address(contract)},
-        "message": message,
-    }
+    return typed_data(EIP712_NAME, EIP712_VERSION, chain_id, to_checksum_address(contract), CLEARANCE_TYPES,
+                      "Clearance", message)
 
 
 def _message(doc: dict[str, Any]) -> dict[str, Any]:
@@ -765,23 +745,7 @@ def digest_of(doc: dict[str, Any]) -> str:
 
 
 def merkle_tree(leaves: Sequence[bytes]) -> MerkleTree:
-    """``MerkleTree.build(leaves)`` with the faster keccak (a test holds the two equal)."""
-    n = len(leaves)
-    if n == 0:
-        raise E.InputError("a Merkle tree needs at least one leaf")
-    order = sorted(range(n), key=leaves.__getitem__)
-    size = 2 * n - 1
-    nodes: list[bytes] = [b""] * size
-    positions = [0] * n
-    for rank, i in enumerate(order):
-        k = size - 1 - rank
-        nodes[k] = leaves[i]
-        positions[i] = k
-    k256 = _keccak
-    for k in range(size - 1 - n, -1, -1):
-        a, b = nodes[2 * k + 1], nodes[2 * k + 2]
-        nodes[k] = k256(a + b) if a < b else k256(b + a)
-    return MerkleTree(tuple(nodes), tuple(positions))
+    return MerkleTree.build(leaves)
 
 
 def summarise(verdicts: Sequence[Verdict]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 from ledger.core import errors as E
 from ledger.core import parsing
 from ledger.core.abicodec import checksum as to_checksum_address
+from ledger.core.eip712 import typed_data
 from ledger.core.types import USES
 
 SCOPE_WORK, SCOPE_LIST, SCOPE_REPERTOIRE = 1, 2, 3
@@ -366,25 +367,7 @@ class SignedOffer:
 
 def offer_typed_data(chain_id: int, contract: str, message: dict[str, Any]) -> dict[str, Any]:
     """The full EIP-712 document of an offer (for eth_account ``encode_typed_data``)."""
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            **OFFER_TYPES,
-        },
-        "primaryType": "Offer",
-        "domain": {
-            "name": EIP712_NAME,
-            "version": EIP712_VERSION,
-            "chainId": chain_id,
-            "verifyingContract": contract,
-        },
-        "message": message,
-    }
+    return typed_data(EIP712_NAME, EIP712_VERSION, chain_id, contract, OFFER_TYPES, "Offer", message)
 
 
 def sign_offer(
