@@ -92,11 +92,7 @@ def check_roles(state: State, ledger: Ledger) -> list[Mismatch]:
         if adm is not None and _hex(adm) != expected:
             out.append(Mismatch("state", f"role {role_name(rid)}", "admin role differs", expected, _hex(adm)))
     ids = sorted(s["identities"])
-    got = call_many(ledger, _IDENTITY, [(roles_addr, (a,)) for a in ids])
-    for a, c in zip(ids, got, strict=True):
-        if c is None or _hex(c) != s["identities"][a]:
-            out.append(Mismatch("state", f"identity of {a}", "commitment differs", s["identities"][a],
-                                _hex(c) if c is not None else None))
+    out.extend(_identity_mismatches(ledger, s, roles_addr, ids))
     return out
 
 
@@ -127,11 +123,7 @@ def _check_roles_touched(state: State, ledger: Ledger, s: dict, role_ids: list[s
         if v is not None and v != mine:
             out.append(Mismatch("state", f"role {role_name(r)}", f"membership of {a} differs", mine, v))
     ids = [a for a in sorted(s["identities"]) if a in accounts]
-    got = call_many(ledger, _IDENTITY, [(roles_addr, (a,)) for a in ids])
-    for a, c in zip(ids, got, strict=True):
-        if c is None or _hex(c) != s["identities"][a]:
-            out.append(Mismatch("state", f"identity of {a}", "commitment differs", s["identities"][a],
-                                _hex(c) if c is not None else None))
+    out.extend(_identity_mismatches(ledger, s, roles_addr, ids))
     return out
 
 
@@ -218,3 +210,11 @@ def check_role_mirror(state: State, ledger: Ledger) -> list[Mismatch]:
         if v is not None and v != member:
             out.append(Mismatch("state", where, "mirroredRole differs from LedgerRoles", member, v))
     return out
+
+
+def _identity_mismatches(ledger: Ledger, s: dict, roles_addr: str, ids: list[str]) -> list[Mismatch]:
+    """The real-name commitments of ``ids`` on chain against the replayed ones."""
+    got = call_many(ledger, _IDENTITY, [(roles_addr, (a,)) for a in ids])
+    return [Mismatch("state", f"identity of {a}", "commitment differs", s["identities"][a],
+                     _hex(c) if c is not None else None)
+            for a, c in zip(ids, got, strict=True) if c is None or _hex(c) != s["identities"][a]]
