@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.core.errors import InputError
 
@@ -85,6 +86,28 @@ def content_code(data: bytes, name: str | None = None) -> ContentCode | None:
             return code
         return _text_code(data)
     return _image_code(data)
+
+
+#: Files larger than this are not read for a content code (images and texts are far smaller).
+MAX_FILE_BYTES = 64 << 20
+
+
+def file_code(path: Any) -> tuple[ContentCode | None, str | None]:
+    """``(code, None)`` for a file this module fingerprints, else ``(None, why not)``."""
+    from pathlib import Path
+
+    p = Path(path)
+    name = p.name.lower()
+    if name.endswith(_AUDIO_SUFFIXES + _VIDEO_SUFFIXES):
+        return None, unsupported_reason(name)
+    try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            return None, f"no content code: {p.name} is larger than {MAX_FILE_BYTES >> 20} MB"
+        data = p.read_bytes()
+    except OSError as exc:
+        return None, f"no content code: {exc.strerror or exc}"
+    code = content_code(data, name)
+    return (code, None) if code is not None else (None, unsupported_reason(name))
 
 
 def unsupported_reason(name: str | None) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 from ledger.domain.licensing.index import CoverageIndex, _Lic
 from ledger.domain.licensing.model import SCOPE_REPERTOIRE, LicenceRecord, _hex
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # how many blocks a read syncs before answering; beyond that it answers and says how far behind it is
 READ_SYNC_BOUND = 50_000
 
@@ -68,11 +68,15 @@ SCHEMA = (
     # range on the primary key, so no engine-specific full-text feature is needed
     "CREATE TABLE IF NOT EXISTS work_terms (field CHAR(1) NOT NULL, term VARCHAR(200) NOT NULL, "
     "work VARCHAR(66) NOT NULL, PRIMARY KEY (field, term, work))",
-    # ISCC content codes cut into 4 bands of 16 bits (multi-index hashing): two codes within
-    # distance d agree within floor(d/4) bits in at least one band, so a lookup asks each band for
-    # the values within that many bits of the query's band and checks only those candidates
+    "CREATE INDEX IF NOT EXISTS work_terms_by_work ON work_terms (work)",
+    # ISCC content codes cut into 5 bands of 13/13/13/13/12 bits (multi-index hashing): two codes
+    # within distance d agree within floor(d/5) bits in at least one band, so a lookup asks each
+    # band for the values within that many bits of the query's band (an indexed IN list; the
+    # covering index holds the whole code, so no second lookup) and compares only those candidates
     "CREATE TABLE IF NOT EXISTS iscc_bands (kind VARCHAR(16) NOT NULL, band INTEGER NOT NULL, "
-    "value INTEGER NOT NULL, work VARCHAR(66) NOT NULL, PRIMARY KEY (kind, band, value, work))",
+    "value INTEGER NOT NULL, work VARCHAR(66) NOT NULL, body BIGINT NOT NULL, PRIMARY KEY (kind, band, value, work))",
+    "CREATE INDEX IF NOT EXISTS iscc_bands_lookup ON iscc_bands (kind, band, value, body, work)",
+    "CREATE INDEX IF NOT EXISTS iscc_bands_by_work ON iscc_bands (work)",
     "CREATE TABLE IF NOT EXISTS disputes (id BIGINT NOT NULL, registry VARCHAR(42) NOT NULL, "
     "work VARCHAR(66) NOT NULL, claimant VARCHAR(42) NOT NULL, evidence_cid VARCHAR(128) NOT NULL, "
     "opened_block BIGINT NOT NULL, opened_at BIGINT NOT NULL, outcome INTEGER, registrar VARCHAR(42), "
@@ -82,8 +86,15 @@ SCHEMA = (
 )
 TABLES = ("licences", "licence_works", "mandates", "works", "work_info", "work_holders", "work_terms", "iscc_bands",
           "disputes")
-#: 64-bit ISCC bodies are cut into this many bands of BAND_BITS bits
-BANDS, BAND_BITS = 4, 16
+#: 64-bit ISCC bodies are cut into these bands (widths in bits, most significant first)
+BAND_WIDTHS = (13, 13, 13, 13, 12)
+BANDS = len(BAND_WIDTHS)
+_BAND_SHIFTS = tuple(64 - sum(BAND_WIDTHS[:i + 1]) for i in range(BANDS))
+
+
+def band_values(body: int) -> list[int]:
+    """The value of each band of a 64-bit code."""
+    return [(body >> shift) & ((1 << width) - 1) for shift, width in zip(_BAND_SHIFTS, BAND_WIDTHS, strict=True)]
 # how many metadata documents one sync reads from the store at most (the rest on the next read)
 META_FETCH_BOUND = 20_000
 
@@ -144,9 +155,20 @@ class ReadIndex:
         self.lock = threading.RLock()
         self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")  # SQLite-only: readers do not block the syncing writer
+        self._drop_if_other_schema()
         for stmt in SCHEMA:
             self.db.execute(stmt)
         self._identity = self._source_identity()
+
+    def _drop_if_other_schema(self) -> None:
+        """A file written by another schema version is dropped (it is a cache: the sync rebuilds it)."""
+        try:
+            row = self.db.execute("SELECT v FROM meta WHERE k = 'identity'").fetchone()
+        except sqlite3.OperationalError:  # a new file
+            return
+        if row and json.loads(row[0])[0] != SCHEMA_VERSION:
+            for table in (*TABLES, "meta"):
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 (fixed table names)
 
     def close(self) -> None:
         self.db.close()
@@ -374,6 +396,29 @@ class ReadIndex:
                 doc = None
             self.put_metadata(wid, doc)
 
+    def insert_work(self, wid: str, *, registrant: str, holders: list[tuple[str, int]], work_type: int,
+                    creation_mode: int, block: int, at: int, status: int = 1, doc: dict[str, Any] | None = None,
+                    registry: str = "0x" + "00" * 20) -> None:
+        """A work row written directly, without an event (benchmarks fill 100k works this way;
+        the sync never calls it). Call inside :meth:`bulk`."""
+        self.db.execute("INSERT INTO works (work, status, registered_block, reserved_uses) VALUES (?, ?, ?, 0) "
+                        "ON CONFLICT (work) DO UPDATE SET status = excluded.status", (wid, status, block))
+        self.db.execute("DELETE FROM work_info WHERE work = ?", (wid,))
+        self.db.execute(
+            "INSERT INTO work_info (work, registry, registrant, work_type, creation_mode, registered_block, "
+            "registered_at, metadata_cid, meta_state) VALUES (?, ?, ?, ?, ?, ?, ?, '', 0)",
+            (wid, registry, registrant, work_type, creation_mode, block, at))
+        self.db.execute("DELETE FROM work_holders WHERE work = ?", (wid,))
+        for holder, bps in holders:
+            self.db.execute("INSERT INTO work_holders (work, holder, bps) VALUES (?, ?, ?)", (wid, holder, bps))
+        self.put_metadata(wid, doc)
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """One write transaction for many :meth:`insert_work` calls."""
+        with self.lock, self._transaction():
+            yield
+
     def put_metadata(self, wid: str, doc: dict[str, Any] | None) -> None:
         """Index one work's metadata document (None: missing). Also what the latency benchmark fills."""
         from ledger.content.iscc import code_body
@@ -402,14 +447,13 @@ class ReadIndex:
         rows = {("t", t) for title in titles for t in terms(title)}
         rows |= {("c", t) for name in creators for t in terms(name)}
         rows |= {("x", identifier_key(v)) for v in idents.values()}
-        for field, term in sorted(rows):
-            self.db.execute("INSERT INTO work_terms (field, term, work) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                            (field, term[:200], wid))
+        self.db.executemany("INSERT INTO work_terms (field, term, work) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                            [(field, term[:200], wid) for field, term in sorted(rows)])
         if body is not None:
-            for band in range(BANDS):
-                value = (body >> (BAND_BITS * (BANDS - 1 - band))) & ((1 << BAND_BITS) - 1)
-                self.db.execute("INSERT INTO iscc_bands (kind, band, value, work) VALUES (?, ?, ?, ?) "
-                                "ON CONFLICT DO NOTHING", (kind, band, value, wid))
+            signed = body - (1 << 64) if body >= 1 << 63 else body
+            self.db.executemany("INSERT INTO iscc_bands (kind, band, value, work, body) VALUES (?, ?, ?, ?, ?) "
+                                "ON CONFLICT DO NOTHING",
+                                [(kind, band, value, wid, signed) for band, value in enumerate(band_values(body))])
 
     def _put_licence(self, registry: str, lic: _Lic, *, new: bool) -> None:
         record = _lic_to_json(lic)
@@ -491,18 +535,16 @@ class ReadIndex:
 
         Each band is asked for the values within ``threshold // BANDS`` bits of the query's band
         (an indexed ``IN`` list), and only those candidates are compared; above 19 bits the
-        neighbour lists grow too long and every code of the kind is compared instead."""
+        neighbour lists grow too long and every code of the kind is compared instead (a scan)."""
         flips = threshold // BANDS
         found: dict[str, int] = {}
-        if flips <= 4:
-            masks = _masks(flips)
-            for band in range(BANDS):
-                value = (body >> (BAND_BITS * (BANDS - 1 - band))) & ((1 << BAND_BITS) - 1)
-                values = sorted({value ^ m for m in masks})
+        if flips <= 3:
+            for band, value in enumerate(band_values(body)):
+                values = sorted({value ^ m for m in _masks(BAND_WIDTHS[band], flips)})
                 for i in range(0, len(values), 900):
                     chunk = values[i:i + 900]
-                    q = ("SELECT b.work, w.iscc_body FROM iscc_bands b JOIN work_info w ON w.work = b.work "
-                         f"WHERE b.kind = ? AND b.band = ? AND b.value IN ({', '.join('?' * len(chunk))})")
+                    q = ("SELECT work, body FROM iscc_bands "
+                         f"WHERE kind = ? AND band = ? AND value IN ({', '.join('?' * len(chunk))})")
                     for wid, other in self.db.execute(q, (kind, band, *chunk)).fetchall():
                         found[wid] = other
         else:
@@ -621,11 +663,11 @@ class ReadIndex:
         return [dict(zip(keys, r, strict=True)) for r in self.db.execute(q, (*args, int(limit))).fetchall()]
 
 
-_MASKS: dict[int, list[int]] = {}
+_MASKS: dict[tuple[int, int], list[int]] = {}
 
 
-def _masks(flips: int) -> list[int]:
-    """Every BAND_BITS-bit mask with at most ``flips`` bits set."""
-    if flips not in _MASKS:
-        _MASKS[flips] = [m for m in range(1 << BAND_BITS) if m.bit_count() <= flips]
-    return _MASKS[flips]
+def _masks(width: int, flips: int) -> list[int]:
+    """Every ``width``-bit mask with at most ``flips`` bits set."""
+    if (width, flips) not in _MASKS:
+        _MASKS[width, flips] = [m for m in range(1 << width) if m.bit_count() <= flips]
+    return _MASKS[width, flips]

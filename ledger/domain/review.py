@@ -324,3 +324,55 @@ def _label(enum: Any, value: int) -> str:
         return str(enum(int(value)).label)
     except Exception:  # noqa: BLE001
         return str(value)
+
+
+# --- the near-duplicate rule (SPECIFICATION.md R27): writes -----------------------------------
+
+
+@dataclass(frozen=True)
+class NearCheck:
+    flag: tuple[str, int] | None  # (confirmed work it is near, distance), or None
+    flag_tx: str | None  # the flag transaction sent by this check (None: none sent)
+
+
+def standing_flag(ledger: Any, work_id: str) -> tuple[str, int] | None:
+    """The near-duplicate flag the registry holds for a work, if any."""
+    of, _by, distance = ledger.call(ledger.registry.functions.nearDuplicateOf(bytes.fromhex(work_id[2:])))
+    of_hex = "0x" + bytes(of).hex()
+    return None if int(of_hex, 16) == 0 else (of_hex, int(distance))
+
+
+def near_duplicate_check(ledger: Any, work_id: str, threshold: int = DEFAULT_THRESHOLD) -> NearCheck:
+    """Before a confirmation: the standing flag, or else the nearest CONFIRMED work held by
+    others within ``threshold`` (read index), which is then flagged on-chain by the signer."""
+    flag = standing_flag(ledger, work_id)
+    if flag is not None:
+        return NearCheck(flag, None)
+    index = _index_of(ledger)
+    info = index.work_info(work_id)
+    if info is None or info["status"] != 1 or not info.get("iscc"):
+        return NearCheck(None, None)
+    mine = {h["account"] for h in info["holders"]}
+    for other, d in similar(index, info["iscc"], threshold, exclude=work_id):
+        o = index.work_info(other)
+        if o is None or o["status"] != 2 or mine & {h["account"] for h in o["holders"]}:
+            continue
+        r = flag_near_duplicate(ledger, work_id, other, d)
+        return NearCheck((other, d), r.tx_hash)
+    return NearCheck(None, None)
+
+
+def flag_near_duplicate(ledger: Any, work_id: str, of_work_id: str, distance: int) -> Any:
+    """Flag a PENDING work as a near-duplicate of a CONFIRMED one (REGISTRAR, CMO or a holder of it)."""
+    return ledger.write(ledger.registry.functions.flagNearDuplicate(
+        bytes.fromhex(work_id[2:]), bytes.fromhex(of_work_id[2:]), int(distance)))
+
+
+def confirm_overriding(ledger: Any, work_id: str, reason: str) -> Any:
+    """As a REGISTRAR: confirm a flagged work anyway; the reason goes on-chain."""
+    text = reason.strip()
+    if not text:
+        raise InputError("an override needs a reason")
+    if len(text.encode("utf-8")) > 280:
+        raise InputError(f"the override reason is {len(text.encode('utf-8'))} bytes; at most 280")
+    return ledger.write(ledger.registry.functions.confirmOverriding(bytes.fromhex(work_id[2:]), text))
