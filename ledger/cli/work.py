@@ -471,7 +471,8 @@ def similar(app: App, target: str, threshold: int | None, limit: int, as_json: b
 
     t = _threshold(threshold)
     desk = _desk(app, t)
-    exclude = None
+    exclude: str | None = None
+    source: str
     path = Path(target)
     if target.startswith("0x") and not path.exists():
         exclude = parse_work_id(target)

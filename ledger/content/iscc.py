@@ -55,7 +55,7 @@ def _image_code(data: bytes) -> ContentCode | None:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
             # the ISCC image preprocessing: grey scale, 32x32, bicubic
-            pixels = list(im.convert("L").resize((32, 32), Image.BICUBIC).getdata())
+            pixels = list(im.convert("L").resize((32, 32), Image.Resampling.BICUBIC).getdata())
     except (UnidentifiedImageError, OSError, ValueError):
         return None
     return ContentCode("image", iscc_core.gen_image_code_v0(pixels, bits=BITS)["iscc"])

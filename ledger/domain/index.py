@@ -596,7 +596,8 @@ class ReadIndex:
         a term, checked again against the title). Newest first unless ``oldest_first``."""
         from ledger.domain.review import identifier_key, query_terms
 
-        where, args = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        args: list[Any] = []
         post: list[tuple[str, str]] = []
         for field, text in (("t", title), ("c", creator)):
             if not text:

@@ -258,7 +258,11 @@ class Desk:
                 creation_mode: int | None = None, older_than: int | None = None, limit: int = 50,
                 with_evidence: bool = True) -> list[dict[str, Any]]:
         """PENDING works, oldest first, each with its evidence."""
-        until = int(time.time()) - older_than if older_than else None
+        until = None
+        if older_than:  # ages are measured on the chain's clock (the latest block's time)
+            head = self.ledger.chain.block_number()
+            now = self.ledger.rpc.block_timestamps([head]).get(head) or int(time.time())
+            until = int(now) - older_than
         rows = self.index.search(registrant=registrant, work_type=work_type, creation_mode=creation_mode,
                                  status=1, until=until, oldest_first=True, limit=limit)
         return [self.describe(r, with_evidence) for r in rows]
@@ -376,3 +380,28 @@ def confirm_overriding(ledger: Any, work_id: str, reason: str) -> Any:
     if len(text.encode("utf-8")) > 280:
         raise InputError(f"the override reason is {len(text.encode('utf-8'))} bytes; at most 280")
     return ledger.write(ledger.registry.functions.confirmOverriding(bytes.fromhex(work_id[2:]), text))
+
+
+def screen_near_duplicates(ledger: Any, work_ids: list[str], threshold: int = DEFAULT_THRESHOLD,
+                           ) -> tuple[list[str], list[tuple[str, str, int]]]:
+    """Before a batch confirmation: the works that may be confirmed plainly, and the ones that are
+    (or are now, by the signer) flagged as near-duplicates ``(work, of, distance)``, which need
+    ``work confirm ID --override REASON`` one by one. Read from the index: a work flagged by a
+    transaction the index has not seen yet still makes the batch refuse it on-chain (R27)."""
+    index = _index_of(ledger)
+    keep: list[str] = []
+    flagged: list[tuple[str, str, int]] = []
+    for wid in work_ids:
+        info = index.work_info(wid)
+        if info is None or info["status"] != 1:
+            keep.append(wid)  # the batch reports it (unknown or not pending)
+            continue
+        if info.get("flaggedOf") and not info.get("overrideReason"):
+            flagged.append((wid, info["flaggedOf"], int(info["flagDistance"])))
+            continue
+        check = near_duplicate_check(ledger, wid, threshold) if info.get("iscc") else NearCheck(None, None)
+        if check.flag is None:
+            keep.append(wid)
+        else:
+            flagged.append((wid, *check.flag))
+    return keep, flagged

@@ -81,6 +81,14 @@ def test_queue_similarity_and_override(ledger_env, tmp_path):
     assert all(r["status"] == "PENDING" for r in queue)
     assert a["workId"] not in {r["workId"] for r in queue}
 
+    def queued(*args):
+        return {r["workId"] for r in ok(run(env, "work", "pending", "--no-evidence", *args, "--json"))}
+
+    assert b["workId"] in queued("--type", "image", "--creation", "human")
+    assert b["workId"] not in queued("--type", "text") | queued("--creation", "ai-generated")
+    assert b["workId"] not in queued("--registrant", "alice")
+    assert b["workId"] not in queued("--older-than", "1w") and b["workId"] in queued("--older-than", "0m")
+
     # `work similar` on a file and on an id, with distances; exit 1 when nothing is near
     sim = ok(run(env, "work", "similar", str(copy), "--json"))
     assert sim["similar"][0]["workId"] in (a["workId"], b["workId"])
