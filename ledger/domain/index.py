@@ -263,7 +263,6 @@ class ReadIndex:
             for ev in events:
                 self._apply(ev)
             self._refresh_holders()
-            self._fetch_metadata()
             self._set_meta("synced_block", str(end))
             self._set_meta("synced_hash", end_hash or "")
         return IndexState(end, head)
@@ -384,17 +383,25 @@ class ReadIndex:
                 self.db.execute("INSERT INTO work_holders (work, holder, bps) VALUES (?, ?, ?)",
                                 (wid, holder, int(bps)))
 
-    def _fetch_metadata(self, bound: int = META_FETCH_BOUND) -> None:
-        """Read the metadata documents of newly indexed works from the store: title, creators,
-        identifiers and ISCC code become searchable (a missing document leaves meta_state 2)."""
+    @_locked
+    def fill_metadata(self, bound: int = META_FETCH_BOUND) -> int:
+        """Read the metadata documents of newly indexed works from the store, so their title,
+        creators, identifiers and ISCC code become searchable (a missing document: meta_state 2).
+        Called by the desk's reads (``ledger.domain.review``), not by every sync, so licensing
+        reads never wait for the store. Returns how many documents were read."""
         rows = self.db.execute("SELECT work, metadata_cid FROM work_info WHERE meta_state = 0 LIMIT ?",
                                (bound,)).fetchall()
+        docs = []
         for wid, cid in rows:
             try:
-                doc = self.ledger.metadata(cid)
+                docs.append((wid, self.ledger.metadata(cid)))
             except Exception:  # noqa: BLE001 (a missing or broken blob must not stop the index)
-                doc = None
-            self.put_metadata(wid, doc)
+                docs.append((wid, None))
+        if docs:
+            with self._transaction():
+                for wid, doc in docs:
+                    self.put_metadata(wid, doc)
+        return len(docs)
 
     def insert_work(self, wid: str, *, registrant: str, holders: list[tuple[str, int]], work_type: int,
                     creation_mode: int, block: int, at: int, status: int = 1, doc: dict[str, Any] | None = None,

@@ -147,6 +147,7 @@ def _index_of(ledger_or_index: Any) -> Any:
     if idx is None:
         idx = ledger_or_index._read_index = ReadIndex(ledger_or_index)
     idx.fresh()
+    idx.fill_metadata()
     return idx
 
 
