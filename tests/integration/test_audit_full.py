@@ -35,7 +35,10 @@ NEVER_EMITTED = {"EIP712DomainChanged"}  # declared by EIP-5267; the domain neve
 # Governance events of a registry upgrade and of a listener removal or failure: this history
 # keeps one registry and one listener (they are exercised by the contract tests
 # test_registration_versions.py and test_role_mirror.py, not replayed here).
-NOT_IN_THIS_HISTORY = {"RegistryRetired", "RoleListenerRemoved", "RoleListenerFailed", "RoleMirrorDisabled"}
+NOT_IN_THIS_HISTORY = {"RegistryRetired", "RoleListenerRemoved", "RoleListenerFailed", "RoleMirrorDisabled",
+                       # the near-duplicate flag and override (R27): tests/contracts/test_near_duplicates.py,
+                       # tests/cli/test_desk_cli.py, reduced by ledger/audit/works.py
+                       "NearDuplicateFlagged", "NearDuplicateOverridden"}
 PERIOD, FORGED_PERIOD = 202501, 202502
 
 
