@@ -30,7 +30,7 @@ from typing import Any
 from ledger.domain.licensing.index import CoverageIndex, _Lic
 from ledger.domain.licensing.model import SCOPE_REPERTOIRE, LicenceRecord, _hex
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # how many blocks a read syncs before answering; beyond that it answers and says how far behind it is
 READ_SYNC_BOUND = 50_000
 
@@ -68,7 +68,7 @@ SCHEMA = (
     # range on the primary key, so no engine-specific full-text feature is needed
     "CREATE TABLE IF NOT EXISTS work_terms (field CHAR(1) NOT NULL, term VARCHAR(200) NOT NULL, "
     "work VARCHAR(66) NOT NULL, PRIMARY KEY (field, term, work))",
-    "CREATE INDEX IF NOT EXISTS work_terms_by_work ON work_terms (work)",
+    "CREATE INDEX IF NOT EXISTS work_terms_by_work ON work_terms (work, field, term)",
     # ISCC content codes cut into 5 bands of 13/13/13/13/12 bits (multi-index hashing): two codes
     # within distance d agree within floor(d/5) bits in at least one band, so a lookup asks each
     # band for the values within that many bits of the query's band (an indexed IN list; the
@@ -95,6 +95,8 @@ _BAND_SHIFTS = tuple(64 - sum(BAND_WIDTHS[:i + 1]) for i in range(BANDS))
 def band_values(body: int) -> list[int]:
     """The value of each band of a 64-bit code."""
     return [(body >> shift) & ((1 << width) - 1) for shift, width in zip(_BAND_SHIFTS, BAND_WIDTHS, strict=True)]
+# a search term matched by at most this many works drives the query (else the newest works are walked)
+RARE = 2000
 # how many metadata documents one sync reads from the store at most (the rest on the next read)
 META_FETCH_BOUND = 20_000
 
@@ -606,6 +608,7 @@ class ReadIndex:
         where: list[str] = ["1 = 1"]
         args: list[Any] = []
         post: list[tuple[str, str]] = []
+        conds: list[tuple[str, list[Any]]] = []  # (term condition on work_terms t, its arguments)
         for field, text in (("t", title), ("c", creator)):
             if not text:
                 continue
@@ -613,15 +616,25 @@ class ReadIndex:
             if not words:
                 raise ValueError(f"nothing to search for in {text!r}")
             for i, word in enumerate(words):
-                last = i == len(words) - 1
-                if last and not cjk[i]:
-                    where.append("i.work IN (SELECT work FROM work_terms WHERE field = ? AND term >= ? AND term < ?)")
-                    args += [field, word, word + "\U0010ffff"]
+                if i == len(words) - 1 and not cjk[i]:
+                    conds.append(("t.field = ? AND t.term >= ? AND t.term < ?", [field, word, word + "\U0010ffff"]))
                 else:
-                    where.append("i.work IN (SELECT work FROM work_terms WHERE field = ? AND term = ?)")
-                    args += [field, word]
+                    conds.append(("t.field = ? AND t.term = ?", [field, word]))
             if any(cjk):
                 post.append((field, text))
+        if conds:
+            # A hand-made plan, in portable SQL: when some term is rare (at most RARE works), the
+            # matching works are collected through the term index and sorted (few rows); when every
+            # term is common, the works are walked newest first (work_info_by_time) and each is
+            # probed for its terms (work_terms_by_work), stopping at the limit.
+            rare = min(self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM work_terms t WHERE {c} LIMIT ?) x",
+                                       (*a, RARE + 1)).fetchone()[0] for c, a in conds)
+            for c, a in conds:
+                if rare <= RARE:
+                    where.append(f"i.work IN (SELECT t.work FROM work_terms t WHERE {c})")
+                else:
+                    where.append(f"EXISTS (SELECT 1 FROM work_terms t WHERE t.work = i.work AND {c})")
+                args += a
         if identifier:
             where.append("i.work IN (SELECT work FROM work_terms WHERE field = 'x' AND term = ?)")
             args.append(identifier_key(identifier))

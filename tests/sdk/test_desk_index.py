@@ -90,7 +90,7 @@ def test_terms_of_chinese_and_latin_titles():
     assert identifier_key("T-123.456.789-0") == identifier_key("t1234567890")
 
 
-def test_search_by_chinese_title_full_and_part(index):
+def test_search_by_chinese_title_full_and_part(index, plan):
     add(index, 1, title="静夜思")
     add(index, 2, title="夜思集")
     add(index, 3, title="思夜")
@@ -109,7 +109,15 @@ def test_search_by_chinese_title_full_and_part(index):
     assert found("秋") == set()
 
 
-def test_search_filters(index):
+@pytest.fixture(params=["rare terms drive", "newest first walk"])
+def plan(request, monkeypatch):
+    """Both hand-made plans of ReadIndex.search: collect-and-sort, and walk-newest-first-and-probe."""
+    import ledger.domain.index as ix
+
+    monkeypatch.setattr(ix, "RARE", 2000 if request.param == "rare terms drive" else 0)
+
+
+def test_search_filters(index, plan):
     add(index, 1, title="Moon River", creators=["Henry Mancini"], ids={"iswc": "T-070.095.178-5"}, holder=A,
         status=2, work_type=1, at=1000)
     add(index, 2, title="Moonlight Sonata", creators=["Ludwig van Beethoven"], holder=B, status=1, work_type=1,
