@@ -625,16 +625,21 @@ class ReadIndex:
         if conds:
             # A hand-made plan, in portable SQL: when some term is rare (at most RARE works), the
             # matching works are collected through the term index and sorted (few rows); when every
-            # term is common, the works are walked newest first (work_info_by_time) and each is
-            # probed for its terms (work_terms_by_work), stopping at the limit.
+            # term is common, several terms are intersected (INTERSECT), and one term walks the works
+            # newest first (work_info_by_time), probing each (work_terms_by_work) up to the limit.
             rare = min(self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM work_terms t WHERE {c} LIMIT ?) x",
                                        (*a, RARE + 1)).fetchone()[0] for c, a in conds)
-            for c, a in conds:
-                if rare <= RARE:
-                    where.append(f"i.work IN (SELECT t.work FROM work_terms t WHERE {c})")
-                else:
-                    where.append(f"EXISTS (SELECT 1 FROM work_terms t WHERE t.work = i.work AND {c})")
-                args += a
+            if rare > RARE and len(conds) > 1:  # several common terms: their intersection is smaller
+                where.append("i.work IN (" + " INTERSECT ".join(
+                    f"SELECT t.work FROM work_terms t WHERE {c}" for c, _a in conds) + ")")
+                args += [x for _c, a in conds for x in a]
+            else:
+                for c, a in conds:
+                    if rare <= RARE:
+                        where.append(f"i.work IN (SELECT t.work FROM work_terms t WHERE {c})")
+                    else:
+                        where.append(f"EXISTS (SELECT 1 FROM work_terms t WHERE t.work = i.work AND {c})")
+                    args += a
         if identifier:
             where.append("i.work IN (SELECT work FROM work_terms WHERE field = 'x' AND term = ?)")
             args.append(identifier_key(identifier))
