@@ -117,6 +117,15 @@ def test_queue_similarity_and_override(ledger_env, tmp_path):
     assert "NearDuplicateOverridden" in [h["event"] for h in file["history"]]
     shown = run(env, "work", "show", b["workId"])
     assert "licensed re-edition" in shown.stdout and "near-duplicate" in shown.stdout
+    # the certificate prints the override, and verifies against the chain
+    pdf = tmp_path / "copy-certificate.pdf"
+    ok(run(env, "--as", "registrar", "work", "certificate", b["workId"], "-o", str(pdf), "--json"))
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(pdf))
+    text = " ".join(" ".join(doc[i].get_textpage().get_text_range().split()) for i in range(len(doc)))
+    assert "Near-duplicate override" in text and "licensed re-edition" in text, text
+    assert run(env, "verify", "--certificate", str(pdf)).returncode == 0
 
     # an override with nothing flagged is refused
     c = register(env, "alice", picture(tmp_path / "c.png", seed + 2), f"Lighthouse {seed}", "--type", "image")
