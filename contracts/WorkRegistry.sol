@@ -149,6 +149,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         bytes32 workId = r.contentHash;
         Work storage w = _existing(workId);
         _expectStatus(workId, w.status, STATUS_PENDING);
+        _checkNotFlagged(workId, w);
         if (_claims[workId][claimant] != _claimDigest(r)) revert WorkRegistry__NoSuchClaim(workId, claimant);
         delete _claims[workId][claimant];
         _clearReservations(workId);
@@ -661,6 +662,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
         Work storage w = _existing(workId);
         _expectStatus(workId, w.status, STATUS_PENDING);
         if (w.competingClaims != 0) revert WorkRegistry__ClaimsCompeting(workId, w.competingClaims);
+        _checkNotFlagged(workId, w);
         w.status = STATUS_CONFIRMED;
         emit WorkConfirmed(workId, msg.sender);
     }
@@ -734,5 +736,69 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
 
     function _checkBatch(uint256 size) internal pure {
         if (size == 0 || size > MAX_BATCH) revert WorkRegistry__InvalidBatchSize(size, MAX_BATCH);
+    }
+
+    // --- near duplicates (issue 18: the registrar's desk) ------------------------------
+    // A PENDING work flagged as a near-duplicate of a CONFIRMED work held by others is confirmed
+    // only through confirmOverriding, with a reason recorded in NearDuplicateOverridden.
+
+    /// @dev One flag per pending registration: valid while `registeredAt` equals the work's (a
+    /// registration after a rejection starts unflagged).
+    struct NearDuplicate {
+        bytes32 ofWorkId;
+        address flaggedBy;
+        uint40 registeredAt;
+        uint8 distance;
+    }
+
+    /// @notice Longest override reason, in bytes.
+    uint256 public constant MAX_OVERRIDE_REASON = 280;
+
+    mapping(bytes32 workId => NearDuplicate) private _nearDuplicates;
+
+    /// @inheritdoc IWorkRegistry
+    function flagNearDuplicate(bytes32 workId, bytes32 ofWorkId, uint8 distance) external {
+        if (!_hasRole(_REGISTRAR_ROLE, msg.sender) && !_hasRole(_CMO_ROLE, msg.sender)
+            && _shareOf(ofWorkId, msg.sender) == 0) revert WorkRegistry__NotEntitledToFlag(workId, msg.sender);
+        Work storage w = _existing(workId);
+        _expectStatus(workId, w.status, STATUS_PENDING);
+        _expectStatus(ofWorkId, _existing(ofWorkId).status, STATUS_CONFIRMED);
+        if (distance > 64) revert WorkRegistry__InvalidDistance(distance);
+        Holder[] memory hs = _holdersOf(workId);
+        for (uint256 i; i < hs.length; ++i) {
+            if (_shareOf(ofWorkId, hs[i].account) != 0) {
+                revert WorkRegistry__SameHolder(workId, ofWorkId, hs[i].account);
+            }
+        }
+        _nearDuplicates[workId] = NearDuplicate(ofWorkId, msg.sender, w.registeredAt, distance);
+        emit NearDuplicateFlagged(workId, ofWorkId, msg.sender, distance);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function confirmOverriding(bytes32 workId, string calldata reason) external onlyRole(_REGISTRAR_ROLE) {
+        Work storage w = _existing(workId);
+        NearDuplicate memory f = _nearDuplicates[workId];
+        // slither-disable-next-line incorrect-equality (a stored timestamp compared for identity)
+        if (f.ofWorkId == bytes32(0) || f.registeredAt != w.registeredAt) revert WorkRegistry__NotFlagged(workId);
+        uint256 n = bytes(reason).length;
+        if (n == 0 || n > MAX_OVERRIDE_REASON) revert WorkRegistry__InvalidOverrideReason(n, MAX_OVERRIDE_REASON);
+        delete _nearDuplicates[workId];
+        _confirm(workId);
+        emit NearDuplicateOverridden(workId, f.ofWorkId, msg.sender, f.distance, reason);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function nearDuplicateOf(bytes32 workId) external view returns (bytes32 ofWorkId, address flaggedBy, uint8 distance) {
+        NearDuplicate memory f = _nearDuplicates[workId];
+        if (f.ofWorkId != bytes32(0) && f.registeredAt == _works[workId].registeredAt) {
+            return (f.ofWorkId, f.flaggedBy, f.distance);
+        }
+    }
+
+    function _checkNotFlagged(bytes32 workId, Work storage w) internal view {
+        NearDuplicate storage f = _nearDuplicates[workId];
+        if (f.ofWorkId != bytes32(0) && f.registeredAt == w.registeredAt) {
+            revert WorkRegistry__NearDuplicateFlagged(workId, f.ofWorkId, f.distance);
+        }
     }
 }

@@ -424,4 +424,46 @@ interface IWorkRegistry is IRoleListener {
         external
         view
         returns (bool);
+
+    // --- near duplicates (issue 18) ------------------------------------------------------
+
+    /// @notice A PENDING work was flagged as a near-duplicate (ISCC content code within
+    /// `distance` bits) of a CONFIRMED work held by others.
+    event NearDuplicateFlagged(
+        bytes32 indexed workId, bytes32 indexed ofWorkId, address indexed flaggedBy, uint8 distance
+    );
+    /// @notice A registrar confirmed a flagged work anyway, for `reason`.
+    event NearDuplicateOverridden(
+        bytes32 indexed workId, bytes32 indexed ofWorkId, address indexed registrar, uint8 distance, string reason
+    );
+
+    error WorkRegistry__NotEntitledToFlag(bytes32 workId, address caller);
+    error WorkRegistry__InvalidDistance(uint8 distance);
+    error WorkRegistry__SameHolder(bytes32 workId, bytes32 ofWorkId, address holder);
+    error WorkRegistry__NearDuplicateFlagged(bytes32 workId, bytes32 ofWorkId, uint8 distance);
+    error WorkRegistry__NotFlagged(bytes32 workId);
+    error WorkRegistry__InvalidOverrideReason(uint256 length, uint256 max);
+
+    /// @notice Flag a PENDING work as a near-duplicate of a CONFIRMED work: from then on it is
+    /// confirmed only by `confirmOverriding` (plain `confirm`, `confirmBatch` and `awardClaim`
+    /// revert `WorkRegistry__NearDuplicateFlagged`). Caller: a REGISTRAR, a CMO, or a holder of
+    /// `ofWorkId`. No holder of `workId` may hold a share of `ofWorkId` (a copy of one's own work
+    /// is no one else's). A later flag replaces an earlier one.
+    /// @param workId The pending work.
+    /// @param ofWorkId The confirmed work it is near.
+    /// @param distance Hamming distance of their ISCC content codes, 0..64 bits.
+    function flagNearDuplicate(bytes32 workId, bytes32 ofWorkId, uint8 distance) external;
+
+    /// @notice As a REGISTRAR: confirm a flagged work anyway, recording why.
+    /// @param workId The flagged pending work.
+    /// @param reason Why it is no copy (1..280 bytes of UTF-8), kept in the event.
+    function confirmOverriding(bytes32 workId, string calldata reason) external;
+
+    /// @notice The standing near-duplicate flag on a work (zeros when none).
+    /// @param workId The work.
+    /// @return ofWorkId The confirmed work it was flagged against.
+    /// @return flaggedBy Who flagged it.
+    /// @return distance The distance given.
+    function nearDuplicateOf(bytes32 workId) external view returns (bytes32 ofWorkId, address flaggedBy, uint8 distance);
 }
+

@@ -129,6 +129,28 @@ def work_rejected(state: State, ev: Event) -> None:
         w["status"] = REJECTED
 
 
+@reducer("NearDuplicateFlagged")
+def near_duplicate_flagged(state: State, ev: Event) -> None:
+    """Issue 18 (R27): a pending work flagged as a near-duplicate of a confirmed one."""
+    w = _work(state, ev, PENDING)
+    of = "0x" + bytes(ev.args["ofWorkId"]).hex()
+    o = state.section("works").get(of)
+    if o is None or o["status"] != CONFIRMED:
+        state.flag(ev, f"work {_wid(ev)} flagged as a near-duplicate of {of}, which is not a confirmed work")
+    if w is not None:
+        w["nearDuplicateOf"] = of
+
+
+@reducer("NearDuplicateOverridden")
+def near_duplicate_overridden(state: State, ev: Event) -> None:
+    """Issue 18 (R27): a flagged work confirmed anyway (its WorkConfirmed comes first in the same transaction)."""
+    w = _work(state, ev, CONFIRMED)
+    if w is not None:
+        if w.get("nearDuplicateOf") != "0x" + bytes(ev.args["ofWorkId"]).hex():
+            state.flag(ev, f"work {_wid(ev)} overridden without the matching near-duplicate flag")
+        w["nearDuplicateOverride"] = ev.args["reason"]
+
+
 @reducer("ActionConsented")
 def action_consented(state: State, ev: Event) -> None:
     w = _work(state, ev)

@@ -144,6 +144,12 @@ def confirm_batch(app: App, file: Path | None, all_pending: bool, batch_size: in
         key, ids = read_work_ids(file)
     else:
         key, ids = "all-pending", pending_works(ledger)
+    from ledger.domain.review import screen_near_duplicates  # issue 18 (R27): near-duplicates are not batch-confirmed
+
+    ids, near = screen_near_duplicates(ledger, ids)
+    for wid, of, d in near:
+        err_console.print(f"skipped {wid}: near-duplicate of confirmed work {of} (distance {d}), flagged on-chain; "
+                          "confirm it with `work confirm ID --override REASON` or reject it")
     confirmer = BatchConfirmer(ledger, _journal(journal_path(app.settings, key, kind="confirm"), fresh), batch_size,
                                max_in_flight)
     summary = _run_with_progress("confirming", len(ids), as_json, lambda cb: confirmer.run(ids, progress=cb))

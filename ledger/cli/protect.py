@@ -81,11 +81,21 @@ def dispute_resolve(app: App, work_id: str, outcome: str, holders: tuple[str, ..
 
 
 @dispute.command("list")
-@click.argument("work_id")
+@click.argument("work_id", required=False)
+@click.option("--open", "open_only", is_flag=True, help="Without WORK_ID: the open disputes over all works (the "
+              "registrar's dispute queue, oldest first, from the local index).")
+@click.option("--all", "all_works", is_flag=True, help="Without WORK_ID: every dispute over all works.")
 @json_option
 @click.pass_obj
-def dispute_list(app: App, work_id: str, as_json: bool) -> None:
-    """Every dispute over a work and its ruling."""
+def dispute_list(app: App, work_id: str | None, open_only: bool, all_works: bool, as_json: bool) -> None:
+    """Every dispute over a work and its ruling; or, with --open, the open disputes over all works."""
+    if work_id is None:
+        if not (open_only or all_works):
+            raise InputError("name a work, or pass --open (all open disputes) or --all")
+        from ledger.cli.work import dispute_queue
+
+        dispute_queue(app, open_only=not all_works, as_json=as_json)
+        return
     ds = _protection(app).disputes(parse_work_id(work_id))
     if as_json:
         emit_json(ds)

@@ -89,6 +89,10 @@ def print_work(rec: WorkRecord, metadata: dict[str, Any] | None, note: str | Non
         t.add_row("reserved uses", ", ".join(rec.reserved_uses))
     if rec.open_dispute:
         t.add_row("open dispute", str(rec.open_dispute))
+    for h in rec.history:  # issue 18: confirmed although a near-duplicate of another holder's work
+        if h.event == "NearDuplicateOverridden":
+            t.add_row("near-duplicate", f"confirmed despite {h.details.get('ofWorkId')} (distance "
+                      f"{h.details.get('distance')}) by {h.actor}: {h.details.get('reason')}")
     t.add_row("metadata", rec.metadata_cid or "-")
     if note:
         t.add_row("note", note)

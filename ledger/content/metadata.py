@@ -178,8 +178,10 @@ def build_work_metadata(
     creation_date: dt.date | str | None = None,
     language: str | None = None,
     description: str | None = None,
+    content_code: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Assemble a work metadata document (absent optionals left out) and validate it."""
+    """Assemble a work metadata document (absent optionals left out) and validate it.
+    ``content_code``: the file's ISCC code, ``{"kind", "iscc"}`` (``ledger.content.iscc``)."""
     doc: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
         "title": title,
@@ -196,6 +198,7 @@ def build_work_metadata(
         ),
         "language": language,
         "description": description,
+        "contentCode": dict(content_code) if content_code else None,
     }
     doc.update({k: v for k, v in optional.items() if v is not None})
     validate_work_metadata(doc)

@@ -250,7 +250,13 @@ def _parse_row(raw: Mapping[str, Any], base: Path, signer: str, signer_is_cmo: b
     if unknown:
         raise _RowError(unknown[0], f"unknown field (allowed: {', '.join(COLUMNS)})")
     _check_types(raw)
-    _, work_hex = _content_id(raw, base)
+    column, work_hex = _content_id(raw, base)
+    code = None
+    if column == "file":  # the ISCC content code (issue 18); media not fingerprinted register without one
+        from ledger.content.iscc import file_code
+
+        found, _ = file_code(base / _text(raw.get("file")))
+        code = found.as_json() if found is not None else None
     title = _text(raw.get("title"))
     if not title:
         raise _RowError("title", "a title is required")
@@ -293,7 +299,7 @@ def _parse_row(raw: Mapping[str, Any], base: Path, signer: str, signer_is_cmo: b
         doc = build_work_metadata(
             title=title, creators=creators, work_type=work_type, content_sha256=work_hex,
             creation_mode=creation, ai_declaration=ai, identifiers=identifiers or None,
-            creation_date=_text(raw.get("date")) or None,
+            creation_date=_text(raw.get("date")) or None, content_code=code,
         )  # fmt: skip
     except E.InputError as exc:
         where = exc.where or ""

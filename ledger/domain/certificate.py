@@ -134,6 +134,12 @@ def certificate_rows(ledger: Ledger, rec: WorkRecord, meta: dict[str, Any] | Non
             (_("Confirmed"), by.format(when=_when(conf.timestamp if conf else None),
                                        who=conf.actor if conf else "-")),
             (_("Confirm tx"), conf.tx_hash if conf else "-"),
+        ]
+        # issue 18: confirmed although a near-duplicate of another holder's work (the reason is on-chain)
+        rows += [(_("Near-duplicate override"), f"{h.details.get('reason')} ({_('near')} {h.details.get('ofWorkId')}, "
+                  f"{_('distance')} {h.details.get('distance')})") for h in rec.history
+                 if h.event == "NearDuplicateOverridden"]
+        rows += [
             (_("Network"), _("chain id {id}").format(id=ledger.chain.chain_id)),
             (_("Registry contract"), ledger.registry_for(rec.work_id).address),
             (_("Issued by"), _("registrar {address}").format(address=issuer)),

@@ -30,7 +30,7 @@ from typing import Any
 from ledger.domain.licensing.index import CoverageIndex, _Lic
 from ledger.domain.licensing.model import SCOPE_REPERTOIRE, LicenceRecord, _hex
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "4"
 # how many blocks a read syncs before answering; beyond that it answers and says how far behind it is
 READ_SYNC_BOUND = 50_000
 
@@ -47,13 +47,63 @@ SCHEMA = (
     "uses BIGINT NOT NULL, valid_from BIGINT NOT NULL, valid_until VARCHAR(20) NOT NULL, PRIMARY KEY (work, cmo))",
     "CREATE TABLE IF NOT EXISTS works (work VARCHAR(66) PRIMARY KEY, status INTEGER NOT NULL, "
     "registered_block BIGINT NOT NULL, reserved_uses BIGINT NOT NULL)",
+    # --- the registrar's desk (issue 18): what search, the review queue and similarity read ---
+    # one row per work: who registered it, when, its kind, its metadata's searchable fields and
+    # ISCC content code (meta_state 0 = document not fetched yet, 1 = read, 2 = missing/invalid)
+    "CREATE TABLE IF NOT EXISTS work_info (work VARCHAR(66) PRIMARY KEY, registry VARCHAR(42) NOT NULL, "
+    "registrant VARCHAR(42) NOT NULL, work_type INTEGER NOT NULL, creation_mode INTEGER NOT NULL, "
+    "registered_block BIGINT NOT NULL, registered_at BIGINT NOT NULL, metadata_cid VARCHAR(128) NOT NULL, "
+    "meta_state INTEGER NOT NULL, title TEXT, creators TEXT, identifiers TEXT, iscc VARCHAR(80), "
+    "iscc_kind VARCHAR(16), iscc_body BIGINT, reject_code INTEGER, reject_cid VARCHAR(128), "
+    "flagged_of VARCHAR(66), flag_distance INTEGER, flagged_by VARCHAR(42), override_reason TEXT, "
+    "overridden_by VARCHAR(42))",
+    "CREATE INDEX IF NOT EXISTS work_info_by_time ON work_info (registered_block, work)",
+    "CREATE INDEX IF NOT EXISTS work_info_by_registrant ON work_info (registrant, registered_block)",
+    "CREATE INDEX IF NOT EXISTS work_info_by_meta_state ON work_info (meta_state)",
+    "CREATE TABLE IF NOT EXISTS work_holders (work VARCHAR(66) NOT NULL, holder VARCHAR(42) NOT NULL, "
+    "bps INTEGER NOT NULL, PRIMARY KEY (work, holder))",
+    "CREATE INDEX IF NOT EXISTS work_holders_by_holder ON work_holders (holder, work)",
+    # search terms: field t = title, c = creator, x = identifier; a word is one term, CJK text gives
+    # each character and each pair of neighbours (see ledger.domain.review.terms); prefix search is a
+    # range on the primary key, so no engine-specific full-text feature is needed
+    "CREATE TABLE IF NOT EXISTS work_terms (field CHAR(1) NOT NULL, term VARCHAR(200) NOT NULL, "
+    "work VARCHAR(66) NOT NULL, PRIMARY KEY (field, term, work))",
+    "CREATE INDEX IF NOT EXISTS work_terms_by_work ON work_terms (work, field, term)",
+    # ISCC content codes cut into 5 bands of 13/13/13/13/12 bits (multi-index hashing): two codes
+    # within distance d agree within floor(d/5) bits in at least one band, so a lookup asks each
+    # band for the values within that many bits of the query's band (an indexed IN list; the
+    # covering index holds the whole code, so no second lookup) and compares only those candidates
+    "CREATE TABLE IF NOT EXISTS iscc_bands (kind VARCHAR(16) NOT NULL, band INTEGER NOT NULL, "
+    "value INTEGER NOT NULL, work VARCHAR(66) NOT NULL, body BIGINT NOT NULL, PRIMARY KEY (kind, band, value, work))",
+    "CREATE INDEX IF NOT EXISTS iscc_bands_lookup ON iscc_bands (kind, band, value, body, work)",
+    "CREATE INDEX IF NOT EXISTS iscc_bands_by_work ON iscc_bands (work)",
+    "CREATE TABLE IF NOT EXISTS disputes (id BIGINT NOT NULL, registry VARCHAR(42) NOT NULL, "
+    "work VARCHAR(66) NOT NULL, claimant VARCHAR(42) NOT NULL, evidence_cid VARCHAR(128) NOT NULL, "
+    "opened_block BIGINT NOT NULL, opened_at BIGINT NOT NULL, outcome INTEGER, registrar VARCHAR(42), "
+    "resolved_block BIGINT, PRIMARY KEY (registry, id))",
+    "CREATE INDEX IF NOT EXISTS disputes_by_outcome ON disputes (outcome, opened_block)",
+    "CREATE INDEX IF NOT EXISTS disputes_by_work ON disputes (work, opened_block)",
 )
-TABLES = ("licences", "licence_works", "mandates", "works")
+TABLES = ("licences", "licence_works", "mandates", "works", "work_info", "work_holders", "work_terms", "iscc_bands",
+          "disputes")
+#: 64-bit ISCC bodies are cut into these bands (widths in bits, most significant first)
+BAND_WIDTHS = (13, 13, 13, 13, 12)
+BANDS = len(BAND_WIDTHS)
+_BAND_SHIFTS = tuple(64 - sum(BAND_WIDTHS[:i + 1]) for i in range(BANDS))
+
+
+def band_values(body: int) -> list[int]:
+    """The value of each band of a 64-bit code."""
+    return [(body >> shift) & ((1 << width) - 1) for shift, width in zip(_BAND_SHIFTS, BAND_WIDTHS, strict=True)]
+# a search term matched by at most this many works drives the query (else the newest works are walked)
+RARE = 2000
+# how many metadata documents one sync reads from the store at most (the rest on the next read)
+META_FETCH_BOUND = 20_000
 
 _LICENCE_EVENTS = ("LicenceGranted", "OpenLicencePublished")
 _LICENCE_CHANGES = ("LicenceSuspended", "LicenceResumed", "LicenceRevoked", "OfferAccepted")
 _WORK_EVENTS = ("WorkRegistered", "WorkConfirmed", "WorkRejected", "DisputeOpened", "DisputeResolved",
-                "UsesReserved")
+                "UsesReserved", "ClaimAwarded", "ShareTransferred", "NearDuplicateFlagged", "NearDuplicateOverridden")
 _STATUS = {"WorkRegistered": 1, "WorkConfirmed": 2, "WorkRejected": 3, "DisputeOpened": 4}
 
 
@@ -107,9 +157,20 @@ class ReadIndex:
         self.lock = threading.RLock()
         self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")  # SQLite-only: readers do not block the syncing writer
+        self._drop_if_other_schema()
         for stmt in SCHEMA:
             self.db.execute(stmt)
         self._identity = self._source_identity()
+
+    def _drop_if_other_schema(self) -> None:
+        """A file written by another schema version is dropped (it is a cache: the sync rebuilds it)."""
+        try:
+            row = self.db.execute("SELECT v FROM meta WHERE k = 'identity'").fetchone()
+        except sqlite3.OperationalError:  # a new file
+            return
+        if row and json.loads(row[0])[0] != SCHEMA_VERSION:
+            for table in (*TABLES, "meta"):
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 (fixed table names)
 
     def close(self) -> None:
         self.db.close()
@@ -198,8 +259,12 @@ class ReadIndex:
         with self._transaction():
             if self.synced_block != start - 1:  # another process synced meanwhile: its rows stand
                 return IndexState(self.synced_block, head)
+            self._stamps = self.ledger.rpc.block_timestamps(
+                {e.block for e in events if e.name in ("WorkRegistered", "ClaimAwarded", "DisputeOpened")})
+            self._dirty_holders: set[tuple[str, str]] = set()
             for ev in events:
                 self._apply(ev)
+            self._refresh_holders()
             self._set_meta("synced_block", str(end))
             self._set_meta("synced_hash", end_hash or "")
         return IndexState(end, head)
@@ -236,14 +301,168 @@ class ReadIndex:
                             (str(int(a["effectiveAt"])), _hex(a["workId"]), a["cmo"]))
         elif name in _WORK_EVENTS:
             wid = _hex(a["workId"])
+            if name in ("WorkRegistered", "ClaimAwarded", "ShareTransferred", "DisputeOpened", "DisputeResolved",
+                        "NearDuplicateFlagged", "NearDuplicateOverridden", "WorkRejected"):
+                self._apply_desk(ev, wid)
             if name == "WorkRegistered":
+                # a registration after a rejection starts a new record (status PENDING again)
                 self.db.execute("INSERT INTO works (work, status, registered_block, reserved_uses) VALUES (?, 1, ?, 0) "
-                                "ON CONFLICT (work) DO NOTHING", (wid, ev.block))
+                                "ON CONFLICT (work) DO UPDATE SET status = 1, "
+                                "registered_block = excluded.registered_block, reserved_uses = 0", (wid, ev.block))
+            elif name in ("ShareTransferred", "NearDuplicateFlagged", "NearDuplicateOverridden"):
+                pass
+            elif name == "ClaimAwarded":
+                self.db.execute("UPDATE works SET status = 2 WHERE work = ?", (wid,))
             elif name == "UsesReserved":
                 self.db.execute("UPDATE works SET reserved_uses = ? WHERE work = ?", (int(a["reservedUses"]), wid))
             else:
                 status = _STATUS.get(name) or (5 if int(a["outcome"]) == 3 else 2)
                 self.db.execute("UPDATE works SET status = ? WHERE work = ?", (status, wid))
+
+    # --- the registrar's desk: work facts, terms, ISCC bands, disputes -------------------
+
+    def _apply_desk(self, ev: Any, wid: str) -> None:
+        from ledger.content.cid import cid_from_bytes
+
+        name, a = ev.name, ev.args
+        if name in ("WorkRegistered", "ClaimAwarded"):
+            cid = cid_from_bytes(bytes(a["metadataCid"]))
+            who = a["registrant"] if name == "WorkRegistered" else a["claimant"]
+            at = self._stamps.get(ev.block, 0)
+            if name == "WorkRegistered":
+                self.db.execute("DELETE FROM work_info WHERE work = ?", (wid,))
+                self.db.execute(
+                    "INSERT INTO work_info (work, registry, registrant, work_type, creation_mode, registered_block, "
+                    "registered_at, metadata_cid, meta_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    (wid, ev.address, who, int(a["workType"]), int(a["creationMode"]), ev.block, at, cid))
+            else:  # the awarded claim's metadata, type, mode and claimant replace the registration's
+                self.db.execute("UPDATE work_info SET registrant = ?, work_type = ?, creation_mode = ?, "
+                                "metadata_cid = ?, meta_state = 0 WHERE work = ?",
+                                (who, int(a["workType"]), int(a["creationMode"]), cid, wid))
+            self._clear_terms(wid)
+            self.db.execute("DELETE FROM work_holders WHERE work = ?", (wid,))
+            for holder, bps in a["holders"]:
+                self.db.execute("INSERT INTO work_holders (work, holder, bps) VALUES (?, ?, ?) "
+                                "ON CONFLICT (work, holder) DO UPDATE SET bps = excluded.bps", (wid, holder, int(bps)))
+        elif name == "WorkRejected":
+            cid = cid_from_bytes(bytes(a["reasonCid"])) if a["reasonCid"] else ""
+            self.db.execute("UPDATE work_info SET reject_code = ?, reject_cid = ? WHERE work = ?",
+                            (int(a["reasonCode"]), cid, wid))
+        elif name == "ShareTransferred":
+            self._dirty_holders.add((ev.address, wid))
+        elif name == "DisputeOpened":
+            self.db.execute(
+                "INSERT INTO disputes (id, registry, work, claimant, evidence_cid, opened_block, opened_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (registry, id) DO NOTHING",
+                (int(a["disputeId"]), ev.address, wid, a["claimant"],
+                 cid_from_bytes(bytes(a["evidenceCid"])) if a["evidenceCid"] else "", ev.block,
+                 int(a.get("openedAt") or self._stamps.get(ev.block, 0))))
+        elif name == "DisputeResolved":
+            self.db.execute("UPDATE disputes SET outcome = ?, registrar = ?, resolved_block = ? "
+                            "WHERE registry = ? AND id = ?",
+                            (int(a["outcome"]), a["registrar"], ev.block, ev.address, int(a["disputeId"])))
+            if int(a["outcome"]) == 2:
+                self._dirty_holders.add((ev.address, wid))
+        elif name == "NearDuplicateFlagged":
+            self.db.execute("UPDATE work_info SET flagged_of = ?, flag_distance = ?, flagged_by = ? WHERE work = ?",
+                            (_hex(a["ofWorkId"]), int(a["distance"]), a["flaggedBy"], wid))
+        elif name == "NearDuplicateOverridden":
+            self.db.execute("UPDATE work_info SET flagged_of = ?, flag_distance = ?, override_reason = ?, "
+                            "overridden_by = ? WHERE work = ?",
+                            (_hex(a["ofWorkId"]), int(a["distance"]), a["reason"], a["registrar"], wid))
+
+    def _clear_terms(self, wid: str) -> None:
+        self.db.execute("DELETE FROM work_terms WHERE work = ?", (wid,))
+        self.db.execute("DELETE FROM iscc_bands WHERE work = ?", (wid,))
+
+    def _refresh_holders(self) -> None:
+        """Holders after transfers and corrections, read from the registry once per work (its current state)."""
+        for registry, wid in sorted(self._dirty_holders):
+            contract = self.ledger.contract("WorkRegistry", registry)
+            hs = self.ledger.call(contract.functions.holdersOf(bytes.fromhex(wid[2:])))
+            self.db.execute("DELETE FROM work_holders WHERE work = ?", (wid,))
+            for holder, bps in hs:
+                self.db.execute("INSERT INTO work_holders (work, holder, bps) VALUES (?, ?, ?)",
+                                (wid, holder, int(bps)))
+
+    @_locked
+    def fill_metadata(self, bound: int = META_FETCH_BOUND) -> int:
+        """Read the metadata documents of newly indexed works from the store, so their title,
+        creators, identifiers and ISCC code become searchable (a missing document: meta_state 2).
+        Called by the desk's reads (``ledger.domain.review``), not by every sync, so licensing
+        reads never wait for the store. Returns how many documents were read."""
+        rows = self.db.execute("SELECT work, metadata_cid FROM work_info WHERE meta_state = 0 LIMIT ?",
+                               (bound,)).fetchall()
+        docs = []
+        for wid, cid in rows:
+            try:
+                docs.append((wid, self.ledger.metadata(cid)))
+            except Exception:  # noqa: BLE001 (a missing or broken blob must not stop the index)
+                docs.append((wid, None))
+        if docs:
+            with self._transaction():
+                for wid, doc in docs:
+                    self.put_metadata(wid, doc)
+        return len(docs)
+
+    def insert_work(self, wid: str, *, registrant: str, holders: list[tuple[str, int]], work_type: int,
+                    creation_mode: int, block: int, at: int, status: int = 1, doc: dict[str, Any] | None = None,
+                    registry: str = "0x" + "00" * 20) -> None:
+        """A work row written directly, without an event (benchmarks fill 100k works this way;
+        the sync never calls it). Call inside :meth:`bulk`."""
+        self.db.execute("INSERT INTO works (work, status, registered_block, reserved_uses) VALUES (?, ?, ?, 0) "
+                        "ON CONFLICT (work) DO UPDATE SET status = excluded.status", (wid, status, block))
+        self.db.execute("DELETE FROM work_info WHERE work = ?", (wid,))
+        self.db.execute(
+            "INSERT INTO work_info (work, registry, registrant, work_type, creation_mode, registered_block, "
+            "registered_at, metadata_cid, meta_state) VALUES (?, ?, ?, ?, ?, ?, ?, '', 0)",
+            (wid, registry, registrant, work_type, creation_mode, block, at))
+        self.db.execute("DELETE FROM work_holders WHERE work = ?", (wid,))
+        for holder, bps in holders:
+            self.db.execute("INSERT INTO work_holders (work, holder, bps) VALUES (?, ?, ?)", (wid, holder, bps))
+        self.put_metadata(wid, doc)
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """One write transaction for many :meth:`insert_work` calls."""
+        with self.lock, self._transaction():
+            yield
+
+    def put_metadata(self, wid: str, doc: dict[str, Any] | None) -> None:
+        """Index one work's metadata document (None: missing). Also what the latency benchmark fills."""
+        from ledger.content.iscc import code_body
+        from ledger.domain.review import identifier_key, terms
+
+        self._clear_terms(wid)
+        if not isinstance(doc, dict) or not isinstance(doc.get("title"), str):
+            self.db.execute("UPDATE work_info SET meta_state = 2 WHERE work = ?", (wid,))
+            return
+        creators = [c.get("name", "") for c in doc.get("creators") or [] if isinstance(c, dict)]
+        idents = {k: v for k, v in (doc.get("identifiers") or {}).items() if isinstance(v, str)}
+        cwr = doc.get("cwr") or {}
+        titles = [doc["title"]] + [t.get("title", "") for t in cwr.get("alternateTitles") or [] if isinstance(t, dict)]
+        code = (doc.get("contentCode") or {}).get("iscc")
+        kind = body = None
+        if isinstance(code, str):
+            try:
+                kind, body = code_body(code)
+            except Exception:  # noqa: BLE001 (an unreadable code is indexed as none)
+                code = None
+        self.db.execute(
+            "UPDATE work_info SET meta_state = 1, title = ?, creators = ?, identifiers = ?, iscc = ?, iscc_kind = ?, "
+            "iscc_body = ? WHERE work = ?",
+            (doc["title"], json.dumps(creators, ensure_ascii=False), json.dumps(idents, sort_keys=True), code, kind,
+             None if body is None else body - (1 << 64) if body >= 1 << 63 else body, wid))
+        rows = {("t", t) for title in titles for t in terms(title)}
+        rows |= {("c", t) for name in creators for t in terms(name)}
+        rows |= {("x", identifier_key(v)) for v in idents.values()}
+        self.db.executemany("INSERT INTO work_terms (field, term, work) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                            [(field, term[:200], wid) for field, term in sorted(rows)])
+        if body is not None:
+            signed = body - (1 << 64) if body >= 1 << 63 else body
+            self.db.executemany("INSERT INTO iscc_bands (kind, band, value, work, body) VALUES (?, ?, ?, ?, ?) "
+                                "ON CONFLICT DO NOTHING",
+                                [(kind, band, value, wid, signed) for band, value in enumerate(band_values(body))])
 
     def _put_licence(self, registry: str, lic: _Lic, *, new: bool) -> None:
         record = _lic_to_json(lic)
@@ -313,5 +532,168 @@ class ReadIndex:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row (tests compare a rebuilt index with an incrementally synced one)."""
         order = {"licences": "registry, id", "licence_works": "work, registry, licence_id", "mandates": "work, cmo",
-                 "works": "work"}
+                 "works": "work", "work_info": "work", "work_holders": "work, holder",
+                 "work_terms": "field, term, work", "iscc_bands": "kind, band, value, work", "disputes": "registry, id"}
         return {t: self.db.execute(f"SELECT * FROM {t} ORDER BY {order[t]}").fetchall() for t in TABLES}  # noqa: S608
+
+    # --- the registrar's desk: questions ---------------------------------------------------
+
+    @_locked
+    def similar_bodies(self, kind: str, body: int, threshold: int, exclude: str | None = None) -> list[tuple[str, int]]:
+        """Works whose ISCC code of ``kind`` is within ``threshold`` bits of ``body``, nearest first.
+
+        Each band is asked for the values within ``threshold // BANDS`` bits of the query's band
+        (an indexed ``IN`` list), and only those candidates are compared; above 19 bits the
+        neighbour lists grow too long and every code of the kind is compared instead (a scan)."""
+        flips = threshold // BANDS
+        found: dict[str, int] = {}
+        if flips <= 3:
+            for band, value in enumerate(band_values(body)):
+                values = sorted({value ^ m for m in _masks(BAND_WIDTHS[band], flips)})
+                for i in range(0, len(values), 900):
+                    chunk = values[i:i + 900]
+                    q = ("SELECT work, body FROM iscc_bands "
+                         f"WHERE kind = ? AND band = ? AND value IN ({', '.join('?' * len(chunk))})")
+                    for wid, other in self.db.execute(q, (kind, band, *chunk)).fetchall():
+                        found[wid] = other
+        else:
+            found = dict(self.db.execute("SELECT work, iscc_body FROM work_info WHERE iscc_kind = ?",
+                                         (kind,)).fetchall())
+        out = []
+        for wid, other in found.items():
+            if wid == exclude or other is None:
+                continue
+            d = ((other & ((1 << 64) - 1)) ^ body).bit_count()
+            if d <= threshold:
+                out.append((wid, d))
+        return sorted(out, key=lambda r: (r[1], r[0]))
+
+    @_locked
+    def work_info(self, wid: str) -> dict[str, Any] | None:
+        """One work's indexed facts (None: not indexed)."""
+        rows = self._info_rows("i.work = ?", [wid], "", 1)
+        return rows[0] if rows else None
+
+    def _info_rows(self, where: str, args: list[Any], order: str, limit: int) -> list[dict[str, Any]]:
+        q = ("SELECT i.work, i.registry, i.registrant, i.work_type, i.creation_mode, i.registered_block, "
+             "i.registered_at, i.metadata_cid, i.meta_state, i.title, i.creators, i.identifiers, i.iscc, i.iscc_kind, "
+             "i.reject_code, i.reject_cid, i.flagged_of, i.flag_distance, i.flagged_by, i.override_reason, "
+             "i.overridden_by, w.status FROM work_info i JOIN works w ON w.work = i.work WHERE " + where
+             + (f" ORDER BY {order}" if order else "") + " LIMIT ?")
+        keys = ("workId", "registry", "registrant", "workType", "creationMode", "registeredBlock", "registeredAt",
+                "metadataCid", "metaState", "title", "creators", "identifiers", "iscc", "isccKind", "rejectCode",
+                "rejectCid", "flaggedOf", "flagDistance", "flaggedBy", "overrideReason", "overriddenBy", "status")
+        out = []
+        for row in self.db.execute(q, (*args, int(limit))).fetchall():
+            d = dict(zip(keys, row, strict=True))
+            d["creators"] = json.loads(d["creators"]) if d["creators"] else []
+            d["identifiers"] = json.loads(d["identifiers"]) if d["identifiers"] else {}
+            d["holders"] = [{"account": h, "bps": b} for h, b in self.db.execute(
+                "SELECT holder, bps FROM work_holders WHERE work = ? ORDER BY bps DESC, holder", (d["workId"],))]
+            out.append(d)
+        return out
+
+    @_locked
+    def search(self, *, title: str | None = None, creator: str | None = None, identifier: str | None = None,
+               holder: str | None = None, registrant: str | None = None, work_type: int | None = None,
+               creation_mode: int | None = None, status: int | None = None, since: int | None = None,
+               until: int | None = None, oldest_first: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+        """Works matching every given filter (times are registration block times, seconds).
+
+        ``title``/``creator``: every word must be a whole word of the field except the last, which
+        may be a prefix; CJK text matches as a substring (each pair of neighbouring characters is
+        a term, checked again against the title). Newest first unless ``oldest_first``."""
+        from ledger.domain.review import identifier_key, query_terms
+
+        where: list[str] = ["1 = 1"]
+        args: list[Any] = []
+        post: list[tuple[str, str]] = []
+        conds: list[tuple[str, list[Any]]] = []  # (term condition on work_terms t, its arguments)
+        for field, text in (("t", title), ("c", creator)):
+            if not text:
+                continue
+            words, cjk = query_terms(text)
+            if not words:
+                raise ValueError(f"nothing to search for in {text!r}")
+            for i, word in enumerate(words):
+                if i == len(words) - 1 and not cjk[i]:
+                    conds.append(("t.field = ? AND t.term >= ? AND t.term < ?", [field, word, word + "\U0010ffff"]))
+                else:
+                    conds.append(("t.field = ? AND t.term = ?", [field, word]))
+            if any(cjk):
+                post.append((field, text))
+        if conds:
+            # A hand-made plan, in portable SQL: when some term is rare (at most RARE works), the
+            # matching works are collected through the term index and sorted (few rows); when every
+            # term is common, several terms are intersected (INTERSECT), and one term walks the works
+            # newest first (work_info_by_time), probing each (work_terms_by_work) up to the limit.
+            rare = min(self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM work_terms t WHERE {c} LIMIT ?) x",
+                                       (*a, RARE + 1)).fetchone()[0] for c, a in conds)
+            if rare > RARE and len(conds) > 1:  # several common terms: their intersection is smaller
+                where.append("i.work IN (" + " INTERSECT ".join(
+                    f"SELECT t.work FROM work_terms t WHERE {c}" for c, _a in conds) + ")")
+                args += [x for _c, a in conds for x in a]
+            else:
+                for c, a in conds:
+                    if rare <= RARE:
+                        where.append(f"i.work IN (SELECT t.work FROM work_terms t WHERE {c})")
+                    else:
+                        where.append(f"EXISTS (SELECT 1 FROM work_terms t WHERE t.work = i.work AND {c})")
+                    args += a
+        if identifier:
+            where.append("i.work IN (SELECT work FROM work_terms WHERE field = 'x' AND term = ?)")
+            args.append(identifier_key(identifier))
+        if holder:
+            where.append("i.work IN (SELECT work FROM work_holders WHERE holder = ?)")
+            args.append(holder)
+        for column, value in (("i.registrant", registrant), ("i.work_type", work_type),
+                              ("i.creation_mode", creation_mode), ("w.status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if since is not None:
+            where.append("i.registered_at >= ?")
+            args.append(int(since))
+        if until is not None:
+            where.append("i.registered_at <= ?")
+            args.append(int(until))
+        order = "i.registered_block, i.work" if oldest_first else "i.registered_block DESC, i.work"
+        rows = self._info_rows(" AND ".join(where), args, order, limit if not post else limit * 20)
+        if post:
+            from ledger.domain.review import normalise
+
+            def keep(r: dict[str, Any]) -> bool:
+                for field, text in post:
+                    hay = r["title"] if field == "t" else " ".join(r["creators"])
+                    if "".join(normalise(text).split()) not in "".join(normalise(hay or "").split()):
+                        return False
+                return True
+            rows = [r for r in rows if keep(r)][:limit]
+        return rows
+
+    @_locked
+    def disputes(self, *, open_only: bool = True, work: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """Disputes over all works (or one), oldest first."""
+        q = ("SELECT d.id, d.registry, d.work, d.claimant, d.evidence_cid, d.opened_block, d.opened_at, d.outcome, "
+             "d.registrar, d.resolved_block, i.title FROM disputes d LEFT JOIN work_info i ON i.work = d.work "
+             "WHERE 1 = 1")
+        args: list[Any] = []
+        if open_only:
+            q += " AND d.outcome IS NULL"
+        if work:
+            q += " AND d.work = ?"
+            args.append(work)
+        q += " ORDER BY d.opened_block, d.id LIMIT ?"
+        keys = ("disputeId", "registry", "workId", "claimant", "evidenceCid", "openedBlock", "openedAt", "outcome",
+                "registrar", "resolvedBlock", "title")
+        return [dict(zip(keys, r, strict=True)) for r in self.db.execute(q, (*args, int(limit))).fetchall()]
+
+
+_MASKS: dict[tuple[int, int], list[int]] = {}
+
+
+def _masks(width: int, flips: int) -> list[int]:
+    """Every ``width``-bit mask with at most ``flips`` bits set."""
+    if (width, flips) not in _MASKS:
+        _MASKS[width, flips] = [m for m in range(1 << width) if m.bit_count() <= flips]
+    return _MASKS[width, flips]

@@ -178,6 +178,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     # --- HTML pages -------------------------------------------------------------------
 
+    from ledger.portal.desk import add_desk_routes  # issue 18: search and the read-only review page
+
+    add_desk_routes(app, reader, page)
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
         try:

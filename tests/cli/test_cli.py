@@ -490,7 +490,7 @@ def test_register_malformed_holder_exits_2(ledger_env, reader, content, unchange
 WORK_ID_COMMANDS = [
     ("work", "show"),
     ("--as", "registrar", "work", "confirm"),
-    ("--as", "registrar", "work", "reject", "--reason", "x"),
+    ("--as", "registrar", "work", "reject", "--code", "duplicate", "--reason", "x"),
     ("--as", "alice", "work", "transfer", "--to", "bob", "--bps", "1", "--yes"),
 ]
 
@@ -567,7 +567,7 @@ def test_confirm_without_registrar_role_exits_2(ledger_env, reader, content):
 def test_reject_without_registrar_role_writes_nothing(ledger_env, reader, content):
     wid = sdk_register(ledger_env, content)
     before = (reader.chain.block_number(), store_files(ledger_env))
-    p = run(ledger_env, "--as", "bob", "work", "reject", wid, "--reason", "I object")
+    p = run(ledger_env, "--as", "bob", "work", "reject", wid, "--code", "duplicate", "--reason", "I object")
     assert_one_line_error(p, "lacks the REGISTRAR role")
     assert (reader.chain.block_number(), store_files(ledger_env)) == before
     assert reader.status_of(wid) == WorkStatus.PENDING

@@ -370,6 +370,19 @@ def _(w, caller, acct, related):
     return Call(w.registry.reserveUses, (wid, AI), {"workId": wid})
 
 
+@builds("WorkRegistry.flagNearDuplicate")
+def _(w, caller, acct, related):
+    # the pending work is held by `other`; the mandated work (held by `recipient`) is the unrelated original
+    of = w.works[caller] if related else w.mandated_work
+    return Call(w.registry.flagNearDuplicate, (w.pending_work, of, 3), {"workId": w.pending_work})
+
+
+@builds("WorkRegistry.confirmOverriding")
+def _(w, caller, acct, related):
+    w.registry.flagNearDuplicate(w.pending_work, w.mandated_work, 3, {"from": w.callers[M.REGISTRAR]})
+    return Call(w.registry.confirmOverriding, (w.pending_work, "a different photograph of the same place"))
+
+
 @builds("WorkRegistry.openDispute")
 def _(w, caller, acct, related):
     return Call(w.registry.openDispute, (w.other_work, CID), {"workId": w.other_work})

@@ -37,7 +37,10 @@ NEVER_EMITTED = {"EIP712DomainChanged"}  # declared by EIP-5267; the domain neve
 # test_registration_versions.py, test_role_mirror.py and test_royalties.py (LensChanged), not
 # replayed here).
 NOT_IN_THIS_HISTORY = {"RegistryRetired", "RoleListenerRemoved", "RoleListenerFailed", "RoleMirrorDisabled",
-                       "LensChanged"}
+                       "LensChanged",
+                       # the near-duplicate flag and override (R27): tests/contracts/test_near_duplicates.py,
+                       # tests/cli/test_desk_cli.py, reduced by ledger/audit/works.py
+                       "NearDuplicateFlagged", "NearDuplicateOverridden"}
 PERIOD, FORGED_PERIOD = 202501, 202502
 
 

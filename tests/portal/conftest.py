@@ -123,7 +123,7 @@ class _Served:
             try:
                 if requests.get(self.url + "/openapi.json", timeout=10).status_code == 200:
                     return self.url
-            except (requests.ConnectionError, requests.Timeout):
+            except (requests.ConnectionError, requests.Timeout):  # a loaded machine: the first schema takes >1 s
                 time.sleep(0.05)
         raise RuntimeError("the portal did not start")
 
