@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from benchmarks.run import PASSWORD, bench_env
+from benchmarks.run import bench_env, licensing_parties
 from ledger.core.artifacts import load_artifact
 from ledger.core.types import USES
-from ledger.domain.works import Ledger
 
 AI, REPRO = USES["ai-training"], USES["reproduce"]
 CID = b"\x01\x55\x12\x20" + b"\x11" * 32
@@ -28,10 +27,7 @@ def _wid(i: int) -> bytes:
 def main() -> None:
     out: dict[str, int] = {}
     with bench_env(None) as env:
-        env.registrar.verify_holder(env.holder, "Ana Lima")
-        holder = Ledger.open(env.settings, account="holder", password=PASSWORD)
-        licensee = env.registrar.require_signer().address
-        env.gov.grant_role("LICENSEE", licensee)
+        holder, licensee = licensing_parties(env)
         lic_ledger = env.registrar  # the licensee signs as the registrar's account
         cmo, reg = env.cmo, env.registrar
         ids = [_wid(i) for i in range(120)]

@@ -637,3 +637,13 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def licensing_parties(env: Any) -> tuple[Ledger, str]:
+    """The gas benchmarks' holder (real name verified) and licensee (the registrar's account,
+    given LICENSEE_ROLE)."""
+    env.registrar.verify_holder(env.holder, "Ana Lima")
+    holder = Ledger.open(env.settings, account="holder", password=PASSWORD)
+    licensee = env.registrar.require_signer().address
+    env.gov.grant_role("LICENSEE", licensee)
+    return holder, licensee

@@ -12,10 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from benchmarks.run import PASSWORD, bench_env
+from benchmarks.run import bench_env, licensing_parties
 from ledger.core.artifacts import load_artifact
 from ledger.core.types import USES
-from ledger.domain.works import Ledger
 
 AI, REPRO = USES["ai-training"], USES["reproduce"]
 CID = b"\x01\x55\x12\x20" + b"\x11" * 32
@@ -29,10 +28,7 @@ def _wid(i: int) -> bytes:
 def main() -> None:
     out: dict[str, int] = {}
     with bench_env(None) as env:
-        env.registrar.verify_holder(env.holder, "Ana Lima")
-        holder = Ledger.open(env.settings, account="holder", password=PASSWORD)
-        licensee = env.registrar.require_signer().address
-        env.gov.grant_role("LICENSEE", licensee)
+        holder, licensee = licensing_parties(env)
         cmo, reg, gov = env.cmo, env.registrar, env.gov
         ids = [_wid(i) for i in range(8)]
         cmo.chain.transact(cmo.registry.functions.registerSoleBatch(

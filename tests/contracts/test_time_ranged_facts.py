@@ -3,7 +3,7 @@ fact coverage depends on keeps its history, and `coverage(..., at)` answers with
 they were at `at`: what happens later never changes the answer about `at`."""
 
 import pytest
-from brownie import CoverageLens, LicenceRegistry, chain
+from brownie import chain
 from brownie.exceptions import VirtualMachineError
 
 from ledger.core.types import USES
@@ -21,16 +21,6 @@ ACTIVE_S, SUSPENDED_S, REVOKED_S = 1, 2, 3
 NO_TERRITORY = "0x0000"
 CID = b"\x01\x55\x12\x20" + b"\x11" * 32
 INVALID_TARIFF = "LicenceRegistry__InvalidTariff(uint32,uint40,uint40)"
-
-
-@pytest.fixture(scope="module")
-def licences(roles, registry, governor):
-    return LicenceRegistry.deploy(roles, registry, {"from": governor})
-
-
-@pytest.fixture(scope="module")
-def lens(licences, registry, governor):
-    return CoverageLens.deploy(licences, registry, {"from": governor})
 
 
 @pytest.fixture(scope="module")

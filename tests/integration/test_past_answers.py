@@ -11,10 +11,8 @@ v1 pool's period still verifies.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 from eth_utils import function_signature_to_4byte_selector
 
@@ -26,7 +24,7 @@ from ledger.domain.licensing import Licensing
 from ledger.domain.protection import Protection
 from ledger.domain.royalties import Royalties
 from ledger.domain.usage import Usage
-from tests.fixtures.chain import LedgerEnv, make_env
+from tests.fixtures.chain import LedgerEnv
 from tests.integration.test_restart import cli, doc
 from tests.sdk.test_usage import report_rows, world, write_csv
 
@@ -39,13 +37,6 @@ def raw_call_at(url: str, to: str, block: int) -> dict:
                          timeout=30).json()
 
 
-@pytest.fixture
-def own_env(tmp_path: Path) -> Iterator[LedgerEnv]:
-    env = make_env(tmp_path / "home")
-    try:
-        yield env
-    finally:
-        env.node.stop()
 
 
 def distribute_period(env: LedgerEnv, w: dict, period: int, tmp_path: Path, n: int = 120) -> None:

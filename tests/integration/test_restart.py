@@ -10,18 +10,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
 from ledger.content.metadata import build_work_metadata
 from ledger.core.node import rpc_alive
 from ledger.core.types import Holder, WorkStatus
 from ledger.domain.works import Ledger
-from tests.fixtures.chain import PASSWORD, LedgerEnv, make_env
+from tests.fixtures.chain import PASSWORD, LedgerEnv
 
 
 def rpc(url: str, method: str, params: list[Any]) -> Any:
@@ -57,13 +55,6 @@ def cli(env: LedgerEnv, *args: str) -> subprocess.CompletedProcess:
                           stdin=subprocess.DEVNULL)
 
 
-@pytest.fixture
-def own_env(tmp_path: Path) -> Iterator[LedgerEnv]:
-    env = make_env(tmp_path / "home")
-    try:
-        yield env
-    finally:
-        env.node.stop()
 
 
 def test_restart_keeps_every_work_holder_and_event(own_env):
