@@ -790,6 +790,7 @@ contract WorkRegistry is RoleGated, IWorkRegistry {
     /// @inheritdoc IWorkRegistry
     function nearDuplicateOf(bytes32 workId) external view returns (bytes32 ofWorkId, address flaggedBy, uint8 distance) {
         NearDuplicate memory f = _nearDuplicates[workId];
+        // slither-disable-next-line incorrect-equality (a registration time stamps the flag, not a balance)
         if (f.ofWorkId != bytes32(0) && f.registeredAt == _works[workId].registeredAt) {
             return (f.ofWorkId, f.flaggedBy, f.distance);
         }
