@@ -120,11 +120,10 @@ _ = gettext
 # ``make messages`` runs. :func:`error_text` finds the template a message was made from and
 # gives its translation with the same values; a message without one stays as it is.
 
-#: The modules whose error messages a user of the CLI meets, relative to ``ledger/``.
-ERROR_SCOPE = (
-    "cli/*.py", "core/inputs.py", "core/parsing.py", "core/keystore.py", "core/config.py", "core/node.py",
-    "domain/works.py", "domain/usage.py", "domain/royalties.py",
-)  # fmt: skip
+#: The modules whose error messages a user of the CLI or the portal meets, relative to ``ledger/``:
+#: all of them (the SDK's errors all reach one or the other). ``cli/*.py`` comes first so that
+#: ``scripts/extract_messages.py`` reads the CLI's files with its help-text extractor as well.
+ERROR_SCOPE = ("cli/*.py", "**/*.py")
 _MIN_LITERAL = 4  # a template with less fixed text than this would match any message
 
 
@@ -149,14 +148,44 @@ def _is_error_call(call: ast.Call) -> bool:
     return name == "fail" or name.endswith(("Error", "Refused", "Invalid", "Unavailable", "NotFound", "Mismatch"))
 
 
+def _decoded_contract_errors(node: ast.AST) -> list[ast.expr]:
+    """The sentences ``ledger.core.chain`` attaches to a decoded custom error: the message lambdas
+    and hints of its ``_ERRORS`` table, the ``_msg_*`` builders, and the fallback ``message, hint = ...``."""
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if any(n.endswith("_ERRORS") for n in names) and isinstance(node.value, ast.Dict):
+            out: list[ast.expr] = []
+            for value in node.value.values:
+                for elt in value.elts if isinstance(value, ast.Tuple) else []:
+                    out.append(elt.body if isinstance(elt, ast.Lambda) else elt)
+            return out
+        if (isinstance(node, ast.Assign) and isinstance(targets[0], ast.Tuple) and targets[0].elts
+                and getattr(targets[0].elts[0], "id", "") == "message" and isinstance(node.value, ast.Tuple)):
+            return node.value.elts[:1]
+    if isinstance(node, ast.FunctionDef) and node.name.startswith("_msg_"):
+        return [r.value for r in ast.walk(node) if isinstance(r, ast.Return) and r.value is not None]
+    return []
+
+
 def error_templates_in(source: str) -> Iterator[tuple[int, str]]:
-    """(line, template) of every error message and hint raised (or ``fail``-ed) in ``source``."""
+    """(line, template) of every error message and hint raised (or ``fail``-ed) in ``source``, and
+    of the sentences attached to decoded contract errors (:func:`_decoded_contract_errors`)."""
     for node in ast.walk(ast.parse(source)):
-        if not (isinstance(node, ast.Call) and _is_error_call(node)):
-            continue
-        args = [*node.args[:1], *(kw.value for kw in node.keywords if kw.arg in ("hint", "message"))]
-        if len(node.args) > 1 and getattr(node.func, "id", "") == "fail":
-            args.append(node.args[1])
+        if isinstance(node, ast.Call) and _is_error_call(node):
+            if getattr(node.func, "id", "") == "Mismatch":  # an audit finding (kind, where, what), not an error
+                continue
+            first = node.args[:1]
+            if (first and isinstance(first[0], ast.Constant) and re.fullmatch(r"[\w.-]+", str(first[0].value))
+                    and len(node.args) > 1):  # Error("code" or "column", message, ...): the message
+                first = node.args[1:2]
+            args = [*first, *(kw.value for kw in node.keywords if kw.arg in ("hint", "message"))]
+            if len(node.args) > 1 and getattr(node.func, "id", "") == "fail":
+                args.append(node.args[1])
+            if len(node.args) > 2 and getattr(node.func, "attr", getattr(node.func, "id", "")) == "ContractError":
+                args.append(node.args[2])  # ContractError(name, args, message)
+        else:
+            args = _decoded_contract_errors(node)
         for arg in args:
             t = _template(arg)
             literal = re.sub(r"\{\d+\}", "", t or "").replace("{{", "{").replace("}}", "}")
