@@ -127,20 +127,46 @@ ERROR_SCOPE = ("cli/*.py", "**/*.py")
 _MIN_LITERAL = 4  # a template with less fixed text than this would match any message
 
 
-def _template(node: ast.expr) -> str | None:
-    """The template of a string constant or f-string (values as ``{0}``, ``{1}``...), else None."""
+def _parts(node: ast.expr) -> list[str | None] | None:
+    """The pieces of a message expression: fixed text, or None where a value goes; None if it is no text."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value.replace("{", "{{").replace("}", "}}")
-    if not isinstance(node, ast.JoinedStr):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return [p.value if isinstance(p, ast.Constant) and isinstance(p.value, str) else None for p in node.values]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # "text: " + ", ".join(...)
+        left, right = _parts(node.left), _parts(node.right)
+        if left is None and right is None:
+            return None
+        left, right = left if left is not None else [None], right if right is not None else [None]
+        return [*left, *(right[1:] if left[-1] is None and right[0] is None else right)]  # one value, not two
+    return None
+
+
+def _template(node: ast.expr) -> str | None:
+    """The template of a string constant, f-string or ``+`` of them (values as ``{0}``, ``{1}``...), else None."""
+    parts = _parts(node)
+    if parts is None:
         return None
     out, n = [], 0
-    for part in node.values:
-        if isinstance(part, ast.Constant) and isinstance(part.value, str):
-            out.append(part.value.replace("{", "{{").replace("}", "}}"))
-        else:
+    for part in parts:
+        if part is None:
             out.append(f"{{{n}}}")
             n += 1
+        else:
+            out.append(part.replace("{", "{{").replace("}", "}}"))
     return "".join(out)
+
+
+def _message_exprs(node: ast.expr) -> list[ast.expr]:
+    """The expressions a message may be: both branches of ``a if c else b``, the text of ``text[:200]``,
+    the fallbacks of ``x or "text"``."""
+    if isinstance(node, ast.IfExp):
+        return [*_message_exprs(node.body), *_message_exprs(node.orelse)]
+    if isinstance(node, ast.Subscript):
+        return _message_exprs(node.value)
+    if isinstance(node, ast.BoolOp):
+        return [e for v in node.values for e in _message_exprs(v)]
+    return [node]
 
 
 def _is_error_call(call: ast.Call) -> bool:
@@ -182,11 +208,11 @@ def error_templates_in(source: str) -> Iterator[tuple[int, str]]:
             args = [*first, *(kw.value for kw in node.keywords if kw.arg in ("hint", "message"))]
             if len(node.args) > 1 and getattr(node.func, "id", "") == "fail":
                 args.append(node.args[1])
-            if len(node.args) > 2 and getattr(node.func, "attr", getattr(node.func, "id", "")) == "ContractError":
-                args.append(node.args[2])  # ContractError(name, args, message)
+            if len(node.args) > 2 and isinstance(node.args[1], ast.Dict):
+                args.append(node.args[2])  # ContractError(name, {args}, message) and its subclasses
         else:
             args = _decoded_contract_errors(node)
-        for arg in args:
+        for arg in (e for a in args for e in _message_exprs(a)):
             t = _template(arg)
             literal = re.sub(r"\{\d+\}", "", t or "").replace("{{", "{").replace("}}", "}")
             if t and len(literal.strip(" :.,;()'\"")) >= _MIN_LITERAL:
