@@ -125,6 +125,9 @@ _ = gettext
 #: ``scripts/extract_messages.py`` reads the CLI's files with its help-text extractor as well.
 ERROR_SCOPE = ("cli/*.py", "**/*.py")
 _MIN_LITERAL = 4  # a template with less fixed text than this would match any message
+# Text that Babel takes for a %-placeholder ("50 % is over" reads as "% i"): ``pybabel compile`` would
+# demand the same placeholder in the translation, so such a template stays English (none in the catalogue).
+_PERCENT_FORMAT = re.compile(r"%(?:\(\w*\))?[-#0 +]?(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrs%]")
 
 
 def _parts(node: ast.expr) -> list[str | None] | None:
@@ -169,9 +172,20 @@ def _message_exprs(node: ast.expr) -> list[ast.expr]:
     return [node]
 
 
+def _name(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+
+def _is_code(node: ast.expr) -> bool:
+    """A value, or a code-like string (a column or record name such as ``RecordType``), not a sentence."""
+    templates = [_template(e) for e in _message_exprs(node)]
+    return all(t is None or re.fullmatch(r"[\w.{}/-]*", t) is not None for t in templates)
+
+
 def _is_error_call(call: ast.Call) -> bool:
-    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
-    return name == "fail" or name.endswith(("Error", "Refused", "Invalid", "Unavailable", "NotFound", "Mismatch"))
+    name = _name(call)
+    return name in ("fail", "_fail") or name.endswith(
+        ("Error", "Refused", "Invalid", "Unavailable", "NotFound", "Mismatch"))
 
 
 def _decoded_contract_errors(node: ast.AST) -> list[ast.expr]:
@@ -202,20 +216,25 @@ def error_templates_in(source: str) -> Iterator[tuple[int, str]]:
             if getattr(node.func, "id", "") == "Mismatch":  # an audit finding (kind, where, what), not an error
                 continue
             first = node.args[:1]
-            if (first and isinstance(first[0], ast.Constant) and re.fullmatch(r"[\w.-]+", str(first[0].value))
-                    and len(node.args) > 1):  # Error("code" or "column", message, ...): the message
-                first = node.args[1:2]
+            if first and len(node.args) > 1 and (isinstance(first[0], ast.Name | ast.Attribute) or (
+                    isinstance(first[0], ast.Constant) and re.fullmatch(r"[\w.-]+", str(first[0].value)))):
+                first = node.args[1:2]  # Error("code" or column, message, ...): the message
             args = [*first, *(kw.value for kw in node.keywords if kw.arg in ("hint", "message"))]
-            if len(node.args) > 1 and getattr(node.func, "id", "") == "fail":
-                args.append(node.args[1])
+            if _name(node) in ("fail", "_fail"):  # fail(message, hint), self.fail(column, message), _fail(..., message)
+                args = [a for a in node.args if not _is_code(a)] + args[len(first):]
             if len(node.args) > 2 and isinstance(node.args[1], ast.Dict):
                 args.append(node.args[2])  # ContractError(name, {args}, message) and its subclasses
+        elif (isinstance(node, ast.Call) and _name(node) == "add" and isinstance(node.func, ast.Attribute)
+              and getattr(node.func.value, "id", "") == "problems"):  # problems.add(line, column, message)
+            args = node.args[2:3]
+        elif isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["hint"]:
+            args = [node.value]  # hint = "..." before the raise
         else:
             args = _decoded_contract_errors(node)
         for arg in (e for a in args for e in _message_exprs(a)):
             t = _template(arg)
             literal = re.sub(r"\{\d+\}", "", t or "").replace("{{", "{").replace("}}", "}")
-            if t and len(literal.strip(" :.,;()'\"")) >= _MIN_LITERAL:
+            if t and len(literal.strip(" :.,;()'\"")) >= _MIN_LITERAL and not _PERCENT_FORMAT.search(t):
                 yield arg.lineno, t
 
 
@@ -252,7 +271,8 @@ def error_templates() -> tuple[str, ...]:
 
 
 @cache
-def _error_patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+def _error_patterns(lang: str) -> tuple[tuple[int, re.Pattern[str], str], ...]:
+    """(fixed text length, regex, translation) of each translated template, the most specific first."""
     out = []
     tr = translations(lang)
     for t in error_templates():
@@ -262,22 +282,23 @@ def _error_patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
         pieces = re.split(r"(\{\d+\})", t)
         regex = "".join("(.*?)" if re.fullmatch(r"\{\d+\}", p) else re.escape(p.replace("{{", "{").replace("}}", "}"))
                         for p in pieces)
-        order = [int(p[1:-1]) for p in pieces if re.fullmatch(r"\{\d+\}", p)]
-        out.append((len(t) - 3 * len(order), re.compile(regex, re.S), translated, order))
-    out.sort(key=lambda x: -x[0])  # the most specific template first
-    return tuple((rx, translated) for _n, rx, translated, _o in out)
+        fixed = sum(len(p) for p in pieces if not re.fullmatch(r"\{\d+\}", p))
+        out.append((fixed, re.compile(regex, re.S), translated))
+    out.sort(key=lambda x: -x[0])
+    return tuple(out)
 
 
-def _translate_one(message: str) -> str | None:
+def _translate_one(message: str) -> tuple[int, str] | None:
+    """(how much fixed text matched, the translation) of the most specific template ``message`` was made from."""
     lang = _current.get()
     direct = translations(lang).gettext(message)
     if direct != message:
-        return direct
-    for rx, translated in _error_patterns(lang):
+        return len(message), direct
+    for fixed, rx, translated in _error_patterns(lang):
         m = rx.fullmatch(message)
         if m:
             try:
-                return translated.format(*m.groups())
+                return fixed, translated.format(*m.groups())
             except (IndexError, KeyError, ValueError):
                 continue
     return None
@@ -285,16 +306,19 @@ def _translate_one(message: str) -> str | None:
 
 def error_text(message: str) -> str:
     """An error message (or hint) in the language in force: the translation of the template it
-    was made from, with its values; a ``file:line:field:`` prefix stays as it is."""
+    was made from, with its values; a ``file:line:field:`` prefix stays as it is. Of the ways to
+    read it (whole, or after each ``where: `` prefix) the one whose template has the most fixed
+    text wins, so ``f.csv:2:share: share 1.5 is not 5 digits`` is not read as ``{0} is not {1}``."""
     if _current.get() == DEFAULT or not message:
         return message
+    best: tuple[int, str] | None = None
     whole = _translate_one(message)
     if whole is not None:
-        return whole
+        best = whole
     i = message.find(": ")
     while 0 < i < len(message) - 2:  # "where: message" (InputError's prefix)
         rest = _translate_one(message[i + 2:])
-        if rest is not None:
-            return f"{message[:i]}：{rest}"
+        if rest is not None and (best is None or rest[0] >= best[0]):  # a tie: the prefix stays apart
+            best = (rest[0], f"{message[:i]}：{rest[1]}")
         i = message.find(": ", i + 2)
-    return message
+    return best[1] if best else message

@@ -114,3 +114,11 @@ def test_a_decoded_contract_error_and_its_hint_read_in_chinese():
         unauthorized = chain._ERRORS["AccessControlUnauthorizedAccount"][1]({"account": "0x" + "11" * 20,
                                                                              "neededRole": b"\x00" * 32})
         assert CJK.search(i18n.error_text(unauthorized)) and "0x" + "11" * 20 in i18n.error_text(unauthorized)
+
+
+def test_the_most_specific_template_wins_over_a_general_one_read_across_the_prefix():
+    with i18n.language("zh_CN"):
+        assert i18n.error_text("x.cwr:2:SPU.share: share 1.5 is not 5 digits (e.g. 05000 = 50.00 %)") == \
+            "x.cwr:2:SPU.share：份额 1.5 不是 5 位数字（例如 05000 = 50.00 %）"  # not "{0} is not {1}"
+        assert i18n.error_text("r.dsr:3:SU02.Usages: 'x' is not a whole number of uses") == \
+            "r.dsr:3:SU02.Usages：'x' 不是表示使用次数的整数"
