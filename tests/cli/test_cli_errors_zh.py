@@ -80,3 +80,45 @@ def test_the_cli_shows_an_sdk_error_and_its_hint_in_chinese():
     assert "提示： `rights-ledger verify FILE` 可查找文件对应的作品" in out, out
     r = CliRunner().invoke(cli, ["--lang", "en", "work", "show", "0x12"])
     assert r.exit_code == 2 and "error: work id '0x12' is malformed" in " ".join(r.output.split())
+
+
+def test_an_error_of_a_module_newly_in_scope_reaches_the_cli_in_chinese(tmp_path):
+    """ledger.domain.formats.cwr raises in English; ``--lang zh`` and ``LANG=zh_CN`` show it in Chinese, exit 2."""
+    (tmp_path / "parties.csv").write_text("ip,account\n", encoding="utf-8")
+    (tmp_path / "empty.cwr").write_bytes(b"")
+    (tmp_path / "bad.cwr").write_text("XYZ000000000\n", encoding="ascii")
+    args = ["work", "register-batch", "--format", "cwr", "--parties", str(tmp_path / "parties.csv")]
+    r = CliRunner().invoke(cli, ["--lang", "zh", *args, str(tmp_path / "empty.cwr")])
+    assert r.exit_code == 2, r.output
+    assert f"错误： {tmp_path / 'empty.cwr'}：空文件，不是 CWR 传输文件" in " ".join(r.output.split()), r.output
+    r = CliRunner(env={"LANG": "zh_CN.UTF-8"}).invoke(cli, [*args, str(tmp_path / "bad.cwr")])
+    assert r.exit_code == 2, r.output
+    out = " ".join(r.output.split())
+    assert "bad.cwr:1:XYZ.sequence：记录前缀（第 4-19 位）必须是交易序号和记录序号（16 位数字）" in out, out
+    assert "Traceback" not in r.output
+    r = CliRunner().invoke(cli, ["--lang", "en", *args, str(tmp_path / "empty.cwr")])
+    assert r.exit_code == 2 and "empty file, not a CWR transmission" in " ".join(r.output.split())
+
+
+def test_a_decoded_contract_error_and_its_hint_read_in_chinese():
+    """The sentences ledger.core.chain attaches to a custom error (not the error's name) are translated."""
+    from ledger.core import chain
+
+    work = "0x" + "ab" * 32
+    _cls, build, hint = chain._ERRORS["WorkRegistry__NotFound"]
+    message = build({"workId": bytes.fromhex("ab" * 32)})
+    assert message == f"no work {work} is registered"
+    with i18n.language("zh_CN"):
+        assert i18n.error_text(message) == f"未登记作品 {work}"
+        assert i18n.error_text(hint) == "请检查编号，或用 `rights-ledger verify FILE` 查找文件对应的作品"
+        unauthorized = chain._ERRORS["AccessControlUnauthorizedAccount"][1]({"account": "0x" + "11" * 20,
+                                                                             "neededRole": b"\x00" * 32})
+        assert CJK.search(i18n.error_text(unauthorized)) and "0x" + "11" * 20 in i18n.error_text(unauthorized)
+
+
+def test_the_most_specific_template_wins_over_a_general_one_read_across_the_prefix():
+    with i18n.language("zh_CN"):
+        assert i18n.error_text("x.cwr:2:SPU.share: share 1.5 is not 5 digits (e.g. 05000 = 50.00 %)") == \
+            "x.cwr:2:SPU.share：份额 1.5 不是 5 位数字（例如 05000 = 50.00 %）"  # not "{0} is not {1}"
+        assert i18n.error_text("r.dsr:3:SU02.Usages: 'x' is not a whole number of uses") == \
+            "r.dsr:3:SU02.Usages：'x' 不是表示使用次数的整数"
