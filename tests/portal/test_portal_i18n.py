@@ -145,7 +145,10 @@ def english_ui_strings() -> set[str]:
 # Words that are the same in both languages on these pages: names, technical tokens, data.
 ALLOWED = {"API", "JSON", "CID", "SHA-256", "HTTP", "UTC", "WebCrypto", "English",
            "Harbour Lights", "Harbour at Dawn", "Contested Tune", "Alice Author",  # the test works
-           "alice", "bob", "registrar", "licensee", "cmo", "auditor", "governor"}  # the test accounts' names
+           "alice", "bob", "registrar", "licensee", "cmo", "auditor", "governor",  # the test accounts' names
+           # contract names are identifiers, the same in both languages (the audit pages list them)
+           "LedgerRoles", "WorkRegistry", "LicenceRegistry", "CoverageLens", "AttestationRegistry",
+           "SettlementToken", "RoyaltyPool"}
 CODE = re.compile(r"`[^`]*`")  # commands quoted in a message stay as they are typed
 
 
