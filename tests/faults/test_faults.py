@@ -44,6 +44,7 @@ pytestmark = pytest.mark.slow
 CLI = [sys.executable, "-c", "from ledger.cli import main; main()"]
 N_WORKS = 300
 REPORT_LINES = 2000
+READY_AT = [0]  # the chain time after the set-up (fenv)
 TERMS_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 
 
@@ -132,6 +133,11 @@ def fenv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LedgerEnv, 
     env = make_env(tmp_path_factory.mktemp("faults-home"))
     try:
         works = world(env, "faults", n_works=N_WORKS)["works"]
+        # usage lines are priced by the tariff in force at their time (TR5): let two minutes pass on
+        # the chain, so lines of the last two minutes fall after the tariff was set
+        rpc(env, "evm_increaseTime", 120)
+        rpc(env, "evm_mine")
+        READY_AT[0] = int(rpc(env, "eth_getBlockByNumber", "latest", False)["timestamp"], 16)
         env.node.stop()  # a clean stop dumps the state: the set-up survives every kill below
         env.node.start()
         yield env, works
@@ -166,7 +172,7 @@ def write_works(tmp_path: Path, works: list[str]) -> Path:
 
 def write_report(tmp_path: Path, works: list[str], lines: int = REPORT_LINES) -> Path:
     f = tmp_path / "dsr.csv"
-    now = int(time.time()) - 120
+    now = READY_AT[0] - 60  # after the set-up's tariff, before the chain's present
     rows = ["work,use,quantity,usedAt"] + [f"{works[i % len(works)]},ai-training,{1 + i % 3},{now - i % 60}"
                                            for i in range(lines)]
     f.write_text("\n".join(rows) + "\n")

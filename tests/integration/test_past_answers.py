@@ -95,8 +95,10 @@ def test_royalty_verify_of_past_periods_after_restarts_and_an_upgrade(own_env, t
     old = gov.deployment
     new = deploy_all(gov.chain, gov.signer, env.settings.build_dir, env.settings.deployments_file, previous=old)
     assert new.address("WorkRegistry") != old.address("WorkRegistry")
-    assert new.address("RoyaltyPool") != old.address("RoyaltyPool")
-    assert {r.address for r in new.history} >= {old.address("WorkRegistry"), old.address("RoyaltyPool")}
+    # the pool is kept (its open periods go on) and weighs lines through the new lens (R81b)
+    assert new.address("RoyaltyPool") == old.address("RoyaltyPool")
+    assert new.address("CoverageLens") != old.address("CoverageLens")
+    assert {r.address for r in new.history} >= {old.address("WorkRegistry"), old.address("CoverageLens")}
     assert load_deployment(env.settings.deployments_file, "local").address("WorkRegistry") == new.address(
         "WorkRegistry")
     restart(env)  # a second restart (the chain keeps its genesis block: EmbeddedNode._drop_restart_genesis)

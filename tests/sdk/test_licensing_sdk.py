@@ -13,6 +13,13 @@ import pytest
 from ledger.core import errors as E
 from ledger.core.types import USES
 from ledger.domain.licensing import Licensing, parse_time
+from tests.fixtures.chain import own_chain
+
+
+@pytest.fixture(scope="module")
+def ledger_env(tmp_path_factory):
+    """This module's own chain (statutory tariffs of other tests stay in force: TR5)."""
+    yield from own_chain(tmp_path_factory)
 
 CID = b"\x01\x55\x12\x20" + b"\x33" * 32
 

@@ -11,6 +11,13 @@ from ledger.core import errors as E
 from ledger.core.artifacts import load_artifact
 from ledger.core.types import USES
 from ledger.domain.usage import KIND_STATUTORY, KIND_WORK, Usage, UsageRefused
+from tests.fixtures.chain import own_chain
+
+
+@pytest.fixture(scope="module")
+def ledger_env(tmp_path_factory):
+    """This module's own chain (statutory tariffs of other tests stay in force: TR5)."""
+    yield from own_chain(tmp_path_factory)
 
 FOREVER = (1 << 40) - 1
 CID36 = b"\x01\x55\x12\x20" + b"\x33" * 32

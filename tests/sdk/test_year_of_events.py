@@ -22,6 +22,13 @@ import pytest
 
 from ledger.core.types import USES
 from ledger.domain.licensing import FOREVER, Licensing
+from tests.fixtures.chain import own_chain
+
+
+@pytest.fixture(scope="module")
+def ledger_env(tmp_path_factory):
+    """This module's own chain (statutory tariffs of other tests stay in force: TR5)."""
+    yield from own_chain(tmp_path_factory)
 
 DAY = 86_400
 AI, REPRO, DISPLAY = USES["ai-training"], USES["reproduce"], USES["display"]
