@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.core.abicodec import checksum as to_checksum_address
+from ledger.core.abicodec import keccak256
 from ledger.core.events import Event
 
 FOREVER = (1 << 40) - 1
@@ -320,18 +321,41 @@ def past_state(ledger: Any, block: int) -> PastState:
     return state
 
 
-def pool_licences(ledger: Any, pool_address: str) -> tuple[str, int]:
-    """The LicenceRegistry a RoyaltyPool's lens reads and the lens's VERSION (immutables and
-    constants: readable at the latest block, no history needed)."""
+def pool_licences(ledger: Any, pool_address: str, block: int | None = None) -> tuple[str, int]:
+    """The LicenceRegistry of the CoverageLens a RoyaltyPool weighed lines with at ``block`` (the
+    latest block when None), and that lens's VERSION. The pool's lens can be replaced
+    (`setLens`, R81b: an upgrade keeps the pool), so the lens of a past block comes from the
+    pool's `LensChanged` events, which every node keeps; the lens's own immutables and constants
+    are readable at the latest block."""
     from eth_abi import decode as abi_decode
     from eth_utils import function_signature_to_4byte_selector as sel
 
     rpc = ledger.rpc
     (lens,) = abi_decode(["address"], rpc.eth_call_many([(pool_address, sel("lens()"))], strict=True)[0] or b"")
+    if block is not None:
+        lens = lens_at(ledger, pool_address, block, lens)
     lic_raw, version_raw = rpc.eth_call_many([(lens, sel("licences()")), (lens, sel("VERSION()"))], strict=True)
     (lic,) = abi_decode(["address"], lic_raw or b"")
     (version,) = abi_decode(["uint16"], version_raw or b"")
     return to_checksum_address(lic), int(version)
+
+
+#: topic0 of RoyaltyPool's `LensChanged(address indexed oldLens, address indexed newLens)`
+_LENS_CHANGED = "0x" + keccak256(b"LensChanged(address,address)").hex()
+
+
+def lens_at(ledger: Any, pool_address: str, block: int, current: str) -> str:
+    """The lens a pool used at ``block``: the new lens of its last `LensChanged` at or before the
+    block, else the old lens of its first one, else (never changed) ``current``."""
+    head = int(ledger.rpc.request("eth_blockNumber"), 16)
+    changes = [(int(log["blockNumber"], 16), "0x" + log["topics"][1][-40:], "0x" + log["topics"][2][-40:])
+               for _end, logs in ledger.rpc.get_logs([pool_address], 0, head, topics=[_LENS_CHANGED])
+               for log in logs]
+    if not changes:
+        return current
+    changes.sort()
+    before = [new for b, _old, new in changes if b <= block]
+    return to_checksum_address(before[-1] if before else changes[0][1])
 
 
 def weigh_lines(state: PastState, licences: str, cmo: str, items: Sequence[tuple[str, Any]],

@@ -366,7 +366,7 @@ class Royalties:
         """Each line's (reason, owed) as the pool's CoverageLens's ``lineWeight`` would have
         answered at ``block``, from the replayed state."""
         state = self.past(block)
-        licences, lens_version = pool_licences(self.ledger, pool or self.pool_contract.address)
+        licences, lens_version = pool_licences(self.ledger, pool or self.pool_contract.address, block)
 
         def weigh(items: Sequence[tuple[str, UsageLine]]) -> list[tuple[int, int]]:
             return weigh_lines(state, licences, cmo, items, lens_version)
