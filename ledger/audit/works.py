@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
 from ledger.core.chain import STATUS_NAMES
 from ledger.core.events import Event
+from ledger.core.types import transfer_shares
 
 if TYPE_CHECKING:
     from ledger.domain.works import Ledger
@@ -169,18 +170,7 @@ def share_transferred(state: State, ev: Event) -> None:
     held = next((b for a, b in w["holders"] if a == frm), 0)
     if held < bps:
         state.flag(ev, f"{frm} transferred {bps} bps of {_wid(ev)} holding {held}")
-    nxt, found = [], False
-    for a, b in w["holders"]:
-        if a == frm:
-            b -= bps
-        if a == to:
-            b += bps
-            found = True
-        if b > 0:
-            nxt.append([a, b])
-    if not found:
-        nxt.append([to, bps])
-    w["holders"] = nxt
+    w["holders"] = [[a, b] for a, b in transfer_shares(w["holders"], frm, to, bps)]
 
 
 @reducer("UsesReserved")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import NewType
+from typing import Any, NewType
 
 WorkId = NewType("WorkId", str)  # 0x + 64 hex: the sha-256 of the work's content
 Address = NewType("Address", str)  # checksummed
@@ -120,3 +121,39 @@ class Registered:
 def hex0x(b: bytes) -> str:
     """Bytes as 0x-prefixed lowercase hex (ids, hashes, roots in JSON and events)."""
     return "0x" + bytes(b).hex()
+
+
+# --- replay steps shared by every event replay (audit, coverage index, as-of state) ---------
+
+#: LicenceTypes.State codes (contracts/types/LicenceTypes.sol).
+LICENCE_ACTIVE, LICENCE_SUSPENDED, LICENCE_REVOKED = 1, 2, 3
+
+
+def apply_licence_state(lic: Any, event: str, at: int) -> None:
+    """A licence record's state after ``LicenceSuspended``, ``LicenceResumed`` or ``LicenceRevoked``
+    taking effect at ``at`` (a suspension or revocation keeps its time; a resumption clears it)."""
+    if event == "LicenceSuspended":
+        lic.state, lic.suspended_at = LICENCE_SUSPENDED, at
+    elif event == "LicenceResumed":
+        lic.state, lic.suspended_at = LICENCE_ACTIVE, 0
+    else:
+        lic.state, lic.revoked_at = LICENCE_REVOKED, at
+
+
+def transfer_shares(holders: Iterable[Sequence[Any]], frm: str, to: str, bps: int) -> list[tuple[str, int]]:
+    """The holders after ``ShareTransferred(from, to, bps)``: the sender loses ``bps`` (and drops
+    out at 0), the receiver gains them (appended when new), order otherwise kept."""
+    nxt: list[tuple[str, int]] = []
+    found = False
+    for acc, b in holders:
+        b = int(b)
+        if acc == frm:
+            b -= bps
+        if acc == to:
+            b += bps
+            found = True
+        if b > 0:
+            nxt.append((acc, b))
+    if not found:
+        nxt.append((to, bps))
+    return nxt

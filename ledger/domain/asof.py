@@ -28,11 +28,18 @@ from typing import Any
 from ledger.core.abicodec import checksum as to_checksum_address
 from ledger.core.abicodec import keccak256
 from ledger.core.events import Event
+from ledger.core.types import (
+    LICENCE_ACTIVE,
+    LICENCE_REVOKED,
+    LICENCE_SUSPENDED,
+    apply_licence_state,
+    transfer_shares,
+)
 
 FOREVER = (1 << 40) - 1
 # LicenceTypes.sol
 SCOPE_REPERTOIRE = 3
-STATE_ACTIVE, STATE_SUSPENDED, STATE_REVOKED = 1, 2, 3
+STATE_ACTIVE, STATE_SUSPENDED, STATE_REVOKED = LICENCE_ACTIVE, LICENCE_SUSPENDED, LICENCE_REVOKED
 KIND_WORK, KIND_BLANKET, KIND_OPEN, KIND_STATUTORY = 1, 2, 3, 4
 (REASON_NONE, REASON_REVOKED, REASON_SUSPENDED, REASON_NOT_YET_VALID, REASON_EXPIRED, REASON_WRONG_TERRITORY,
  REASON_WITHDRAWN, REASON_RESERVED, REASON_WORK_NOT_CONFIRMED) = range(1, 10)
@@ -163,19 +170,7 @@ class PastState:
             if outcome == 2:
                 w.holders = [(h[0], int(h[1])) for h in a["holders"]]
         elif n == "ShareTransferred":
-            frm, to, bps = a["from"], a["to"], int(a["bps"])
-            nxt, found = [], False
-            for acc, b in w.holders:
-                if acc == frm:
-                    b -= bps
-                if acc == to:
-                    b += bps
-                    found = True
-                if b > 0:
-                    nxt.append((acc, b))
-            if not found:
-                nxt.append((to, bps))
-            w.holders = nxt
+            w.holders = transfer_shares(w.holders, a["from"], a["to"], int(a["bps"]))
 
     def _licence_event(self, ev: Event, a: dict[str, Any], stamp: int) -> None:
         n = ev.name
@@ -193,12 +188,7 @@ class PastState:
             lic = lics.get(int(a["licenceId"]))
             if lic is None:
                 return
-            if n == "LicenceSuspended":
-                lic.state, lic.suspended_at = STATE_SUSPENDED, int(a["at"])
-            elif n == "LicenceResumed":
-                lic.state, lic.suspended_at = STATE_ACTIVE, 0
-            else:
-                lic.state, lic.revoked_at = STATE_REVOKED, int(a["at"])
+            apply_licence_state(lic, n, int(a["at"]))
             lic.state_hist.append((stamp, lic.state))
         elif n in ("MandateGranted", "MandateWithdrawn"):
             key = (_hex(a["workId"]), a["cmo"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.content.cid import cid_from_bytes
-from ledger.core.types import mask_to_uses
+from ledger.core.types import apply_licence_state, mask_to_uses
 from ledger.domain.licensing.model import (
     _CONFIRMED,
     _DISPUTED,
@@ -177,12 +177,7 @@ class CoverageIndex:
             if found is None:
                 return
             lic = found
-            if name == "LicenceSuspended":
-                lic.state, lic.suspended_at = STATE_SUSPENDED, int(a["at"])
-            elif name == "LicenceResumed":
-                lic.state, lic.suspended_at = STATE_ACTIVE, 0
-            else:
-                lic.state, lic.revoked_at = STATE_REVOKED, int(a["at"])
+            apply_licence_state(lic, name, int(a["at"]))
             push(lic.states, (int(a["at"]), lic.state))
             lic.history.append({"event": name, "block": block, "tx": tx, "by": a["by"], "at": int(a["at"]),
                                 **({"reason": a["reason"]} if "reason" in a else {})})
