@@ -28,11 +28,12 @@ tools/ipfs/node_modules/.installed: tools/ipfs/package.json tools/ipfs/package-l
 
 # Debian's chromium drives the portal's end-to-end tests (Playwright never downloads a browser).
 /usr/bin/chromium:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
+	flock /tmp/rights-ledger-apt.lock sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei"
 
+# (apt runs under one lock: make test installs chromium and jq in parallel jobs)
 # jq: the README's tour picks ids out of `--json` output with it (tests/cli/test_readme_tour.py runs the tour).
 /usr/bin/jq:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq
+	flock /tmp/rights-ledger-apt.lock sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq"
 
 build/.compiled: $(VENV)/.installed node_modules/.installed $(wildcard contracts/*.sol contracts/*/*.sol) brownie-config.yaml
 	$(BIN)/brownie compile
