@@ -267,35 +267,71 @@ class EmbeddedNode:
             if len(self.journal()) >= SNAPSHOT_EVERY:
                 self._snapshot()
 
-    def replay_journal(self) -> int:
+    def replay_journal(self, timeout: float = 60.0) -> int:
         """Re-send the journaled transactions the node's state lacks; return how many (called
-        by :meth:`start`). Two original blocks in the same second cannot be reproduced exactly
-        (anvil wants a later timestamp): such a block gets the next second."""
+        by :meth:`start`, which returns only once every one of them is mined).
+
+        With automine, mining is paused and each original block is mined again with
+        ``evm_mine`` at its original timestamp, holding the same journaled transactions, so
+        registration times do not move and no read can run between a restart and the end of
+        the replay. (Stop 11 found the defect this prevents: ``eth_sendRawTransaction``
+        returns before anvil mines, so a read right after a restart could miss an acknowledged
+        write.) On a node with interval mining the transactions are sent and then waited for."""
         with self._locked():
             entries = self.journal()
             if not entries:
                 return 0
             rpc = Rpc(self.profile.rpc_url, 60)
             have = rpc.batch([("eth_getTransactionReceipt", [e["hash"]]) for e in entries])
-            replayed = 0
-            for entry, known in zip(entries, have, strict=True):
-                if known.get("result"):
-                    continue  # already in the loaded state
-                if entry.get("timestamp"):
-                    try:  # the original block time: registration times must not move
-                        rpc.request("evm_setNextBlockTimestamp", [int(entry["timestamp"], 16)])
-                    except RpcRefused:
-                        pass
+            missing = [e for e, known in zip(entries, have, strict=True) if not known.get("result")]
+            if not missing:
+                return 0
+            if self.profile.block_time:
+                for entry in missing:
+                    self._resend(rpc, entry)
+            else:
+                rpc.request("evm_setAutomine", [False])
                 try:
-                    rpc.request("eth_sendRawTransaction", [entry["raw"]])
-                    replayed += 1
-                except RpcRefused as exc:
-                    with open(self.log_file, "a") as log:
-                        log.write(f"journal replay: {entry['hash']} refused: {exc}\n")
+                    for group in _by_original_block(missing):
+                        for entry in group:
+                            self._resend(rpc, entry)
+                        self._mine_at(rpc, group[0].get("timestamp"))
+                finally:
+                    rpc.request("evm_setAutomine", [True])
+            deadline = time.monotonic() + timeout
+            while True:
+                receipts = rpc.batch([("eth_getTransactionReceipt", [e["hash"]]) for e in missing])
+                lost = [e["hash"] for e, r in zip(missing, receipts, strict=True) if not r.get("result")]
+                if not lost or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            if lost:
+                with open(self.log_file, "a") as log:
+                    log.write(f"journal replay: {len(lost)} transactions not mined: {', '.join(lost)}\n")
             # no snapshot here: a dump taken right after anvil loaded its state can lose the
             # genesis block; the replayed entries stay journaled (skipped by hash next time)
             # until the next periodic snapshot of a running node
-            return replayed
+            return len(missing) - len(lost)
+
+    def _resend(self, rpc: Rpc, entry: dict[str, str]) -> None:
+        try:
+            rpc.request("eth_sendRawTransaction", [entry["raw"]])
+        except RpcRefused as exc:
+            with open(self.log_file, "a") as log:
+                log.write(f"journal replay: {entry['hash']} refused: {exc}\n")
+
+    def _mine_at(self, rpc: Rpc, stamp: str | None) -> None:
+        """Mine one block at the original block's timestamp or, when the chain is already past
+        it (anvil keeps the time it had when its state was dumped), at the next second."""
+        head = int(rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        want = int(stamp, 16) if stamp else head + 1
+        for when in (max(want, head), head + 1):
+            try:
+                rpc.request("evm_mine", [when])
+                return
+            except RpcRefused:
+                continue
+        rpc.request("evm_mine", [])
 
     def _snapshot(self) -> None:
         """Persist the whole state, then empty the journal (the caller holds the lock)."""
@@ -334,6 +370,17 @@ class EmbeddedNode:
                     break
                 time.sleep(0.05)
             self.pid_file.unlink(missing_ok=True)
+
+
+def _by_original_block(entries: list[dict[str, str]]) -> list[list[dict[str, str]]]:
+    """Consecutive journal entries mined in the same original block, as one group each."""
+    groups: list[list[dict[str, str]]] = []
+    for entry in entries:
+        if groups and entry.get("block") and groups[-1][0].get("block") == entry.get("block"):
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    return groups
 
 
 def _signal_group(pid: int, sig: int) -> None:
