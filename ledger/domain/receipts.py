@@ -33,9 +33,10 @@ import requests
 import rlp
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError as AbiDecodingError
 from eth_hash.auto import keccak
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
-from rlp.exceptions import DecodingError
+from rlp.exceptions import DecodingError, RLPException
 from trie import HexaryTrie
 from trie.exceptions import BadTrieProof
 
@@ -261,7 +262,8 @@ def verify_receipt(receipt: dict[str, Any], url: str,
     rpc = JsonRpc(url)
     try:
         return _verify(receipt, rpc, log)
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, AbiDecodingError,
+            RLPException) as exc:  # a field of the wrong type or size: found by the input fuzzer
         raise ReceiptError(f"the receipt is malformed ({exc.__class__.__name__}: {exc})") from exc
 
 

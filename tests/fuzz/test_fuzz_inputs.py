@@ -324,6 +324,29 @@ def seeds(ledger_env: LedgerEnv, world: World, tmp_path_factory: pytest.TempPath
     Keystore(key_home / "keys").create("fuzz", "test-password")
     files["keystore.json"] = (key_home / "keys" / "fuzz.json").read_bytes()
     files["content"] = content.read_bytes()
+    # a clearance manifest (two registered works by sha-256, one unregistered file given by its
+    # absolute path, an ISCC code), its signed report, and a coverage receipt
+    image = d / "corpus-item.txt"  # text: fingerprinted too
+    image.write_text("a corpus item nobody registered " * 20)
+    from ledger.content.iscc import content_code
+    manifest_rows = [{"file": "", "sha256": w.works[0][2:], "iscc": ""},
+                     {"file": "", "sha256": w.works[1][2:], "iscc": ""},
+                     {"file": str(image), "sha256": "", "iscc": ""},
+                     {"file": "", "sha256": hashlib.sha256(b"unregistered").hexdigest(),
+                      "iscc": content_code(image.read_bytes(), image.name).iscc}]  # type: ignore[union-attr]
+    files["manifest.csv"] = _csv(manifest_rows)
+    files["manifest.jsonl"] = _jsonl(manifest_rows)
+    (d / "manifest.csv").write_bytes(files["manifest.csv"])
+    report = d / "clearance.json"
+    code, _, err, _ = raw(env, ["--as", "licensee", "clearance", "run", str(d / "manifest.csv"), "--at", str(now),
+                                "--out", str(report), "--json"])
+    assert code == 0, err
+    files["clearance.json"] = report.read_bytes()
+    receipt = d / "receipt.json"
+    code, _, err, _ = raw(env, ["licence", "status", w.works[0], "licensee", "--use", "perform", "--at", str(now),
+                                "--receipt", str(receipt)])
+    assert code == 0, err
+    files["receipt.json"] = receipt.read_bytes()
     s = Seeds(d, env, w, files, {"net": net_home, "keys": key_home}, jcat, journal)
     s.content = content  # type: ignore[attr-defined]
     return s
@@ -393,7 +416,25 @@ FORMATS = [
            lambda s, p: ["verify", "--qr-payload", Path(p).read_bytes().decode("utf-8", "replace").replace("\x00", ""),
                          "--json"], answers=(0, 1)),
     Format("certificate", "cert.pdf", "bytes", 40, lambda s, p: ["verify", "--certificate", p], answers=(0, 1)),
+    # clearance (issue 19): a refused manifest writes no report (checked in test_fuzz_input_format)
+    Format("clearance-manifest-csv", "manifest.csv", "csv", 120,
+           lambda s, p: ["--as", "licensee", "clearance", "run", p, "--at", str(s.w.used_at), "--out",
+                         str(Path(p).with_name("report.json")), "--json"]),
+    Format("clearance-manifest-jsonl", "manifest.jsonl", "jsonl", 90,
+           lambda s, p: ["--as", "licensee", "clearance", "run", p, "--at", str(s.w.used_at), "--out",
+                         str(Path(p).with_name("report.json")), "--json"]),
+    Format("clearance-report", "clearance.json", "json", 140, lambda s, p: ["clearance", "verify", p, "--json"],
+           answers=(0, 1)),
+    Format("clearance-report-chain", "clearance.json", "json", 50,
+           lambda s, p: ["clearance", "verify", p, "--chain", "--json"], answers=(0, 1)),
+    Format("clearance-report-show", "clearance.json", "json", 60, lambda s, p: ["clearance", "show", p, "--json"],
+           answers=(0, 1)),  # 1: the report does not verify (its reason shown)
+    # coverage receipts (issue 14)
+    Format("receipt", "receipt.json", "json", 140, lambda s, p: ["licence", "verify-receipt", p, "--json"],
+           answers=(0, 1)),
 ]
+#: Formats whose command writes a file named by --out: on a refusal it must not exist.
+WRITES_OUT = {"clearance-manifest-csv": "report.json", "clearance-manifest-jsonl": "report.json"}
 PLACE: dict[str, Callable[[Seeds, bytes], str]] = {
     "networks-toml": _place_networks, "keystore": _place_keystore, "journal": _place_journal,
 }
@@ -427,7 +468,9 @@ def test_fuzz_input_format(fmt: Format, seeds: Seeds, state: Snapshot):
         payload = mutate(seeds.files[fmt.seed], fmt.kind, data.draw)
         place = PLACE.get(fmt.name)
         path = place(seeds, payload) if place else seeds.write(fmt.seed, payload)
-        check(seeds.env, state, fmt.argv(seeds, path), fmt.answers)
+        code = check(seeds.env, state, fmt.argv(seeds, path), fmt.answers)
+        if fmt.name in WRITES_OUT and code == 2:
+            assert not Path(path).with_name(WRITES_OUT[fmt.name]).exists(), "a refused input left a report behind"
 
     one()
 
@@ -501,9 +544,34 @@ OPTIONS = [
            answers=(0, 1)),
     Option("env-block-time", 40, ("0", "1"), lambda s, v: ["work", "show", s.w.works[0], "--json"],
            env="RIGHTS_LEDGER_BLOCK_TIME", answers=(0, 1)),
+    Option("work-search-title", 50, ("Song", "中国", "so"), lambda s, v: ["work", "search", "--title", v, "--json"],
+           answers=(0, 1)),
+    Option("work-search-since", 40, ("2024-01-01", "2030-12-31"),
+           lambda s, v: ["work", "search", "--since", v, "--until", v, "--json"], answers=(0, 1)),
+    Option("work-search-id", 40, ("USABC2400001", "T-034.524.680-1"),
+           lambda s, v: ["work", "search", "--id", v, "--json"], answers=(0, 1)),
+    Option("work-search-holder", 40, ("alice", "HOLDER"), lambda s, v: ["work", "search", "--holder", v, "--json"],
+           answers=(0, 1)),
+    Option("work-search-limit", 30, ("1", "1000"), lambda s, v: ["work", "search", "--title", "s", "--limit", v],
+           answers=(0, 1)),
+    Option("work-similar-target", 50, ("WORK", "CONTENT"),
+           lambda s, v: ["work", "similar", v.replace("WORK", s.w.works[0]).replace(
+               "CONTENT", str(s.content)), "--json"], answers=(0, 1)),  # type: ignore[attr-defined]
+    Option("work-similar-threshold", 40, ("0", "12", "64"),
+           lambda s, v: ["work", "similar", s.w.works[0], "--threshold", v, "--json"], answers=(0, 1)),
+    Option("clearance-threshold", 40, ("0", "12", "64"),
+           lambda s, v: ["--as", "licensee", "clearance", "run", _manifest(s), "--threshold", v, "--restart",
+                         "--at", str(s.w.used_at), "--out", str(s.dir / "threshold-report.json"), "--json"]),
     Option("env-kdf", 30, ("1024", "2048"), lambda s, v: ["--home", str(s.homes["keys"]), "account", "list"],
            env="RIGHTS_LEDGER_KDF_N"),
 ]
+
+
+def _manifest(s: Seeds) -> str:
+    p = s.dir / "option-manifest.csv"
+    if not p.exists():
+        p.write_bytes(s.files["manifest.csv"])
+    return str(p)
 
 
 def _safe_port(value: str, env: LedgerEnv) -> str:
