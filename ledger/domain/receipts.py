@@ -338,7 +338,46 @@ def _verify(r: dict[str, Any], rpc: JsonRpc, log: Callable[[str], None]) -> list
                                   or _int(ev["topics"][1]) != int(lic["id"])):
             problems.append(f"event {ev['name']} is not about licence #{lic['id']}")
     log(f"5. {len(r.get('events', []))} events found in their transactions' receipts")
+    problems += _ask_again(r, rpc, data, covered, log)
     return problems
+
+
+def _ask_again(r: dict[str, Any], rpc: JsonRpc, data: bytes, covered: bool, log: Callable[[str], None]) -> list[str]:
+    """Step 6: the same call to the same lens at the node's head. Every fact coverage reads is
+    time-ranged (SPECIFICATION TR1-TR9): once the chain's time has passed the asked time ``at``,
+    the answer about ``at`` is the same at every later block, except that a later grant whose
+    term reaches back (TR7) can only add cover. So a "covered" that now reads "not covered"
+    did not hold (a reservation, dispute or suspension the licence record alone cannot show, or
+    a forged call result), and a "not covered" that now reads covered must be by a licence
+    granted after the receipt's block."""
+    at = int.from_bytes(data[4 + 4 * 32:4 + 5 * 32], "big")
+    head = rpc("eth_getBlockByNumber", "latest", False)
+    if _int(head["timestamp"]) < at:
+        log("6. the question is about a time the chain has not reached yet: it cannot be asked again")
+        return []
+    again = _b(rpc("eth_call", {"to": r["call"]["to"], "data": r["call"]["data"]}, "latest"))
+    now, _kind, reason, lid = abi_decode(["bool", "uint8", "uint8", "uint64"], again[:128])
+    head_no = _int(head["number"])
+    log(f"6. asked again at block {head_no}: covered={now}" + (f", licence {lid}" if now else f", reason {reason}"))
+    if covered and not now:
+        return [f"asked again at block {head_no}, the lens answers not covered (reason {reason}) about the same "
+                f"time: the receipt's 'covered' does not hold (TR1-TR9 keep every answer about a past time)"]
+    if not covered and now:
+        granted = _granted_block(r, rpc, lid)
+        if granted is None or granted <= int(r["block"]["number"]):
+            return [f"asked again at block {head_no}, the lens answers covered by licence {lid}, granted at or "
+                    f"before the receipt's block: the receipt's 'not covered' does not hold"]
+        log(f"   licence {lid} was granted at block {granted}, after the receipt, with a term reaching back (TR7)")
+    return []
+
+
+def _granted_block(r: dict[str, Any], rpc: JsonRpc, lid: int) -> int | None:
+    """The block where licence ``lid`` was made: the first event of the registry whose first
+    indexed argument is the licence id (its LicenceGranted or OpenLicencePublished)."""
+    registry = r["contracts"]["LicenceRegistry"]
+    logs = rpc("eth_getLogs", {"address": registry, "fromBlock": "0x0", "toBlock": "latest",
+                               "topics": [None, "0x" + lid.to_bytes(32, "big").hex()]})
+    return min((_int(lg["blockNumber"]) for lg in logs), default=None)
 
 
 def _check_proofs(r: dict[str, Any], lic: dict[str, Any], proofs: dict[str, Any],

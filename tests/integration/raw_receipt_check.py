@@ -86,4 +86,11 @@ def _proofs(receipt: dict[str, Any], covered: bool, licence_id: int, url: str) -
         logs = [lg for lg in tx["logs"] if int(lg["logIndex"], 16) == ev["logIndex"]]
         if tx["status"] != "0x1" or not logs or logs[0]["topics"] != ev["topics"] or logs[0]["data"] != ev["data"]:
             bad.append(f"event {ev['txHash']}")
+    # step 6: once the chain's time has passed `at`, the same call at the head must not take
+    # back a "covered" (time-ranged facts, TR1-TR9; TR7 can only add cover)
+    head = call(url, "eth_getBlockByNumber", "latest", False)
+    if int(head["timestamp"], 16) >= q["at"] and covered:
+        again = unhex(call(url, "eth_call", {"to": receipt["call"]["to"], "data": receipt["call"]["data"]}, "latest"))
+        if again[31] != 1:
+            bad.append("asked again, not covered")
     return bad

@@ -135,6 +135,21 @@ def test_receipt_verifies_later_and_after_a_restart_and_refuses_tampering(own_en
     assert any("the header hashes to" in x for x in got["problems"])
     tampered("event", lambda t: t["events"][0].update(data=t["events"][0]["data"][:-2] + "ff"))
 
+    # a forged question: the licensee moves `at` into the dispute opened above and keeps the
+    # genuine "covered" result. Header, licence record and events all still hold (the licence's
+    # term covers the new time); only asking the lens again (step 6) shows it is not covered.
+    head_time = int(raw_receipt_check.call(env.settings.network.rpc_url, "eth_getBlockByNumber", "latest",
+                                           False)["timestamp"], 16)
+
+    def move_at(t: dict) -> None:
+        t["question"]["at"] = head_time
+        t["call"]["data"] = t["call"]["data"][:-64] + head_time.to_bytes(32, "big").hex()
+
+    got = tampered("moved-at", move_at)
+    assert any("does not hold" in x for x in got["problems"]), got["problems"]
+    assert raw_receipt_check.check(json.loads((tmp_path / "moved-at.json").read_text()),
+                                   env.settings.network.rpc_url) == ["asked again, not covered"]
+
     # a file that is no receipt: an error, not a finding
     junk = tmp_path / "junk.json"
     junk.write_text("[1, 2]")
