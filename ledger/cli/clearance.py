@@ -179,6 +179,9 @@ def clearance_verify(app: App, report: Path, on_chain: bool, as_json: bool) -> N
     recorded = None
     if on_chain:
         ledger = app.ledger()
+        bad = C.malformed_header(doc)
+        if bad:  # the local check has listed it; the chain cannot be asked about a malformed header
+            raise C.E.InputError(f"malformed clearance report: {bad}; it cannot be checked on-chain")
         if int(doc["chainId"]) != int(ledger.chain.chain_id) or str(doc["attestationRegistry"]).lower() != \
                 ledger.deployment.address("AttestationRegistry").lower():
             problems.append(f"the report is of chain {doc['chainId']} (registry {doc['attestationRegistry']}), "

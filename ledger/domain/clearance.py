@@ -808,6 +808,20 @@ class Check:
     recorded: Any = None  # AttestationRecord when found on-chain
 
 
+_HEADER_SHAPES = {"chainId": re.compile(r"[0-9]{1,12}"), "attestationRegistry": re.compile(r"0x[0-9a-fA-F]{40}"),
+                  "licensee": re.compile(r"0x[0-9a-fA-F]{40}"), "digest": re.compile(r"0x[0-9a-f]{64}"),
+                  "root": re.compile(r"0x[0-9a-f]{64}")}
+
+
+def malformed_header(doc: dict[str, Any]) -> str | None:
+    """The first header field an on-chain check needs that is missing or malformed, or None."""
+    for key, shape in _HEADER_SHAPES.items():
+        value = doc.get(key)
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not shape.fullmatch(str(value)):
+            return f"its {key} is missing or malformed ({str(value)[:40]!r})"
+    return None
+
+
 def verify_report(doc: dict[str, Any]) -> Check:
     """Recompute every leaf, the root, the totals, the digest; recover the signer."""
     problems: list[str] = []
