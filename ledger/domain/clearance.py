@@ -15,7 +15,8 @@ held to the same answers as ``CoverageLens.coverage``; ``verify --against-chain`
 contract itself): **covered** (work licence, blanket licence, open licence or statutory tariff,
 with the fee per use it implies and the CMO it is owed to), **reserved** (the holders reserved
 the use: opt-out; a near-duplicate of a reserved work counts as reserved, and so does an item
-near several works when any of them is reserved), **not-covered** (with the contract's reason)
+near several works when any of them is reserved, and an item near a registered work that is
+itself near a reserved work: a registered copy launders nothing), **not-covered** (with the contract's reason)
 or **unregistered**.
 
 The run is journalled (``REPORT.journal``, one JSON line per item, flushed as it goes): an
@@ -517,6 +518,15 @@ class Clearer:
         if near:
             answers = [(w, d, self._work_answer(w)) for w, d in near]
             reserved = [a for a in answers if a[2][0] == 2]
+            if not reserved:  # a copy of a registered copy of a reserved work: the copy launders nothing
+                for lw, ld, _ans in answers:
+                    laundered = self._reserved_near(lw, [])
+                    if laundered is not None:
+                        rw, _rd = laundered
+                        far = min((x for w2, x in self.reg.near.similar(code, 64) if w2 == rw), default=64)
+                        verdict, kind, reason, lid, fee, cmo = self._work_answer(rw)
+                        return Verdict(item.index, item.source, item_hash, code, rw, 2, far, verdict, kind, lid,
+                                       reason, fee, cmo, 0, alternatives=[(lw, ld)])
             w, d, ans = reserved[0] if reserved else answers[0]  # any reserved match wins: never clear a copy
             verdict, kind, reason, lid, fee, cmo = ans
             return Verdict(item.index, item.source, item_hash, code, w, 2, d, verdict, kind, lid, reason, fee, cmo,

@@ -111,6 +111,51 @@ def test_a_registered_copy_of_a_reserved_work_is_not_cleared(ledger_env, scene):
         assert item["alsoNear"] == [[scene["L"], 0]]
 
 
+def _body(code: str) -> tuple[bytes, int]:
+    import base64
+
+    raw = base64.b32decode(code[5:].upper())
+    return raw[:2], int.from_bytes(raw[2:], "big")
+
+
+def test_a_copy_of_a_registered_copy_of_a_reserved_work_is_not_cleared(ledger_env, scene, tmp_path):
+    """Two hops: an item within the threshold of a laundered copy L2, but beyond it from the
+    reserved R itself (the licensee picked the bits to flip). It used to come out as whatever L2
+    answers; L2 launders nothing, so the item is reserved, naming R (and L2 as near)."""
+    import base64
+    import io
+
+    from PIL import ImageDraw
+
+    # Bob's second copy L2: R with a white corner, a few bits from R (the scene's L is 0 bits away)
+    _png, im = image("clearance-attack-R")
+    ImageDraw.Draw(im).rectangle([0, 0, 16, 16], fill=(255, 255, 255))
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    l2, l2_code = _register(ledger_env.ledger("bob"), ledger_env.ledger("registrar"), buf.getvalue(), "l2.png",
+                            ledger_env.addresses["bob"])
+    r_code = content_code((scene["dir"] / "R.png").read_bytes(), "r.png").iscc  # as registered (_register)
+    head, lb = _body(l2_code)
+    _, rb = _body(r_code)
+    x = (lb ^ rb).bit_count()
+    assert 1 <= x <= DEFAULT_THRESHOLD, f"the scene's copy is {x} bits from R"
+    same = [i for i in range(64) if not (lb ^ rb) >> i & 1]
+    k = DEFAULT_THRESHOLD - x + 1  # within the threshold of L, one bit beyond it from R
+    body = lb
+    for i in same[:k]:
+        body ^= 1 << i
+    item = "ISCC:" + base64.b32encode(head + body.to_bytes(8, "big")).decode().rstrip("=")
+    assert (body ^ lb).bit_count() <= DEFAULT_THRESHOLD < (body ^ rb).bit_count()
+    m = tmp_path / "two-hops.csv"
+    m.write_text(f"iscc\n{item}\n")
+    r = run(ledger_env, "clearance", "run", str(m), "--json", account="licensee")
+    assert r.exit_code == 0, r.output
+    (got,) = json.loads((tmp_path / "two-hops.csv.clearance.json").read_text())["items"]
+    assert got["verdict"] == "reserved" and got["work"] == scene["R"], got
+    assert got["alsoNear"] == [[l2, (body ^ lb).bit_count()]]
+    assert run(ledger_env, "clearance", "verify", str(tmp_path / "two-hops.csv.clearance.json")).exit_code == 0
+
+
 def test_the_threshold_cannot_be_lowered_to_let_copies_through(ledger_env, scene, monkeypatch):
     d = scene["dir"]
     (d / "c.csv").write_text("file\nL.jpg\n")
