@@ -540,18 +540,39 @@ def tariff_set(app: App, use: str, amount: int, period: str, valid_from: str | N
 
 @tariff.command("show")
 @click.option("--use", required=True, type=use_choice, help="The use.")
+@click.option("--at", "at", metavar="TIME",
+              help="Show the version in force at TIME (YYYY-MM-DD, ISO timestamp or unix seconds), read from "
+                   "every contract version; default: the latest version.")
 @json_option
 @click.pass_obj
-def tariff_show(app: App, use: str, as_json: bool) -> None:
-    """Show the statutory tariff of a use."""
-    t = _licensing(app).tariff_of(use)
+def tariff_show(app: App, use: str, at: str | None, as_json: bool) -> None:
+    """Show the statutory tariff of a use: its latest version, or with --at the version in force
+    at a past (or future) time (SPECIFICATION TR5). Exit 0 with an answer (also "none"), 2 on an
+    error."""
+    if at is None:
+        t = _licensing(app).tariff_of(use)
+        if as_json:
+            emit_json(t)
+        elif t is None:
+            out_console.print(f"no tariff for {use}")
+        else:
+            out_console.print(f"{use}: {t['amountPerWork']} per work per {t['period']}s, from {when(t['validFrom'])} "
+                              f"until {when(t['validUntil']) if t['validUntil'] else 'no end'}")
+        return
+    moment = parse_time(at)
+    if not moment:
+        raise InputError(f"--at {at!r} is not a time", hint="YYYY-MM-DD, an ISO timestamp or unix seconds")
+    t = _licensing(app).tariff_at(use, moment)
+    in_force = t is not None and (t["validUntil"] is None or moment < t["validUntil"])
     if as_json:
-        emit_json(t)
+        emit_json({"use": use, "at": moment, "inForce": in_force, "version": t})
     elif t is None:
-        out_console.print(f"no tariff for {use}")
+        out_console.print(f"no tariff for {use} at {when(moment)}")
     else:
-        out_console.print(f"{use}: {t['amountPerWork']} per work per {t['period']}s, from {when(t['validFrom'])} "
-                          f"until {when(t['validUntil']) if t['validUntil'] else 'no end'}")
+        state = "in force" if in_force else f"not in force (that version ended {when(t['validUntil'])})"
+        out_console.print(f"{use} at {when(moment)}: {t['amountPerWork']} per work per {t['period']}s, {state}; "
+                          f"version from {when(t['validFrom'])} until "
+                          f"{when(t['validUntil']) if t['validUntil'] else 'no end'}")
 
 
 def _period(text: str) -> int:
