@@ -186,6 +186,10 @@ def test_usage_of_a_v1_work_after_an_upgrade_is_priced_in_its_version_and_paid_t
     _r, blanket = cmo_lic.grant(a["licensee"], [], cmo_lic.terms(["perform"], scope="repertoire", start=now - 10,
                                                                  rate_per_use=RATE2))
     assert blanket == licence_l  # one number, two licences (one per LicenceRegistry version)
+    # the v1 tariff (set before the upgrade) is still read as in force at a past time (TR5a)
+    assert Licensing(env.ledger()).tariff_at("ai-training", now - 5)["amountPerWork"] == TARIFF
+    p = cli(env, "tariff", "show", "--use", "ai-training", "--at", str(now - 5), "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["version"]["amountPerWork"] == TARIFF, p.stdout + p.stderr
     gov.w3.provider.make_request("evm_increaseTime", [600])
     gov.w3.provider.make_request("evm_mine", [])
     at = w["clock"]() - 60
