@@ -232,34 +232,45 @@ def _deployed_token(lic: Licensing) -> str:
 @click.argument("licence_id", type=params.LICENCE_ID)
 @click.option("--reason", required=True, help="Why the licence is revoked.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--work", "work", metavar="WORK",
+              help="After a contract upgrade: the licence of the LicenceRegistry version that holds WORK "
+                   "(licence numbers are per version, R81c); default: the current version.")
 @json_option
 @click.pass_obj
-def revoke(app: App, licence_id: int, reason: str, yes: bool, as_json: bool) -> None:
+def revoke(app: App, licence_id: int, reason: str, yes: bool, work: str | None, as_json: bool) -> None:
     """As the licensor: revoke a licence from now on (earlier uses stay covered)."""
     if not yes and not as_json:
         click.confirm(f"Revoke licence #{licence_id}?", abort=True)
-    _write_json(as_json, f"revoked licence #{licence_id}", _licensing(app, signer=True).revoke(licence_id, reason),
+    _write_json(as_json, f"revoked licence #{licence_id}",
+                _licensing(app, signer=True).revoke(licence_id, reason, work=work),
                 licenceId=licence_id, state="revoked")
 
 
 @licence.command()
 @click.argument("licence_id", type=params.LICENCE_ID)
 @click.option("--reason", required=True, help="Why the licence is suspended.")
+@click.option("--work", "work", metavar="WORK",
+              help="After a contract upgrade: the licence of the LicenceRegistry version that holds WORK "
+                   "(licence numbers are per version, R81c); default: the current version.")
 @json_option
 @click.pass_obj
-def suspend(app: App, licence_id: int, reason: str, as_json: bool) -> None:
+def suspend(app: App, licence_id: int, reason: str, work: str | None, as_json: bool) -> None:
     """As the licensor: suspend a licence until resumed."""
-    _write_json(as_json, f"suspended licence #{licence_id}", _licensing(app, signer=True).suspend(licence_id, reason),
+    _write_json(as_json, f"suspended licence #{licence_id}",
+                _licensing(app, signer=True).suspend(licence_id, reason, work=work),
                 licenceId=licence_id, state="suspended")
 
 
 @licence.command()
 @click.argument("licence_id", type=params.LICENCE_ID)
+@click.option("--work", "work", metavar="WORK",
+              help="After a contract upgrade: the licence of the LicenceRegistry version that holds WORK "
+                   "(licence numbers are per version, R81c); default: the current version.")
 @json_option
 @click.pass_obj
-def resume(app: App, licence_id: int, as_json: bool) -> None:
+def resume(app: App, licence_id: int, work: str | None, as_json: bool) -> None:
     """As the licensor: lift a suspension."""
-    _write_json(as_json, f"resumed licence #{licence_id}", _licensing(app, signer=True).resume(licence_id),
+    _write_json(as_json, f"resumed licence #{licence_id}", _licensing(app, signer=True).resume(licence_id, work=work),
                 licenceId=licence_id, state="active")
 
 

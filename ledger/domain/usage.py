@@ -614,7 +614,8 @@ class Usage:
         territory: str | None = None,
         amount: int | None = None,
     ) -> ReportRecorded:
-        """Record one usage line (checked for coverage first) with ``recordUsage``."""
+        """Record one usage line (checked for coverage first) with ``recordUsage``; a line for a
+        work of an older contract version (ADR 002) as a one-line usage report (R81c)."""
         rec: dict[str, Any] = {"work": work_id, "use": use, "quantity": quantity, "usedAt": used_at,
                                "basis": basis, "territory": territory, "amount": amount}
         try:
@@ -623,6 +624,11 @@ class Usage:
             raise
         prepared = self.prepare([line], cmo, period)
         ln = prepared.lines[0]
+        routes, current = _versions_of_works(self.ledger, [ln.work_id])
+        if routes.get(ln.work_id, current) != current:
+            # R81c: recordUsage is weighed on chain by the pool's lens, which reads the current
+            # registries only; a use of a work of an older version goes in as a one-line report
+            return self.record_prepared(prepared)
         r = self.ledger.transact(self.pool.functions.recordUsage(prepared.cmo, prepared.period, ln.as_tuple()))
         return ReportRecorded(self._report_id(r), prepared.root, None, prepared.totals, r.tx_hash,
                               r.block_number, r.gas_used, prepared.lines)

@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import requests
 from eth_utils import function_signature_to_4byte_selector
 
 from ledger.content.merkle import MerkleTree
 from ledger.core.deploy import deploy_all
 from ledger.core.deployments import load_deployment
+from ledger.core.errors import LedgerError
 from ledger.core.types import USES, Holder, WorkStatus
 from ledger.domain.certificate import payload_of, verify_payload
 from ledger.domain.licensing import Licensing
@@ -205,6 +207,16 @@ def test_usage_of_a_v1_work_after_an_upgrade_is_priced_in_its_version_and_paid_t
     got = [(ln.work_id, ln.licence_id, ln.kind, ln.owed) for ln in rec.lines]
     assert got == [(works[0], licence_l, KIND_WORK, 2 * RATE), (works[1], licence_l, KIND_WORK, 3 * RATE),
                    (works[5], 0, KIND_STATUTORY, TARIFF), (v2w.lower(), blanket, KIND_BLANKET, 4 * RATE2)], got
+    # one line for a v1 work: the pool's lens reads v2 only (recordUsage would revert), so it
+    # goes in as a one-line report, priced the same way
+    single = usage.record(works[2], "perform", 1, at, cmo, period)
+    assert single.cid is not None and [(ln.licence_id, ln.kind, ln.owed) for ln in single.lines] == [
+        (licence_l, KIND_WORK, RATE)], single
+    with pytest.raises(LedgerError, match="LineNotEligible"):  # what recordUsage says of it
+        usage.ledger.transact(usage.pool.functions.recordUsage(cmo, period, single.lines[0].as_tuple()))
+    # while a line for the v2 work still goes through recordUsage (checked on chain)
+    on_chain = usage.record(v2w, "perform", 1, at, cmo, period)
+    assert on_chain.cid is None and on_chain.lines[0].owed == RATE2, on_chain
     # the SDK does not let the v2 blanket licence cover a v1 work (it is mandated in v1 only)
     refused = tmp_path / "refused.csv"
     write_csv(refused, [(works[5], "perform", 5, at, blanket)])
@@ -222,18 +234,19 @@ def test_usage_of_a_v1_work_after_an_upgrade_is_priced_in_its_version_and_paid_t
                              report_document(a["licensee"], cmo, period, lines))
     usage.record_prepared(crafted)
 
-    paid = rec.totals.owed + 5 * RATE2
+    paid = rec.totals.owed + RATE + RATE2 + 5 * RATE2
     Royalties(gov).mint(a["licensee"], paid)
     Royalties(env.ledger("licensee")).pay(cmo, period, paid)
     dist, _r, _cid = Royalties(env.ledger("cmo")).distribute(period)
     doc_ = json.loads(dist.document)
     weights = {x["work"]: int(x["weight"]) for x in doc_["works"]}
     assert doc_["ineligibleLines"] == 1, doc_  # the crafted line: licence L of v1 is no blanket licence
-    assert weights == {works[0]: 2 * RATE, works[1]: 3 * RATE, works[5]: TARIFF, v2w.lower(): 4 * RATE2}, weights
+    assert weights == {works[0]: 2 * RATE, works[1]: 3 * RATE, works[2]: RATE, works[5]: TARIFF,
+                       v2w.lower(): 5 * RATE2}, weights
     # each work's weight goes to its own holders (works[0]: alice 60 / bob 40, the others alice;
     # the v2 work: bob), by the distribution rule, computed here independently
     holders = {works[0]: [(a["alice"], 6000), (a["bob"], 4000)], works[1]: [(a["alice"], 10000)],
-               works[5]: [(a["alice"], 10000)], v2w.lower(): [(a["bob"], 10000)]}
+               works[2]: [(a["alice"], 10000)], works[5]: [(a["alice"], 10000)], v2w.lower(): [(a["bob"], 10000)]}
     net = paid - paid * Royalties(gov).commission_bps() // 10000
     total = sum(weights.values())
     expect: dict[str, int] = {}
@@ -244,3 +257,15 @@ def test_usage_of_a_v1_work_after_an_upgrade_is_priced_in_its_version_and_paid_t
     assert Royalties(env.ledger()).verify(cmo, period).ok
     out = verify_cli(env, period)
     assert out["ok"] is True, out
+
+    # the licensor acts on the v1 licence by naming its work; the v2 licence with that number is untouched
+    p = cli(env, "--as", "cmo", "licence", "suspend", str(licence_l), "--work", works[0], "--reason", "audit",
+            "--json")
+    assert p.returncode == 0, p.stdout + p.stderr
+    reader = Licensing(env.ledger())
+    assert reader.status(works[0], a["licensee"], "perform").reason == "suspended"
+    assert reader.status(v2w, a["licensee"], "perform").covered
+    p = cli(env, "--as", "cmo", "licence", "resume", str(licence_l), "--work", works[0], "--json")
+    assert p.returncode == 0 and reader.status(works[0], a["licensee"], "perform").covered, p.stdout + p.stderr
+    p = cli(env, "--as", "cmo", "licence", "resume", str(licence_l), "--work", "not-a-work")
+    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
