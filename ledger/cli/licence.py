@@ -306,11 +306,14 @@ def _print_licence(r: LicenceRecord) -> None:
 
 @licence.command()
 @click.argument("licence_id", type=params.LICENCE_ID)
+@click.option("--work", "work", metavar="WORK",
+              help="After a contract upgrade: the licence of the LicenceRegistry version that holds WORK "
+                   "(licence numbers are per version, R81c); default: the current version.")
 @json_option
 @click.pass_obj
-def show(app: App, licence_id: int, as_json: bool) -> None:
+def show(app: App, licence_id: int, work: str | None, as_json: bool) -> None:
     """Show a licence: parties, scope, terms, state and history."""
-    rec = _licensing(app).licence(licence_id)
+    rec = _licensing(app).licence(licence_id, work=work)
     if as_json:
         emit_json(licence_json(rec))
     else:

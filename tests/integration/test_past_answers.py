@@ -269,3 +269,9 @@ def test_usage_of_a_v1_work_after_an_upgrade_is_priced_in_its_version_and_paid_t
     assert p.returncode == 0 and reader.status(works[0], a["licensee"], "perform").covered, p.stdout + p.stderr
     p = cli(env, "--as", "cmo", "licence", "resume", str(licence_l), "--work", "not-a-work")
     assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+    # reading: the number alone is the current version's licence, --work names the version
+    shown = json.loads(cli(env, "licence", "show", str(licence_l), "--json").stdout)
+    assert shown["scope"] == "repertoire" and shown["ratePerUse"] in (RATE2, str(RATE2)), shown
+    p = cli(env, "licence", "show", str(licence_l), "--work", works[0], "--json")
+    shown = json.loads(p.stdout)
+    assert p.returncode == 0 and shown["scope"] != "repertoire" and works[0] in shown["works"], shown
