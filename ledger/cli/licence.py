@@ -232,34 +232,45 @@ def _deployed_token(lic: Licensing) -> str:
 @click.argument("licence_id", type=params.LICENCE_ID)
 @click.option("--reason", required=True, help="Why the licence is revoked.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--work", "work", metavar="WORK",
+              help="After a contract upgrade: the licence of the LicenceRegistry version that holds WORK "
+                   "(licence numbers are per version, R81c); default: the current version.")
 @json_option
 @click.pass_obj
-def revoke(app: App, licence_id: int, reason: str, yes: bool, as_json: bool) -> None:
+def revoke(app: App, licence_id: int, reason: str, yes: bool, work: str | None, as_json: bool) -> None:
     """As the licensor: revoke a licence from now on (earlier uses stay covered)."""
     if not yes and not as_json:
         click.confirm(f"Revoke licence #{licence_id}?", abort=True)
-    _write_json(as_json, f"revoked licence #{licence_id}", _licensing(app, signer=True).revoke(licence_id, reason),
+    _write_json(as_json, f"revoked licence #{licence_id}",
+                _licensing(app, signer=True).revoke(licence_id, reason, work=work),
                 licenceId=licence_id, state="revoked")
 
 
 @licence.command()
 @click.argument("licence_id", type=params.LICENCE_ID)
 @click.option("--reason", required=True, help="Why the licence is suspended.")
+@click.option("--work", "work", metavar="WORK",
+              help="After a contract upgrade: the licence of the LicenceRegistry version that holds WORK "
+                   "(licence numbers are per version, R81c); default: the current version.")
 @json_option
 @click.pass_obj
-def suspend(app: App, licence_id: int, reason: str, as_json: bool) -> None:
+def suspend(app: App, licence_id: int, reason: str, work: str | None, as_json: bool) -> None:
     """As the licensor: suspend a licence until resumed."""
-    _write_json(as_json, f"suspended licence #{licence_id}", _licensing(app, signer=True).suspend(licence_id, reason),
+    _write_json(as_json, f"suspended licence #{licence_id}",
+                _licensing(app, signer=True).suspend(licence_id, reason, work=work),
                 licenceId=licence_id, state="suspended")
 
 
 @licence.command()
 @click.argument("licence_id", type=params.LICENCE_ID)
+@click.option("--work", "work", metavar="WORK",
+              help="After a contract upgrade: the licence of the LicenceRegistry version that holds WORK "
+                   "(licence numbers are per version, R81c); default: the current version.")
 @json_option
 @click.pass_obj
-def resume(app: App, licence_id: int, as_json: bool) -> None:
+def resume(app: App, licence_id: int, work: str | None, as_json: bool) -> None:
     """As the licensor: lift a suspension."""
-    _write_json(as_json, f"resumed licence #{licence_id}", _licensing(app, signer=True).resume(licence_id),
+    _write_json(as_json, f"resumed licence #{licence_id}", _licensing(app, signer=True).resume(licence_id, work=work),
                 licenceId=licence_id, state="active")
 
 
@@ -295,11 +306,14 @@ def _print_licence(r: LicenceRecord) -> None:
 
 @licence.command()
 @click.argument("licence_id", type=params.LICENCE_ID)
+@click.option("--work", "work", metavar="WORK",
+              help="After a contract upgrade: the licence of the LicenceRegistry version that holds WORK "
+                   "(licence numbers are per version, R81c); default: the current version.")
 @json_option
 @click.pass_obj
-def show(app: App, licence_id: int, as_json: bool) -> None:
+def show(app: App, licence_id: int, work: str | None, as_json: bool) -> None:
     """Show a licence: parties, scope, terms, state and history."""
-    rec = _licensing(app).licence(licence_id)
+    rec = _licensing(app).licence(licence_id, work=work)
     if as_json:
         emit_json(licence_json(rec))
     else:
@@ -540,18 +554,39 @@ def tariff_set(app: App, use: str, amount: int, period: str, valid_from: str | N
 
 @tariff.command("show")
 @click.option("--use", required=True, type=use_choice, help="The use.")
+@click.option("--at", "at", metavar="TIME",
+              help="Show the version in force at TIME (YYYY-MM-DD, ISO timestamp or unix seconds), read from "
+                   "every contract version; default: the latest version.")
 @json_option
 @click.pass_obj
-def tariff_show(app: App, use: str, as_json: bool) -> None:
-    """Show the statutory tariff of a use."""
-    t = _licensing(app).tariff_of(use)
+def tariff_show(app: App, use: str, at: str | None, as_json: bool) -> None:
+    """Show the statutory tariff of a use: its latest version, or with --at the version in force
+    at a past (or future) time (SPECIFICATION TR5). Exit 0 with an answer (also "none"), 2 on an
+    error."""
+    if at is None:
+        t = _licensing(app).tariff_of(use)
+        if as_json:
+            emit_json(t)
+        elif t is None:
+            out_console.print(f"no tariff for {use}")
+        else:
+            out_console.print(f"{use}: {t['amountPerWork']} per work per {t['period']}s, from {when(t['validFrom'])} "
+                              f"until {when(t['validUntil']) if t['validUntil'] else 'no end'}")
+        return
+    moment = parse_time(at)
+    if not moment:
+        raise InputError(f"--at {at!r} is not a time", hint="YYYY-MM-DD, an ISO timestamp or unix seconds")
+    t = _licensing(app).tariff_at(use, moment)
+    in_force = t is not None and (t["validUntil"] is None or moment < t["validUntil"])
     if as_json:
-        emit_json(t)
+        emit_json({"use": use, "at": moment, "inForce": in_force, "version": t})
     elif t is None:
-        out_console.print(f"no tariff for {use}")
+        out_console.print(f"no tariff for {use} at {when(moment)}")
     else:
-        out_console.print(f"{use}: {t['amountPerWork']} per work per {t['period']}s, from {when(t['validFrom'])} "
-                          f"until {when(t['validUntil']) if t['validUntil'] else 'no end'}")
+        state = "in force" if in_force else f"not in force (that version ended {when(t['validUntil'])})"
+        out_console.print(f"{use} at {when(moment)}: {t['amountPerWork']} per work per {t['period']}s, {state}; "
+                          f"version from {when(t['validFrom'])} until "
+                          f"{when(t['validUntil']) if t['validUntil'] else 'no end'}")
 
 
 def _period(text: str) -> int:

@@ -162,10 +162,27 @@ class EmbeddedNode:
             if rpc_alive(self.profile.rpc_url) is not None:
                 self.pid_file.write_text(str(proc.pid))
                 self.replay_journal()
+                self._resume_clock()
                 return self.status()
             time.sleep(0.1)
         proc.terminate()
         raise ChainUnavailable(f"anvil did not answer on {self.profile.rpc_url} within {timeout:.0f} s")
+
+    def _resume_clock(self) -> None:
+        """Keep block times increasing across a restart. anvil started from its state runs on
+        the wall clock, not on the time of the chain it loaded: when the last block is later than
+        now (the chain's time was moved on, or the host's clock went back) the next block would
+        be older than its parent, and every time-ranged write (checkpoints keyed by block time,
+        ADR 009) would revert with CheckpointUnorderedInsertion. The clock then resumes from the
+        last block's time."""
+        try:
+            rpc = Rpc(self.profile.rpc_url, 10)
+            head = int(rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+            if head >= int(time.time()):
+                rpc.request("evm_setTime", [head + 1])
+        except (LedgerError, RpcRefused, ValueError, TypeError, KeyError) as exc:
+            with open(self.log_file, "a") as log:
+                log.write(f"could not resume the clock after a restart: {exc}\n")
 
     def _drop_restart_genesis(self) -> None:
         """Keep only the chain's own genesis block in the state file.

@@ -119,6 +119,9 @@ class PastState:
     tariff_hist: dict[str, dict[int, list[tuple[int, tuple[int, int, int, int]]]]] = field(default_factory=dict)
     tariffs: dict[str, dict[int, tuple[int, int, int, int]]] = field(default_factory=dict)  # registry -> use -> t
     licences: dict[str, dict[int, LicenceFact]] = field(default_factory=dict)  # registry -> id -> licence
+    # WorkRegistry -> the LicenceRegistry bound to it (ADR 002: each LicenceRegistry version
+    # names its WorkRegistry; licence ids and tariffs of a work's lines are read there, R81c)
+    bound: dict[str, str] = field(default_factory=dict)
 
     # --- the replay ------------------------------------------------------------------
 
@@ -239,6 +242,9 @@ class PastState:
             return REASON_SUSPENDED, 0
         if w is None or status != W_CONFIRMED or used_at < w.registered_at:
             return REASON_WORK_NOT_CONFIRMED, 0
+        # a line's licence id (and tariff) is read in the LicenceRegistry bound to the version that
+        # holds its work, never in another version where the same number names another licence
+        licences = self.bound.get(w.registry.lower(), licences)
         if ranged:
             m_uses, m_until, _ever = _lookup(self.mandate_hist.get((work_id, cmo), []), used_at, (0, 0, 0))
             if m_until <= used_at or m_uses & use == 0:
@@ -306,9 +312,22 @@ def past_state(ledger: Any, block: int) -> PastState:
     events = [ev for ev in ledger.read_events(addresses, topics, to_block=block) if ev.name in names]
     stamps = ledger.rpc.block_timestamps([block] + [ev.block for ev in events])
     state = PastState(block, stamps[block])
+    state.bound = bound_registries(ledger)
     for ev in events:
         state.apply(ev, stamps.get(ev.block, 0))
     return state
+
+
+def bound_registries(ledger: Any) -> dict[str, str]:
+    """Each WorkRegistry version (lower-case address) -> the LicenceRegistry version bound to it
+    (its immutable ``registry()``, read at the latest block: any node answers)."""
+    from eth_abi import decode as abi_decode
+    from eth_utils import function_signature_to_4byte_selector as sel
+
+    lrs = versions(ledger, "LicenceRegistry")
+    raw = ledger.rpc.eth_call_many([(a, sel("registry()")) for a in lrs], strict=True)
+    return {str(abi_decode(["address"], r or b"")[0]).lower(): to_checksum_address(a) for a, r in zip(lrs, raw,
+                                                                                                    strict=True)}
 
 
 def pool_licences(ledger: Any, pool_address: str, block: int | None = None) -> tuple[str, int]:

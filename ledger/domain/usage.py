@@ -37,7 +37,6 @@ from ledger.core import parsing
 from ledger.core.chain import TxResult
 from ledger.core.events import Event
 from ledger.core.inputs import read_table
-from ledger.core.rpc import Rpc
 from ledger.core.types import USES
 
 LEAF_TYPES = ("uint32", "bytes32", "uint32", "uint64", "uint40", "uint64", "uint8", "uint128")
@@ -352,9 +351,51 @@ _SEL_COVERAGE = function_signature_to_4byte_selector("coverage(bytes32,address,u
 _SEL_TARIFF_AT = function_signature_to_4byte_selector("tariffAt(uint32,uint40)")
 
 
-def _rpc_batch(rpc: Rpc, to: str, datas: Sequence[bytes]) -> list[bytes]:
-    """``eth_call`` each calldata on ``to``; a failed call raises (TransactionFailed)."""
-    return [r or b"" for r in rpc.eth_call_many([(to, d) for d in datas], size=RPC_BATCH, strict=True)]
+_SEL_STATUS_OF = function_signature_to_4byte_selector("statusOf(bytes32)")
+_SEL_REGISTRY = function_signature_to_4byte_selector("registry()")
+_SEL_WORKS = function_signature_to_4byte_selector("works()")
+
+
+def _versions_of_works(ledger: Any, works: Sequence[str]) -> tuple[dict[str, tuple[str, str]], tuple[str, str]]:
+    """ADR 002, R81c: for each work, the (LicenceRegistry, CoverageLens) of the version that holds
+    it (the newest WorkRegistry where it is live, else the newest where it is recorded, else the
+    current one), and the current pair. A licence id means a licence of that LicenceRegistry only."""
+    from ledger.domain.asof import versions
+
+    rpc = ledger.rpc
+    current = (ledger.contract("LicenceRegistry").address, ledger.contract("CoverageLens").address)
+    lrs, lenses, wrs = (versions(ledger, n) for n in ("LicenceRegistry", "CoverageLens", "WorkRegistry"))
+    if len(lrs) < 2 or not works:
+        return {}, current
+
+    def addr(raw: bytes | None) -> str:
+        return "0x" + (raw or b"").rjust(32, b"\0")[-20:].hex()
+
+    lr_of = {addr(r): a for a, r in zip(lrs, rpc.eth_call_many([(a, _SEL_REGISTRY) for a in lrs], strict=True),
+                                        strict=True)}
+    lens_of = {addr(r): a for a, r in zip(lenses, rpc.eth_call_many([(a, _SEL_WORKS) for a in lenses],
+                                                                     strict=True), strict=True)}
+    distinct = list(dict.fromkeys(works))
+    live: dict[str, str] = {}
+    recorded: dict[str, str] = {}
+    for wr in reversed(wrs):  # newest first
+        todo = [w for w in distinct if w not in live]
+        if not todo:
+            break
+        raw = rpc.eth_call_many([(wr, _SEL_STATUS_OF + bytes.fromhex(w[2:])) for w in todo], size=RPC_BATCH,
+                                strict=True)
+        for w, r in zip(todo, raw, strict=True):
+            status = int.from_bytes(r or b"", "big")
+            if status not in (0, 3):  # NONE, REJECTED
+                live[w] = wr
+            elif status and w not in recorded:
+                recorded[w] = wr
+    out = {}
+    for w in distinct:
+        wr = (live.get(w) or recorded.get(w) or wrs[-1]).lower()
+        pair = (lr_of.get(wr), lens_of.get(wr))
+        out[w] = (pair[0], pair[1]) if pair[0] and pair[1] else current
+    return out, current
 
 
 def chain_coverage(ledger: Any) -> CoverageFn:
@@ -362,37 +403,41 @@ def chain_coverage(ledger: Any) -> CoverageFn:
 
     Distinct queries are asked once. A covering licence prices a line at its ``ratePerUse``,
     the statutory tariff at the ``amountPerWork`` of the version in force at the line's time
-    (``tariffAt``, SPECIFICATION TR5).
+    (``tariffAt``, SPECIFICATION TR5). After an upgrade (ADR 002) each query goes to the lens
+    and LicenceRegistry of the version holding its work (R81c), and the licence id it answers
+    with is read there.
     """
-    lic = ledger.contract("LicenceRegistry")
-    registry = lic.address
-    lens = ledger.contract("CoverageLens").address
 
     def ask(queries: Sequence[CoverageQuery]) -> list[CoverageAnswer]:
         rpc = ledger.rpc
         distinct = list(dict.fromkeys(queries))
-        datas = [_SEL_COVERAGE + abi_encode_static(
+        routes, current = _versions_of_works(ledger, [q.work_id for q in distinct])
+        pair_of = {q: routes.get(q.work_id, current) for q in distinct}
+        datas = [(pair_of[q][1], _SEL_COVERAGE + abi_encode_static(
             ("bytes32", "address", "uint32", "bytes2", "uint40"),
-            (q.work_id, q.licensee, q.use, q.territory or b"\0\0", q.at)) for q in distinct]
-        raw = _rpc_batch(rpc, lens, datas)
+            (q.work_id, q.licensee, q.use, q.territory or b"\0\0", q.at))) for q in distinct]
+        raw = [r or b"" for r in rpc.eth_call_many(datas, size=RPC_BATCH, strict=True)]
         answers: dict[CoverageQuery, tuple[bool, int, int, int]] = {}
         for q, r in zip(distinct, raw, strict=True):
             answers[q] = (r[31] == 1, r[63], r[95], int.from_bytes(r[96:128], "big"))
-        licence_ids = sorted({a[3] for a in answers.values() if a[0] and a[3]})
-        rates: dict[int, int] = {}
-        for lid in licence_ids:
-            rec = ledger.call(lic.functions.licence(lid))
-            rates[lid] = int(rec[12])  # ratePerUse
-        keys = sorted({(q.use, q.at) for q, a in answers.items() if a[0] and a[1] == KIND_STATUTORY})
-        tariffs: dict[tuple[int, int], int] = {}
+        # (LicenceRegistry, licence id): the same number in two versions is two licences
+        licence_ids = sorted({(pair_of[q][0], a[3]) for q, a in answers.items() if a[0] and a[3]})
+        rates: dict[tuple[str, int], int] = {}
+        for registry, lid in licence_ids:
+            rec = ledger.call(ledger.contract("LicenceRegistry", registry).functions.licence(lid))
+            rates[(registry, lid)] = int(rec[12])  # ratePerUse
+        keys = sorted({(pair_of[q][0], q.use, q.at) for q, a in answers.items() if a[0] and a[1] == KIND_STATUTORY})
+        tariffs: dict[tuple[str, int, int], int] = {}
         if keys:
-            datas = [_SEL_TARIFF_AT + abi_encode_static(("uint32", "uint40"), k) for k in keys]
-            for k, r in zip(keys, _rpc_batch(rpc, registry, datas), strict=True):
-                tariffs[k] = int.from_bytes(r[0:32], "big")  # amountPerWork
+            datas = [(k[0], _SEL_TARIFF_AT + abi_encode_static(("uint32", "uint40"), k[1:])) for k in keys]
+            for k, r in zip(keys, rpc.eth_call_many(datas, size=RPC_BATCH, strict=True), strict=True):
+                tariffs[k] = int.from_bytes((r or b"")[0:32], "big")  # amountPerWork
         out = []
         for q in queries:
             covered, kind, reason, lid = answers[q]
-            rate = (tariffs.get((q.use, q.at), 0) if kind == KIND_STATUTORY else rates.get(lid, 0)) if covered else 0
+            registry = pair_of[q][0]
+            rate = (tariffs.get((registry, q.use, q.at), 0) if kind == KIND_STATUTORY
+                    else rates.get((registry, lid), 0)) if covered else 0
             out.append(CoverageAnswer(covered, kind, reason, lid, rate))
         return out
 
@@ -569,7 +614,8 @@ class Usage:
         territory: str | None = None,
         amount: int | None = None,
     ) -> ReportRecorded:
-        """Record one usage line (checked for coverage first) with ``recordUsage``."""
+        """Record one usage line (checked for coverage first) with ``recordUsage``; a line for a
+        work of an older contract version (ADR 002) as a one-line usage report (R81c)."""
         rec: dict[str, Any] = {"work": work_id, "use": use, "quantity": quantity, "usedAt": used_at,
                                "basis": basis, "territory": territory, "amount": amount}
         try:
@@ -578,6 +624,11 @@ class Usage:
             raise
         prepared = self.prepare([line], cmo, period)
         ln = prepared.lines[0]
+        routes, current = _versions_of_works(self.ledger, [ln.work_id])
+        if routes.get(ln.work_id, current) != current:
+            # R81c: recordUsage is weighed on chain by the pool's lens, which reads the current
+            # registries only; a use of a work of an older version goes in as a one-line report
+            return self.record_prepared(prepared)
         r = self.ledger.transact(self.pool.functions.recordUsage(prepared.cmo, prepared.period, ln.as_tuple()))
         return ReportRecorded(self._report_id(r), prepared.root, None, prepared.totals, r.tx_hash,
                               r.block_number, r.gas_used, prepared.lines)

@@ -13,20 +13,33 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import requests
 from eth_utils import function_signature_to_4byte_selector
 
+from ledger.content.merkle import MerkleTree
 from ledger.core.deploy import deploy_all
 from ledger.core.deployments import load_deployment
-from ledger.core.types import Holder, WorkStatus
+from ledger.core.errors import LedgerError
+from ledger.core.types import USES, Holder, WorkStatus
 from ledger.domain.certificate import payload_of, verify_payload
 from ledger.domain.licensing import Licensing
 from ledger.domain.protection import Protection
 from ledger.domain.royalties import Royalties
-from ledger.domain.usage import Usage
+from ledger.domain.usage import (
+    KIND_BLANKET,
+    KIND_STATUTORY,
+    KIND_WORK,
+    PreparedReport,
+    Totals,
+    Usage,
+    UsageLine,
+    UsageRefused,
+    report_document,
+)
 from tests.fixtures.chain import LedgerEnv
 from tests.integration.test_restart import cli, doc
-from tests.sdk.test_usage import report_rows, world, write_csv
+from tests.sdk.test_usage import RATE, TARIFF, report_rows, world, write_csv
 
 HOLDERS_OF = "0x" + function_signature_to_4byte_selector("holdersOf(bytes32)").hex()
 
@@ -147,3 +160,118 @@ def test_royalty_verify_of_past_periods_after_restarts_and_an_upgrade(own_env, t
     before_claim = bob.token_balance(env.addresses["bob"])
     _r, amount = bob.claim(w["cmo"], periods[0])
     assert amount > 0 and bob.token_balance(env.addresses["bob"]) == before_claim + amount
+
+
+RATE2 = 11  # per perform use under the CMO's blanket licence of LicenceRegistry v2
+
+
+def test_usage_of_a_v1_work_after_an_upgrade_is_priced_in_its_version_and_paid_to_its_holders(own_env, tmp_path):
+    """R81c: after an upgrade a usage report with lines for works of v1 is accepted and priced by
+    the v1 LicenceRegistry (the one bound to the work's registry), the royalties go to those
+    works' holders; and a licence id is never read in another version, where the same number is
+    another licence: a licensee who cites the v2 blanket licence's id for a v1 work that licence
+    does not cover (the id is, in v1, a list licence that does not list it) gains nothing."""
+    env, a = own_env, own_env.addresses
+    w = world(env, "v1-usage", n_works=6)  # v1: mandates (perform, ai-training), ai tariff, list licence L
+    works, licence_l, cmo = w["works"], w["licence"], w["cmo"]
+    gov = env.ledger("governor")
+    old = gov.deployment
+    new = deploy_all(gov.chain, gov.signer, env.settings.build_dir, env.settings.deployments_file, previous=old)
+    assert new.address("LicenceRegistry") != old.address("LicenceRegistry")
+    # v2: bob's work mandated to the CMO there, and the CMO's blanket licence with L's number
+    bob = env.ledger("bob")
+    v2w = bob.register_work(doc("A work of v2"), [Holder(a["bob"], 10000)]).work_id
+    env.ledger("registrar").confirm_work(v2w)
+    Licensing(bob).mandate(v2w, cmo, ["perform"])
+    cmo_lic = Licensing(env.ledger("cmo"))
+    now = w["clock"]()
+    _r, blanket = cmo_lic.grant(a["licensee"], [], cmo_lic.terms(["perform"], scope="repertoire", start=now - 10,
+                                                                 rate_per_use=RATE2))
+    assert blanket == licence_l  # one number, two licences (one per LicenceRegistry version)
+    # the v1 tariff (set before the upgrade) is still read as in force at a past time (TR5a)
+    assert Licensing(env.ledger()).tariff_at("ai-training", now - 5)["amountPerWork"] == TARIFF
+    p = cli(env, "tariff", "show", "--use", "ai-training", "--at", str(now - 5), "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["version"]["amountPerWork"] == TARIFF, p.stdout + p.stderr
+    gov.w3.provider.make_request("evm_increaseTime", [600])
+    gov.w3.provider.make_request("evm_mine", [])
+    at = w["clock"]() - 60
+    period = 202603
+    usage = Usage(env.ledger("licensee"))
+
+    # an honest report after the upgrade: two v1 works under L, a v1 work under the v1 tariff,
+    # the v2 work under the v2 blanket licence
+    path = tmp_path / "after-upgrade.csv"
+    write_csv(path, [(works[0], "perform", 2, at, licence_l), (works[1], "perform", 3, at, licence_l),
+                     (works[5], "ai-training", 1, at, "statutory"), (v2w, "perform", 4, at, "")])
+    rec = usage.record_report(path, cmo, period)
+    got = [(ln.work_id, ln.licence_id, ln.kind, ln.owed) for ln in rec.lines]
+    assert got == [(works[0], licence_l, KIND_WORK, 2 * RATE), (works[1], licence_l, KIND_WORK, 3 * RATE),
+                   (works[5], 0, KIND_STATUTORY, TARIFF), (v2w.lower(), blanket, KIND_BLANKET, 4 * RATE2)], got
+    # one line for a v1 work: the pool's lens reads v2 only (recordUsage would revert), so it
+    # goes in as a one-line report, priced the same way
+    single = usage.record(works[2], "perform", 1, at, cmo, period)
+    assert single.cid is not None and [(ln.licence_id, ln.kind, ln.owed) for ln in single.lines] == [
+        (licence_l, KIND_WORK, RATE)], single
+    with pytest.raises(LedgerError, match="LineNotEligible"):  # what recordUsage says of it
+        usage.ledger.transact(usage.pool.functions.recordUsage(cmo, period, single.lines[0].as_tuple()))
+    # while a line for the v2 work still goes through recordUsage (checked on chain)
+    on_chain = usage.record(v2w, "perform", 1, at, cmo, period)
+    assert on_chain.cid is None and on_chain.lines[0].owed == RATE2, on_chain
+    # the SDK does not let the v2 blanket licence cover a v1 work (it is mandated in v1 only)
+    refused = tmp_path / "refused.csv"
+    write_csv(refused, [(works[5], "perform", 5, at, blanket)])
+    try:
+        usage.record_report(refused, cmo, period)
+        raise AssertionError("a use of a v1 work that no v1 licence covers was accepted")
+    except UsageRefused as exc:
+        assert "not covered" in exc.refusals[0].reason, exc.refusals
+
+    # the attack: a report written by hand (past the SDK's check) that cites the number of the
+    # cheap v2 blanket licence for works[5] (mandated to the CMO in v1, licensed by nobody)
+    lines = (UsageLine(0, works[5], USES["perform"], 5, at, blanket, KIND_BLANKET, 5 * RATE2),)
+    tree = MerkleTree.build([ln.leaf() for ln in lines])
+    crafted = PreparedReport(a["licensee"], cmo, period, lines, tree, Totals(1, 5, 5 * RATE2),
+                             report_document(a["licensee"], cmo, period, lines))
+    usage.record_prepared(crafted)
+
+    paid = rec.totals.owed + RATE + RATE2 + 5 * RATE2
+    Royalties(gov).mint(a["licensee"], paid)
+    Royalties(env.ledger("licensee")).pay(cmo, period, paid)
+    dist, _r, _cid = Royalties(env.ledger("cmo")).distribute(period)
+    doc_ = json.loads(dist.document)
+    weights = {x["work"]: int(x["weight"]) for x in doc_["works"]}
+    assert doc_["ineligibleLines"] == 1, doc_  # the crafted line: licence L of v1 is no blanket licence
+    assert weights == {works[0]: 2 * RATE, works[1]: 3 * RATE, works[2]: RATE, works[5]: TARIFF,
+                       v2w.lower(): 5 * RATE2}, weights
+    # each work's weight goes to its own holders (works[0]: alice 60 / bob 40, the others alice;
+    # the v2 work: bob), by the distribution rule, computed here independently
+    holders = {works[0]: [(a["alice"], 6000), (a["bob"], 4000)], works[1]: [(a["alice"], 10000)],
+               works[2]: [(a["alice"], 10000)], works[5]: [(a["alice"], 10000)], v2w.lower(): [(a["bob"], 10000)]}
+    net = paid - paid * Royalties(gov).commission_bps() // 10000
+    total = sum(weights.values())
+    expect: dict[str, int] = {}
+    for work, weight in weights.items():
+        for who, bps in holders[work]:
+            expect[who] = expect.get(who, 0) + net * weight * bps // (total * 10000)
+    assert {c.account: c.amount for c in dist.claims} == expect, (dist.claims, expect)
+    assert Royalties(env.ledger()).verify(cmo, period).ok
+    out = verify_cli(env, period)
+    assert out["ok"] is True, out
+
+    # the licensor acts on the v1 licence by naming its work; the v2 licence with that number is untouched
+    p = cli(env, "--as", "cmo", "licence", "suspend", str(licence_l), "--work", works[0], "--reason", "audit",
+            "--json")
+    assert p.returncode == 0, p.stdout + p.stderr
+    reader = Licensing(env.ledger())
+    assert reader.status(works[0], a["licensee"], "perform").reason == "suspended"
+    assert reader.status(v2w, a["licensee"], "perform").covered
+    p = cli(env, "--as", "cmo", "licence", "resume", str(licence_l), "--work", works[0], "--json")
+    assert p.returncode == 0 and reader.status(works[0], a["licensee"], "perform").covered, p.stdout + p.stderr
+    p = cli(env, "--as", "cmo", "licence", "resume", str(licence_l), "--work", "not-a-work")
+    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+    # reading: the number alone is the current version's licence, --work names the version
+    shown = json.loads(cli(env, "licence", "show", str(licence_l), "--json").stdout)
+    assert shown["scope"] == "repertoire" and shown["ratePerUse"] in (RATE2, str(RATE2)), shown
+    p = cli(env, "licence", "show", str(licence_l), "--work", works[0], "--json")
+    shown = json.loads(p.stdout)
+    assert p.returncode == 0 and shown["scope"] != "repertoire" and works[0] in shown["works"], shown

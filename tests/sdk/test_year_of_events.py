@@ -9,7 +9,13 @@ the independent model below (written from SPECIFICATION.md "Facts over time" ove
 this test recorded them, not from the SDK's copy of the rules), and equal to the SDK's event
 index (``check_many``).
 
-Left out here (another part of issue 14 owns them): the contract upgrade and node restarts.
+The year also has a real contract upgrade (ADR 002, ``deploy_all(previous=...)`` as
+tests/integration/test_past_answers.py does it) on day 160, after which the works and licences of
+v1 keep being reserved, disputed, mandated, suspended and revoked (through the v1 registries), a
+work registered in v2 is licensed with a licence whose id is also a v1 licence's id, and tariffs
+are changed in every version; and three node restarts: ``node stop`` / ``node start`` (CLI) on
+days 120 and 320, and a SIGKILL of the node on day 290 followed by a start that replays the
+write-ahead journal. The questions keep being asked after each, and at the end of the year.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from ledger.core.deploy import deploy_all
 from ledger.core.types import USES
 from ledger.domain.licensing import FOREVER, Licensing
 from tests.fixtures.chain import own_chain
+from tests.integration.test_past_answers import restart
 
 
 @pytest.fixture(scope="module")
@@ -133,17 +141,24 @@ class Facts:
 # --- the year ----------------------------------------------------------------------------------
 
 
+NAMES = ("alice", "bob", "cmo", "licensee", "governor", "registrar")
+
+
 @pytest.fixture(scope="module")
 def year(ledger_env):
-    leds = {n: ledger_env.ledger(n) for n in ("alice", "bob", "cmo", "licensee", "governor", "registrar")}
+    leds = {n: ledger_env.ledger(n) for n in NAMES}
     lic = {n: Licensing(led) for n, led in leds.items()}
     return ledger_env, leds, lic
 
 
-def _works(env, leds, n: int) -> list[str]:
+def _hashes(tags) -> list[bytes]:
+    return [hashlib.sha256(f"year-of-events:{t}".encode()).digest() for t in tags]
+
+
+def _works(env, leds, tags) -> list[str]:
     alice, reg = leds["alice"], leds["registrar"]
     addr = env.addresses["alice"]
-    hashes = [hashlib.sha256(f"year-of-events:{i}".encode()).digest() for i in range(n)]
+    hashes = _hashes(tags)
     alice.chain.transact(alice.registry.functions.registerBatch([(h, CID, 2, 1, [(addr, 10_000)]) for h in hashes]),
                          alice.signer)
     reg.chain.transact(reg.registry.functions.confirmBatch(hashes), reg.signer)
@@ -154,9 +169,10 @@ def test_a_year_of_events_never_changes_an_answer_about_the_past(year):
     env, leds, lic = year
     w3 = leds["alice"].w3
     who, bob, cmo = env.addresses["licensee"], env.addresses["bob"], env.addresses["cmo"]
-    alice, gov = lic["alice"], lic["governor"]
-    w1, w2, w3_, w4 = _works(env, leds, 4)
+    w1, w2, w3_, w4 = _works(env, leds, range(4))
+    w5 = "0x" + _hashes(["v2"])[0].hex()  # registered in WorkRegistry v2, after the upgrade
     facts = Facts()
+    log: list[str] = []  # what happened to the node and the contracts (for the failure messages)
 
     def block_time(result) -> int:
         number = getattr(result, "block", None) or result.block_number
@@ -176,13 +192,13 @@ def test_a_year_of_events_never_changes_an_answer_about_the_past(year):
 
     def dispute(work: str, evidence: bytes) -> int:
         b = leds["bob"]
-        return block_time(b.chain.transact(b.registry.functions.openDispute(bytes.fromhex(work[2:]), evidence),
-                                           b.signer))
+        return block_time(b.chain.transact(
+            b.registry_for(work).functions.openDispute(bytes.fromhex(work[2:]), evidence), b.signer))
 
     def resolve(work: str, outcome: int) -> int:
         r = leds["registrar"]
         return block_time(r.chain.transact(
-            r.registry.functions.resolveDispute(bytes.fromhex(work[2:]), outcome, [], 0, CID), r.signer))
+            r.registry_for(work).functions.resolveDispute(bytes.fromhex(work[2:]), outcome, [], 0, CID), r.signer))
 
     def reserve(work: str, mask: int) -> None:
         uses = [n for b, n in USE_NAMES.items() if mask & b]
@@ -190,17 +206,58 @@ def test_a_year_of_events_never_changes_an_answer_about_the_past(year):
         facts.reservations.setdefault(work, []).append((t, mask))
 
     def mandate(work: str, mask: int) -> None:
-        t = block_time(alice.mandate(work, cmo, [n for b, n in USE_NAMES.items() if mask & b]))
+        t = block_time(lic["alice"].mandate(work, cmo, [n for b, n in USE_NAMES.items() if mask & b]))
         facts.mandates.setdefault((work, cmo), []).append((t, mask, FOREVER))
 
     def set_tariff(use: int, valid_from: int, valid_until: int) -> None:
-        t = block_time(gov.set_tariff(USE_NAMES[use], 5, DAY, valid_from, valid_until))
+        t = block_time(lic["governor"].set_tariff(USE_NAMES[use], 5, DAY, valid_from, valid_until))
         facts.tariffs.setdefault(use, []).append((max(valid_from, t), valid_until or FOREVER))
 
     def state(licence: Lic, what: str, t: int) -> None:
         licence.states.append((t, what))
 
+    def reopen() -> None:
+        """New connections, as a new CLI run would open them (the deployment file changed)."""
+        leds.update({n: env.ledger(n) for n in NAMES})
+        lic.update({n: Licensing(led) for n, led in leds.items()})
+
+    def upgrade() -> None:
+        gov = leds["governor"]
+        old = gov.deployment
+        new = deploy_all(gov.chain, gov.signer, env.settings.build_dir, env.settings.deployments_file, previous=old)
+        assert new.address("WorkRegistry") != old.address("WorkRegistry")
+        assert new.address("LicenceRegistry") != old.address("LicenceRegistry")
+        reopen()
+        log.append(f"upgrade at day {(latest() - t0) / DAY:.1f}")
+        # a tariff version in force is set again after an upgrade (a new LicenceRegistry starts
+        # without tariffs, TR5a); set_tariff writes it in every version
+        set_tariff(DISPLAY, t0 + 120 * DAY, t0 + 300 * DAY)
+
+    def after_upgrade() -> None:
+        """A work of v2, licensed in the v2 LicenceRegistry with an id a v1 licence also has."""
+        assert _works(env, leds, ["v2"]) == [w5]
+        assert leds["alice"].registry_for(w5).address == leds["alice"].deployment.address("WorkRegistry")
+        _, l5_id = lic["alice"].grant(who, [w5], lic["alice"].terms(["reproduce"], start=latest() - 5,
+                                                                    end=t0 + 340 * DAY))
+        assert l5_id == l1.id, (l5_id, l1.id)  # licence ids are per LicenceRegistry version
+        facts.licences.append(Lic(l5_id, who, w5, REPRO, latest() - 5, t0 + 340 * DAY))
+
+    def node_restart() -> None:
+        restart(env)  # `node stop` and `node start` through the CLI
+        log.append(f"node stop/start at day {(latest() - t0) / DAY:.1f}")
+
+    def node_crash() -> None:
+        pending = len(env.node.journal())
+        assert pending > 0  # writes since the last snapshot, which only the journal's replay restores
+        day = (latest() - t0) / DAY
+        env.node.kill()
+        env.node.start()  # replays the write-ahead journal
+        # the empty blocks mined since the last write are gone; the replayed writes keep their times
+        log.append(f"SIGKILL at day {day:.1f}, start + replay of {pending} journal entries: head at day "
+                   f"{(latest() - t0) / DAY:.1f}")
+
     # day 0: the grants
+    alice = lic["alice"]
     _, l1_id = alice.grant(who, [w1], alice.terms(["ai-training", "reproduce"], start=t0, end=t0 + 300 * DAY))
     l1 = Lic(l1_id, who, w1, AI | REPRO, t0, t0 + 300 * DAY)
     _, l3_id = alice.grant(who, [w4], alice.terms(["ai-training"], start=t0))
@@ -215,31 +272,44 @@ def test_a_year_of_events_never_changes_an_answer_about_the_past(year):
     facts.licences += [l1, l2, l3, o1]
     set_tariff(DISPLAY, 0, 0)
 
+    def lifecycle(licence: Lic, what: str, reason: str = "") -> None:
+        a = lic["alice"]  # the licence lives in the v1 LicenceRegistry: named through its work
+        fn = {"suspended": lambda: a.suspend(licence.id, reason, work=licence.work),
+              "active": lambda: a.resume(licence.id, work=licence.work),
+              "revoked": lambda: a.revoke(licence.id, reason, work=licence.work)}[what]
+        state(licence, what, block_time(fn()))
+
     schedule = [
         (20, lambda: reserve(w2, AI)),
-        (40, lambda: facts.disputes.setdefault(w1, []).append((dispute(w1, CID + b"\x01"), "open"))),
+        (40, lambda: facts.disputes.setdefault(w1, []).append((dispute(w1, CID[:-1] + b"\x01"), "open"))),
         (55, lambda: facts.disputes[w1].append((resolve(w1, 1), "clear"))),
         (70, lambda: reserve(w2, 0)),
         (90, lambda: set_tariff(DISPLAY, t0 + 120 * DAY, t0 + 300 * DAY)),
-        (100, lambda: state(l1, "suspended", block_time(alice.suspend(l1_id, "late report")))),
-        (130, lambda: state(l1, "active", block_time(alice.resume(l1_id)))),
+        (100, lambda: lifecycle(l1, "suspended", "late report")),
+        (120, node_restart),
+        (130, lambda: lifecycle(l1, "active")),
         (150, lambda: mandate(w2, REPRO)),
+        (160, upgrade),
+        (165, after_upgrade),
         (170, lambda: reserve(w4, REPRO)),
         (180, lambda: set_tariff(AI, 0, t0 + 250 * DAY)),
-        (200, lambda: facts.disputes.setdefault(w4, []).append((dispute(w4, CID + b"\x02"), "open"))),
+        (200, lambda: facts.disputes.setdefault(w4, []).append((dispute(w4, CID[:-1] + b"\x02"), "open"))),
         (230, lambda: facts.disputes[w4].append((resolve(w4, 1), "clear"))),
-        (240, lambda: facts.disputes[w4].append((dispute(w4, CID + b"\x03"), "open"))),
+        (240, lambda: facts.disputes[w4].append((dispute(w4, CID[:-1] + b"\x03"), "open"))),
         (260, lambda: facts.disputes[w4].append((resolve(w4, 3), "revoked"))),
-        (280, lambda: _withdraw(alice, facts, w2, cmo, t0 + 300 * DAY, block_time)),
-        (310, lambda: state(l1, "suspended", block_time(alice.suspend(l1_id, "late again")))),
-        (330, lambda: state(l1, "revoked", block_time(alice.revoke(l1_id, "never paid")))),
+        (280, lambda: _withdraw(lic["alice"], facts, w2, cmo, t0 + 300 * DAY, block_time)),
+        (290, node_crash),
+        (310, lambda: lifecycle(l1, "suspended", "late again")),
+        (320, node_restart),
+        (330, lambda: lifecycle(l1, "revoked", "never paid")),
         (340, lambda: mandate(w2, AI)),
         (350, lambda: reserve(w2, REPRO)),
         (365, lambda: None),
     ]
 
     # 42 dates (one before the year, one inside every span between two events, a few at random)
-    # x 4 works x 2 people x 3 uses = 1,008 questions
+    # x 4 works x 2 people x 3 uses = 1,008 questions about the works of v1, and the dates after
+    # day 166 x 2 people x 3 uses about the work of v2
     rng = random.Random(14)
     days = [-3, 1, 10, 25, 45, 50, 60, 80, 95, 105, 115, 125, 135, 145, 155, 165, 175, 185, 195, 205, 215, 225,
             235, 245, 255, 265, 275, 285, 295, 302, 305, 315, 325, 335, 345, 355, 360, 364]
@@ -247,40 +317,51 @@ def test_a_year_of_events_never_changes_an_answer_about_the_past(year):
     dates = sorted(t0 + int(d * DAY) + rng.randrange(0, 3_600) for d in days)
     questions = [(w, p, u, at) for at in dates for w in (w1, w2, w3_, w4) for p in (who, bob)
                  for u in (AI, REPRO, DISPLAY)]
+    questions += [(w5, p, u, at) for at in dates if at > t0 + 166 * DAY for p in (who, bob)
+                  for u in (AI, REPRO, DISPLAY)]
     first: dict[int, tuple] = {}
+    asked_when: dict[int, str] = {}
 
     def ask(q: tuple) -> tuple:
         work, person, use, at = q
         c = lic["licensee"].status(work, person, USE_NAMES[use], None, at)
         return (c.covered, c.kind, c.licence_id, c.reason)
 
-    def ask_what_is_past() -> None:
+    def ask_what_is_past(day: float) -> None:
         now = latest()
         for i, q in enumerate(questions):
             if i not in first and q[3] < now:
                 first[i] = ask(q)
+                asked_when[i] = f"day {day}"
 
     for day, act in schedule:
         move_to(day)
-        ask_what_is_past()  # every question whose date is now past, before the next event
+        ask_what_is_past(day)  # every question whose date is now past, before the next event
         act()
     move_to(366)
-    ask_what_is_past()
-    assert len(first) == len(questions) >= QUESTIONS
+    ask_what_is_past(366)
+    assert len(first) == len(questions) >= QUESTIONS + 100
+    # the restarts and the upgrade fell between first answers: asked before and after each
+    for day in (120, 160, 290, 320):
+        assert any(asked_when[i] == f"day {day}" for i in first), day
+    assert any(int(asked_when[i].split()[1]) > 320 and q[0] in (w1, w2, w3_, w4) for i, q in enumerate(questions))
 
     # the end of the year: the same questions, the same answers, and the model's
     index = lic["licensee"].index()
     seen = set()
+    tally = {True: 0, False: 0}
     for i, q in enumerate(questions):
         work, person, use, at = q
         again = ask(q)
         model = facts.answer(work, person, use, at)
-        model = (model[0], model[1], model[2], model[3])
-        assert again == first[i], (q, first[i], again)
-        assert again == model, (q, again, model)
+        assert again == first[i], (q, first[i], asked_when[i], again, log)
+        assert again == model, (q, again, model, log)
         sdk = next(lic["licensee"].check_many([(work, USE_NAMES[use], None, at)], licensee=person, index=index))
         assert (sdk.covered, sdk.kind, sdk.licence_id, sdk.reason) == again, (q, sdk, again)
         seen.add((again[0], again[1], again[3]))
+        tally[again[0]] += 1
+    # the answers are not trivial: both kinds, in numbers
+    assert tally[True] >= len(questions) // 5 and tally[False] >= len(questions) // 5, tally
     # the year exercised every kind of answer the facts can give
     for expected in [(True, "work licence", None), (True, "blanket licence", None), (True, "open licence", None),
                      (True, "statutory tariff", None), (False, "work licence", "suspended"),
@@ -288,6 +369,10 @@ def test_a_year_of_events_never_changes_an_answer_about_the_past(year):
                      (False, "blanket licence", "mandate withdrawn"), (False, None, "work not confirmed"),
                      (False, "work licence", "expired")]:
         assert expected in seen, (expected, sorted(seen, key=str))
+    # the v1 licence and the v2 licence with the same id each answer for their own work
+    l5 = facts.licences[-1]
+    assert any(q[0] == w5 and first[i] == (True, "work licence", l5.id, None) for i, q in enumerate(questions))
+    assert any(q[0] == w1 and first[i] == (False, "work licence", l1.id, "revoked") for i, q in enumerate(questions))
 
 
 def _withdraw(alice, facts: Facts, work: str, cmo: str, effective: int, block_time) -> None:

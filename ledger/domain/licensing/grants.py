@@ -142,21 +142,28 @@ class Grants(Reads):
         if not raw or len(raw) > 32:
             raise E.InputError(f"open licence code {code!r} must be 1-32 bytes, e.g. CC-BY-4.0")
         cid = cid_to_bytes(terms_cid) if terms_cid else b""
-        fn = self.contract.functions.publishOpenLicence(_wid_bytes(work), uses_to_mask(tuple(uses)),
+        fn = self.contracts_for(work)[0].functions.publishOpenLicence(_wid_bytes(work), uses_to_mask(tuple(uses)),
                                                          raw.ljust(32, b"\0"), cid)
         tx = self.ledger.transact(fn)
         return tx.written, self._licence_id(tx.events)
 
-    def suspend(self, licence_id: int, reason: str) -> Any:
-        return self.ledger.write(self.contract.functions.suspend(int(licence_id), reason))
+    def registry_of_licence(self, work: str | None) -> Any:
+        """The LicenceRegistry a licence id is read in (ADR 002, SPECIFICATION R81c): licence
+        ids are numbered per LicenceRegistry version, so an id alone names a licence of the
+        current version; ``work`` names the version bound to the WorkRegistry holding that work
+        (a licence granted on a work of an older version lives there)."""
+        return self.contracts_for(work)[0] if work else self.contract
 
-    def resume(self, licence_id: int) -> Any:
-        return self.ledger.write(self.contract.functions.resume(int(licence_id)))
+    def suspend(self, licence_id: int, reason: str, *, work: str | None = None) -> Any:
+        return self.ledger.write(self.registry_of_licence(work).functions.suspend(int(licence_id), reason))
 
-    def revoke(self, licence_id: int, reason: str) -> Any:
+    def resume(self, licence_id: int, *, work: str | None = None) -> Any:
+        return self.ledger.write(self.registry_of_licence(work).functions.resume(int(licence_id)))
+
+    def revoke(self, licence_id: int, reason: str, *, work: str | None = None) -> Any:
         if not reason.strip():
             raise E.InputError("a revocation needs a reason", hint="pass --reason TEXT")
-        return self.ledger.write(self.contract.functions.revoke(int(licence_id), reason))
+        return self.ledger.write(self.registry_of_licence(work).functions.revoke(int(licence_id), reason))
 
     def exclusive_action_hash(self, work: str, licensor: str, licensee: str, terms: Terms) -> str:
         from ledger.domain.works import parse_address

@@ -32,14 +32,14 @@ class Mandates(LicensingBase):
         from ledger.domain.works import parse_address
 
         at = parse_time(effective, 0)
-        fn = self.contract.functions.withdrawMandate(_wid_bytes(work), parse_address(cmo, "CMO"), at)
+        fn = self.contracts_for(work)[0].functions.withdrawMandate(_wid_bytes(work), parse_address(cmo, "CMO"), at)
         return self.ledger.write(fn)
 
     def mandate_of(self, work: str, cmo: str) -> dict[str, Any]:
         from ledger.domain.works import parse_address
 
         uses, frm, until = self.ledger.call(
-            self.contract.functions.mandateOf(_wid_bytes(work), parse_address(cmo, "CMO")))
+            self.contracts_for(work)[0].functions.mandateOf(_wid_bytes(work), parse_address(cmo, "CMO")))
         return {"uses": list(mask_to_uses(uses)), "from": frm or None, "until": None if until >= FOREVER else until}
 
     def mandate_at(self, work: str, cmo: str, at: Any) -> dict[str, Any]:
@@ -47,19 +47,37 @@ class Mandates(LicensingBase):
         uses mandated then, and every use mandated at or before then."""
         from ledger.domain.works import parse_address
 
-        uses, ever = self.ledger.call(self.contract.functions.mandateAt(
+        uses, ever = self.ledger.call(self.contracts_for(work)[0].functions.mandateAt(
             _wid_bytes(work), parse_address(cmo, "CMO"), parse_time(at, self.now())))
         return {"uses": list(mask_to_uses(uses)), "everUses": list(mask_to_uses(ever))}
 
     # --- tariffs ---------------------------------------------------------------------
 
+    def tariff_registries(self) -> list[Any]:
+        """Every LicenceRegistry version, oldest first, the current one last (ADR 002). A tariff
+        is the use's, not a version's: works of an older WorkRegistry are asked about through the
+        LicenceRegistry bound to it, so each version keeps the tariff versions (SPECIFICATION TR5a)."""
+        from ledger.domain.asof import versions
+
+        out = [self.ledger.contract(self.CONTRACT, a) for a in versions(self.ledger, self.CONTRACT)
+               if a.lower() != self.address.lower()]
+        return [*out, self.contract]
+
     def set_tariff(self, use: str, amount_per_work: int, period: int, valid_from: Any = None,
                    valid_until: Any = None) -> Any:
+        """As the governor: add a version of the use's statutory tariff (TR5) to every
+        LicenceRegistry version (TR5a), the older ones first; returns the current version's write."""
         if period <= 0:
             raise E.InputError("the tariff period must be a positive number of seconds")
-        fn = self.contract.functions.setTariff(parse_use(use), int(amount_per_work), int(period),
-                                               parse_time(valid_from, self.now()), parse_time(valid_until, 0))
-        return self.ledger.write(fn)
+        args = (parse_use(use), int(amount_per_work), int(period), parse_time(valid_from, self.now()),
+                parse_time(valid_until, 0))
+        registries = self.tariff_registries()
+        for reg in registries:  # a refusal (role, dates) stops here, before any version is written
+            self.ledger.simulate(reg.functions.setTariff(*args))
+        result = None
+        for reg in registries:
+            result = self.ledger.write(reg.functions.setTariff(*args))
+        return result
 
     def tariff_of(self, use: str) -> dict[str, Any] | None:
         """The latest version of the use's tariff (None when none was set)."""
@@ -68,9 +86,16 @@ class Mandates(LicensingBase):
     def tariff_at(self, use: str, at: Any) -> dict[str, Any] | None:
         """The version of the use's tariff in force at `at` (SPECIFICATION TR5): the latest whose
         validFrom is at or before `at`; None when there is none. Its window may have ended
-        (compare `at` with validUntil)."""
-        return _tariff(use, self.ledger.call(self.contract.functions.tariffAt(parse_use(use),
-                                                                             parse_time(at, self.now()))))
+        (compare `at` with validUntil). After an upgrade (ADR 002) every LicenceRegistry version
+        is read and the version with the latest validFrom wins (a registry deployed later has
+        no tariff versions from before it)."""
+        bit, when = parse_use(use), parse_time(at, self.now())
+        best = None
+        for reg in self.tariff_registries():
+            raw = self.ledger.call(reg.functions.tariffAt(bit, when))
+            if raw[3] and (best is None or raw[2] >= best[2]):
+                best = raw
+        return _tariff(use, best) if best is not None else None
 
 
 def _tariff(use: str, raw: Any) -> dict[str, Any] | None:

@@ -65,7 +65,8 @@ class Reads(LicensingBase):
         head = led.chain.block_number()
         topics = [[t for n in self.WORK_EVENTS for t in led.events.topics_of(n)]]
         parts = []
-        for address in versions(led, "LicenceRegistry"):
+        addresses = versions(led, "LicenceRegistry")
+        for address in addresses:
             registry = led.call(led.contract("LicenceRegistry", address).functions.registry())
             idx = CoverageIndex()
             for addr, tops in ((address, None), (registry, topics)):
@@ -75,7 +76,7 @@ class Reads(LicensingBase):
         now = self.now()
         for idx in parts:
             idx.head_time = now
-        return VersionedIndex(parts)
+        return VersionedIndex(parts, addresses)
 
     def check_many(self, pairs: Iterable[Any], licensee: str | None = None,
                    index: CoverageIndex | None = None) -> Iterator[Coverage]:
@@ -126,8 +127,13 @@ class Reads(LicensingBase):
             terr = terr_cache[key]
             yield _coverage(wid, addr, str(use), terr, when, idx.evaluate(wid, addr, bit, terr, when))
 
-    def licence(self, licence_id: int, index: CoverageIndex | None = None) -> LicenceRecord:
+    def licence(self, licence_id: int, index: CoverageIndex | None = None, *,
+                work: str | None = None) -> LicenceRecord:
+        """Licence ``licence_id`` of the current LicenceRegistry, or with ``work`` of the version
+        that holds that work (ADR 002: licence numbers are per version, SPECIFICATION R81c)."""
         idx = index or self.index()
+        if work is not None and isinstance(idx, VersionedIndex):
+            idx = idx.of_registry(self.contracts_for(work)[0].address)  # type: ignore[assignment]
         lic = idx.licences.get(int(licence_id))
         if lic is None:
             raise E.LicenceInvalid("LicenceRegistry__LicenceNotFound", {"licenceId": licence_id},
@@ -160,8 +166,14 @@ class VersionedIndex:
     is licensed through the LicenceRegistry bound to it); listings cover every version. Other
     reads (``licences`` by id, tariffs) are the current version's."""
 
-    def __init__(self, parts: Sequence[CoverageIndex]) -> None:
+    def __init__(self, parts: Sequence[CoverageIndex], addresses: Sequence[str] = ()) -> None:
         self.parts = list(parts)
+        self.addresses = [a.lower() for a in addresses]  # each part's LicenceRegistry, when known
+
+    def of_registry(self, address: str) -> CoverageIndex:
+        """The part of one LicenceRegistry version (the current one when it is not known)."""
+        a = address.lower()
+        return self.parts[self.addresses.index(a)] if a in self.addresses else self.parts[-1]
 
     def _part(self, work: str) -> CoverageIndex:
         for idx in reversed(self.parts):
