@@ -353,16 +353,29 @@ def pool_licences(ledger: Any, pool_address: str, block: int | None = None) -> t
 _LENS_CHANGED = "0x" + keccak256(b"LensChanged(address,address)").hex()
 
 
+def lens_changes(ledger: Any, pool_address: str) -> list[tuple[int, str, str]]:
+    """The pool's `LensChanged` events as (block, old lens, new lens), oldest first. Read once per
+    ``Ledger`` and then only from the block after the last one read (a royalty run weighs many
+    past periods: one scan of the chain, not one per period; a QBFT chain has final blocks)."""
+    cache = ledger.__dict__.setdefault("_lens_changes", {})
+    key = pool_address.lower()
+    scanned, changes = cache.get(key, (-1, []))
+    head = int(ledger.rpc.request("eth_blockNumber"), 16)
+    if head > scanned:
+        changes = sorted(changes + [
+            (int(log["blockNumber"], 16), "0x" + log["topics"][1][-40:], "0x" + log["topics"][2][-40:])
+            for _end, logs in ledger.rpc.get_logs([pool_address], scanned + 1, head, topics=[_LENS_CHANGED])
+            for log in logs])
+        cache[key] = (head, changes)
+    return changes
+
+
 def lens_at(ledger: Any, pool_address: str, block: int, current: str) -> str:
     """The lens a pool used at ``block``: the new lens of its last `LensChanged` at or before the
     block, else the old lens of its first one, else (never changed) ``current``."""
-    head = int(ledger.rpc.request("eth_blockNumber"), 16)
-    changes = [(int(log["blockNumber"], 16), "0x" + log["topics"][1][-40:], "0x" + log["topics"][2][-40:])
-               for _end, logs in ledger.rpc.get_logs([pool_address], 0, head, topics=[_LENS_CHANGED])
-               for log in logs]
+    changes = lens_changes(ledger, pool_address)
     if not changes:
         return current
-    changes.sort()
     before = [new for b, _old, new in changes if b <= block]
     return to_checksum_address(before[-1] if before else changes[0][1])
 
