@@ -110,6 +110,8 @@ def deploy_all(
             _retire(chain, signer, build_dir, done["LedgerRoles"], prev_addresses[name], address, log)
     if previous and "CoverageLens" in renew and "RoyaltyPool" not in renew:
         _set_lens(chain, signer, build_dir, done, log)
+    if previous and "LicenceRegistry" in renew and prev_addresses.get("LicenceRegistry"):
+        _carry_tariffs(chain, signer, build_dir, done, prev_addresses["LicenceRegistry"], log)
     if not previous and governor != signer.address:
         roles = chain.w3.eth.contract(address=done["LedgerRoles"], abi=load_artifact(build_dir, "LedgerRoles").abi)
         chain.transact(roles.functions.grantRole(b"\x00" * 32, governor), signer)
@@ -148,6 +150,36 @@ def _set_lens(chain: Chain, signer: LocalAccount, build_dir: Path, done: dict[st
     pool = chain.w3.eth.contract(address=done["RoyaltyPool"], abi=load_artifact(build_dir, "RoyaltyPool").abi)
     chain.transact(pool.functions.setLens(done["CoverageLens"]), signer)
     log(f"RoyaltyPool {done['RoyaltyPool']} now weighs usage with CoverageLens {done['CoverageLens']}")
+
+
+def _carry_tariffs(chain: Chain, signer: LocalAccount, build_dir: Path, done: dict[str, str], old: str,
+                   log: Callable[[str], None]) -> None:
+    """Set, in a new LicenceRegistry, each use's statutory tariff version in force now in the old
+    one, and a later version already scheduled there (TR5a): a tariff is the use's, not a
+    contract version's, and works of the new version must not lose it. In the new registry the
+    carried version starts at the upgrade's block (a version never applies before it was set);
+    works of the old version keep reading the old registry, where nothing changes."""
+    from ledger.core.types import USES
+
+    roles = chain.w3.eth.contract(address=done["LedgerRoles"], abi=load_artifact(build_dir, "LedgerRoles").abi)
+    abi = load_artifact(build_dir, "LicenceRegistry").abi
+    if not roles.functions.hasRole(b"\x00" * 32, signer.address).call():
+        log("the deployer is not GOVERNOR: the governor must set the tariffs in force again in LicenceRegistry "
+            f"{done['LicenceRegistry']}")
+        return
+    before = chain.w3.eth.contract(address=old, abi=abi)
+    after = chain.w3.eth.contract(address=done["LicenceRegistry"], abi=abi)
+    now = int(chain.w3.eth.get_block("latest")["timestamp"])
+    for name, bit in USES.items():
+        in_force = tuple(before.functions.tariffAt(bit, now).call())
+        latest = tuple(before.functions.tariffOf(bit).call())
+        versions = [t for t in (in_force, latest) if t[3] and t[3] > now]  # (amount, period, from, until)
+        if len(versions) == 2 and versions[0][2] == versions[1][2]:
+            versions.pop()
+        for amount, period, valid_from, valid_until in versions:
+            chain.transact(after.functions.setTariff(bit, amount, period, valid_from, valid_until), signer)
+            log(f"carried the {name} tariff ({amount} per work per {period} s, from {valid_from}) to "
+                f"LicenceRegistry {done['LicenceRegistry']}")
 
 
 def _add_listener(
