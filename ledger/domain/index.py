@@ -95,10 +95,15 @@ SCHEMA = (
 )
 TABLES = ("licences", "licence_works", "mandates", "works", "work_info", "work_holders", "work_terms", "iscc_bands",
           "disputes", "work_logs")
-#: the contracts whose per-work events go into work_logs, with the topic positions that may hold the work id
-WORK_LOG_SOURCES = {"WorkRegistry": (1, 2), "AttestationRegistry": (2,)}
-#: of the AttestationRegistry, only these events are kept (Protection.generations reads them)
-_ATTESTATION_WORK_EVENTS = ("GenerationRecorded",)
+#: what goes into work_logs, by source: (contract, its events kept (None: all), the argument naming the
+#: subject (a work id or a hash), the topic positions that may hold it). WorkRegistry: a work's
+#: history (Ledger.work); AttestationRegistry: a work's generation records (Protection.generations);
+#: Attestations: a hash's attestations (Protection.attestations_of)
+WORK_LOG_SOURCES: dict[str, tuple[str, tuple[str, ...] | None, str, tuple[int, ...]]] = {
+    "WorkRegistry": ("WorkRegistry", None, "workId", (1, 2)),
+    "AttestationRegistry": ("AttestationRegistry", ("GenerationRecorded",), "workId", (2,)),
+    "Attestations": ("AttestationRegistry", ("Attested", "TimestampLinked"), "hash", (1,)),
+}
 #: 64-bit ISCC bodies are cut into these bands (widths in bits, most significant first)
 BAND_WIDTHS = (13, 13, 13, 13, 12)
 BANDS = len(BAND_WIDTHS)
@@ -160,10 +165,10 @@ def _lic_from_json(text: str) -> _Lic:
     return lic
 
 
-def _work_of(ev: Any, log: dict[str, Any], positions: tuple[int, ...]) -> str | None:
-    """The work an event is about: its ``workId`` argument, when that is indexed at one of the
-    topic positions (what a topic filter on the work finds); else None."""
-    raw = ev.args.get("workId")
+def _work_of(ev: Any, log: dict[str, Any], key: str, positions: tuple[int, ...]) -> str | None:
+    """The work (or hash) an event is about: its ``key`` argument, when that is indexed at one of
+    the topic positions (what a topic filter on the work finds); else None."""
+    raw = ev.args.get(key)
     if not isinstance(raw, bytes | bytearray) or len(raw) != 32:
         return None
     wid = "0x" + bytes(raw).hex()
@@ -307,22 +312,23 @@ class ReadIndex:
             self._set_meta("synced_hash", end_hash or "")
         return IndexState(end, head)
 
-    def _fetch_work_logs(self, start: int, end: int, wid: str | None = None) -> list[tuple[str, Any, dict[str, Any],
-                                                                                          str | None]]:
+    def _fetch_work_logs(self, start: int, end: int, wid: str | None = None, only: str | None = None
+                         ) -> list[tuple[str, Any, dict[str, Any], str | None]]:
         """(source contract name, decoded event, raw log, the work it is about or None) for the logs
         of the recorded WorkRegistry and AttestationRegistry versions in blocks ``start..end``, oldest
-        first; with ``wid``, only that work's (a topic filter on each position that may hold it).
+        first; with ``wid``, only that work's (a topic filter on each position that may hold it);
+        with ``only``, only that source's (a key of :data:`WORK_LOG_SOURCES`).
 
         Only the deployment's recorded addresses are asked, and a log from any other address is
         dropped again here: a contract that copies the ledger's events cannot write into the index."""
         led = self.ledger
         out: list[tuple[str, Any, dict[str, Any], str | None]] = []
-        for source, positions in WORK_LOG_SOURCES.items():
-            addresses = self._addresses(source)
-            if not addresses:
+        known = {n for n, _, _ in led.events.by_topic.values()}
+        for source, (contract, names, key, positions) in WORK_LOG_SOURCES.items():
+            addresses = self._addresses(contract)
+            if not addresses or (names and not set(names) <= known) or (only and source != only):
                 continue
             allowed = {a.lower() for a in addresses}
-            names: tuple[str, ...] | None = _ATTESTATION_WORK_EVENTS if source == "AttestationRegistry" else None
             first = [t for n in names for t in led.events.topics_of(n)] if names else None
             filters: list[list[Any] | None]
             if wid is None:
@@ -340,7 +346,7 @@ class ReadIndex:
                         if ev is None or (names and ev.name not in names) or (ev.block, ev.log_index) in seen:
                             continue
                         seen.add((ev.block, ev.log_index))
-                        about = _work_of(ev, log, positions)
+                        about = _work_of(ev, log, key, positions)
                         if wid is not None and about != wid:
                             continue
                         out.append((source, ev, log, about))
@@ -358,8 +364,7 @@ class ReadIndex:
         state = self.fresh(bound)
         evs = self.work_log_events(wid, source, state.synced_block)
         if state.behind:
-            evs += [ev for src, ev, _log, _w in self._fetch_work_logs(state.synced_block + 1, state.head, wid)
-                    if src == source]
+            evs += [ev for _src, ev, _log, _w in self._fetch_work_logs(state.synced_block + 1, state.head, wid, source)]
         return evs, state
 
     @_locked

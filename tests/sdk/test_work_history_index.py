@@ -76,7 +76,8 @@ def world(env):
     works["generated"] = _register(env, "bob", mode="ai-assisted")
     root = "0x" + merkle_root([hashlib.sha256(b"prompt").digest()]).hex()
     _prot(env, "bob").record_generation(works["generated"], "example-diffusion", "2.1", root, works["generated"],
-                                        {"seed": 1})
+                                        {"seed": 1}, attest_hashes=True)
+    works["root"] = root  # not a work: a hash with attestations (the index keys them the same way)
     env.ledger("alice").reserve_uses(works["plain"], ["ai-training"])
 
     # a real upgrade: WorkRegistry v2 (predecessor v1) and the contracts that depend on it
@@ -87,9 +88,17 @@ def world(env):
     # a v1 work keeps its history and gets more of it; a v2 work starts its own
     env.ledger("alice").transfer_share(works["plain"], b, 1000)
     _prot(env, "bob").open_dispute(works["transferred"], b"after the upgrade")
+    # attestations in the new AttestationRegistry (the attestations read asks the current one)
+    _prot(env, "bob").attest(root, "inputs")
+    _prot(env, "bob").attest(works["generated"], "output")
+    _prot(env, "alice").attest(works["generated"], document=b"alice's own attestation of the output")
     works["v2"] = _register(env, "alice")
     env.ledger("alice").transfer_share(works["v2"], b, 5000)
     return works
+
+
+def works_only(world: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in world.items() if k != "root"}
 
 
 def _from_chain(led, wid):
@@ -99,7 +108,7 @@ def _from_chain(led, wid):
 def test_history_from_the_index_equals_eth_getlogs(env, world, monkeypatch):
     led = env.ledger()
     assert len(led.registry_versions()) == 2  # the upgrade happened: two WorkRegistry versions
-    for name, wid in world.items():
+    for name, wid in works_only(world).items():
         chain_events = _from_chain(led, wid)
         assert chain_events, name
         assert led.work_events(wid) == chain_events, name
@@ -109,26 +118,34 @@ def test_history_from_the_index_equals_eth_getlogs(env, world, monkeypatch):
     assert "ShareTransferred" in [e.name for e in led.work_events(world["plain"])]
     # the index really holds them (the answer is not the chain's under another name)
     idx = led.read_index()
-    assert idx.count("work_logs") >= sum(len(_from_chain(led, w)) for w in world.values())
+    assert idx.count("work_logs") >= sum(len(_from_chain(led, w)) for w in works_only(world).values())
     assert idx.work_log_events(world["v2"]) == _from_chain(led, world["v2"])
 
     # whole records, dispute lists and generation records: the same with the index off
-    with_index = {w: led.work(w) for w in world.values()}
-    disputes = {w: Protection(led).disputes(w) for w in world.values()}
-    gens = {w: Protection(led).generations(w) for w in world.values()}
+    works = works_only(world).values()
+    with_index = {w: led.work(w) for w in works}
+    disputes = {w: Protection(led).disputes(w) for w in works}
+    gens = {w: Protection(led).generations(w) for w in works}
+    hashes = list(world.values())
+    bob, alice = env.addresses["bob"], env.addresses["alice"]
+    atts = {who: Protection(led).attestations_of(hashes, who) for who in (None, bob, alice)}
     assert gens[world["generated"]] and disputes[world["revoked"]]
+    assert atts[None][world["root"]].kind == "inputs" and atts[alice][world["generated"]].cid
+    assert atts[bob][world["generated"]].tx_hash and atts[None][world["plain"]] is None
     monkeypatch.setenv("RIGHTS_LEDGER_INDEX", "off")
     off = env.ledger()
     assert off.read_index() is None
-    for w in world.values():
+    for w in works:
         assert off.work(w) == with_index[w]
         assert Protection(off).disputes(w) == disputes[w]
         assert Protection(off).generations(w) == gens[w]
+    for who in (None, bob, alice):
+        assert Protection(off).attestations_of(hashes, who) == atts[who]
 
 
 def test_deleting_the_index_gives_the_same_answers(env, world):
     led = env.ledger()
-    before = {w: led.work(w) for w in world.values()}
+    before = {w: led.work(w) for w in works_only(world).values()}
     rows = led.read_index().dump()
     path = led.read_index().path
     led.read_index().close()
@@ -136,7 +153,7 @@ def test_deleting_the_index_gives_the_same_answers(env, world):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
     assert not path.exists()
     again = env.ledger()
-    assert {w: again.work(w) for w in world.values()} == before
+    assert {w: again.work(w) for w in works_only(world).values()} == before
     assert path.exists() and again.read_index().dump() == rows
     # and through the CLI (a separate process, the index file made anew)
     again.read_index().close()
@@ -188,7 +205,7 @@ def test_an_index_of_an_older_schema_rebuilds_itself(env, world, tmp_path):
     idx = ReadIndex(led, path)
     idx.sync()
     assert idx.dump()["works"] and "0xbogus" not in [r[0] for r in idx.dump()["works"]]
-    for wid in world.values():
+    for wid in works_only(world).values():
         assert idx.work_events(wid)[0] == _from_chain(led, wid)
 
 
