@@ -487,7 +487,7 @@ class Ledger:
             try:
                 events, state = idx.work_events(wid)
             except sqlite3.Error:
-                pass  # a damaged index file: the chain answers (the next sync rebuilds it)
+                pass  # a damaged index file: the chain answers (deleting the file rebuilds it)
             else:
                 if state.behind:
                     self.index_note = (f"the read index is {state.behind} blocks behind the chain (head {state.head});"
