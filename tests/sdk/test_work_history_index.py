@@ -269,3 +269,31 @@ def test_work_show_and_verify_via_the_cli_tell_when_the_index_is_behind(env, wor
                        env=env.env(), capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and "behind" not in p.stderr, p.stderr  # caught up
     assert [h["event"] for h in json.loads(p.stdout)["history"]] == expected
+
+
+def test_the_portal_work_page_says_when_the_index_is_behind(env, world, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from ledger.portal import create_app
+
+    app = create_app(env.settings)
+    reader = app.state.reader
+    led = reader.ledger()
+    wid = world["corrected"]
+    expected = [h.event for h in env.ledger().work(wid).history]
+    idx = ReadIndex(led, tmp_path / "portal.sqlite")
+    idx.sync(max_blocks=3)
+    idx.read_bound = 1  # behind, and it stays behind for these reads
+    led._read_index = idx
+    client = TestClient(app)
+    r = client.get(f"/api/works/{wid}")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [h["event"] for h in body["history"]] == expected
+    assert "blocks behind the chain" in body["historyNote"]
+    page = client.get(f"/works/{wid}")
+    assert page.status_code == 200 and 'id="history-note"' in page.text and "behind the chain" in page.text
+    idx.read_bound = 10**9  # caught up: no note
+    body = client.get(f"/api/works/{wid}").json()
+    assert body["historyNote"] is None and [h["event"] for h in body["history"]] == expected
+    assert 'id="history-note"' not in client.get(f"/works/{wid}").text
