@@ -224,7 +224,7 @@ class ReadIndex:
     def _source_identity(self) -> str:
         dep = self.ledger.deployment
         return json.dumps([SCHEMA_VERSION, dep.chain_id, self._addresses("LicenceRegistry"),
-                           self._addresses("WorkRegistry")])
+                           self._addresses("WorkRegistry"), self._addresses("AttestationRegistry")])
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT v FROM meta WHERE k = ?", (key,)).fetchone()
