@@ -11,8 +11,12 @@ open (what a command or the portal does after start-up):
   (Reader.work: record, holders, licences of the work, protection), portal licence check
   (Reader.licence_status), one register, one grant (duplicate check + grant, as the CLI does).
 
-Then the peak RSS of a process that opens the ledger and makes one write. It prints a
-table with the ratio largest/smallest per question. Not part of the test suite.
+Before timing, the read index is synced to the head once and the sample work's history from
+it is checked against ``eth_getLogs``' answer (a difference stops the run); "work history by
+eth_getLogs" times the path the work questions took before the index (issue 15), on the same
+ledger. Then the peak RSS of a process that opens the ledger and makes one write, and with
+``--rebuild`` the time to build the read index from scratch. It prints a table with the ratio
+largest/smallest per question. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -135,10 +139,10 @@ def _mining(led: Any, interval: int | None) -> None:
         rpc.request("anvil_setBlockGasLimit", [hex(30_000_000)])
 
 
-def build(env: Any, n: int) -> tuple[str, str]:
-    """N confirmed works held by alice, N list licences (one work each) to a bulk licensee
-    (bob); a sample work with a handful of licences to the measured licensee. Returns the
-    sample work and that licensee."""
+def build(env: Any, n: int, licences: int | None = None) -> tuple[str, str]:
+    """N confirmed works held by alice, N list licences (one work each; ``licences`` of them
+    when given) to a bulk licensee (bob); a sample work with a handful of licences to the
+    measured licensee. Returns the sample work and that licensee."""
     alice, reg = env.ledger("alice"), env.ledger("registrar")
     addr = env.addresses["alice"]
     ids = _ids("bulk", n)
@@ -158,10 +162,11 @@ def build(env: Any, n: int) -> tuple[str, str]:
         if ids:
             gas = int(alice.chain.build(lic.contract.functions.grant(bulk, [ids[0]], terms.as_tuple()),
                                         alice.signer)["gas"] * 1.1)
-            for i in range(0, n, 10000):
+            m = n if licences is None else min(n, licences)
+            for i in range(0, m, 10000):
                 _pipelined(alice, [lic.contract.functions.grant(bulk, [h], terms.as_tuple())
-                                   for h in ids[i:i + 10000]], gas=gas)
-                print(f"  {min(n, i + 10000):,} licences granted, {time.monotonic() - t0:.0f} s", file=sys.stderr)
+                                   for h in ids[i:min(m, i + 10000)]], gas=gas)
+                print(f"  {min(m, i + 10000):,} licences granted, {time.monotonic() - t0:.0f} s", file=sys.stderr)
     finally:
         _mining(alice, None)
     alice.chain.make_durable()
@@ -211,9 +216,9 @@ def env_password() -> str:
     return PASSWORD
 
 
-def _open_env(home: Path, n: int) -> tuple[Any, str, str, bool]:
+def _open_env(home: Path, n: int, licences: int | None = None) -> tuple[Any, str, str, int]:
     """A built ledger of N works kept under ``home`` (``--keep``), else a new one built now.
-    Returns (env, sample work, measured licensee, built now)."""
+    Returns (env, sample work, measured licensee, licences granted to the bulk licensee)."""
     import json
 
     from ledger.core.config import load_settings, local_profile
@@ -233,13 +238,14 @@ def _open_env(home: Path, n: int) -> tuple[Any, str, str, bool]:
         node.start(timeout=600)
         keystore = Keystore(settings.keys_dir)
         env = LedgerEnv(home, port, settings, node, {a: keystore.address_of(a) for a in ACCOUNTS})
-        return env, info["work"], info["licensee"], False
+        return env, info["work"], info["licensee"], int(info.get("licences", n))
     env = make_env(home)
     t0 = time.monotonic()
-    wid, who = build(env, n)
-    print(f"  built {n:,} works + {n:,} licences in {time.monotonic() - t0:.0f} s", file=sys.stderr)
-    record.write_text(json.dumps({"n": n, "work": wid, "licensee": who}))
-    return env, wid, who, True
+    wid, who = build(env, n, licences)
+    m = n if licences is None else min(n, licences)
+    print(f"  built {n:,} works + {m:,} licences in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    record.write_text(json.dumps({"n": n, "work": wid, "licensee": who, "licences": m}))
+    return env, wid, who, m
 
 
 def _attach_env(home: Path, port: int) -> tuple[Any, str, str, int]:
@@ -281,14 +287,14 @@ def _attach_env(home: Path, port: int) -> tuple[Any, str, str, int]:
     return env, wid, env.addresses["licensee"], bulk
 
 
-def measure(n: int, runs: int, keep: Path | None = None, attach: int | None = None) -> dict[str, float]:
+def measure(n: int, runs: int, keep: Path | None = None, attach: int | None = None,
+            licences: int | None = None, rebuild: bool = False) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
         home = (keep / str(n)) if keep is not None else Path(tmp) / "home"
         if attach:
             env, wid, who, granted = _attach_env(home, attach)
         else:
-            env, wid, who, _built = _open_env(home, n)
-            granted = n
+            env, wid, who, granted = _open_env(home, n, licences)
         try:
             alice = env.ledger("alice")
             lic = Licensing(alice)
@@ -298,6 +304,17 @@ def measure(n: int, runs: int, keep: Path | None = None, attach: int | None = No
             from ledger.domain.works import sha256_of_file
 
             counter = iter(range(10**9))
+            # the read index: brought to the head once (a kept ledger's index of an older schema is
+            # rebuilt from the events here), then every question syncs only the blocks after it
+            t0 = time.monotonic()
+            idx = alice.read_index()
+            before = idx.synced_block
+            state = idx.sync()
+            print(f"  read index synced blocks {before + 1:,}..{state.synced_block:,} in {time.monotonic() - t0:.1f} s"
+                  f" ({idx.count('work_logs'):,} per-work events)", file=sys.stderr)
+            # a wrong history stops the run: the index's answer must be eth_getLogs' answer
+            if not alice.work_events(wid) or alice.work_events(wid) != alice.work_events_from_chain(wid):
+                raise RuntimeError(f"work {wid}: the read index's history differs from eth_getLogs'")
 
             def verify() -> None:
                 digest = sha256_of_file(sample_file)
@@ -305,7 +322,7 @@ def measure(n: int, runs: int, keep: Path | None = None, attach: int | None = No
                 alice.work(wid)
 
             def register() -> None:
-                h = hashlib.sha256(f"scale:one:{n}:{next(counter)}".encode()).digest()
+                h = hashlib.sha256(f"scale:one:{n}:{time.time_ns()}:{next(counter)}".encode()).digest()
                 alice.chain.transact(alice.registry.functions.registerBatch(
                     [(h, CID, 2, 1, [(alice.signer.address, 10000)])]), alice.signer)
 
@@ -314,8 +331,8 @@ def measure(n: int, runs: int, keep: Path | None = None, attach: int | None = No
                 if lic.identical_licence(who, [wid], terms) is None:
                     lic.grant(who, [wid], terms)
 
-            bulk_work = "0x" + _ids("bulk", n)[granted - 1].hex() if n else wid  # the last one licensed
-            bulk_who = env.addresses["bob"] if n else who
+            bulk_work = "0x" + _ids("bulk", n)[granted - 1].hex() if granted else wid  # the last one licensed
+            bulk_who = env.addresses["bob"] if granted else who
 
             def bulk_status(ask: Callable[..., Any]) -> None:
                 answer = ask(bulk_work, bulk_who, "reproduce")
@@ -325,6 +342,7 @@ def measure(n: int, runs: int, keep: Path | None = None, attach: int | None = No
 
             questions = {
                 "work show": lambda: alice.work(wid),
+                "work history by eth_getLogs (the path before the index)": lambda: alice.work_events_from_chain(wid),
                 "verify": verify,
                 "licence status": lambda: lic.status(wid, who, "reproduce"),
                 "licence list (licensee)": lambda: lic.licences_for(licensee=who),
@@ -336,7 +354,13 @@ def measure(n: int, runs: int, keep: Path | None = None, attach: int | None = No
                 "one grant": grant,
             }
             out = {name: median_time(fn, runs) for name, fn in questions.items()}
-            out["peak RSS of one write (MB)"] = peak_rss_of_one_write(env, f"rss:{n}")
+            out["peak RSS of one write (MB)"] = peak_rss_of_one_write(env, f"rss:{n}:{time.time_ns()}")
+            if rebuild:  # the one-time cost of a new or deleted index (a file of its own: the kept one stays)
+                from ledger.domain.index import ReadIndex
+
+                t0 = time.monotonic()
+                ReadIndex(alice, Path(tmp) / "rebuild.sqlite").sync()
+                out["read index built from scratch (s)"] = time.monotonic() - t0
             out["licences of the bulk licensee"] = granted
             return out
         finally:
@@ -354,12 +378,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--attach", default="", metavar="N:PORT",
                    help="with --keep: measure size N on the node of KEEP/N still running on PORT (a build "
                         "stopped before its end: the licences granted so far are counted and reported)")
+    p.add_argument("--licences", type=int, default=None, metavar="M",
+                   help="grant the bulk licensee M licences instead of N (a 100k ledger's 100k licences take hours "
+                        "here; the work questions depend on the works and the chain, not on these licences)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="also time building the read index from scratch (once, into a file of its own)")
     args = p.parse_args(argv)
     if args.build_only:
         if args.keep is None:
             p.error("--build-only needs --keep DIR")
         for n in (int(s) for s in args.sizes.split(",")):
-            env, *_ = _open_env(args.keep / str(n), n)
+            env, *_ = _open_env(args.keep / str(n), n, args.licences)
             env.node.stop(timeout=600)
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -367,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         print(f"ledger of {n:,} works and licences", file=sys.stderr)
         port = int(args.attach.split(":")[1]) if args.attach and int(args.attach.split(":")[0]) == n else None
-        results[n] = measure(n, args.runs, args.keep, port)
+        results[n] = measure(n, args.runs, args.keep, port, args.licences, args.rebuild)
         print("  " + ", ".join(f"{k}: {v:.3f}" for k, v in results[n].items()), file=sys.stderr)
     names = list(results[sizes[0]])
     head = "| question | " + " | ".join(f"{n:,}" for n in sizes) + " | ratio largest/smallest |"
@@ -375,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|" + " --- |" * (len(sizes) + 2))
     for name in names:
         vals = [results[n][name] for n in sizes]
-        cells = [f"{v:.0f}" if "MB" in name else f"{v:,}" if name.startswith("licences of") else f"{v * 1000:.0f} ms"
+        cells = [f"{v:.0f}" if "MB" in name else f"{v:,}" if name.startswith("licences of") else
+                 f"{v:.1f} s" if name.endswith("(s)") else f"{v * 1000:.0f} ms"
                  for v in vals]
         ratio = vals[-1] / vals[0] if vals[0] else float("nan")
         print(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f} |")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.markup import escape
 
-from ledger.cli.app import App, cli, emit_json, json_option, out_console
+from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
 from ledger.cli.render import print_work, work_json
 from ledger.core.errors import ContentNotFound, InputError, LedgerError, MetadataMismatch
 from ledger.core.i18n import gettext as _
@@ -53,6 +53,8 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
                                                                                      digest=digest))
         sys.exit(1)
     rec = ledger.work(wid)
+    if ledger.index_note:  # the read index was behind: the newest blocks' events came from the chain
+        err_console.print(f"[yellow]note:[/yellow] {ledger.index_note}")
     metadata, note, code = checked_metadata(ledger, rec)
     confirmed = rec.status == WorkStatus.CONFIRMED
     if as_json:

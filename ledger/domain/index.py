@@ -19,6 +19,7 @@ record (terms, history) is kept as a JSON text column; the columns questions fil
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from typing import Any
 from ledger.domain.licensing.index import CoverageIndex, _Lic
 from ledger.domain.licensing.model import SCOPE_REPERTOIRE, LicenceRecord, _hex
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"  # 5: work_logs, every event about one work (issue 15)
 # how many blocks a read syncs before answering; beyond that it answers and says how far behind it is
 READ_SYNC_BOUND = 50_000
 
@@ -83,9 +84,26 @@ SCHEMA = (
     "resolved_block BIGINT, PRIMARY KEY (registry, id))",
     "CREATE INDEX IF NOT EXISTS disputes_by_outcome ON disputes (outcome, opened_block)",
     "CREATE INDEX IF NOT EXISTS disputes_by_work ON disputes (work, opened_block)",
+    # --- one work's events (issue 15): what `work show`, `verify` and the portal's work page read ---
+    # the raw log (JSON: address, topics, data, block, transaction, log index) of every event of a
+    # recorded WorkRegistry version whose indexed workId (topic 1, or 2 for disputes) is the work,
+    # and every GenerationRecorded of a recorded AttestationRegistry naming it as its output (topic
+    # 2); decoded on read by the same decoder as eth_getLogs' answer, so both answers are the same
+    "CREATE TABLE IF NOT EXISTS work_logs (work VARCHAR(66) NOT NULL, block BIGINT NOT NULL, "
+    "log_index INTEGER NOT NULL, source VARCHAR(32) NOT NULL, address VARCHAR(42) NOT NULL, log TEXT NOT NULL, "
+    "PRIMARY KEY (work, block, log_index))",
 )
 TABLES = ("licences", "licence_works", "mandates", "works", "work_info", "work_holders", "work_terms", "iscc_bands",
-          "disputes")
+          "disputes", "work_logs")
+#: what goes into work_logs, by source: (contract, its events kept (None: all), the argument naming the
+#: subject (a work id or a hash), the topic positions that may hold it). WorkRegistry: a work's
+#: history (Ledger.work); AttestationRegistry: a work's generation records (Protection.generations);
+#: Attestations: a hash's attestations (Protection.attestations_of)
+WORK_LOG_SOURCES: dict[str, tuple[str, tuple[str, ...] | None, str, tuple[int, ...]]] = {
+    "WorkRegistry": ("WorkRegistry", None, "workId", (1, 2)),
+    "AttestationRegistry": ("AttestationRegistry", ("GenerationRecorded",), "workId", (2,)),
+    "Attestations": ("AttestationRegistry", ("Attested", "TimestampLinked"), "hash", (1,)),
+}
 #: 64-bit ISCC bodies are cut into these bands (widths in bits, most significant first)
 BAND_WIDTHS = (13, 13, 13, 13, 12)
 BANDS = len(BAND_WIDTHS)
@@ -147,6 +165,23 @@ def _lic_from_json(text: str) -> _Lic:
     return lic
 
 
+def _work_of(ev: Any, log: dict[str, Any], key: str, positions: tuple[int, ...]) -> str | None:
+    """The work (or hash) an event is about: its ``key`` argument, when that is indexed at one of
+    the topic positions (what a topic filter on the work finds); else None."""
+    raw = ev.args.get(key)
+    if not isinstance(raw, bytes | bytearray) or len(raw) != 32:
+        return None
+    wid = "0x" + bytes(raw).hex()
+    topics = [str(t).lower() for t in log.get("topics") or []]
+    return wid if any(p < len(topics) and topics[p] == wid for p in positions) else None
+
+
+def _log_json(log: dict[str, Any]) -> str:
+    """The fields of a raw log the event decoder reads, as JSON text."""
+    return json.dumps({k: log[k] for k in ("address", "topics", "data", "blockNumber", "transactionHash", "logIndex")},
+                      separators=(",", ":"))
+
+
 class ReadIndex:
     """The read index of one network in ``<home>/index/<network>.sqlite``."""
 
@@ -155,6 +190,8 @@ class ReadIndex:
         self.path = path or ledger.settings.home / "index" / f"{ledger.settings.network.name}.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()
+        #: how many blocks a read syncs at most before answering (RIGHTS_LEDGER_INDEX_READ_BOUND)
+        self.read_bound = int(os.environ.get("RIGHTS_LEDGER_INDEX_READ_BOUND") or READ_SYNC_BOUND)
         self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")  # SQLite-only: readers do not block the syncing writer
         self._drop_if_other_schema()
@@ -187,7 +224,7 @@ class ReadIndex:
     def _source_identity(self) -> str:
         dep = self.ledger.deployment
         return json.dumps([SCHEMA_VERSION, dep.chain_id, self._addresses("LicenceRegistry"),
-                           self._addresses("WorkRegistry")])
+                           self._addresses("WorkRegistry"), self._addresses("AttestationRegistry")])
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT v FROM meta WHERE k = ?", (key,)).fetchone()
@@ -251,9 +288,10 @@ class ReadIndex:
             return IndexState(self.synced_block, head)
         led = self.ledger
         known = {n for n, _, _ in led.events.by_topic.values()}
-        work_topics = [[t for n in _WORK_EVENTS if n in known for t in led.events.topics_of(n)]]
         events = led.read_events(self._addresses("LicenceRegistry"), None, from_block=start, to_block=end)
-        events += led.read_events(self._addresses("WorkRegistry"), work_topics, from_block=start, to_block=end)
+        work_logs = self._fetch_work_logs(start, end)
+        wanted = {n for n in _WORK_EVENTS if n in known}
+        events += [ev for source, ev, _log, _wid in work_logs if source == "WorkRegistry" and ev.name in wanted]
         events.sort(key=lambda e: (e.block, e.log_index))
         end_hash = self._block_hash(end)
         with self._transaction():
@@ -264,14 +302,84 @@ class ReadIndex:
             self._dirty_holders: set[tuple[str, str]] = set()
             for ev in events:
                 self._apply(ev)
+            self.db.executemany(
+                "INSERT INTO work_logs (work, block, log_index, source, address, log) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (work, block, log_index) DO NOTHING",
+                [(wid, ev.block, ev.log_index, source, ev.address, _log_json(log))
+                 for source, ev, log, wid in work_logs if wid is not None])
             self._refresh_holders()
             self._set_meta("synced_block", str(end))
             self._set_meta("synced_hash", end_hash or "")
         return IndexState(end, head)
 
-    def fresh(self, bound: int = READ_SYNC_BOUND) -> IndexState:
-        """Sync (at most ``bound`` blocks) before a read; the state says if it is still behind."""
-        return self.sync(max_blocks=bound)
+    def _fetch_work_logs(self, start: int, end: int, wid: str | None = None, only: str | None = None
+                         ) -> list[tuple[str, Any, dict[str, Any], str | None]]:
+        """(source contract name, decoded event, raw log, the work it is about or None) for the logs
+        of the recorded WorkRegistry and AttestationRegistry versions in blocks ``start..end``, oldest
+        first; with ``wid``, only that work's (a topic filter on each position that may hold it);
+        with ``only``, only that source's (a key of :data:`WORK_LOG_SOURCES`).
+
+        Only the deployment's recorded addresses are asked, and a log from any other address is
+        dropped again here: a contract that copies the ledger's events cannot write into the index."""
+        led = self.ledger
+        out: list[tuple[str, Any, dict[str, Any], str | None]] = []
+        known = {n for n, _, _ in led.events.by_topic.values()}
+        for source, (contract, names, key, positions) in WORK_LOG_SOURCES.items():
+            addresses = self._addresses(contract)
+            if not addresses or (names and not set(names) <= known) or (only and source != only):
+                continue
+            allowed = {a.lower() for a in addresses}
+            first = [t for n in names for t in led.events.topics_of(n)] if names else None
+            filters: list[list[Any] | None]
+            if wid is None:
+                filters = [[first] if first else None]
+            else:
+                filters = [[first] + [None] * (p - 1) + ["0x" + wid[2:]] for p in positions]
+            seen: set[tuple[int, int]] = set()
+            for topics in filters:
+                for _end, logs in led.rpc.get_logs(addresses, start, end, chunk=led.settings.network.log_chunk,
+                                                   topics=topics):
+                    for log in logs:
+                        if str(log.get("address", "")).lower() not in allowed:
+                            continue
+                        ev = led.events.decode(log)
+                        if ev is None or (names and ev.name not in names) or (ev.block, ev.log_index) in seen:
+                            continue
+                        seen.add((ev.block, ev.log_index))
+                        about = _work_of(ev, log, key, positions)
+                        if wid is not None and about != wid:
+                            continue
+                        out.append((source, ev, log, about))
+        out.sort(key=lambda r: (r[1].block, r[1].log_index))
+        return out
+
+    def work_events(self, wid: str, source: str = "WorkRegistry", bound: int | None = None
+                    ) -> tuple[list[Any], IndexState]:
+        """Every event of ``source``'s recorded versions about the work ``wid`` (``0x`` + 64 lower-case
+        hex digits), oldest first, and the index's state: the index is synced first (at most
+        ``bound`` blocks), its rows are read through the work's key, and the blocks it has not
+        reached yet, if any, are read from the chain with a topic filter on the work (so the answer
+        is complete either way; the state says how far behind the index was)."""
+        assert source in WORK_LOG_SOURCES
+        state = self.fresh(bound)
+        evs = self.work_log_events(wid, source, state.synced_block)
+        if state.behind:
+            evs += [ev for _src, ev, _log, _w in self._fetch_work_logs(state.synced_block + 1, state.head, wid, source)]
+        return evs, state
+
+    @_locked
+    def work_log_events(self, wid: str, source: str = "WorkRegistry", upto: int | None = None) -> list[Any]:
+        """The indexed events of ``source`` about ``wid`` in blocks up to ``upto``, oldest first
+        (a range on the primary key: O(log n) plus the work's own events)."""
+        rows = self.db.execute("SELECT source, log FROM work_logs WHERE work = ? AND block <= ? "
+                               "ORDER BY block, log_index", (wid, 2**62 if upto is None else int(upto))).fetchall()
+        decode = self.ledger.events.decode
+        return [ev for ev in (decode(json.loads(log)) for src, log in rows if src == source) if ev is not None]
+
+    def fresh(self, bound: int | None = None) -> IndexState:
+        """Sync (at most ``bound`` blocks, default :attr:`read_bound`) before a read; the state
+        says if it is still behind."""
+        return self.sync(max_blocks=self.read_bound if bound is None else bound)
 
     def _apply(self, ev: Any) -> None:
         name, a, reg = ev.name, ev.args, ev.address
@@ -533,7 +641,8 @@ class ReadIndex:
         """Every row (tests compare a rebuilt index with an incrementally synced one)."""
         order = {"licences": "registry, id", "licence_works": "work, registry, licence_id", "mandates": "work, cmo",
                  "works": "work", "work_info": "work", "work_holders": "work, holder",
-                 "work_terms": "field, term, work", "iscc_bands": "kind, band, value, work", "disputes": "registry, id"}
+                 "work_terms": "field, term, work", "iscc_bands": "kind, band, value, work", "disputes": "registry, id",
+                 "work_logs": "work, block, log_index"}
         return {t: self.db.execute(f"SELECT * FROM {t} ORDER BY {order[t]}").fetchall() for t in TABLES}  # noqa: S608
 
     # --- the registrar's desk: questions ---------------------------------------------------

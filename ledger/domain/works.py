@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -439,8 +440,64 @@ class Ledger:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])
         return WorkStatus(self.call(self.registry_for(work_id).functions.statusOf(wid)))
 
+    @property
+    def index_note(self) -> str | None:
+        """What this thread's last history read should tell the user (the read index was behind
+        the chain, so the newest blocks' events were read from the chain), or None."""
+        return getattr(self._notes(), "note", None)
+
+    @index_note.setter
+    def index_note(self, value: str | None) -> None:
+        self._notes().note = value
+
+    def _notes(self) -> threading.local:
+        notes = self.__dict__.get("_index_notes")
+        if notes is None:  # per thread: the portal answers from several threads with one Ledger
+            notes = self.__dict__.setdefault("_index_notes", threading.local())
+        return notes
+
+    def read_index(self) -> Any:
+        """The local read index (``ledger.domain.index``, one per Ledger), or None when it is
+        switched off (``RIGHTS_LEDGER_INDEX=off``) or cannot be opened: then reads scan the chain."""
+        if os.environ.get("RIGHTS_LEDGER_INDEX", "").lower() in ("off", "0", "no"):
+            return None
+        idx = getattr(self, "_read_index", None)
+        if idx is None:
+            import sqlite3
+
+            from ledger.domain.index import ReadIndex
+
+            try:
+                idx = self._read_index = ReadIndex(self)
+            except (sqlite3.Error, OSError):  # an unwritable home: answer from the chain
+                return None
+        return idx
+
     def work_events(self, work_id: str) -> list[Event]:
-        """Every event about one work, oldest first (topic filter on the indexed work id)."""
+        """Every event about one work, oldest first: from the read index (synced first, its
+        work's rows read by key; blocks it has not reached are read from the chain), or, with
+        the index off, by :meth:`work_events_from_chain`. The answers are the same; the index's
+        does not grow with the chain. :attr:`index_note` says when the index was behind."""
+        import sqlite3
+
+        wid = parse_work_id(work_id)
+        idx = self.read_index()
+        self.index_note = None
+        if idx is not None:
+            try:
+                events, state = idx.work_events(wid)
+            except sqlite3.Error:
+                pass  # a damaged index file: the chain answers (deleting the file rebuilds it)
+            else:
+                if state.behind:
+                    self.index_note = (f"the read index is {state.behind} blocks behind the chain (head {state.head});"
+                                       " the newer blocks' events were read from the chain")
+                return events
+        return self.work_events_from_chain(wid)
+
+    def work_events_from_chain(self, work_id: str) -> list[Event]:
+        """Every event about one work, oldest first, by ``eth_getLogs`` with a topic filter on the
+        indexed work id over the whole chain (the node checks every block: its cost follows the chain)."""
         wid = parse_work_id(work_id)
         topic = "0x" + wid[2:]
         addresses = self.registry_versions()

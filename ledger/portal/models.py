@@ -91,6 +91,8 @@ class WorkOut(BaseModel):
     )
     licences: list[LicenceOut] | None = Field(None, description="None when licensing is not in this build")
     licencesNote: str | None = None
+    historyNote: str | None = Field(None, description="Set when the read index was behind the chain "
+                                    "(the newest blocks' events were then read from the chain)")
     certificateUrl: str | None = Field(None, description="PDF certificate, when the build can make one")
 
 

@@ -176,8 +176,9 @@ class Reader:
         ledger = self.ledger()
         wid = parse_work_id(work_id)
         rec = ledger.work(wid)
+        history_note = ledger.index_note  # the read index was behind the chain (the history is complete)
         metadata, meta_error = ledger.work_metadata(rec)
-        return self._work_view(ledger, rec, metadata, meta_error)
+        return {**self._work_view(ledger, rec, metadata, meta_error), "historyNote": history_note}
 
     def _work_view(
         self, ledger: Ledger, rec: WorkRecord, metadata: dict[str, Any] | None, meta_error: str | None

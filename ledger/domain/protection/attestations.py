@@ -91,7 +91,10 @@ class Attestations(ProtectionBase):
                 out[digest] = None
                 continue
             cid = token = tx = None
-            for ev in self._events("AttestationRegistry", [None, "0x" + digest[2:]]):
+            idx = self.ledger.read_index()  # the hash's rows in the read index (issue 15), or None: the chain
+            evs = idx.work_events(digest, "Attestations")[0] if idx is not None else \
+                self._events("AttestationRegistry", [None, "0x" + digest[2:]])
+            for ev in evs:
                 if ev.args.get("attester") != who:
                     continue
                 if ev.name == "Attested":

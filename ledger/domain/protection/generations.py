@@ -64,5 +64,9 @@ class Generations(Attestations):
 
     def generations(self, work_id: str) -> list[GenerationRecord]:
         wid = parse_work_id(work_id)
-        evs = self._events("AttestationRegistry", [None, None, "0x" + wid[2:]])
+        idx = self.ledger.read_index()  # the work's rows in the read index (issue 15), or None: the chain
+        if idx is not None:
+            evs, _state = idx.work_events(wid, "AttestationRegistry")
+        else:
+            evs = self._events("AttestationRegistry", [None, None, "0x" + wid[2:]])
         return [self._generation(e) for e in evs if e.name == "GenerationRecorded"]
