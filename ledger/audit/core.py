@@ -33,7 +33,7 @@ from eth_utils import function_signature_to_4byte_selector
 
 from ledger.audit.decode import fast_cid
 from ledger.content.canonical import canonical_json
-from ledger.content.cid import cid_from_bytes
+from ledger.content.cid import chain_cid
 from ledger.core import errors as E
 from ledger.core.events import Event
 from ledger.core.inputs import guard, read_text
@@ -168,7 +168,7 @@ class State:
         if not raw:
             return None
         try:
-            cid = raw if isinstance(raw, str) else (fast_cid(raw) or cid_from_bytes(raw))
+            cid = raw if isinstance(raw, str) else (fast_cid(raw) or chain_cid(raw))
         except E.InputError:
             self.issues.append(Mismatch("replay", where, "malformed CID", None, str(raw)))
             return None

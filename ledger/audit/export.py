@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ledger.audit.core import contract_names
-from ledger.content.cid import cid_from_bytes
+from ledger.content.cid import chain_cid
 from ledger.core.errors import InputError
 from ledger.core.events import Event, block_timestamps, fetch_logs
 
@@ -34,7 +34,7 @@ def _plain(key: str, v: Any) -> Any:
     if isinstance(v, bytes):
         if key.endswith("Cid") or key.endswith("Cids"):
             try:
-                return cid_from_bytes(v) if v else ""
+                return chain_cid(v) if v else ""
             except InputError:
                 return "0x" + v.hex()
         return "0x" + v.hex()

@@ -203,6 +203,17 @@ def cid_from_bytes(b: bytes) -> str:
         raise InputError(f"invalid binary CID 0x{bytes(b).hex()}: {e}") from None
 
 
+def chain_cid(b: bytes) -> str:
+    """The CID text of binary CID bytes read from the chain, or ``0x`` and their hex when they are
+    no CID. The contracts check only a CID's length, so any member can store bytes that are not
+    one; a read must show them, never fail on them (one member's bytes must not stop everyone's
+    index sync or work page). Never raises."""
+    try:
+        return str(_decode_binary(bytes(b)))
+    except (ValueError, IndexError):
+        return "0x" + bytes(b).hex()
+
+
 # --- building the DAG -------------------------------------------------------------------
 
 

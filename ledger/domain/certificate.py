@@ -82,6 +82,8 @@ def work_metadata(ledger: Ledger, rec: WorkRecord) -> dict[str, Any] | None:
     """
     if not rec.metadata_cid:
         return None
+    if rec.metadata_cid.startswith("0x"):  # bytes on chain that are no CID (ledger.content.cid.chain_cid)
+        raise E.MetadataMismatch(f"the chain names no valid CID for this work's metadata: {rec.metadata_cid[:80]}")
     doc = ledger.metadata(rec.metadata_cid)
     said = doc.get("contentSha256") if isinstance(doc, dict) else None
     if said != rec.work_id[2:]:

@@ -312,10 +312,10 @@ class Registry:
 
 
 def _metadata_cid(args: dict[str, Any]) -> str:
-    from ledger.content.cid import cid_from_bytes
+    from ledger.content.cid import chain_cid, cid_from_bytes
 
     if "metadataCid" in args:
-        return cid_from_bytes(bytes(args["metadataCid"]))
+        return chain_cid(bytes(args["metadataCid"]))
     return cid_from_bytes(b"\x01\x55\x12\x20" + bytes(args["metadataDigest"]))
 
 

@@ -430,11 +430,11 @@ class ReadIndex:
     # --- the registrar's desk: work facts, terms, ISCC bands, disputes -------------------
 
     def _apply_desk(self, ev: Any, wid: str) -> None:
-        from ledger.content.cid import cid_from_bytes
+        from ledger.content.cid import chain_cid
 
         name, a = ev.name, ev.args
         if name in ("WorkRegistered", "ClaimAwarded"):
-            cid = cid_from_bytes(bytes(a["metadataCid"]))
+            cid = chain_cid(bytes(a["metadataCid"]))
             who = a["registrant"] if name == "WorkRegistered" else a["claimant"]
             at = self._stamps.get(ev.block, 0)
             if name == "WorkRegistered":
@@ -453,7 +453,7 @@ class ReadIndex:
                 self.db.execute("INSERT INTO work_holders (work, holder, bps) VALUES (?, ?, ?) "
                                 "ON CONFLICT (work, holder) DO UPDATE SET bps = excluded.bps", (wid, holder, int(bps)))
         elif name == "WorkRejected":
-            cid = cid_from_bytes(bytes(a["reasonCid"])) if a["reasonCid"] else ""
+            cid = chain_cid(bytes(a["reasonCid"])) if a["reasonCid"] else ""
             self.db.execute("UPDATE work_info SET reject_code = ?, reject_cid = ? WHERE work = ?",
                             (int(a["reasonCode"]), cid, wid))
         elif name == "ShareTransferred":
@@ -463,7 +463,7 @@ class ReadIndex:
                 "INSERT INTO disputes (id, registry, work, claimant, evidence_cid, opened_block, opened_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (registry, id) DO NOTHING",
                 (int(a["disputeId"]), ev.address, wid, a["claimant"],
-                 cid_from_bytes(bytes(a["evidenceCid"])) if a["evidenceCid"] else "", ev.block,
+                 chain_cid(bytes(a["evidenceCid"])) if a["evidenceCid"] else "", ev.block,
                  int(a.get("openedAt") or self._stamps.get(ev.block, 0))))
         elif name == "DisputeResolved":
             self.db.execute("UPDATE disputes SET outcome = ?, registrar = ?, resolved_block = ? "

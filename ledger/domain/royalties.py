@@ -42,7 +42,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from ledger.content.canonical import canonical_json
-from ledger.content.cid import cid_for_bytes, cid_from_bytes, cid_to_bytes
+from ledger.content.cid import chain_cid, cid_for_bytes, cid_to_bytes
 from ledger.content.merkle import MerkleTree, leaf_hash
 from ledger.core import errors as E
 from ledger.core.types import WriteResult
@@ -459,7 +459,7 @@ class Royalties:
             pool = self.pool_address_of(cmo, period)
         for ev in reversed(self.usage.pool_events(("DistributionPublished",), pool=pool)):
             if ev.args["cmo"] == cmo and int(ev.args["period"]) == int(period):
-                cid = cid_from_bytes(ev.args["cid"])
+                cid = chain_cid(ev.args["cid"])
                 data = self.ledger.store.cat(cid)
                 doc, claims = claims_from_document(data)
                 return doc, claims, cid, data

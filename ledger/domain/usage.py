@@ -30,7 +30,7 @@ from typing import Any
 
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
-from ledger.content.cid import cid_from_bytes, cid_to_bytes
+from ledger.content.cid import chain_cid, cid_to_bytes
 from ledger.content.merkle import MerkleTree, abi_encode_static, leaf_hash
 from ledger.core import errors as E
 from ledger.core import parsing
@@ -661,7 +661,7 @@ class Usage:
         ev = next((e for e in evs if int(e.args["reportId"]) == int(report_id)), None)
         cid = line = None
         if ev is not None and ev.name == "UsageReportRecorded":
-            cid = cid_from_bytes(ev.args["cid"])
+            cid = chain_cid(ev.args["cid"])
         elif ev is not None:
             line = _line_from_event(ev.args["line"])
         return ReportView(int(report_id), to_checksum_address(licensee), to_checksum_address(cmo), int(period),
@@ -686,7 +686,7 @@ class Usage:
             else:
                 out.append(ReportView(int(a["reportId"]), a["licensee"], a["cmo"], int(a["period"]), 0,
                                       "0x" + bytes(a["root"]).hex(), Totals(*map(int, a["totals"])),
-                                      cid_from_bytes(a["cid"]), None, ev.block, ev.tx_hash))
+                                      chain_cid(a["cid"]), None, ev.block, ev.tx_hash))
         return out
 
     def lines_of(self, view: ReportView) -> list[UsageLine]:

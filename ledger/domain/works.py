@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.content.cid import CODEC_RAW, cid_for_bytes, cid_from_bytes, cid_to_bytes, parse_cid
+from ledger.content.cid import CODEC_RAW, chain_cid, cid_for_bytes, cid_to_bytes, parse_cid
 from ledger.content.metadata import encode_work_metadata
 from ledger.content.store import MetadataStore, open_store
 from ledger.core import errors as E
@@ -535,7 +535,7 @@ class Ledger:
                 if k == "workId":
                     continue
                 if k.endswith("Cid") and isinstance(v, bytes):
-                    details[k] = cid_from_bytes(v) if v else ""
+                    details[k] = chain_cid(v) if v else ""
                 elif isinstance(v, bytes):
                     details[k] = "0x" + v.hex()
                 elif k == "holders":

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import ledger.audit as audit_chapter
-from ledger.content.cid import cid_from_bytes
+from ledger.content.cid import chain_cid
 from ledger.content.metadata import CreationMode, WorkType
 from ledger.core import errors as E
 from ledger.core.config import Settings
@@ -63,7 +63,7 @@ def plain(value: Any, key: str = "") -> Any:
     if isinstance(value, bytes | bytearray):
         if key.endswith("Cid") and value:
             try:
-                return cid_from_bytes(bytes(value))
+                return chain_cid(bytes(value))
             except Exception:  # noqa: BLE001 - not a CID after all: show the bytes
                 pass
         return "0x" + bytes(value).hex()
@@ -322,7 +322,7 @@ class Reader:
             cid = ev.args.get("metadataCid")
             if isinstance(cid, bytes) and cid:
                 try:
-                    title = ledger.metadata(cid_from_bytes(cid)).get("title")
+                    title = ledger.metadata(chain_cid(cid)).get("title")
                 except E.LedgerError:
                     title = None
             when = self._stamps.get(ev.block)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.content.cid import cid_from_bytes
+from ledger.content.cid import chain_cid
 from ledger.core.types import apply_licence_state, mask_to_uses
 from ledger.domain.licensing.model import (
     _CONFIRMED,
@@ -100,7 +100,7 @@ def _cid_text(raw: bytes) -> str | None:
     if not raw:
         return None
     try:
-        return cid_from_bytes(raw)
+        return chain_cid(raw)
     except Exception:
         return _hex(raw)
 

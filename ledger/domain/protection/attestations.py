@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ledger.content.cid import cid_for_bytes, cid_for_file, cid_from_bytes, cid_to_bytes
+from ledger.content.cid import chain_cid, cid_for_bytes, cid_for_file, cid_to_bytes
 from ledger.content.timestamp import verify_token
 from ledger.core import errors as E
 from ledger.domain.protection.base import ProtectionBase
@@ -98,11 +98,11 @@ class Attestations(ProtectionBase):
                 if ev.args.get("attester") != who:
                     continue
                 if ev.name == "Attested":
-                    cid = cid_from_bytes(ev.args["cid"]) if ev.args["cid"] else None
-                    token = cid_from_bytes(ev.args["tsaTokenCid"]) if ev.args["tsaTokenCid"] else token
+                    cid = chain_cid(ev.args["cid"]) if ev.args["cid"] else None
+                    token = chain_cid(ev.args["tsaTokenCid"]) if ev.args["tsaTokenCid"] else token
                     tx = ev.tx_hash
                 elif ev.name == "TimestampLinked":
-                    token = cid_from_bytes(ev.args["tsaTokenCid"])
+                    token = chain_cid(ev.args["tsaTokenCid"])
             out[digest] = AttestationRecord(digest, who, int(at), int(block), KIND_NAMES.get(kind, str(kind)),
                                             cid, token, tx)
         return out

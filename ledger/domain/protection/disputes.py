@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ledger.content.canonical import canonical_json
-from ledger.content.cid import cid_for_bytes, cid_for_file, cid_from_bytes, cid_to_bytes
+from ledger.content.cid import chain_cid, cid_for_bytes, cid_for_file, cid_to_bytes
 from ledger.core import errors as E
 from ledger.core.types import Holder
 from ledger.domain.protection.base import ProtectionBase
@@ -92,12 +92,12 @@ class Disputes(ProtectionBase):
             a = ev.args
             if ev.name == "DisputeOpened":
                 found[int(a["disputeId"])] = Dispute(int(a["disputeId"]), wid, a["claimant"],
-                                                     cid_from_bytes(a["evidenceCid"]), ev.tx_hash, ev.block)
+                                                     chain_cid(a["evidenceCid"]), ev.tx_hash, ev.block)
             elif ev.name == "DisputeResolved" and int(a["disputeId"]) in found:
                 d = found[int(a["disputeId"])]
                 found[d.dispute_id] = Dispute(
                     d.dispute_id, wid, d.claimant, d.evidence_cid, d.opened_tx, d.opened_block,
                     OUTCOME_NAMES.get(int(a["outcome"]), str(a["outcome"])), a["registrar"],
-                    cid_from_bytes(a["reasonCid"]) if a["reasonCid"] else None,
+                    chain_cid(a["reasonCid"]) if a["reasonCid"] else None,
                     tuple(Holder(h[0], int(h[1])) for h in a["holders"]), ev.tx_hash)
         return list(found.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.content.canonical import canonical_json
-from ledger.content.cid import cid_for_bytes, cid_from_bytes, cid_to_bytes
+from ledger.content.cid import chain_cid, cid_for_bytes, cid_to_bytes
 from ledger.core.events import Event
 from ledger.domain.protection.attestations import Attestations
 from ledger.domain.protection.records import (
@@ -59,7 +59,7 @@ class Generations(Attestations):
         a = ev.args
         return GenerationRecord(
             int(a["recordId"]), "0x" + bytes(a["workId"]).hex(), a["generator"], a["modelName"], a["modelVersion"],
-            "0x" + bytes(a["inputsRoot"]).hex(), cid_from_bytes(a["paramsCid"]) if a["paramsCid"] else None,
+            "0x" + bytes(a["inputsRoot"]).hex(), chain_cid(a["paramsCid"]) if a["paramsCid"] else None,
             "0x" + bytes(a["outputHash"]).hex(), int(a["time"]), ev.tx_hash, ev.block)
 
     def generations(self, work_id: str) -> list[GenerationRecord]:

@@ -1,0 +1,134 @@
+"""Malformed CIDs written on chain by a hostile member (issue 12's threat model, issue 15's index).
+
+The contracts check only a CID's length (1..MAX_CID_LENGTH bytes), so a member using another
+client can store bytes that are no CID: as a work's metadata, a dispute's evidence, a rejection's
+reason, an attestation's document or a licence's terms. Those bytes must never stop anyone
+else's reads: the read index syncs past them (``licence grant`` reads it for its duplicate
+check), and ``work show``, ``dispute list``, ``licence list``, ``audit replay`` and the portal
+answer (the bad CID shown as its raw hex), never an internal error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.cli import cli
+from ledger.content.cid import chain_cid, cid_to_bytes
+from ledger.core.types import Holder
+from ledger.domain.index import ReadIndex
+from ledger.domain.licensing import Licensing
+from ledger.domain.protection import Protection
+from tests.fixtures.chain import own_chain
+
+GARBAGE = b"\x01\x55\x12\x21" + b"\xee" * 33  # 37 bytes: a CID prefix with a 33-byte digest
+TERMS = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    yield from own_chain(tmp_path_factory)
+
+
+def _doc(title: str) -> dict:
+    from ledger.content.metadata import build_work_metadata
+
+    data = secrets.token_bytes(16)
+    return build_work_metadata(title=title, creators=[{"name": "Ana", "role": "author"}], work_type="text",
+                               content_sha256=hashlib.sha256(data).hexdigest(), creation_mode="human")
+
+
+@pytest.fixture(scope="module")
+def hostile(env):
+    """Bob writes malformed CIDs everywhere the contracts take one."""
+    a = env.addresses
+    alice, bob, reg = env.ledger("alice"), env.ledger("bob"), env.ledger("registrar")
+    good = alice.register_work(_doc("A good work"), [Holder(a["alice"], 10000)]).work_id
+    reg.confirm_work(good)
+    other = alice.register_work(_doc("Another good work"), [Holder(a["alice"], 10000)]).work_id
+    reg.confirm_work(other)
+    # a work whose metadata CID is garbage, confirmed; one rejected with a garbage reason
+    bad = "0x" + hashlib.sha256(b"hostile-metadata").hexdigest()
+    bob.chain.transact(bob.registry.functions.registerBatch(
+        [(bytes.fromhex(bad[2:]), GARBAGE, 2, 1, [(a["bob"], 10000)])]), bob.signer)
+    reg.confirm_work(bad)
+    rejected = "0x" + hashlib.sha256(b"hostile-rejected").hexdigest()
+    bob.chain.transact(bob.registry.functions.registerBatch(
+        [(bytes.fromhex(rejected[2:]), cid_to_bytes(TERMS), 2, 1, [(a["bob"], 10000)])]), bob.signer)
+    reg.chain.transact(reg.registry.functions.reject(bytes.fromhex(rejected[2:]), 1, GARBAGE), reg.signer)
+    # a dispute about alice's work with garbage evidence
+    bob.chain.transact(bob.registry.functions.openDispute(bytes.fromhex(good[2:]), GARBAGE), bob.signer)
+    # an attestation of a hash with a garbage document CID
+    att = bob.contract("AttestationRegistry")
+    bob.chain.transact(att.functions.attest(bytes.fromhex(good[2:]), 5, GARBAGE, b""), bob.signer)
+    # a licence whose terms CID is garbage (granted by bob on his own work)
+    lic = Licensing(bob)
+    terms = lic.terms(["perform"])
+    raw_terms = (*terms.as_tuple()[:-1], GARBAGE)  # termsCid is the last field of LicenceTerms
+    bob.chain.transact(lic.contract.functions.grant(a["licensee"], [bytes.fromhex(bad[2:])], raw_terms), bob.signer)
+    return {"good": good, "other": other, "bad": bad, "rejected": rejected}
+
+
+def run(env, *argv):
+    r = CliRunner().invoke(cli, list(argv), env=env.env())
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out and "internal error" not in out, (argv, out)
+    return r
+
+
+def test_chain_cid_never_raises():
+    assert chain_cid(cid_to_bytes(TERMS)) == TERMS
+    assert chain_cid(GARBAGE) == "0x" + GARBAGE.hex()
+    assert chain_cid(b"") == "0x"
+
+
+def test_the_read_index_syncs_past_malformed_cids(env, hostile):
+    idx = ReadIndex(env.ledger())
+    idx.sync()
+    row = idx.db.execute("SELECT evidence_cid FROM disputes WHERE work = ?", (hostile["good"],)).fetchone()
+    assert row is not None and row[0] == "0x" + GARBAGE.hex()
+    # licence grant reads the index (its duplicate check): it still works for everyone
+    r = run(env, "--as", "alice", "licence", "grant", "licensee", "--work", hostile["other"], "--use", "reproduce",
+            "--terms-cid", TERMS, "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["licenceId"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["work", "show", "GOOD", "--json"],
+    ["work", "show", "BAD", "--json"],
+    ["work", "show", "REJECTED", "--json"],
+    ["work", "dispute", "list", "--all", "--json"],
+    ["licence", "list", "--licensee", "licensee", "--json"],
+    ["work", "search", "--holder", "bob", "--json"],
+    ["audit", "replay", "--skip-store", "--json"],
+])
+def test_reads_answer_with_the_raw_bytes(env, hostile, argv):
+    argv = [hostile.get(x.lower(), x) for x in argv]
+    r = run(env, *argv)
+    assert r.exit_code in (0, 1), (argv, r.stdout, r.stderr)  # 1: a document that does not verify
+    if argv[:3] == ["work", "show", hostile["bad"]]:
+        assert r.exit_code == 1 and "no valid CID" in json.loads(r.stdout)["metadataError"]
+    if argv[:2] == ["work", "dispute"]:
+        assert "0x" + GARBAGE.hex() in r.stdout
+
+
+def test_portal_work_pages_answer(env, hostile):
+    from ledger.portal.service import Reader
+
+    reader = Reader(env.settings)
+    for w in (hostile["good"], hostile["bad"], hostile["rejected"]):
+        page = reader.work(w)
+        assert page["workId"] == w
+
+
+def test_protection_reads_answer(env, hostile):
+    prot = Protection(env.ledger(), tsa=None)
+    (d,) = [d for d in prot.disputes(hostile["good"])]
+    assert d.evidence_cid == "0x" + GARBAGE.hex()
+    records = prot.attestations_of([hostile["good"]], attester=env.addresses["bob"])
+    assert records[hostile["good"]].cid == "0x" + GARBAGE.hex()
