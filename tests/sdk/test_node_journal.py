@@ -86,3 +86,24 @@ def test_too_many_transactions_for_the_journal_take_a_snapshot(env, monkeypatch)
     before = node.state_file.stat().st_mtime_ns
     _register(led, "journal:snap:2")  # the second entry reaches SNAPSHOT_EVERY
     assert node.journal() == [] and node.state_file.stat().st_mtime_ns > before
+
+
+def test_a_node_with_interval_mining_replays_and_waits_for_the_blocks(tmp_path):
+    """With RIGHTS_LEDGER_BLOCK_TIME (interval mining, as a QBFT network mines) the replay cannot
+    mine blocks itself: it re-sends and waits for the interval's blocks before start returns."""
+    e = make_env(tmp_path / "interval", block_time=1)
+    try:
+        led = e.ledger("alice")
+        e.node.durable(None)
+        wid1, tx1 = _register(led, "journal:interval:1")
+        wid2, tx2 = _register(led, "journal:interval:2")
+        assert [x["hash"] for x in e.node.journal()] == [tx1, tx2]
+        e.node.kill()
+        e.node.start()
+        again = e.ledger("alice")
+        for tx in (tx1, tx2):  # mined before start returned
+            receipt = again.rpc.request("eth_getTransactionReceipt", [tx])
+            assert receipt is not None and int(receipt["status"], 16) == 1
+        assert again.status_of(wid1).name == "PENDING" and again.status_of(wid2).name == "PENDING"
+    finally:
+        e.node.stop()
