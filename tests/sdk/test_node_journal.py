@@ -64,8 +64,10 @@ def test_sigkill_then_restart_replays_the_journal_once_at_the_original_times(env
     for tx, when in zip((tx1, tx2), times, strict=True):
         receipt = again.rpc.request("eth_getTransactionReceipt", [tx])
         assert receipt is not None and int(receipt["status"], 16) == 1
-        # mined again in a block of its own original time (evm_mine at the journaled timestamp)
-        assert _block(again, int(receipt["blockNumber"], 16))["timestamp"] == when
+        # mined again in a block at its original time (evm_mine at the journaled timestamp); anvil
+        # will not mine a block at its parent's second, so a block that shared its second with the
+        # one before gets the next second
+        assert 0 <= int(_block(again, int(receipt["blockNumber"], 16))["timestamp"], 16) - int(when, 16) <= 1
     assert again.status_of(wid1).name == "PENDING" and again.status_of(wid2).name == "PENDING"
     assert [e["hash"] for e in node.journal()] == [tx1, tx2]  # kept until the next snapshot
 
