@@ -556,7 +556,18 @@ For full blocks keep `batch size x max in flight` above the block gas limit's wo
 (about 880 registrations of 34k gas fit a 30M block).
 """
     DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text)
+    DOC.write_text(text + kept_sections(DOC.read_text() if DOC.exists() else "", text))
+
+
+def kept_sections(old: str, generated: str) -> str:
+    """The sections of the existing doc this run does not write (contract sizes, the issues' own
+    measurements ...): from its first ``## `` heading that the generated part does not have, to the end."""
+    ours = {line for line in generated.splitlines() if line.startswith("## ")}
+    lines = old.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("## ") and line.rstrip("\n") not in ours:
+            return "\n" + "".join(lines[i:])
+    return ""
 
 
 def print_table(res: dict[str, Any]) -> None:
