@@ -39,6 +39,7 @@ from ledger.core.parsing import parse_port
 from ledger.core.rpc import Rpc, RpcRefused
 
 SNAPSHOT_EVERY = 500  # journal entries between two snapshots of the node's state
+SNAPSHOT_TIMEOUT = 300.0  # seconds to wait for each piece of the node's state dump
 
 
 def anvil_binary() -> str:
@@ -202,7 +203,9 @@ class EmbeddedNode:
         tmp = self.state_file.with_name(self.state_file.name + ".tmp")
         try:
             with open(tmp, "wb") as fh:
-                dump_state_to(self.profile.rpc_url, fh, timeout=60)
+                # anvil serialises and compresses the whole state before its first byte (26 s at 100k
+                # works on a loaded machine): a generous wait per read
+                dump_state_to(self.profile.rpc_url, fh, timeout=SNAPSHOT_TIMEOUT)
                 fh.flush()
                 os.fsync(fh.fileno())
         except BaseException:
