@@ -5,7 +5,8 @@ contracts); the SDK needs only the ABI and, to deploy, the bytecode. ``hashes`` 
 Keccak-256 of every function, event and error signature (selectors, event topics), so a read
 command hashes nothing at start-up. ``make setup`` runs this
 after ``brownie compile``; ``ledger.core.artifacts`` reads these files and falls back to the
-full build JSON when a slim file is missing or older than its build file.
+full build JSON when a slim file is missing or stale (older than its build file, beyond a
+copy's reordering of file times: ``sourceSize`` records the build file's size).
 
     python scripts/slim_abi.py [BUILD_CONTRACTS_DIR]
 """
@@ -32,7 +33,8 @@ def main(build_dir: Path) -> int:
             continue
         data = json.loads(src.read_text())
         bytecode = data.get("bytecode") or ""
-        slim = {"contractName": name, "abi": data["abi"],
+        # sourceSize first: ledger.core.artifacts reads it from the file's head (a copied build folder)
+        slim = {"sourceSize": src.stat().st_size, "contractName": name, "abi": data["abi"],
                 "bytecode": bytecode if bytecode.startswith("0x") else "0x" + bytecode,
                 "hashes": hashes_of(data["abi"], keccak)}
         out = slim_path(build_dir, name)

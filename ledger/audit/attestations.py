@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eth_abi import encode as abi_encode
-from eth_utils import keccak, to_checksum_address
-
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer
 from ledger.content.cid import cid_to_bytes
+from ledger.core.abicodec import checksum as to_checksum_address
+from ledger.core.abicodec import encode, keccak256, parse_type
 from ledger.core.events import Event
 from ledger.core.types import hex0x as _hex
 
@@ -82,10 +81,14 @@ def generation_recorded(state: State, ev: Event) -> None:
     }
 
 
+_DIGEST_TYPES = [parse_type(t) for t in ("bytes32", "address", "uint40", "string", "string", "bytes32", "bytes",
+                                           "bytes32")]
+
+
 def generation_digest(g: dict) -> bytes:
     """The contract's generationDigest of a replayed record."""
-    return keccak(abi_encode(
-        ["bytes32", "address", "uint40", "string", "string", "bytes32", "bytes", "bytes32"],
+    return keccak256(encode(
+        _DIGEST_TYPES,
         [bytes.fromhex(g["workId"][2:]), g["generator"], g["time"], g["modelName"], g["modelVersion"],
          bytes.fromhex(g["inputsRoot"][2:]), cid_to_bytes(g["paramsCid"]) if g["paramsCid"] else b"",
          bytes.fromhex(g["outputHash"][2:])],

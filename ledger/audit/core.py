@@ -24,16 +24,14 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
-from eth_utils import function_signature_to_4byte_selector
-
-from ledger.audit.decode import fast_cid
+from ledger.audit.decode import FastDecoder  # also loads pycryptodome's Keccak for abicodec's checksums
 from ledger.content.canonical import canonical_json
-from ledger.content.cid import chain_cid
+from ledger.content.cid import cid_from_bytes
+from ledger.core import abicodec
 from ledger.core import errors as E
 from ledger.core.events import Event
 from ledger.core.inputs import guard, read_text
@@ -168,7 +166,7 @@ class State:
         if not raw:
             return None
         try:
-            cid = raw if isinstance(raw, str) else (fast_cid(raw) or chain_cid(raw))
+            cid = raw if isinstance(raw, str) else _cid_text(bytes(raw))
         except E.InputError:
             self.issues.append(Mismatch("replay", where, "malformed CID", None, str(raw)))
             return None
@@ -252,6 +250,10 @@ class State:
         return st
 
 
+# A licence's terms CID repeats across the licences granted on the same terms: remembered.
+_cid_text = lru_cache(maxsize=1 << 12)(cid_from_bytes)
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -309,8 +311,6 @@ def fetch_events(ledger: Ledger, from_block: int, to_block: int,
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from ledger.audit.decode import FastDecoder
-
     decode = FastDecoder(ledger.events).decode
     addresses = sorted(contract_names(ledger))
     url = ledger.settings.network.rpc_url
@@ -352,18 +352,19 @@ class Call:
     """A view function to call in batches: ``Call("holdersOf(bytes32)", ["(address,uint16)[]"])``."""
 
     def __init__(self, signature: str, returns: Sequence[str]) -> None:
-        self.selector = function_signature_to_4byte_selector(signature)
+        self.selector = abicodec.selector(signature)
         inside = signature[signature.index("(") + 1:-1]
-        self.args = _split_types(inside)
-        self.returns = list(returns)
+        self.args = [abicodec.parse_type(t) for t in _split_types(inside)]
+        self.returns = [abicodec.parse_type(t) for t in returns]
 
     def data(self, *args: Any) -> bytes:
-        return self.selector + (abi_encode(self.args, list(args)) if self.args else b"")
+        return self.selector + (abicodec.encode(self.args, list(args)) if self.args else b"")
 
     def decode(self, raw: bytes | None) -> Any:
+        """eth-abi's shapes: arrays as tuples, addresses in lower case (the checks checksum them)."""
         if raw is None:
             return None
-        values = abi_decode(self.returns, raw)
+        values = abicodec.decode(self.returns, raw, checksummed=False)
         return values[0] if len(values) == 1 else values
 
 

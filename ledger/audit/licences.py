@@ -28,9 +28,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eth_utils import to_checksum_address
-
 from ledger.audit.core import Call, Mismatch, State, call_many, check, reducer, timed
+from ledger.core.abicodec import checksum as to_checksum_address
 from ledger.core.events import Event
 from ledger.core.parsing import ROLE_IDS
 from ledger.core.types import hex0x as _hex

@@ -64,8 +64,7 @@ _IDENTITY = Call("identityCommitment(address)", ["bytes32"])
 
 @check("roles")
 def check_roles(state: State, ledger: Ledger) -> list[Mismatch]:
-    from eth_utils import to_checksum_address
-
+    from ledger.core.abicodec import checksum as to_checksum_address
     from ledger.domain.works import ROLE_IDS
 
     s = _roles(state)

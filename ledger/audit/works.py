@@ -227,7 +227,7 @@ _CONSENT = Call("hasConsent(bytes32,bytes32,address)", ["bool"])
 
 @check("works")
 def check_works(state: State, ledger: Ledger) -> list[Mismatch]:
-    from eth_utils import to_checksum_address
+    from ledger.core.abicodec import checksum as to_checksum_address
 
     works = state.section("works")
     ids = [w for w in works if state.wants(w)]

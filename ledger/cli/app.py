@@ -30,9 +30,10 @@ if TYPE_CHECKING:  # the SDK (web3, eth-account) is imported when a command firs
     from ledger.domain.works import Ledger
 
 # soft_wrap: rich never breaks a line itself (a terminal wraps long lines; a pipe or a file keeps hex ids,
-# CIDs and commands whole instead of cutting them at 80 columns)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out_console = Console(highlight=False, soft_wrap=True)
+# CIDs and commands whole instead of cutting them at 80 columns); emoji=False: a title such as ":smile:" is
+# printed as written (and rich's emoji table is not loaded)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out_console = Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 class App:

@@ -181,8 +181,20 @@ def _rejection_codes_help() -> str:
                         for c in REJECTION_CODES)
 
 
-@work.command(epilog="Rejection codes (name, number on-chain, CWR acknowledgement status):\n\n"
-              + _rejection_codes_help())
+class _RejectCommand(click.Command):
+    """`work reject`, whose epilog (the rejection codes) is written when help is shown: building it
+    imports the registrar's desk, which no other `work` command needs at start-up."""
+
+    @property  # type: ignore[override]
+    def epilog(self) -> str:
+        return "Rejection codes (name, number on-chain, CWR acknowledgement status):\n\n" + _rejection_codes_help()
+
+    @epilog.setter
+    def epilog(self, value: str | None) -> None:
+        pass
+
+
+@work.command(cls=_RejectCommand)
 @click.argument("work_id")
 @click.option("--code", "code_name", required=True, metavar="NAME",
               help="A listed rejection code, by name (or its number): see below.")

@@ -119,7 +119,7 @@ class Cid:
         return _varint(1) + _varint(self.codec) + bytes([SHA2_256, 32]) + self.digest
 
     def __str__(self) -> str:
-        return "b" + base64.b32encode(self.binary).decode("ascii").lower().rstrip("=")
+        return _text36(self.binary)
 
     def matches(self, block: bytes) -> bool:
         """Whether ``block`` hashes to this CID's digest."""
@@ -195,8 +195,42 @@ def cid_to_bytes(cid: str) -> bytes:
     return parse_cid(cid).binary
 
 
+def _spread_steps() -> list[tuple[int, int, int]]:
+    """Masks that move each 5-bit group of a 320-bit number into its own byte of a 512-bit one,
+    halving the groups per field at each step (64 groups in 512 bits, 32 in 256, ... 1 in 8)."""
+    steps = []
+    width, groups = 512, 64
+    while groups > 1:
+        lo_bits = groups // 2 * 5
+        low = high = 0
+        for base in range(0, 512, width):
+            low |= ((1 << lo_bits) - 1) << base
+            high |= ((1 << lo_bits) - 1) << (base + lo_bits)
+        steps.append((low, high, width // 2 - lo_bits))
+        width, groups = width // 2, groups // 2
+    return steps
+
+
+_SPREAD = _spread_steps()
+_B32_DIGITS = bytes.maketrans(bytes(range(32)), b"abcdefghijklmnopqrstuvwxyz234567")
+_KNOWN_PREFIXES = (bytes([1, CODEC_RAW, SHA2_256, 32]), bytes([1, CODEC_DAG_PB, SHA2_256, 32]))
+
+
+def _text36(binary: bytes) -> str:
+    """``b`` + base32 (lower, unpadded) of 36 bytes: the 288 bits (+ 32 zero bits) spread into one
+    byte per 5-bit digit by a few whole-number operations, then mapped to the alphabet. Same text as
+    :func:`base64.b32encode`, about ten times quicker (the audit replay turns every registration's
+    and licence's CID into text)."""
+    x = int.from_bytes(binary, "big") << 32
+    for low, high, shift in _SPREAD:
+        x = (x & low) | ((x & high) << shift)
+    return "b" + x.to_bytes(64, "big")[:58].translate(_B32_DIGITS).decode("ascii")
+
+
 def cid_from_bytes(b: bytes) -> str:
     """CID string of a binary CID; raises :class:`InputError` if malformed."""
+    if len(b) == 36 and b[:4] in _KNOWN_PREFIXES:  # every CID this ledger writes
+        return _text36(bytes(b))
     try:
         return str(_decode_binary(bytes(b)))
     except ValueError as e:

@@ -275,67 +275,131 @@ def decode_output(types: Sequence[AbiType], data: bytes) -> Any:
     return values[0] if len(values) == 1 else values
 
 
-def reader(t: AbiType) -> Callable[[bytes, int], Any]:
-    """A decoder of ``t`` compiled once into closures: ``fn(data, pos)`` is the value whose
-    encoding starts at ``pos`` (for a dynamic type: its tail), in eth-abi's shapes (arrays as
-    tuples) with addresses checksummed. The audit replay decodes each event type with these."""
-    if t.dims:
-        inner = t.item()
-        inner_read = reader(inner)
-        n_fixed = t.dims[-1]
-        step = inner.size
-        dynamic_items = inner.dynamic
+class _Checksums(dict[bytes, str]):
+    """Checksummed address by its 20 bytes: a known account costs one dict access (bounded)."""
 
-        def array(d: bytes, pos: int) -> Any:
-            if n_fixed is None:
-                n = int.from_bytes(d[pos:pos + 32], "big")
-                if n > len(d):
-                    raise DecodeError("array length beyond the data")
-                pos += 32
+    def __missing__(self, raw: bytes) -> str:
+        if len(self) >= 1 << 16:
+            self.clear()
+        value = self[raw] = checksum("0x" + raw.hex())
+        return value
+
+
+def _bytes_at(d: bytes, pos: int) -> bytes:
+    n = int.from_bytes(d[pos:pos + 32], "big")
+    if pos + 32 + n > len(d):
+        raise DecodeError("bytes beyond the data")
+    return d[pos + 32:pos + 32 + n]
+
+
+def _string_at(d: bytes, pos: int) -> str:
+    return _bytes_at(d, pos).decode("utf-8")
+
+
+def _length_at(d: bytes, pos: int) -> int:
+    n = int.from_bytes(d[pos:pos + 32], "big")
+    if n > len(d):
+        raise DecodeError("array length beyond the data")
+    return n
+
+
+class _ReaderSource:
+    """Python source of a decoder of one type (see :func:`reader`): static values are inline
+    expressions on the position; each dynamic tuple or array becomes one generated function."""
+
+    def __init__(self) -> None:
+        self.functions: list[str] = []
+
+    @staticmethod
+    def at(var: str, off: int) -> str:
+        return f"{var} + {off}" if off else var
+
+    def value(self, t: AbiType, var: str, off: int = 0) -> str:
+        """An expression for the value of ``t`` at ``var + off`` (for a dynamic type: its tail)."""
+        p = self.at(var, off)
+        if t.dims:
+            if not t.dynamic:  # a fixed array of static items: a tuple display
+                item, n = t.item(), t.dims[-1] or 0
+                return "(" + "".join(self.value(item, var, off + item.size * i) + ", " for i in range(n)) + ")"
+            return self.function(t) + f"(d, {p})"
+        if t.base == "tuple":
+            if not t.dynamic:
+                parts, o = [], off
+                for c in t.components:
+                    parts.append(self.value(c, var, o) + ", ")
+                    o += c.size
+                return "(" + "".join(parts) + ")"
+            return self.function(t) + f"(d, {p})"
+        b = t.base
+        if b == "bytes":
+            return f"_bytes_at(d, {p})"
+        if b == "string":
+            return f"_string_at(d, {p})"
+        word = f"d[{p}:{self.at(var, off + 32)}]"
+        if b.startswith("uint"):
+            return f'_from_bytes({word}, "big")'
+        if b.startswith("int"):
+            return f'_from_bytes({word}, "big", signed=True)'
+        if b == "address":
+            return f"_addresses[d[{self.at(var, off + 12)}:{self.at(var, off + 32)}]]"
+        if b == "bool":
+            return f"(d[{self.at(var, off + 31)}] == 1)"
+        if b.startswith("bytes"):
+            return f"d[{p}:{self.at(var, off + int(b[5:]))}]"
+        raise DecodeError(f"type {b} is not supported")
+
+    def function(self, t: AbiType) -> str:
+        """A generated ``fN(d, p)`` for a dynamic tuple or array at ``p``; returns its name."""
+        name = f"_f{len(self.functions)}"
+        self.functions.append("")  # reserve the name (nested types add theirs while this is written)
+        lines = [f"def {name}(d, p):"]
+        if t.base == "tuple" and not t.dims:
+            values, o = [], 0
+            for i, c in enumerate(t.components):
+                if c.dynamic:
+                    lines.append(f'    t{i} = p + _from_bytes(d[{self.at("p", o)}:{self.at("p", o + 32)}], "big")')
+                    values.append(self.value(c, f"t{i}") + ", ")
+                else:
+                    values.append(self.value(c, "p", o) + ", ")
+                o += c.size
+            lines.append("    return (" + "".join(values) + ")")
+        else:
+            item = t.item()
+            if t.dims[-1] is None:
+                lines += ["    n = _length_at(d, p)", "    p += 32"]
             else:
-                n = n_fixed
-            if dynamic_items:
-                return tuple([inner_read(d, pos + int.from_bytes(d[pos + 32 * i:pos + 32 * i + 32], "big"))
-                              for i in range(n)])
-            return tuple([inner_read(d, pos + step * i) for i in range(n)])
+                lines.append(f"    n = {t.dims[-1]}")
+            if item.dynamic:
+                lines.append(f'    return tuple([{self.value(item, "r")} for q in range(p, p + 32 * n, 32) '
+                             f'for r in (p + _from_bytes(d[q:q + 32], "big"),)])')
+            else:
+                lines.append(f"    return tuple([{self.value(item, 'q')} for q in range(p, p + {item.size} * n, "
+                             f"{item.size or 1})])")
+        self.functions[int(name[2:])] = "\n".join(lines)
+        return name
 
-        return array
-    if t.base == "tuple":
-        parts: list[tuple[int, bool, Callable[[bytes, int], Any]]] = []
-        off = 0
-        for c in t.components:
-            parts.append((off, c.dynamic, reader(c)))
-            off += c.size
 
-        def tup(d: bytes, pos: int) -> Any:
-            return tuple([r(d, pos + int.from_bytes(d[pos + o:pos + o + 32], "big")) if dyn else r(d, pos + o)
-                          for o, dyn, r in parts])
+def reader(t: AbiType) -> Callable[[bytes, int], Any]:
+    """A decoder of ``t`` compiled once: ``fn(data, pos)`` is the value whose encoding starts at
+    ``pos`` (for a dynamic type: its tail), in eth-abi's shapes (arrays as tuples) with addresses
+    checksummed. The audit replay decodes each event type's data with one of these.
 
-        return tup
-    b = t.base
-    if b in ("bytes", "string"):
-        text = b == "string"
+    The decoder is Python source generated from the type and compiled (as :mod:`dataclasses`
+    does): words are sliced at offsets known in advance, static tuples and fixed arrays are inline
+    expressions, each dynamic tuple or array is one function, so a log costs a few calls instead of
+    one per value."""
+    src = _ReaderSource()
+    body = src.value(t, "p")
+    code = "\n\n".join([*src.functions, f"def _read(d, p):\n    if type(d) is not bytes:\n        d = bytes(d)\n"
+                                         f"    return {body}"])
+    namespace: dict[str, Any] = {"_from_bytes": int.from_bytes, "_addresses": _ADDRESSES, "_bytes_at": _bytes_at,
+                                 "_string_at": _string_at, "_length_at": _length_at}
+    exec(compile(code, f"<abicodec reader {t.text}>", "exec"), namespace)  # noqa: S102 - source built above
+    read: Callable[[bytes, int], Any] = namespace["_read"]
+    return read
 
-        def dyn_bytes(d: bytes, pos: int) -> Any:
-            n = int.from_bytes(d[pos:pos + 32], "big")
-            if pos + 32 + n > len(d):
-                raise DecodeError("bytes beyond the data")
-            raw = bytes(d[pos + 32:pos + 32 + n])
-            return raw.decode("utf-8") if text else raw
 
-        return dyn_bytes
-    if b.startswith("uint"):
-        return lambda d, pos: int.from_bytes(d[pos:pos + 32], "big")
-    if b.startswith("int"):
-        return lambda d, pos: int.from_bytes(d[pos:pos + 32], "big", signed=True)
-    if b == "address":
-        return lambda d, pos: checksum("0x" + d[pos + 12:pos + 32].hex())
-    if b == "bool":
-        return lambda d, pos: d[pos + 31] == 1
-    if b.startswith("bytes"):
-        n = int(b[5:])
-        return lambda d, pos: bytes(d[pos:pos + n])
-    raise DecodeError(f"type {b} is not supported")
+_ADDRESSES = _Checksums()
 
 
 # --- encoding ------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 Read from the slim files ``build/abi/<Name>.json`` (ABI and bytecode only, written by
 ``scripts/slim_abi.py`` after ``brownie compile``), falling back to Brownie's full build
 artifact ``build/contracts/<Name>.json`` (about 9 MB in all) when a slim file is missing or
-older than its build file.
+stale: older than its build file, unless it records that build file's size (``sourceSize``) and
+the build file is at most ``COPY_SLACK`` seconds newer (a copied ``build/`` folder, whose files
+get new times in whatever order the copy made them).
 """
 
 from __future__ import annotations
@@ -40,16 +42,39 @@ def slim_path(build_dir: Path, name: str) -> Path:
     return build_dir.parent / "abi" / f"{name}.json"
 
 
+COPY_SLACK = 60.0
+
+
 def _source(build_dir: Path, name: str) -> Path:
     full, slim = build_dir / f"{name}.json", slim_path(build_dir, name)
     try:
-        slim_mtime = slim.stat().st_mtime
+        slim_stat = slim.stat()
     except OSError:
         return full
     try:
-        return slim if slim_mtime >= full.stat().st_mtime else full
+        full_stat = full.stat()
     except OSError:
         return slim  # only the slim file was shipped
+    if slim_stat.st_mtime >= full_stat.st_mtime:
+        return slim
+    if full_stat.st_mtime - slim_stat.st_mtime <= COPY_SLACK and _recorded_size(slim) == full_stat.st_size:
+        return slim  # the same build file, copied after its slim file
+    return full
+
+
+def _recorded_size(slim: Path) -> int | None:
+    """The ``sourceSize`` a slim file records (written first, so the file's head holds it)."""
+    try:
+        with open(slim, "rb") as fh:
+            head = fh.read(200)
+    except OSError:
+        return None
+    key = b'"sourceSize":'
+    at = head.find(key)
+    if at < 0:
+        return None
+    digits = head[at + len(key):].split(b",", 1)[0].split(b"}", 1)[0].strip()
+    return int(digits) if digits.isdigit() else None
 
 
 @lru_cache(maxsize=64)

@@ -20,9 +20,9 @@ so a write costs an append, not a dump of the whole state.
 from __future__ import annotations
 
 import fcntl
-import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from ledger.core.config import REPO_ROOT, NetworkProfile
 from ledger.core.errors import ChainUnavailable, ConfigError, InputError, LedgerError
@@ -38,6 +39,7 @@ from ledger.core.parsing import parse_port
 from ledger.core.rpc import Rpc, RpcRefused
 
 SNAPSHOT_EVERY = 500  # journal entries between two snapshots of the node's state
+SNAPSHOT_TIMEOUT = 300.0  # seconds to wait for each piece of the node's state dump
 
 
 def anvil_binary() -> str:
@@ -208,19 +210,24 @@ class EmbeddedNode:
         os.replace(tmp, self.state_file)
 
     def persist(self) -> None:
-        """Write the node's current state to the state file, atomically (a snapshot)."""
-        try:
-            raw = bytes.fromhex(Rpc(self.profile.rpc_url, 60).request("anvil_dumpState")[2:])
-        except (LedgerError, ValueError, TypeError) as exc:
-            cause = type(exc.__cause__ or exc).__name__
-            raise ChainUnavailable(f"cannot read the embedded node's state to save it ({cause})") from exc
-        data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        """Write the node's current state to the state file, atomically (a snapshot).
+
+        The state (hundreds of MB at 100k works) is streamed: ``anvil_dumpState``'s answer is read
+        in pieces, each piece of hex decoded and gunzipped into a temporary file beside the state
+        file, which is fsync'd and then renamed over it. The SDK holds a few MB at a time, not the
+        whole state, and a crash or kill at any point leaves the last complete state file."""
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.state_file.with_name(self.state_file.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with open(tmp, "wb") as fh:
+                # anvil serialises and compresses the whole state before its first byte (26 s at 100k
+                # works on a loaded machine): a generous wait per read
+                dump_state_to(self.profile.rpc_url, fh, timeout=SNAPSHOT_TIMEOUT)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, self.state_file)
 
     # --- the write-ahead journal ---------------------------------------------------------
@@ -387,6 +394,98 @@ class EmbeddedNode:
                     break
                 time.sleep(0.05)
             self.pid_file.unlink(missing_ok=True)
+
+
+DUMP_PIECE = 1 << 20  # bytes of the node's answer read at a time by dump_state_to
+_RESULT = re.compile(rb'"result"\s*:\s*"(0x)?')
+
+
+def dump_state_to(url: str, out: BinaryIO, *, timeout: float = 60.0, piece: int = DUMP_PIECE) -> int:
+    """Stream the node's ``anvil_dumpState`` into ``out`` as the state JSON (hex decoded, gunzipped
+    when anvil compressed it), a piece at a time; return the bytes written.
+
+    The answer ``{"jsonrpc": "2.0", "id": 1, "result": "0x1f8b..."}`` is scanned up to the result
+    string, whose hex digits are decoded and decompressed as they arrive (several gzip members in
+    a row are read in turn, as :func:`gzip.decompress` does). A JSON-RPC error, a connection lost
+    midway, a truncated or malformed answer is :class:`ChainUnavailable`."""
+    import binascii
+    import http.client
+    import zlib
+    from urllib.parse import urlsplit
+
+    def failed(why: str) -> ChainUnavailable:
+        return ChainUnavailable(f"cannot read the embedded node's state to save it ({why})")
+
+    parts = urlsplit(url)
+    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = cls(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "anvil_dumpState", "params": []}).encode()
+    written = 0
+    try:
+        conn.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body,
+                     {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        if resp.status != 200:
+            raise failed(f"HTTP {resp.status}")
+        head = b""
+        while (found := _RESULT.search(head)) is None:  # the answer up to the result string
+            more = resp.read1(4096)
+            if not more:
+                try:
+                    error = json.loads(head).get("error")
+                except (ValueError, AttributeError):
+                    error = None
+                raise failed(f"the node refused: {error.get('message', error) if isinstance(error, dict) else error}"
+                             if error else "no result in the answer")
+            head += more
+            if len(head) > 1 << 16:
+                raise failed("no result in the answer")
+        pending = head[found.end():]  # hex digits not decoded yet
+        inflate: Any = None  # a zlib decompressor once the first bytes say gzip; False: not compressed
+        member_open = False  # inside a gzip member (the answer must not end there)
+        done = False
+        while True:
+            end = pending.find(b'"')
+            if end >= 0:
+                pending, done = pending[:end], True
+            usable = len(pending) if done else len(pending) & ~1
+            try:
+                raw = binascii.unhexlify(pending[:usable])
+            except (binascii.Error, ValueError):
+                raise failed("the result is not hex") from None
+            pending = pending[usable:]
+            if raw:
+                if inflate is None:
+                    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if raw[:2] == b"\x1f\x8b" else False
+                while raw:
+                    if inflate is False:
+                        data, raw = raw, b""
+                    else:
+                        try:
+                            data = inflate.decompress(raw)
+                        except zlib.error as exc:
+                            raise failed(f"the state is not gzip: {exc}") from None
+                        raw, member_open = b"", True
+                        if inflate.eof:  # another gzip member may follow
+                            raw, member_open = inflate.unused_data, False
+                            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    out.write(data)
+                    written += len(data)
+            if done:
+                break
+            more = resp.read1(piece)  # what has arrived, up to a piece
+            if not more:
+                raise failed("the answer ended inside the state")
+            pending += more
+        if member_open:
+            raise failed("the compressed state is truncated")
+        if not written:
+            raise failed("the state is empty")
+        return written
+    except (OSError, http.client.HTTPException) as exc:
+        raise failed(type(exc).__name__) from exc
+    finally:
+        conn.close()
 
 
 def _by_original_block(entries: list[dict[str, str]]) -> list[list[dict[str, str]]]:

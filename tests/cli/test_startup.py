@@ -151,3 +151,29 @@ def test_role_ids_written_out_are_the_keccak_of_the_names() -> None:
     assert set(ROLE_IDS) == set(ROLE_NAMES)
     for name, rid in ROLE_IDS.items():
         assert rid == (b"\x00" * 32 if name == "GOVERNOR" else bytes(Web3.keccak(text=f"{name}_ROLE")))
+
+
+def test_a_copied_build_folder_still_reads_the_slim_files(tmp_path: Path) -> None:
+    from ledger.core.artifacts import _source
+
+    build = tmp_path / "build" / "contracts"
+    build.mkdir(parents=True)
+    full = build / "WorkRegistry.json"
+    full.write_text(json.dumps({"abi": [], "bytecode": "0x00", "ast": "x" * 1000}))
+    slim = slim_path(build, "WorkRegistry")
+    slim.parent.mkdir()
+
+    def case(recorded: int | None, full_newer_by: float) -> str:
+        head = {"sourceSize": recorded} if recorded is not None else {}
+        slim.write_text(json.dumps({**head, "contractName": "WorkRegistry", "abi": [], "bytecode": "0x00"}))
+        now = time.time()
+        os.utime(slim, (now, now))
+        os.utime(full, (now + full_newer_by, now + full_newer_by))
+        return _source(build, "WorkRegistry").parent.name
+
+    size = full.stat().st_size
+    assert case(size, -1) == "abi"  # slim written after the build file
+    assert case(size, 2) == "abi"  # the same build file, copied after its slim file
+    assert case(size + 1, 2) == "contracts"  # another build file: stale slim
+    assert case(size, 600) == "contracts"  # recompiled long after: stale slim
+    assert case(None, 2) == "contracts"  # a slim file that records no size: by time alone

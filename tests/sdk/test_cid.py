@@ -184,3 +184,13 @@ def test_read_dag_refuses_tampered_blocks() -> None:
     assert next(pieces) == data[:CHUNK_SIZE]  # the intact first leaf
     with pytest.raises(MetadataMismatch, match=leaf):
         next(pieces)
+
+
+def test_binary_cids_turn_into_the_same_text_as_base64():
+    import os
+
+    for codec in (0x55, 0x70):
+        for raw in [bytes([1, codec, 0x12, 0x20]) + os.urandom(32) for _ in range(300)] + [
+                bytes([1, codec, 0x12, 0x20]) + bytes(32), bytes([1, codec, 0x12, 0x20]) + b"\xff" * 32]:
+            text = cid_from_bytes(raw)
+            assert text == _b32(raw) and str(parse_cid(text)) == text and cid_to_bytes(text) == raw
