@@ -276,6 +276,10 @@ def deployment_key(ledger: Ledger) -> dict[str, Any]:
 
 def apply(state: State, events: Iterable[Event]) -> State:
     """Run the reducers over decoded events (chain order)."""
+    if not REDUCERS:  # the domain modules register them: loaded here too, not only by audit()
+        import importlib
+
+        importlib.import_module("ledger.audit").load_domains()
     reducers, counts, unreduced = REDUCERS, state.counts, state.unreduced
     n = 0
     for ev in events:

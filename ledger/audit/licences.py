@@ -93,14 +93,40 @@ def _time_rules(state: State, ev: Event, reg: dict[str, Any], lid: str, new: dic
                 state.flag(ev, f"licence {lid} of work {wid} overlaps the live exclusive licence {xid} in use, "
                                "territory and time (R70a, R72)", xid, lid)
         if new["exclusive"]:
-            for key, m in reg["mandates"].items():
-                if key.startswith(wid + ":") and int(m["until"]) > int(new["start"]) and int(m["uses"]) & new["uses"]:
+            by_work = _by_work(state, ev.address, reg)
+            for key in by_work["mandates"].get(wid, ()):
+                m = reg["mandates"][key]
+                if int(m["until"]) > int(new["start"]) and int(m["uses"]) & new["uses"]:
                     state.flag(ev, f"exclusive licence {lid} of work {wid} over a mandate to {key.split(':')[1]} in "
                                    "force at or after its start (R70b)", m["uses"], new["uses"])
-            for oid, o in reg["licences"].items():
-                if o["licensee"] == ZERO and o["works"] == [wid] and o["state"] != REVOKED and \
-                        int(o["uses"]) & new["uses"]:
+            for oid in by_work["open"].get(wid, ()):
+                o = reg["licences"][oid]
+                if o["state"] != REVOKED and int(o["uses"]) & new["uses"]:
                     state.flag(ev, f"exclusive licence {lid} of work {wid} over the live open licence {oid} (R70b)")
+
+
+def _by_work(state: State, address: str, reg: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """A registry's mandate keys and open licence ids by work: an exclusive grant checks its own
+    work's, not every mandate and licence of the ledger (a replay with many exclusive licences
+    was quadratic). Not part of the state (its digest and checkpoints are unchanged): built from
+    the state on first use, e.g. after a checkpoint is loaded, then kept up to date by the
+    reducers that add a mandate or an open licence (neither is ever removed)."""
+    cache = state.__dict__.setdefault("_by_work", {})
+    idx = cache.get(address)
+    if idx is None:
+        idx = cache[address] = {"mandates": {}, "open": {}}
+        for key in reg["mandates"]:
+            idx["mandates"].setdefault(key.split(":")[0], []).append(key)
+        for oid, o in reg["licences"].items():
+            if o["licensee"] == ZERO and len(o["works"]) == 1:
+                idx["open"].setdefault(o["works"][0], []).append(oid)
+    return idx
+
+
+def _index_new(state: State, address: str, kind: str, wid: str, key: str) -> None:
+    idx = state.__dict__.get("_by_work", {}).get(address)
+    if idx is not None and key not in idx[kind].setdefault(wid, []):
+        idx[kind][wid].append(key)
 
 
 
@@ -176,6 +202,8 @@ def licence_granted(state: State, ev: Event) -> None:
         "flatFee": str(int(flat_fee)), "ratePerUse": str(int(rate)), "territories": _hex(territories),
         "termsCid": cid, "works": works, "state": ACTIVE, "suspendedAt": 0, "revokedAt": 0, "block": ev.block,
     }
+    if new["licensee"] == ZERO and len(works) == 1:  # as the open licences (a zero licensee covers anyone)
+        _index_new(state, ev.address, "open", works[0], lid)
     _time_rules(state, ev, reg, lid, new)
     if new["exclusive"]:
         for wid in works:
@@ -196,6 +224,7 @@ def open_licence_published(state: State, ev: Event) -> None:
         "territories": "0x", "termsCid": state.ref_cid(a["termsCid"], f"terms of open licence {lid} ({code})"),
         "works": [wid], "state": ACTIVE, "suspendedAt": 0, "revokedAt": 0, "block": ev.block, "code": code,
     }
+    _index_new(state, ev.address, "open", wid, lid)
     _time_rules(state, ev, reg, lid, new)
 
 
@@ -276,6 +305,7 @@ def mandate_granted(state: State, ev: Event) -> None:
                            x["uses"], int(a["uses"]))
     reg["mandates"][f"{wid}:{cmo}"] = {
         "uses": int(a["uses"]), "from": int(a["from"]), "until": FOREVER, "holder": holder, "block": ev.block}
+    _index_new(state, ev.address, "mandates", wid, f"{wid}:{cmo}")
 
 
 @reducer("MandateWithdrawn")

@@ -111,6 +111,28 @@ def test_a_licence_overlapping_a_live_exclusive_one_is_reported(world):
     assert any("overlaps the live exclusive licence" in f and "R70a" in f for f in flags), flags
 
 
+def test_an_exclusive_licence_over_a_mandate_in_force_is_reported_also_after_a_checkpoint(world):
+    """R70b: an exclusive grant over a work mandated to a CMO for the use (the contract refuses it;
+    planted here). The audit checks the work's own mandates (an index by work, not every mandate
+    of the ledger), and the same after the state was saved and loaded, as a checkpoint is."""
+    evs = _events(world)
+    real = _grant_event(evs, world.ids["excl"])  # alice -> bob, exclusive, perform
+    terms = list(real.args["terms"])
+    terms[1] = 1  # reproduce: mandated to the CMO on the `mandated` work
+    head = evs[-1].block + 1
+    state = _replayed(world)
+    (reg,) = state.section("licences").values()
+    forged = _forge(real, head, licenceId=reg["count"] + 1, terms=tuple(terms),
+                    workIds=(bytes.fromhex(world.ids["mandated"][2:]),))
+    for fresh in (state, State(json.loads(json.dumps(state.data)))):  # live, and as loaded from a checkpoint
+        fresh.times.update(state.times)
+        fresh.times[head] = max(state.times.values())
+        before = len(fresh.issues)
+        apply(fresh, [forged])
+        flags = [m.what for m in fresh.issues[before:]]
+        assert any("over a mandate to" in f and "R70b" in f for f in flags), flags
+
+
 def test_a_cmo_grant_after_the_mandate_was_withdrawn_is_reported(world):
     evs = _events(world)
     real = _grant_event(evs, world.ids["collective"])
