@@ -359,6 +359,9 @@ def measure(n: int, runs: int, keep: Path | None = None, attach: int | None = No
                 "portal licence check (licensee holding N)": lambda: bulk_status(reader.licence_status),
                 "one register": register,
                 "one grant": grant,
+                # the node's own floor under every write: anvil mining one empty block (it recomputes
+                # its state root over the whole state per block; a QBFT node keeps an incremental trie)
+                "node: one empty block mined (evm_mine)": lambda: alice.rpc.request("evm_mine"),
             }
             out = {name: median_time(fn, runs) for name, fn in questions.items()}
             out["peak RSS of one write (MB)"] = peak_rss_of_one_write(env, f"rss:{n}:{time.time_ns()}")
