@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,10 @@ def usage_record(app: App, work_id: str, use: str, quantity: int, used_at: str, 
                  territory: str | None, amount: int | None, cmo: str | None, period: int, as_json: bool) -> None:
     """As a licensee: record one use of WORK_ID (checked for coverage first)."""
     ledger = app.ledger(signer=True)
-    at = int(time.time()) - 1 if used_at == "now" else used_at
+    # "now" is the chain's time (its latest block), as for every other --at: the host's clock can be
+    # behind a chain whose time was moved on, and then a tariff set a moment ago read as not yet valid
+    at = int(ledger.chain.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16) \
+        if used_at == "now" else used_at
     r = Usage(ledger).record(parse_work_id(work_id), use, quantity, at, _cmo(app, ledger, cmo), period,
                              basis=basis, territory=territory, amount=amount)
     line = r.lines[0]
