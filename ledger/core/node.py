@@ -297,8 +297,9 @@ class EmbeddedNode:
 
         With automine, mining is paused and each original block is mined again with
         ``evm_mine`` at its original timestamp, holding the same journaled transactions, so
-        registration times do not move and no read can run between a restart and the end of
-        the replay. (Stop 11 found the defect this prevents: ``eth_sendRawTransaction``
+        registration times do not move (except by one second for a block that shared its
+        parent's second: anvil refuses that) and no read can run between a restart and the end
+        of the replay. (Stop 11 found the defect this prevents: ``eth_sendRawTransaction``
         returns before anvil mines, so a read right after a restart could miss an acknowledged
         write.) On a node with interval mining the transactions are sent and then waited for."""
         with self._locked():
