@@ -165,6 +165,19 @@ def _lic_from_json(text: str) -> _Lic:
     return lic
 
 
+def _read_bound(value: str | None) -> int:
+    """RIGHTS_LEDGER_INDEX_READ_BOUND: a whole number of blocks (at least 1); unset: READ_SYNC_BOUND."""
+    if value is None or not value.strip():
+        return READ_SYNC_BOUND
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        from ledger.core.errors import ConfigError
+
+        raise ConfigError(f"RIGHTS_LEDGER_INDEX_READ_BOUND={value!r} is not a whole number of blocks (at least 1)",
+                          hint="unset it for the default, or give e.g. 100000")
+    return int(text)
+
+
 def _work_of(ev: Any, log: dict[str, Any], key: str, positions: tuple[int, ...]) -> str | None:
     """The work (or hash) an event is about: its ``key`` argument, when that is indexed at one of
     the topic positions (what a topic filter on the work finds); else None."""
@@ -191,7 +204,7 @@ class ReadIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()
         #: how many blocks a read syncs at most before answering (RIGHTS_LEDGER_INDEX_READ_BOUND)
-        self.read_bound = int(os.environ.get("RIGHTS_LEDGER_INDEX_READ_BOUND") or READ_SYNC_BOUND)
+        self.read_bound = _read_bound(os.environ.get("RIGHTS_LEDGER_INDEX_READ_BOUND"))
         self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")  # SQLite-only: readers do not block the syncing writer
         self._drop_if_other_schema()
