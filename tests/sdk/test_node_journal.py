@@ -11,16 +11,14 @@ import json
 import pytest
 
 from ledger.core import node as node_mod
-from tests.fixtures.chain import make_env
+from tests.fixtures.chain import fresh_chain, make_env
 
 CID = b"\x01\x55\x12\x20" + b"\x55" * 32
 
 
 @pytest.fixture()
 def env(tmp_path):
-    e = make_env(tmp_path / "home")
-    yield e
-    e.node.stop()
+    yield from fresh_chain(tmp_path)
 
 
 def _register(led, seed: str) -> tuple[str, str]:

@@ -22,7 +22,7 @@ import pytest
 
 from ledger.core import node as node_mod
 from ledger.core.errors import ChainUnavailable
-from tests.fixtures.chain import make_env
+from tests.fixtures.chain import fresh_chain
 
 REPO = Path(__file__).resolve().parents[2]
 CID = b"\x01\x55\x12\x20" + b"\x55" * 32
@@ -33,9 +33,7 @@ CID = b"\x01\x55\x12\x20" + b"\x55" * 32
 
 @pytest.fixture()
 def env(tmp_path):
-    e = make_env(tmp_path / "home")
-    yield e
-    e.node.stop()
+    yield from fresh_chain(tmp_path)
 
 
 def test_the_streamed_snapshot_equals_the_state_read_in_one_piece(env):

@@ -8,23 +8,10 @@ import secrets
 
 import pytest
 
-from ledger.content.metadata import build_work_metadata
 from ledger.core import errors as E
 from ledger.core.types import Holder, WorkStatus
 from ledger.domain.protection import Protection, merkle_root, sha256_hex
-from tests.fixtures.chain import PASSWORD
-
-
-def _register(env, who: str, holders=None, mode: str = "human") -> str:
-    led = env.ledger(who)
-    data = secrets.token_bytes(24)
-    ai = {"models": [{"name": "m", "version": "1"}], "tools": []} if mode != "human" else None
-    doc = build_work_metadata(title="t " + data.hex()[:6], creators=[{"name": who, "role": "author"}],
-                              work_type="text", content_sha256=hashlib.sha256(data).hexdigest(),
-                              creation_mode=mode, ai_declaration=ai)
-    r = led.register_work(doc, holders or [Holder(env.addresses[who], 10000)])
-    env.ledger("registrar").confirm_work(r.work_id)
-    return r.work_id
+from tests.fixtures.chain import PASSWORD, register_text_work
 
 
 def _as(env, name: str) -> Protection:
@@ -32,7 +19,7 @@ def _as(env, name: str) -> Protection:
 
 
 def test_open_and_dismiss_dispute(ledger_env, tmp_path):
-    wid = _register(ledger_env, "alice")
+    wid = register_text_work(ledger_env, "alice")
     evidence = tmp_path / "evidence.txt"
     evidence.write_text("bob's drafts from 2019")
     d = _as(ledger_env, "bob").open_dispute(wid, evidence)
@@ -51,7 +38,7 @@ def test_open_and_dismiss_dispute(ledger_env, tmp_path):
 
 
 def test_resolve_corrected_sets_new_holders(ledger_env):
-    wid = _register(ledger_env, "alice")
+    wid = register_text_work(ledger_env, "alice")
     _as(ledger_env, "bob").open_dispute(wid, b"joint authorship evidence")
     a, b = ledger_env.addresses["alice"], ledger_env.addresses["bob"]
     _as(ledger_env, "registrar").resolve_dispute(wid, "corrected", "joint work", [f"{a}:6000", f"{b}:4000"])
@@ -61,14 +48,14 @@ def test_resolve_corrected_sets_new_holders(ledger_env):
 
 
 def test_resolve_revoked(ledger_env):
-    wid = _register(ledger_env, "alice")
+    wid = register_text_work(ledger_env, "alice")
     _as(ledger_env, "bob").open_dispute(wid, b"the original, published earlier")
     _as(ledger_env, "registrar").resolve_dispute(wid, "revoked", "copied")
     assert ledger_env.ledger().status_of(wid) == WorkStatus.REVOKED
 
 
 def test_open_dispute_refused_for_role_less_account_stores_nothing(ledger_env):
-    wid = _register(ledger_env, "alice")
+    wid = register_text_work(ledger_env, "alice")
     evidence = b"rando evidence " + secrets.token_bytes(8)
     with pytest.raises(E.NotAuthorized):
         _as(ledger_env, "rando").open_dispute(wid, evidence)
@@ -78,7 +65,7 @@ def test_open_dispute_refused_for_role_less_account_stores_nothing(ledger_env):
 
 
 def test_resolve_refuses_bad_input(ledger_env):
-    wid = _register(ledger_env, "alice")
+    wid = register_text_work(ledger_env, "alice")
     reg = _as(ledger_env, "registrar")
     with pytest.raises(E.InputError):
         reg.resolve_dispute(wid, "maybe", "x")
@@ -110,7 +97,7 @@ def test_attest_refused_without_role(ledger_env):
 
 
 def test_generation_record_and_provenance(ledger_env):
-    wid = _register(ledger_env, "bob", mode="ai-assisted")
+    wid = register_text_work(ledger_env, "bob", mode="ai-assisted")
     inputs = [hashlib.sha256(p).digest() for p in (b"prompt one", b"sketch.png")]
     root = "0x" + merkle_root(inputs).hex()
     p = _as(ledger_env, "bob")
@@ -126,7 +113,7 @@ def test_generation_record_and_provenance(ledger_env):
 
 
 def test_generation_refused_for_non_holder(ledger_env):
-    wid = _register(ledger_env, "alice")
+    wid = register_text_work(ledger_env, "alice")
     with pytest.raises(E.ContractError) as info:
         _as(ledger_env, "bob").record_generation(wid, "m", "1", sha256_hex(b"i"), sha256_hex(b"o"))
     assert info.value.name == "AttestationRegistry__NotHolderOrRegistrant"

@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import sqlite3
 import subprocess
 import sys
 
 import pytest
 
-from ledger.content.metadata import build_work_metadata
 from ledger.core.abicodec import checksum
 from ledger.core.deploy import deploy_all
-from ledger.core.types import Holder
 from ledger.domain.index import SCHEMA_VERSION, ReadIndex
 from ledger.domain.protection import Protection, merkle_root
-from tests.fixtures.chain import own_chain
+from tests.fixtures.chain import own_chain, register_text_work
 
 # an attacker's contract: emits LOG3 with the three topics and the data it is called with
 # (calldata = topic0 | topic1 | topic2 | data); runtime 23 bytes behind a 12-byte constructor
@@ -38,17 +35,6 @@ def env(tmp_path_factory):
     yield from own_chain(tmp_path_factory)
 
 
-def _register(env, who: str, *, confirm: bool = True, mode: str = "human", holders=None) -> str:
-    led = env.ledger(who)
-    data = secrets.token_bytes(24)
-    ai = {"models": [{"name": "m", "version": "1"}], "tools": []} if mode != "human" else None
-    doc = build_work_metadata(title="t " + data.hex()[:6], creators=[{"name": who, "role": "author"}],
-                              work_type="text", content_sha256=hashlib.sha256(data).hexdigest(),
-                              creation_mode=mode, ai_declaration=ai)
-    r = led.register_work(doc, holders or [Holder(env.addresses[who], 10000)])
-    if confirm:
-        env.ledger("registrar").confirm_work(r.work_id)
-    return r.work_id
 
 
 def _prot(env, who: str) -> Protection:
@@ -60,20 +46,20 @@ def world(env):
     """Works with every kind of history, before and after an upgrade of the contracts."""
     a, b = env.addresses["alice"], env.addresses["bob"]
     works: dict[str, str] = {}
-    works["plain"] = _register(env, "alice")
-    works["pending"] = _register(env, "alice", confirm=False)
-    works["rejected"] = _register(env, "alice", confirm=False)
+    works["plain"] = register_text_work(env, "alice")
+    works["pending"] = register_text_work(env, "alice", confirm=False)
+    works["rejected"] = register_text_work(env, "alice", confirm=False)
     env.ledger("registrar").reject_work(works["rejected"], "not original")
-    works["transferred"] = _register(env, "alice")
+    works["transferred"] = register_text_work(env, "alice")
     env.ledger("alice").transfer_share(works["transferred"], b, 2500)
-    works["corrected"] = _register(env, "alice")
+    works["corrected"] = register_text_work(env, "alice")
     _prot(env, "bob").open_dispute(works["corrected"], b"joint authorship evidence")
     _prot(env, "registrar").resolve_dispute(works["corrected"], "corrected", "joint work",
                                             [f"{a}:6000", f"{b}:4000"])
-    works["revoked"] = _register(env, "alice")
+    works["revoked"] = register_text_work(env, "alice")
     _prot(env, "bob").open_dispute(works["revoked"], b"published earlier")
     _prot(env, "registrar").resolve_dispute(works["revoked"], "revoked", "copied")
-    works["generated"] = _register(env, "bob", mode="ai-assisted")
+    works["generated"] = register_text_work(env, "bob", mode="ai-assisted")
     root = "0x" + merkle_root([hashlib.sha256(b"prompt").digest()]).hex()
     _prot(env, "bob").record_generation(works["generated"], "example-diffusion", "2.1", root, works["generated"],
                                         {"seed": 1}, attest_hashes=True)
@@ -92,7 +78,7 @@ def world(env):
     _prot(env, "bob").attest(root, "inputs")
     _prot(env, "bob").attest(works["generated"], "output")
     _prot(env, "alice").attest(works["generated"], document=b"alice's own attestation of the output")
-    works["v2"] = _register(env, "alice")
+    works["v2"] = register_text_work(env, "alice")
     env.ledger("alice").transfer_share(works["v2"], b, 5000)
     return works
 
