@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-import tempfile
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -221,11 +219,16 @@ def _log_home(ctx: click.Context | None) -> Path:
     try:
         return Path(home).expanduser() if home else default_home()
     except Exception:  # noqa: BLE001 - no home at all: the temp folder
+        import tempfile
+
         return Path(tempfile.gettempdir())
 
 
 def log_internal_error(exc: BaseException, ctx: click.Context | None = None) -> Path | None:
     """Append the traceback of an unexpected exception to ``<home>/logs/internal-errors.log``."""
+    import tempfile  # here, not at start-up: only a failure needs them
+    import traceback
+
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     argv = " ".join(sys.argv[1:]) if ctx is None else ctx.command_path

@@ -74,10 +74,8 @@ def checked_metadata(ledger: Ledger, rec: WorkRecord) -> tuple[dict[str, Any] | 
     not this work's document (an integrity failure, as ``audit replay`` reports it), 2 when
     the store cannot be read.
     """
-    from ledger.domain.certificate import work_metadata
-
     try:
-        return work_metadata(ledger, rec), None, 0
+        return ledger.verified_metadata(rec), None, 0
     except (MetadataMismatch, ContentNotFound) as exc:
         return None, _("metadata does not verify: {problem}").format(problem=exc.message), 1
     except LedgerError as exc:

@@ -16,7 +16,6 @@ Chain id, gas price, EVM version and addresses are settings, never constants in 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -167,6 +166,8 @@ def load_network(name: str, home: Path) -> NetworkProfile:
         text = read_text(path, what="networks file", limit=1 << 20)
     except InputError as exc:
         raise ConfigError(exc.message, hint=exc.hint) from None
+    import tomllib  # only when there is a networks file (5 ms of start-up otherwise)
+
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:

@@ -74,22 +74,9 @@ def payload_of(ledger: Ledger, rec: WorkRecord) -> dict[str, Any]:
 
 
 def work_metadata(ledger: Ledger, rec: WorkRecord) -> dict[str, Any] | None:
-    """The work's metadata document, verified against its CID and against the work id.
-
-    Raises :class:`~ledger.core.errors.ContentNotFound` when the blob is gone and
-    :class:`~ledger.core.errors.MetadataMismatch` when it does not hash to the CID or names
-    another content hash (both exit 1 in the CLI); ``None`` when the work has no metadata.
-    """
-    if not rec.metadata_cid:
-        return None
-    if rec.metadata_cid.startswith("0x"):  # bytes on chain that are no CID (ledger.content.cid.chain_cid)
-        raise E.MetadataMismatch(f"the chain names no valid CID for this work's metadata: {rec.metadata_cid[:80]}")
-    doc = ledger.metadata(rec.metadata_cid)
-    said = doc.get("contentSha256") if isinstance(doc, dict) else None
-    if said != rec.work_id[2:]:
-        raise E.MetadataMismatch(f"the document under {rec.metadata_cid} names content {said}, not the work "
-                                 f"{rec.work_id}")
-    return doc
+    """The work's metadata document, verified against its CID and the work id
+    (:meth:`ledger.domain.works.Ledger.verified_metadata`)."""
+    return ledger.verified_metadata(rec)
 
 
 def encode_payload(payload: dict[str, Any]) -> str:

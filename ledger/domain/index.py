@@ -517,9 +517,12 @@ class ReadIndex:
         docs = []
         for wid, cid in rows:
             try:
-                docs.append((wid, self.ledger.metadata(cid)))
+                doc = self.ledger.metadata(cid)
             except Exception:  # noqa: BLE001 (a missing or broken blob must not stop the index)
-                docs.append((wid, None))
+                doc = None
+            # a document that describes other content (another work's, reused by a hostile registrant)
+            # is indexed as none: its title, creators and ISCC code are not this work's
+            docs.append((wid, doc if isinstance(doc, dict) and doc.get("contentSha256") == wid[2:] else None))
         if docs:
             with self._transaction():
                 for wid, doc in docs:

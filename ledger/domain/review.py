@@ -277,7 +277,7 @@ class Desk:
         out["creationMode"] = _label(CreationMode, info["creationMode"])
         out["rejection"] = describe_rejection(info.get("rejectCode"))
         if info.get("metaState") == 2:
-            out["metadataNote"] = "the metadata document is missing from the store"
+            out["metadataNote"] = "the metadata document is missing from the store, or describes other content"
         if with_evidence:
             out["evidence"] = self.evidence(info)
         return out

@@ -566,12 +566,31 @@ class Ledger:
             history=tuple(history),
         )
 
+    def verified_metadata(self, rec: WorkRecord) -> dict[str, Any] | None:
+        """The work's metadata document, verified against its CID and against the work id.
+
+        Raises :class:`~ledger.core.errors.ContentNotFound` when the blob is gone and
+        :class:`~ledger.core.errors.MetadataMismatch` when it does not hash to the CID or names
+        another content hash (both exit 1 in the CLI); ``None`` when the work has no metadata.
+        """
+        if not rec.metadata_cid:
+            return None
+        if rec.metadata_cid.startswith("0x"):  # bytes on chain that are no CID (ledger.content.cid.chain_cid)
+            raise E.MetadataMismatch(f"the chain names no valid CID for this work's metadata: {rec.metadata_cid[:80]}")
+        doc = self.metadata(rec.metadata_cid)
+        said = doc.get("contentSha256") if isinstance(doc, dict) else None
+        if said != rec.work_id[2:]:
+            raise E.MetadataMismatch(f"the document under {rec.metadata_cid} names content {said}, not the work "
+                                     f"{rec.work_id}")
+        return doc
+
     def work_metadata(self, rec: WorkRecord) -> tuple[dict[str, Any] | None, str | None]:
-        """The work's metadata document and None, or None and why it cannot be shown."""
+        """The work's verified metadata document and None, or None and why it cannot be shown (a
+        document that does not hash to its CID, or that describes another work, is not shown)."""
         if not rec.metadata_cid:
             return None, "no metadata CID is recorded for this work"
         try:
-            return self.metadata(rec.metadata_cid), None
+            return self.verified_metadata(rec), None
         except E.LedgerError as exc:
             return None, exc.message
 

@@ -145,3 +145,39 @@ def test_attest_verify_altered_token_is_1_store_down_is_2(ledger_env, tmp_path, 
     block.write_bytes(block.read_bytes()[:-1] + b"\x00")
     bad = run(ledger_env, "attest", "verify", str(f), extra=tsa)
     assert bad.exit_code == 1 and "problem" in bad.output
+
+
+def test_a_work_citing_another_works_document_is_not_described_by_it(ledger_env, tmp_path):
+    """A hostile registrant (another client, not the CLI, which builds the document itself) registers
+    its own content with the metadata CID of another work's document: a famous title and creators.
+    `work show`, `verify` and the registrar's desk must not show that document as this work's, and
+    the desk's search must not find this work under the borrowed title."""
+    honest, _ = _work(ledger_env, tmp_path)
+    title = f"Borrowed {secrets.token_hex(3)}"
+    led = ledger_env.ledger("alice")
+    doc = build_work_metadata(title=title, creators=[{"name": "Famous", "role": "author"}], work_type="text",
+                              content_sha256=hashlib.sha256(b"the famous content " + secrets.token_bytes(8)).hexdigest())
+    famous = led.register_work(doc, [Holder(ledger_env.addresses["alice"], 10000)])
+    f = tmp_path / "copy.txt"
+    f.write_bytes(secrets.token_bytes(40))
+    wid = "0x" + hashlib.sha256(f.read_bytes()).hexdigest()
+    fn = led.registry.functions.register(
+        led._registration(wid, famous.metadata_cid, doc, [Holder(ledger_env.addresses["alice"], 10000)]))
+    led.chain.wait(led.chain.send(led.chain.build(fn, led.signer), led.signer))
+    ledger_env.ledger("registrar").confirm_work(wid)
+
+    shown = run(ledger_env, "work", "show", wid, "--json")
+    assert shown.exit_code == 1
+    body = json.loads(shown.stdout)
+    assert body["title"] is None and "names content" in body["metadataError"]
+    assert run(ledger_env, "verify", str(f)).exit_code == 1
+
+    review = run(ledger_env, "--as", "registrar", "work", "review", wid, "--json")
+    assert review.exit_code == 0, review.output
+    file = json.loads(review.stdout)
+    assert file["metadata"] is None and "names content" in file["metadataError"]
+    assert file.get("title") is None and "describes other content" in file["metadataNote"]
+    found = run(ledger_env, "--as", "registrar", "work", "search", "--title", title, "--json")
+    assert found.exit_code == 0, found.output
+    ids = {w["workId"] for w in json.loads(found.stdout)}
+    assert famous.work_id in ids and wid not in ids and honest.work_id not in ids
