@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger.domain.licensing.index import CoverageIndex, _Lic
-from ledger.domain.licensing.model import SCOPE_REPERTOIRE, LicenceRecord, _hex
+if TYPE_CHECKING:  # the licensing package is imported by the reads and events that need it, not by `work show`
+    from ledger.domain.licensing.index import _Lic
+    from ledger.domain.licensing.model import LicenceRecord
 
 SCHEMA_VERSION = "5"  # 5: work_logs, every event about one work (issue 15)
 # how many blocks a read syncs before answering; beyond that it answers and says how far behind it is
@@ -157,6 +158,8 @@ def _lic_to_json(lic: _Lic) -> str:
 
 
 def _lic_from_json(text: str) -> _Lic:
+    from ledger.domain.licensing.index import _Lic
+
     d = json.loads(text)
     d["territories"], d["terms_cid"] = bytes.fromhex(d["territories"]), bytes.fromhex(d["terms_cid"])
     d["works"] = tuple(d["works"])
@@ -395,6 +398,9 @@ class ReadIndex:
         return self.sync(max_blocks=self.read_bound if bound is None else bound)
 
     def _apply(self, ev: Any) -> None:
+        from ledger.domain.licensing.index import CoverageIndex
+        from ledger.domain.licensing.model import _hex
+
         name, a, reg = ev.name, ev.args, ev.address
         if name in _LICENCE_EVENTS:
             tmp = CoverageIndex()
@@ -444,6 +450,7 @@ class ReadIndex:
 
     def _apply_desk(self, ev: Any, wid: str) -> None:
         from ledger.content.cid import chain_cid
+        from ledger.domain.licensing.model import _hex
 
         name, a = ev.name, ev.args
         if name in ("WorkRegistered", "ClaimAwarded"):
@@ -614,6 +621,8 @@ class ReadIndex:
     def licences_for(self, work: str | None = None, licensee: str | None = None) -> list[LicenceRecord]:
         """Licences naming the work (with the repertoire licences of the CMOs it is mandated
         to) and/or granted to the licensee, oldest version and lowest id first."""
+        from ledger.domain.licensing.model import SCOPE_REPERTOIRE
+
         if work is not None:
             q = ("SELECT l.registry, l.id, l.record FROM licence_works w JOIN licences l "
                  "ON l.registry = w.registry AND l.id = w.licence_id WHERE w.work = ?")

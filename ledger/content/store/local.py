@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from os import PathLike
 from pathlib import Path
 
@@ -56,6 +55,8 @@ class LocalStore(MetadataStore):
             with contextlib.suppress(OSError):
                 if parse_cid(cid).matches(path.read_bytes()):
                     return
+        import tempfile  # a write: not on a read command's start-up
+
         tmp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
