@@ -47,6 +47,7 @@ from eth_utils import keccak, to_checksum_address
 from ledger.content.merkle import MerkleTree, leaf_hash, process_proof
 from ledger.content.merkle import keccak as _keccak
 from ledger.core import errors as E
+from ledger.core import parsing
 from ledger.core.eip712 import typed_data
 from ledger.core.inputs import file_sha256, read_table
 from ledger.core.types import USES
@@ -818,16 +819,28 @@ class Check:
     recorded: Any = None  # AttestationRecord when found on-chain
 
 
-_HEADER_SHAPES = {"chainId": re.compile(r"[0-9]{1,12}"), "attestationRegistry": re.compile(r"0x[0-9a-fA-F]{40}"),
-                  "licensee": re.compile(r"0x[0-9a-fA-F]{40}"), "digest": re.compile(r"0x[0-9a-f]{64}"),
-                  "root": re.compile(r"0x[0-9a-f]{64}")}
+# The header fields an on-chain check reads, each by its parser (ledger.core.parsing); the
+# hashes must also be in the form the report is written in (0x and lowercase hex), as they are
+# compared as text with the ones recomputed.
+_HEADER_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "chainId": lambda v: parsing.parse_uint(v, "chainId", maximum=10**12 - 1),
+    "attestationRegistry": lambda v: parsing.parse_address(v, "attestationRegistry"),
+    "licensee": lambda v: parsing.parse_address(v, "licensee"),
+    "digest": lambda v: "0x" + parsing.parse_bytes32(v, "digest").hex(),
+    "root": lambda v: "0x" + parsing.parse_bytes32(v, "root").hex(),
+}
 
 
 def malformed_header(doc: dict[str, Any]) -> str | None:
     """The first header field an on-chain check needs that is missing or malformed, or None."""
-    for key, shape in _HEADER_SHAPES.items():
+    for key, parse in _HEADER_PARSERS.items():
         value = doc.get(key)
-        if isinstance(value, bool) or not isinstance(value, (str, int)) or not shape.fullmatch(str(value)):
+        try:
+            parsed = parse(value)
+        except E.InputError:
+            parsed = None
+        if parsed is None or (isinstance(value, str) and value != value.strip()) \
+                or (key in ("digest", "root") and parsed != value):
             return f"its {key} is missing or malformed ({str(value)[:40]!r})"
     return None
 

@@ -43,6 +43,12 @@ from trie.exceptions import BadTrieProof
 RECEIPT_TYPE = "rights-ledger/coverage-receipt"
 COVERAGE_SIG = "coverage(bytes32,address,uint32,bytes2,uint40)"
 LICENCE_SIG = "licence(uint64)"
+LICENCE_COUNT_SIG = "licenceCount()"
+# The two events that make a licence (topic 1 = its id); a test checks them against the ABI.
+GRANT_EVENT_SIGS = ("LicenceGranted(uint64,address,address,bool,bytes32[],"
+                    "(uint8,uint32,uint40,uint40,bool,uint96,uint96,bytes,bytes))",
+                    "OpenLicencePublished(uint64,bytes32,address,uint32,uint40,bytes32,bytes)")
+GRANT_TOPICS = tuple("0x" + keccak(sig.encode()).hex() for sig in GRANT_EVENT_SIGS)
 LICENCE_EVENTS = ("LicenceGranted", "OpenLicencePublished", "LicenceSuspended", "LicenceResumed", "LicenceRevoked")
 # The block header fields, in the order their RLP list takes (later forks append fields).
 HEADER_FIELDS = ("parentHash", "sha3Uncles", "miner", "stateRoot", "transactionsRoot", "receiptsRoot", "logsBloom",
@@ -363,21 +369,37 @@ def _ask_again(r: dict[str, Any], rpc: JsonRpc, data: bytes, covered: bool, log:
         return [f"asked again at block {head_no}, the lens answers not covered (reason {reason}) about the same "
                 f"time: the receipt's 'covered' does not hold (TR1-TR9 keep every answer about a past time)"]
     if not covered and now:
-        granted = _granted_block(r, rpc, lid)
-        if granted is None or granted <= int(r["block"]["number"]):
+        after, granted = _granted_after(r, rpc, lid)
+        if not after:
             return [f"asked again at block {head_no}, the lens answers covered by licence {lid}, granted at or "
                     f"before the receipt's block: the receipt's 'not covered' does not hold"]
-        log(f"   licence {lid} was granted at block {granted}, after the receipt, with a term reaching back (TR7)")
+        when = f"at block {granted}" if granted is not None else f"after block {r['block']['number']}"
+        log(f"   licence {lid} was granted {when}, after the receipt, with a term reaching back (TR7)")
     return []
 
 
-def _granted_block(r: dict[str, Any], rpc: JsonRpc, lid: int) -> int | None:
-    """The block where licence ``lid`` was made: the first event of the registry whose first
-    indexed argument is the licence id (its LicenceGranted or OpenLicencePublished)."""
+def _granted_after(r: dict[str, Any], rpc: JsonRpc, lid: int) -> tuple[bool, int | None]:
+    """Was licence ``lid`` made after the receipt's block B? ``(after, block)``, the block when known.
+
+    Licence ids are given in order (``licenceId = ++_licenceCount`` on every grant and open
+    licence), so ``lid`` existed at B exactly when ``lid <= licenceCount()`` at B: one
+    ``eth_call`` at B. A node without the state at B (not an archive node, or the embedded node
+    after a restart) refuses that call; then the question is whether a grant event of ``lid``
+    (LicenceGranted or OpenLicencePublished, topic 1 = ``lid``) lies in (B, head]: one
+    ``eth_getLogs`` over the blocks after the receipt only, never over the chain before it."""
     registry = r["contracts"]["LicenceRegistry"]
-    logs = rpc("eth_getLogs", {"address": registry, "fromBlock": "0x0", "toBlock": "latest",
-                               "topics": [None, "0x" + lid.to_bytes(32, "big").hex()]})
-    return min((_int(lg["blockNumber"]) for lg in logs), default=None)
+    number = int(r["block"]["number"])
+    try:
+        word = _b(rpc("eth_call", {"to": registry, "data": _hex(function_signature_to_4byte_selector(
+            LICENCE_COUNT_SIG))}, hex(number)))
+    except ReceiptError:  # no state at B on this node: the logs after B answer it
+        word = b""
+    if len(word) == 32:
+        return lid > int.from_bytes(word, "big"), None
+    logs = rpc("eth_getLogs", {"address": registry, "fromBlock": hex(number + 1), "toBlock": "latest",
+                               "topics": [list(GRANT_TOPICS), "0x" + lid.to_bytes(32, "big").hex()]})
+    first = min((_int(lg["blockNumber"]) for lg in logs), default=None)
+    return first is not None, first
 
 
 def _check_proofs(r: dict[str, Any], lic: dict[str, Any], proofs: dict[str, Any],

@@ -351,53 +351,6 @@ _SEL_COVERAGE = function_signature_to_4byte_selector("coverage(bytes32,address,u
 _SEL_TARIFF_AT = function_signature_to_4byte_selector("tariffAt(uint32,uint40)")
 
 
-_SEL_STATUS_OF = function_signature_to_4byte_selector("statusOf(bytes32)")
-_SEL_REGISTRY = function_signature_to_4byte_selector("registry()")
-_SEL_WORKS = function_signature_to_4byte_selector("works()")
-
-
-def _versions_of_works(ledger: Any, works: Sequence[str]) -> tuple[dict[str, tuple[str, str]], tuple[str, str]]:
-    """ADR 002, R81c: for each work, the (LicenceRegistry, CoverageLens) of the version that holds
-    it (the newest WorkRegistry where it is live, else the newest where it is recorded, else the
-    current one), and the current pair. A licence id means a licence of that LicenceRegistry only."""
-    from ledger.domain.asof import versions
-
-    rpc = ledger.rpc
-    current = (ledger.contract("LicenceRegistry").address, ledger.contract("CoverageLens").address)
-    lrs, lenses, wrs = (versions(ledger, n) for n in ("LicenceRegistry", "CoverageLens", "WorkRegistry"))
-    if len(lrs) < 2 or not works:
-        return {}, current
-
-    def addr(raw: bytes | None) -> str:
-        return "0x" + (raw or b"").rjust(32, b"\0")[-20:].hex()
-
-    lr_of = {addr(r): a for a, r in zip(lrs, rpc.eth_call_many([(a, _SEL_REGISTRY) for a in lrs], strict=True),
-                                        strict=True)}
-    lens_of = {addr(r): a for a, r in zip(lenses, rpc.eth_call_many([(a, _SEL_WORKS) for a in lenses],
-                                                                     strict=True), strict=True)}
-    distinct = list(dict.fromkeys(works))
-    live: dict[str, str] = {}
-    recorded: dict[str, str] = {}
-    for wr in reversed(wrs):  # newest first
-        todo = [w for w in distinct if w not in live]
-        if not todo:
-            break
-        raw = rpc.eth_call_many([(wr, _SEL_STATUS_OF + bytes.fromhex(w[2:])) for w in todo], size=RPC_BATCH,
-                                strict=True)
-        for w, r in zip(todo, raw, strict=True):
-            status = int.from_bytes(r or b"", "big")
-            if status not in (0, 3):  # NONE, REJECTED
-                live[w] = wr
-            elif status and w not in recorded:
-                recorded[w] = wr
-    out = {}
-    for w in distinct:
-        wr = (live.get(w) or recorded.get(w) or wrs[-1]).lower()
-        pair = (lr_of.get(wr), lens_of.get(wr))
-        out[w] = (pair[0], pair[1]) if pair[0] and pair[1] else current
-    return out, current
-
-
 def chain_coverage(ledger: Any) -> CoverageFn:
     """Coverage from the CoverageLens's ``coverage`` view, batched; rates from licences/tariffs.
 
@@ -409,10 +362,12 @@ def chain_coverage(ledger: Any) -> CoverageFn:
     """
 
     def ask(queries: Sequence[CoverageQuery]) -> list[CoverageAnswer]:
+        from ledger.domain.licensing.base import licensing_of_works
+
         rpc = ledger.rpc
         distinct = list(dict.fromkeys(queries))
-        routes, current = _versions_of_works(ledger, [q.work_id for q in distinct])
-        pair_of = {q: routes.get(q.work_id, current) for q in distinct}
+        routes = licensing_of_works(ledger, [q.work_id for q in distinct])  # R81c: each work's version
+        pair_of = {q: routes[q.work_id] for q in distinct}
         datas = [(pair_of[q][1], _SEL_COVERAGE + abi_encode_static(
             ("bytes32", "address", "uint32", "bytes2", "uint40"),
             (q.work_id, q.licensee, q.use, q.territory or b"\0\0", q.at))) for q in distinct]
@@ -624,8 +579,10 @@ class Usage:
             raise
         prepared = self.prepare([line], cmo, period)
         ln = prepared.lines[0]
-        routes, current = _versions_of_works(self.ledger, [ln.work_id])
-        if routes.get(ln.work_id, current) != current:
+        from ledger.domain.licensing.base import licensing_of_works
+
+        current = (self.ledger.contract("LicenceRegistry").address, self.ledger.contract("CoverageLens").address)
+        if licensing_of_works(self.ledger, [ln.work_id])[ln.work_id] != current:
             # R81c: recordUsage is weighed on chain by the pool's lens, which reads the current
             # registries only; a use of a work of an older version goes in as a one-line report
             return self.record_prepared(prepared)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.content.cid import CODEC_RAW, chain_cid, cid_for_bytes, cid_to_bytes, parse_cid
 from ledger.content.metadata import encode_work_metadata
 from ledger.content.store import MetadataStore, open_store
+from ledger.core import abicodec
 from ledger.core import errors as E
 from ledger.core.abicodec import checksum as to_checksum_address
 from ledger.core.artifacts import all_abis, load_artifact
@@ -421,20 +422,41 @@ class Ledger:
         """The WorkRegistry version that holds ``work_id`` (ADR 002): the current one when it knows
         the work, else the newest older version where the work is live, else the newest where it
         was ever recorded; the current one for an unknown work (new works go there)."""
-        wid = bytes.fromhex(parse_work_id(work_id)[2:])
+        return self.registries_for([work_id])[work_id]
+
+    def registries_for(self, work_ids: Sequence[str]) -> dict[str, Contract]:
+        """:meth:`registry_for` of many works at once, keyed by the ids as given: each version's
+        ``statusOf`` of the works not yet placed in one batched ``eth_call`` round, newest version
+        first, so the rounds are at most the number of versions, whatever the number of works.
+        No call at all while there is one version (every work is then in the current one)."""
         current = self.registry
-        status = int(self.call(current.functions.statusOf(wid)))
-        if status not in (WorkStatus.NONE, WorkStatus.REJECTED):
-            return current
-        found = current if status else None
-        for address in reversed(self.registry_versions()[:-1]):
-            older = self.contract("WorkRegistry", address)
-            s = int(self.call(older.functions.statusOf(wid)))
-            if s not in (WorkStatus.NONE, WorkStatus.REJECTED):
-                return older
-            if s and found is None:
-                found = older
-        return found or current
+        wids = {w: bytes.fromhex(parse_work_id(w)[2:]) for w in work_ids}
+        older = [a for a in reversed(self.registry_versions()) if a.lower() != current.address.lower()]
+        if not older or not wids:
+            return dict.fromkeys(wids, current)
+        rpc, sel = self.rpc, abicodec.selector("statusOf(bytes32)")
+        live: dict[str, str] = {}
+        recorded: dict[str, str] = {}
+        todo = list(dict.fromkeys(wids.values()))
+        for address in [current.address, *older]:  # newest first
+            if not todo:
+                break
+            raw = rpc.eth_call_many([(address, sel + w) for w in todo], strict=True)
+            for w, r in zip(todo, raw, strict=True):
+                status = int.from_bytes(r or b"", "big")
+                if status not in (WorkStatus.NONE, WorkStatus.REJECTED):
+                    live[w] = address
+                elif status and w not in recorded:
+                    recorded[w] = address
+            todo = [w for w in todo if w not in live]
+        contracts = {current.address: current}
+        out = {}
+        for w, wid in wids.items():
+            address = live.get(wid) or recorded.get(wid) or current.address
+            if address not in contracts:
+                contracts[address] = self.contract("WorkRegistry", address)
+            out[w] = contracts[address]
+        return out
 
     def status_of(self, work_id: str) -> WorkStatus:
         wid = bytes.fromhex(parse_work_id(work_id)[2:])

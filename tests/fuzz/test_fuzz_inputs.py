@@ -564,7 +564,43 @@ OPTIONS = [
                          "--at", str(s.w.used_at), "--out", str(s.dir / "threshold-report.json"), "--json"]),
     Option("env-kdf", 30, ("1024", "2048"), lambda s, v: ["--home", str(s.homes["keys"]), "account", "list"],
            env="RIGHTS_LEDGER_KDF_N"),
+    # the options and the setting added for issue 15 and the contract upgrade (R81c, TR5)
+    Option("tariff-show-at", 50, ("2024-06-01", "now", "1700000000", "2024-06-01T10:00:00Z", "never"),
+           lambda s, v: ["tariff", "show", "--use", "ai-training", "--at", v, "--json"]),
+    Option("licence-show-work", 50, ("WORK", "0x" + "ab" * 32),
+           lambda s, v: ["licence", "show", _licence(s, "show"), "--work", _work(s, v), "--json"]),
+    Option("licence-suspend-work", 40, ("WORK",),
+           lambda s, v: ["--as", "alice", "licence", "suspend", _licence(s, "suspend"), "--reason", "fuzz", "--work",
+                         _work(s, v), "--json"]),
+    Option("licence-resume-work", 40, ("WORK",),
+           lambda s, v: ["--as", "alice", "licence", "resume", _licence(s, "resume", suspended=True), "--work",
+                         _work(s, v), "--json"]),
+    Option("licence-revoke-work", 40, ("WORK",),
+           lambda s, v: ["--as", "alice", "licence", "revoke", _licence(s, "revoke"), "--reason", "fuzz", "--yes",
+                         "--work", _work(s, v), "--json"]),
+    Option("env-index-read-bound", 50, ("1", "100000", " 7 "),
+           lambda s, v: ["licence", "list", "--licensee", "licensee", "--json"], env="RIGHTS_LEDGER_INDEX_READ_BOUND",
+           answers=(0, 1)),
 ]
+
+
+def _work(s: Seeds, value: str) -> str:
+    """``WORK`` in a value: the work the option's licence is about (alice's, the world's third)."""
+    return value.replace("WORK", s.w.works[2])
+
+
+def _licence(s: Seeds, purpose: str, *, suspended: bool = False) -> str:
+    """A licence of its own for each option that changes one (alice's, on the world's third work),
+    granted once before the first case; ``suspended``: suspended before it."""
+    made: dict[str, int] = s.__dict__.setdefault("licences", {})
+    if purpose not in made:
+        from ledger.domain.licensing import Licensing
+
+        lic = Licensing(s.env.ledger("alice"))
+        _r, made[purpose] = lic.grant(s.env.addresses["licensee"], [s.w.works[2]], lic.terms(["adapt"]), again=True)
+        if suspended:
+            lic.suspend(made[purpose], "fuzz")
+    return str(made[purpose])
 
 
 def _manifest(s: Seeds) -> str:
@@ -597,3 +633,13 @@ def test_fuzz_option(opt: Option, seeds: Seeds, state: Snapshot):
             check(seeds.env, state, opt.argv(seeds, value), opt.answers)
 
     one()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1_000", "²", "1e3", "abc", "0x10"])
+def test_a_hostile_index_read_bound_is_one_error(value: str, seeds: Seeds, state: Snapshot):
+    """The fuzzed setting above is read (not ignored) by the command it is given to: a value that
+    is no whole number of blocks is exit 2 naming the setting, whatever else the fuzzer finds."""
+    argv = ["licence", "list", "--licensee", "licensee", "--json"]
+    assert check(seeds.env, state, argv, (0, 1), extra_env={"RIGHTS_LEDGER_INDEX_READ_BOUND": value}) == 2
+    _code, _out, err, _exc = run_cli(seeds.env, argv, {"RIGHTS_LEDGER_INDEX_READ_BOUND": value})
+    assert err.startswith("error: RIGHTS_LEDGER_INDEX_READ_BOUND=") and "Traceback" not in err, err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ledger.content.cid import cid_to_bytes
@@ -65,17 +66,46 @@ class LicensingBase:
     def contracts_for(self, work: str) -> tuple[Any, Any]:
         """(LicenceRegistry, CoverageLens) of the version that holds ``work`` (ADR 002): a work
         registered in WorkRegistry v1 is licensed, mandated and asked about through the v1
-        LicenceRegistry and lens (they name v1 as their registry), the rest through the current ones."""
+        LicenceRegistry and lens (they name v1 as their registry), the rest through the current ones.
+        The one-work case of :func:`licensing_of_works`."""
         led = self.ledger
-        registry = led.registry_for(work).address
-        if registry == led.registry.address:
-            return self.contract, led.contract("CoverageLens")
-        from ledger.domain.asof import versions
-
-        lic = next((a for a in reversed(versions(led, "LicenceRegistry"))
-                    if led.call(led.contract("LicenceRegistry", a).functions.registry()) == registry), None)
-        lens = next((a for a in reversed(versions(led, "CoverageLens"))
-                     if led.call(led.contract("CoverageLens", a).functions.works()) == registry), None)
-        if lic is None or lens is None:
+        lic, lens = licensing_of_works(led, [work])[work]
+        if lic.lower() == self.address.lower():
             return self.contract, led.contract("CoverageLens")
         return led.contract("LicenceRegistry", lic), led.contract("CoverageLens", lens)
+
+
+def licensing_versions(ledger: Any) -> dict[str, tuple[str, str]]:
+    """WorkRegistry address (lower case) -> (LicenceRegistry, CoverageLens) addresses of its
+    version (ADR 002): the newest of each that names it (``registry()``, ``works()``), read in
+    two batched ``eth_call`` rounds. Empty while there is one LicenceRegistry (no upgrade)."""
+    from ledger.core.abicodec import selector
+    from ledger.domain.asof import versions
+
+    lrs, lenses = versions(ledger, "LicenceRegistry"), versions(ledger, "CoverageLens")
+    if len(lrs) < 2:
+        return {}
+    rpc = ledger.rpc
+
+    def named(addresses: list[str], sig: str) -> dict[str, str]:
+        raw = rpc.eth_call_many([(a, selector(sig)) for a in addresses], strict=True)
+        return {"0x" + (r or b"").rjust(32, b"\0")[-20:].hex(): a for a, r in zip(addresses, raw, strict=True)}
+
+    lr_of, lens_of = named(lrs, "registry()"), named(lenses, "works()")  # oldest first: the newest wins
+    return {wr: (lr, lens_of[wr]) for wr, lr in lr_of.items() if wr in lens_of}
+
+
+def licensing_of_works(ledger: Any, works: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """For each work (keyed as given), the (LicenceRegistry, CoverageLens) addresses of the
+    version that holds it (ADR 002, R81c): the current pair for a work of the current
+    WorkRegistry, else the pair that names the work's WorkRegistry (:meth:`Ledger.registries_for`),
+    else the current pair. A licence id means a licence of that LicenceRegistry only. Batched: a
+    few ``eth_call`` rounds whatever the number of works."""
+    current = (ledger.contract("LicenceRegistry").address, ledger.contract("CoverageLens").address)
+    registries = ledger.registries_for(works)
+    now = ledger.registry.address.lower()
+    if all(r.address.lower() == now for r in registries.values()):
+        return dict.fromkeys(registries, current)
+    pairs = licensing_versions(ledger)
+    return {w: current if r.address.lower() == now else pairs.get(r.address.lower(), current)
+            for w, r in registries.items()}

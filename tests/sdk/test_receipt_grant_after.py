@@ -1,0 +1,109 @@
+"""Step 6 of a receipt check, "not covered" then, covered now (issue 15: a bounded question).
+
+A receipt that said "not covered" at block B still holds when the lens now answers covered by
+a licence made after B whose term reaches back (SPECIFICATION TR7); it does not hold when the
+covering licence existed at B. Whether licence L existed at B is one ``eth_call`` of
+``licenceCount()`` at B (ids are given in order); on a node without the state at B, one
+``eth_getLogs`` of L's grant event over (B, head]. Never a log scan from block 0.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from eth_utils import function_signature_to_4byte_selector
+
+from ledger.domain import receipts
+from ledger.domain.licensing import Licensing
+from ledger.domain.receipts import GRANT_TOPICS, ReceiptError, make_receipt, verify_receipt
+from tests.fixtures.chain import LedgerEnv, register_text_work
+
+COUNT_DATA = "0x" + function_signature_to_4byte_selector("licenceCount()").hex()
+
+
+class Recorder:
+    """Wraps JsonRpc.__call__: keeps every call; ``no_state_at`` refuses calls at that block,
+    as a node without archive state (or the embedded node after a restart) does."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, no_state_at: int | None = None) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        real = receipts.JsonRpc.__call__
+        rec = self
+
+        def call(this: receipts.JsonRpc, method: str, *params: Any) -> Any:
+            rec.calls.append((method, params))
+            if no_state_at is not None and method == "eth_call" and params[-1] == hex(no_state_at):
+                raise ReceiptError("the node refused eth_call: header not found")
+            return real(this, method, *params)
+
+        monkeypatch.setattr(receipts.JsonRpc, "__call__", call)
+
+    def logs_queries(self) -> list[dict[str, Any]]:
+        return [p[0] for m, p in self.calls if m == "eth_getLogs"]
+
+    def count_calls(self) -> list[str]:
+        return [p[1] for m, p in self.calls if m == "eth_call" and p[0]["data"] == COUNT_DATA]
+
+
+def test_grant_topics_are_the_abis(ledger_env: LedgerEnv):
+    events = ledger_env.ledger().events
+    assert GRANT_TOPICS == (events.topics_of("LicenceGranted")[0], events.topics_of("OpenLicencePublished")[0])
+
+
+@pytest.fixture(scope="module")
+def receipts_pair(ledger_env: LedgerEnv) -> dict[str, Any]:
+    """A "not covered" receipt for reproducing (licensed only later, with a term reaching back), and a
+    forged "not covered" made from a genuine "covered" receipt for performing."""
+    env = ledger_env
+    a = env.addresses
+    wid = register_text_work(env, "alice")
+    alice = env.ledger("alice")
+    lic = Licensing(alice)
+    _r, before = lic.grant(a["licensee"], [wid], lic.terms(["perform"]), again=True)
+    genuine_refusal = make_receipt(alice, wid, a["licensee"], "reproduce")
+    assert genuine_refusal["answer"]["covered"] is False
+    covered = make_receipt(alice, wid, a["licensee"], "perform")
+    assert covered["answer"]["covered"] is True and covered["answer"]["licenceId"] == before
+    at = genuine_refusal["question"]["at"]
+    _r, after = lic.grant(a["licensee"], [wid], lic.terms(["reproduce"], start=at - 3600), again=True)
+    # the forged one: the licensee claims a "not covered" answer (result and answer edited alike)
+    forged = json.loads(json.dumps(covered))
+    result = bytearray(bytes.fromhex(forged["call"]["result"][2:]))
+    result[0:128] = (0).to_bytes(32, "big") * 2 + (1).to_bytes(32, "big") + (0).to_bytes(32, "big")
+    forged["call"]["result"] = "0x" + result.hex()
+    forged["answer"].update(covered=False, grant=None, licenceId=None, reason="no licence")
+    return {"genuine": genuine_refusal, "forged": forged, "before": before, "after": after,
+            "url": env.settings.network.rpc_url}
+
+
+@pytest.mark.parametrize("archive", [True, False], ids=["state-at-B", "no-state-at-B"])
+def test_not_covered_then_a_grant_reaching_back_holds(receipts_pair, monkeypatch, archive):
+    r = receipts_pair["genuine"]
+    b = r["block"]["number"]
+    rec = Recorder(monkeypatch, no_state_at=None if archive else b)
+    lines: list[str] = []
+    assert verify_receipt(r, receipts_pair["url"], lines.append) == []
+    assert any(f"licence {receipts_pair['after']} was granted" in x and "after the receipt" in x for x in lines), lines
+    # bounded: one licenceCount() at B, or logs from B+1 only (the old check read from block 0)
+    assert all(q["fromBlock"] != "0x0" for q in rec.logs_queries())
+    if archive:
+        assert rec.count_calls() == [hex(b)] and rec.logs_queries() == []
+    else:
+        (q,) = rec.logs_queries()
+        assert q["fromBlock"] == hex(b + 1) and q["topics"][0] == list(GRANT_TOPICS)
+        (line,) = [x for x in lines if "was granted at block" in x]
+        assert int(line.split("at block ")[1].split(",")[0]) > b, line
+
+
+@pytest.mark.parametrize("archive", [True, False], ids=["state-at-B", "no-state-at-B"])
+def test_a_forged_not_covered_fails_on_a_licence_that_existed_at_the_block(receipts_pair, monkeypatch, archive):
+    r = receipts_pair["forged"]
+    b = r["block"]["number"]
+    rec = Recorder(monkeypatch, no_state_at=None if archive else b)
+    problems = verify_receipt(r, receipts_pair["url"])
+    assert len(problems) == 1, problems
+    assert f"covered by licence {receipts_pair['before']}, granted at or before" in problems[0]
+    assert all(q["fromBlock"] == hex(b + 1) for q in rec.logs_queries())
+    assert len(rec.logs_queries()) == (0 if archive else 1)
