@@ -10,19 +10,17 @@ message and exit.") come from click's gettext calls, which read the same catalog
 
 from __future__ import annotations
 
+import ast
 import gettext as stdlib_gettext
 import inspect
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from ledger.core import i18n
 from ledger.core.i18n import N_
-
-if TYPE_CHECKING:  # ast is imported by the functions that parse source (message extraction, zh errors)
-    import ast
 
 # Click's own strings that a user sees in help and usage errors (click/core.py, decorators.py,
 # exceptions.py, formatting.py), so that the catalogue carries them too.
@@ -105,8 +103,6 @@ def lang_option(f: Any) -> Any:
 
 
 def _is_click_decorator(node: ast.expr) -> bool:
-    import ast
-
     target = node.func if isinstance(node, ast.Call) else node
     name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
     return name in ("command", "group")
@@ -115,8 +111,6 @@ def _is_click_decorator(node: ast.expr) -> bool:
 def extract_click(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[str, Any]) -> Iterator[Any]:
     """Babel extraction method: ``_()`` calls as usual, plus click help texts (docstrings of
     commands and groups, ``help=``, ``short_help=`` and ``epilog=`` string arguments)."""
-    import ast
-
     from babel.messages.extract import extract_python
 
     source = fileobj.read()

@@ -19,7 +19,6 @@ from functools import cache
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Self
 
-from ledger.content.canonical import canonical_json
 from ledger.core.errors import InputError, MetadataInvalid
 
 if TYPE_CHECKING:  # jsonschema is imported by the first validation, not by a read command (issue 15)
@@ -208,6 +207,8 @@ def build_work_metadata(
 
 def encode_work_metadata(doc: Mapping[str, Any]) -> bytes:
     """Validate ``doc`` and return its canonical JSON bytes (what gets stored and hashed)."""
+    from ledger.content.canonical import canonical_json  # a write: not on a read command's start-up
+
     validate_work_metadata(doc)
     return canonical_json(dict(doc), name="metadata")
 

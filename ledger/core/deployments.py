@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledger.core.abicodec import checksum
 from ledger.core.errors import ConfigError, NotDeployed
 
 
@@ -39,6 +40,14 @@ class Deployment:
                 f"{name} is not deployed on network {self.network!r}",
                 hint="deploy with `rights-ledger node start` (embedded) or `brownie run scripts/deploy.py`",
             ) from None
+
+    def versions(self, name: str) -> list[str]:
+        """Every address ``name`` was ever deployed at on this network, oldest first (ADR 002)."""
+        out = [checksum(r.address) for r in sorted((r for r in self.history if r.name == name), key=lambda r: r.block)]
+        cur = self.contracts.get(name)
+        if cur is not None and checksum(cur.address) not in out:
+            out.append(checksum(cur.address))
+        return out
 
     @property
     def first_block(self) -> int:

@@ -12,6 +12,7 @@ report), 分配 (distribution), 存证 (attestation), 争议 (dispute).
 
 from __future__ import annotations
 
+import ast
 import contextvars
 import gettext as _gettext
 import os
@@ -20,10 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # ast is imported by the functions that parse source (message extraction, zh errors)
-    import ast
+from typing import Any
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
@@ -134,8 +132,6 @@ _PERCENT_FORMAT = re.compile(r"%(?:\(\w*\))?[-#0 +]?(?:\*|\d+)?(?:\.(?:\*|\d+))?
 
 def _parts(node: ast.expr) -> list[str | None] | None:
     """The pieces of a message expression: fixed text, or None where a value goes; None if it is no text."""
-    import ast
-
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node.value]
     if isinstance(node, ast.JoinedStr):
@@ -167,8 +163,6 @@ def _template(node: ast.expr) -> str | None:
 def _message_exprs(node: ast.expr) -> list[ast.expr]:
     """The expressions a message may be: both branches of ``a if c else b``, the text of ``text[:200]``,
     the fallbacks of ``x or "text"``."""
-    import ast
-
     if isinstance(node, ast.IfExp):
         return [*_message_exprs(node.body), *_message_exprs(node.orelse)]
     if isinstance(node, ast.Subscript):
@@ -179,8 +173,6 @@ def _message_exprs(node: ast.expr) -> list[ast.expr]:
 
 
 def _name(call: ast.Call) -> str:
-    import ast
-
     return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
 
 
@@ -199,8 +191,6 @@ def _is_error_call(call: ast.Call) -> bool:
 def _decoded_contract_errors(node: ast.AST) -> list[ast.expr]:
     """The sentences ``ledger.core.chain`` attaches to a decoded custom error: the message lambdas
     and hints of its ``_ERRORS`` table, the ``_msg_*`` builders, and the fallback ``message, hint = ...``."""
-    import ast
-
     if isinstance(node, ast.Assign | ast.AnnAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         names = [t.id for t in targets if isinstance(t, ast.Name)]
@@ -221,8 +211,6 @@ def _decoded_contract_errors(node: ast.AST) -> list[ast.expr]:
 def error_templates_in(source: str) -> Iterator[tuple[int, str]]:
     """(line, template) of every error message and hint raised (or ``fail``-ed) in ``source``, and
     of the sentences attached to decoded contract errors (:func:`_decoded_contract_errors`)."""
-    import ast
-
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and _is_error_call(node):
             if getattr(node.func, "id", "") == "Mismatch":  # an audit finding (kind, where, what), not an error

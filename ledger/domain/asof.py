@@ -59,13 +59,7 @@ def _hex(b: Any) -> str:
 
 def versions(ledger: Any, name: str) -> list[str]:
     """Every address ``name`` was ever deployed at on this network, oldest first (ADR 002)."""
-    dep = ledger.deployment
-    recs = sorted([r for r in dep.history if r.name == name], key=lambda r: r.block)
-    out = [to_checksum_address(r.address) for r in recs]
-    cur = dep.contracts.get(name)
-    if cur is not None and to_checksum_address(cur.address) not in out:
-        out.append(to_checksum_address(cur.address))
-    return out
+    return ledger.deployment.versions(name)
 
 
 def _lookup(hist: list[tuple[int, Any]], at: int, default: Any = 0) -> Any:

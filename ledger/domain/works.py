@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -259,9 +258,11 @@ class Ledger:
         """Record a real-name verification; returns (result, commitment, salt) — keep the salt."""
         if not real_name.strip():
             raise E.InputError("the real name is empty")
-        salt = salt or secrets.token_bytes(32)
+        import secrets
+
         from ledger.core.abicodec import keccak256
 
+        salt = salt or secrets.token_bytes(32)
         commitment = keccak256(salt + real_name.strip().encode("utf-8"))
         result = self.write(self.roles.functions.verifyHolder(parse_address(account), commitment))
         return result, "0x" + commitment.hex(), "0x" + salt.hex()
@@ -414,9 +415,7 @@ class Ledger:
 
     def registry_versions(self) -> list[str]:
         """Every WorkRegistry of this network, oldest first (ADR 002: retired ones keep their works)."""
-        from ledger.domain.asof import versions
-
-        return versions(self, "WorkRegistry")
+        return self.deployment.versions("WorkRegistry")
 
     def registry_for(self, work_id: str) -> Contract:
         """The WorkRegistry version that holds ``work_id`` (ADR 002): the current one when it knows
