@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -225,3 +226,30 @@ def test_copy_without_copy_file_range(tmp_path, monkeypatch):
     node = node_on(tmp_path, json.dumps(before, **COMPACT).encode())
     node._drop_restart_genesis()
     assert node.state_file.read_bytes() == json.dumps(old_drop(before), **COMPACT).encode()
+
+
+# --- against the real node ----------------------------------------------------------------------
+
+
+@pytest.fixture()
+def env(tmp_path):
+    from tests.fixtures.chain import fresh_chain
+
+    yield from fresh_chain(tmp_path)
+
+
+def test_a_restarted_anvil_dumps_a_second_block_0_and_start_drops_it(env):
+    node = env.node
+    genesis = env.ledger().rpc.request("eth_getBlockByNumber", ["0x0", False])
+    for restart in range(2):
+        time.sleep(1.1)  # anvil's fresh block 0 is stamped with the time it starts: another second
+        node.stop()  # SIGTERM: anvil dumps its state
+        cuts = restart_genesis_spans(node.state_file)
+        zeros = [b["header"] for b in json.loads(node.state_file.read_bytes())["blocks"]
+                 if b["header"]["number"] == "0x0"]
+        # the first stop dumps the chain started without a state file; every later one holds the
+        # fresh block 0 of the anvil that loaded it
+        assert len(zeros) == (1 if restart == 0 else 2) and len(cuts) == len(zeros) - 1, zeros
+        node.start()
+        assert restart_genesis_spans(node.state_file) == []
+        assert env.ledger().rpc.request("eth_getBlockByNumber", ["0x0", False])["hash"] == genesis["hash"]
