@@ -27,6 +27,7 @@ import shutil
 import signal
 import subprocess
 import time
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -192,22 +193,18 @@ class EmbeddedNode:
         anvil started with ``--state`` makes a fresh block 0 of its own before loading the saved
         blocks, and its next dump holds both block 0s; loaded again, the fresh one may win and the
         chain's genesis hash changes (a second ``node stop`` / ``node start`` then refused the node
-        as another home's). The chain's genesis is the earliest block 0: the others are dropped."""
+        as another home's). The chain's genesis is the earliest block 0: the others are dropped.
+
+        The state file is not loaded whole (1.5 GB at 100k works, ADR 010): :func:`restart_genesis_spans`
+        reads the top-level ``blocks`` list one block at a time, and :func:`drop_spans` copies the file
+        without the extra block 0s into a temporary file that replaces it (fsync, rename). A file this
+        code cannot read is left as it is: anvil decides."""
         try:
-            state = json.loads(self.state_file.read_bytes())
-            zeros = [b for b in state.get("blocks", []) if int(b["header"]["number"], 16) == 0]
+            spans = restart_genesis_spans(self.state_file)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return  # no state yet, or not one this code can read: anvil decides
-        if len(zeros) < 2:
-            return
-        keep = min(zeros, key=lambda b: int(b["header"]["timestamp"], 16))
-        state["blocks"] = [b for b in state["blocks"] if b is keep or int(b["header"]["number"], 16) != 0]
-        tmp = self.state_file.with_name(self.state_file.name + ".tmp")
-        with open(tmp, "w") as fh:
-            json.dump(state, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.state_file)
+        if spans:
+            drop_spans(self.state_file, spans)
 
     def persist(self) -> None:
         """Write the node's current state to the state file, atomically (a snapshot).
@@ -395,6 +392,180 @@ class EmbeddedNode:
                     break
                 time.sleep(0.05)
             self.pid_file.unlink(missing_ok=True)
+
+
+# --- the extra block 0s of a restarted node's state file (ADR 010) ------------------------------
+
+_WS = re.compile(r"[ \t\r\n]*")
+_BLOCKS_KEY = re.compile(r'"blocks"[ \t\r\n]*:[ \t\r\n]*\[')
+STATE_PIECE = 16 << 20  # bytes of the state file read and decoded at a time (more for a larger block)
+_DECODER = json.JSONDecoder()
+
+
+def restart_genesis_spans(path: Path) -> list[tuple[int, int]]:
+    """The byte ranges ``[start, end)`` to cut from anvil's state file at ``path`` so that of its
+    block 0s only the earliest (by timestamp; the first of equals) remains; none when it has fewer
+    than two. A range covers one extra block with the comma before it (after it, for a leading one).
+
+    The file is not loaded whole: it is read a piece at a time, the top-level ``"blocks": [`` is found
+    by its key (anvil writes the block env, the accounts and the best block number before it, none
+    of them holding a key of that name), and the list is decoded one block at a time, each to its
+    end, where the next one starts. Memory: a piece and the largest block; time: the bytes up to
+    the end of the list (the transactions after it, most of the file, are not read). A file that
+    is not an object, ends inside it, or whose list is not one of blocks with a hex header number
+    and timestamp raises ValueError (or KeyError, TypeError)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        text = _StateText(fd)
+        starts, ends = array("q"), array("q")
+        zeros: list[tuple[int, int]] = []  # (timestamp, index) of every block 0
+        for index, (start, end, block) in enumerate(text.blocks()):
+            header = block["header"]
+            if int(header["number"], 16) == 0:
+                zeros.append((int(header["timestamp"], 16), index))
+            starts.append(start)
+            ends.append(end)
+    finally:
+        os.close(fd)
+    if len(zeros) < 2:
+        return []
+    keep = min(zeros)[1]
+    drop = sorted(i for _t, i in zeros if i != keep)
+    lead = 0  # dropped blocks at the head of the list: cut up to the first block kept
+    while lead < len(drop) and drop[lead] == lead:
+        lead += 1
+    cuts = [(starts[0], starts[lead])] if lead else []
+    return cuts + [(ends[i - 1], ends[i]) for i in drop[lead:]]
+
+
+class _StateText:
+    """A state file read a piece at a time and decoded latin-1 (one character a byte, so offsets
+    in the text are offsets in the file; only ASCII values, the hex header fields, are used)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.size = os.fstat(fd).st_size
+        self.base = 0  # the file offset of text[0]
+        self.text = ""
+
+    def load(self, at: int, n: int) -> None:
+        self.base, self.text = at, os.pread(self.fd, n, at).decode("latin-1")
+
+    def char(self, at: int) -> str:
+        if at >= self.size:
+            return ""
+        if not self.base <= at < self.base + len(self.text):
+            self.load(at, STATE_PIECE)
+        return self.text[at - self.base]
+
+    def skip_ws(self, at: int) -> int:
+        while self.char(at):
+            j = _WS.match(self.text, at - self.base).end()
+            at = self.base + j
+            if j < len(self.text):
+                break
+        return at
+
+    def blocks(self) -> Iterator[tuple[int, int, Any]]:
+        """``(start, end, block)`` of each element of the top-level ``blocks`` list, in order;
+        ValueError when the file or the list is malformed."""
+        if self.char(self.skip_ws(0)) != "{":
+            raise ValueError("the state is not a JSON object")
+        if not os.pread(self.fd, 4096, max(0, self.size - 4096)).rstrip().endswith(b"}"):
+            raise ValueError("the state file ends inside its JSON object")
+        i = self.skip_ws(self._blocks_list())
+        if self.char(i) != "]":
+            while True:
+                block, end = self.decode_object(i)
+                yield i, end, block
+                i = self.skip_ws(end)
+                sep = self.char(i)
+                if sep == "]":
+                    break
+                if sep != ",":
+                    raise ValueError(f"expected , or ] at byte {i}")
+                i = self.skip_ws(i + 1)
+        if self.char(self.skip_ws(i + 1)) not in (",", "}"):
+            raise ValueError(f"expected , or }} after the blocks list at byte {i}")
+
+    def _blocks_list(self) -> int:
+        """The offset just after the ``[`` of the state's ``"blocks"`` list: the first ``"blocks":``
+        in the file. Its quote is not a string's closing one (a letter cannot follow that) nor inside a
+        string (it would be escaped), so it opens a key, and in anvil's state only the top level has a
+        key of that name (the block env and the accounts before it have none)."""
+        overlap = 256  # pieces overlap, so that a key across two of them is found in the first
+        at = 0
+        while at < self.size:
+            self.load(at, STATE_PIECE + overlap)
+            found = _BLOCKS_KEY.search(self.text)
+            if found is not None:
+                return self.base + found.end()
+            at += STATE_PIECE
+        raise ValueError("the state has no blocks list")
+
+    def decode_object(self, at: int) -> tuple[Any, int]:
+        """The JSON object starting at ``at`` and the offset just after it; the text read is widened
+        while the object runs past its end."""
+        if self.char(at) != "{":
+            raise ValueError(f"expected a block object at byte {at}")
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, at - self.base)
+                return value, self.base + end
+            except json.JSONDecodeError as exc:
+                # cut by the end of the text (an unterminated string, or an error in its last bytes):
+                # read more; an error inside it, or at the end of the file, is a malformed block
+                cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(self.text) - 16
+                held = self.base + len(self.text)
+                if not cut or held >= self.size:
+                    raise
+                self.load(at, max(STATE_PIECE, 4 * (held - at)))
+                if self.base + len(self.text) <= held:  # a read returns at most ~2 GB
+                    raise ValueError(f"a block at byte {at} is too large to read") from None
+
+
+def drop_spans(path: Path, spans: list[tuple[int, int]]) -> None:
+    """Rewrite the file at ``path`` without the byte ranges ``spans`` (sorted, not overlapping): the
+    rest is copied through unchanged, by the kernel where it can (copy_file_range), into a temporary
+    file beside it that is fsync'd and renamed over it. A failure leaves the file as it was."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        src = os.open(path, os.O_RDONLY)
+        try:
+            dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                at = 0
+                for a, b in [*spans, (os.fstat(src).st_size, 0)]:
+                    _copy_range(src, dst, at, a - at)
+                    at = b
+                os.fsync(dst)
+            finally:
+                os.close(dst)
+        finally:
+            os.close(src)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+
+
+def _copy_range(src: int, dst: int, offset: int, count: int) -> None:
+    """Append ``count`` bytes of ``src`` from ``offset`` to ``dst``."""
+    fast = hasattr(os, "copy_file_range")
+    while count > 0:
+        n = 0
+        if fast:
+            try:
+                n = os.copy_file_range(src, dst, min(count, 1 << 30), offset)
+            except OSError:  # another file system, or a kernel without it: read and write
+                fast = False
+        if not fast:
+            piece = os.pread(src, min(count, 1 << 20), offset)
+            n = os.write(dst, piece) if piece else 0
+        if n <= 0:
+            raise OSError(f"the state file ended {count} bytes early while copying it")
+        offset += n
+        count -= n
 
 
 DUMP_PIECE = 1 << 20  # bytes of the node's answer read at a time by dump_state_to
