@@ -23,9 +23,6 @@ import fcntl
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import time
 from array import array
 from collections.abc import Iterator
@@ -49,6 +46,8 @@ def anvil_binary() -> str:
     The native binary inside the platform package is preferred to node_modules/.bin/anvil,
     a Node wrapper that would stand between us and the process we signal.
     """
+    import shutil  # starting a node: not on a read command's start-up (nor subprocess, signal)
+
     explicit = os.environ.get("RIGHTS_LEDGER_ANVIL")
     candidates = [explicit] if explicit else []
     candidates += [
@@ -147,6 +146,8 @@ class EmbeddedNode:
         ]  # fmt: skip
         if self.profile.block_time:
             cmd += ["--block-time", str(self.profile.block_time)]
+        import subprocess
+
         with open(self.log_file, "ab") as log:
             log_start = log.tell()
             proc = subprocess.Popen(
@@ -362,6 +363,8 @@ class EmbeddedNode:
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop anvil cleanly (SIGTERM, so it dumps its state). False when it was not running."""
+        import signal
+
         pid = self._pid()
         if pid is None:
             return False
@@ -382,6 +385,8 @@ class EmbeddedNode:
 
     def kill(self) -> None:
         """SIGKILL the node (fault tests): whatever anvil had not dumped is lost."""
+        import signal
+
         pid = self._pid()
         if pid is not None:
             _signal_group(pid, signal.SIGKILL)
