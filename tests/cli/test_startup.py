@@ -177,3 +177,17 @@ def test_a_copied_build_folder_still_reads_the_slim_files(tmp_path: Path) -> Non
     assert case(size + 1, 2) == "contracts"  # another build file: stale slim
     assert case(size, 600) == "contracts"  # recompiled long after: stale slim
     assert case(None, 2) == "contracts"  # a slim file that records no size: by time alone
+
+
+def test_the_collector_stays_off_the_start_up_and_the_exit() -> None:
+    """ledger.cli raises the young-generation threshold before its imports, and main() freezes what
+    exists when the command ends, so the exit's last collection does not walk it (together about a
+    third of a read command's CPU, issue 15). A long run still collects: the threshold is finite."""
+    out = _run("import gc, sys\nimport ledger.cli\nprint(gc.get_threshold()[0])\n"
+               "sys.argv = ['rights-ledger', '--help']\ntry:\n    ledger.cli.main()\n"
+               "except SystemExit as e:\n    assert not e.code\n"
+               "print(gc.get_freeze_count())\nprint(gc.isenabled())")
+    lines = out.splitlines()  # the threshold, the help text, then the freeze count and the switch
+    threshold, frozen, enabled = lines[0], lines[-2], lines[-1]
+    assert 10_000 <= int(threshold) <= 1_000_000 and enabled == "True"
+    assert int(frozen) > 10_000  # the imports' objects, frozen at the end of main()
