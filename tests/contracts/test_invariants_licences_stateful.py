@@ -52,6 +52,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from ledger.core.types import USES
 from ledger.domain.licensing import FOREVER
 from tests.fixtures.models import after_transfer
+from tests.fixtures.stateful import fresh_example
 
 EXAMPLES = int(os.environ.get("LICENCE_STATEFUL_EXAMPLES", "20"))
 STEPS = int(os.environ.get("LICENCE_STATEFUL_STEPS", "15"))
@@ -143,7 +144,7 @@ class LicenceMachine(RuleBasedStateMachine):
         cls.kit = kit
 
     def __init__(self):
-        chain.revert()  # every run starts from the snapshot taken by the test
+        fresh_example()  # every run starts from the snapshot taken by the test
         super().__init__()
         self.t0 = chain.time()
         self.status = {wid: CONFIRMED for wid in self.ids}

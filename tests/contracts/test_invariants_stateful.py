@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from tests.fixtures.models import after_transfer
+from tests.fixtures.stateful import fresh_example
 
 N_WORKS = 3
 N_PEOPLE = 4  # author, coauthor (verified holders), spare[0], spare[1] (no role)
@@ -78,7 +79,7 @@ class RegistryMachine(RuleBasedStateMachine):
         cls.ids = [kit.content_hash(f"stateful-work-{i}") for i in range(N_WORKS)]
 
     def __init__(self):
-        chain.revert()  # every run starts from the snapshot taken by the test
+        fresh_example()  # every run starts from the snapshot taken by the test
         super().__init__()
         self.status = {wid: NONE for wid in self.ids}
         self.holders = {wid: [] for wid in self.ids}  # [(address, bps)] in contract order

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from ledger.content.merkle import MerkleTree, leaf_hash
+from tests.fixtures.stateful import fresh_example
 
 CLAIM_TYPES = ("address", "uint32", "address", "uint256")
 CID = b"\x01\x55\x12\x20" + b"\x22" * 32
@@ -50,7 +51,7 @@ class Conservation(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        chain.revert()  # every run starts from the snapshot taken by the test
+        fresh_example()  # every run starts from the snapshot taken by the test
         self.trees: dict[int, tuple[MerkleTree | None, list[tuple[str, int]]]] = {}
         self.claimed: set[tuple[int, str]] = set()
         self.paid_total = 0  # every token ever paid in
