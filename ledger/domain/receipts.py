@@ -386,8 +386,15 @@ def _granted_after(r: dict[str, Any], rpc: JsonRpc, lid: int) -> tuple[bool, int
     ``eth_call`` at B. A node without the state at B (not an archive node, or the embedded node
     after a restart) refuses that call; then the question is whether a grant event of ``lid``
     (LicenceGranted or OpenLicencePublished, topic 1 = ``lid``) lies in (B, head]: one
-    ``eth_getLogs`` over the blocks after the receipt only, never over the chain before it."""
-    registry = r["contracts"]["LicenceRegistry"]
+    ``eth_getLogs`` over the blocks after the receipt only, never over the chain before it.
+
+    The registry is the one the lens reads (its ``licences()``), not the receipt's
+    ``contracts.LicenceRegistry``: an edited receipt could name a contract that says the count was 0."""
+    word = _b(rpc("eth_call", {"to": r["call"]["to"], "data": _hex(function_signature_to_4byte_selector(
+        "licences()"))}, "latest"))
+    if len(word) != 32:
+        raise ReceiptError(f"the lens {r['call']['to']} does not name its licence registry")
+    registry = "0x" + word[-20:].hex()
     number = int(r["block"]["number"])
     try:
         word = _b(rpc("eth_call", {"to": registry, "data": _hex(function_signature_to_4byte_selector(
@@ -396,6 +403,8 @@ def _granted_after(r: dict[str, Any], rpc: JsonRpc, lid: int) -> tuple[bool, int
         word = b""
     if len(word) == 32:
         return lid > int.from_bytes(word, "big"), None
+    if number >= _int(rpc("eth_blockNumber")):  # no block after B yet (a node refuses a range past its head)
+        return False, None
     logs = rpc("eth_getLogs", {"address": registry, "fromBlock": hex(number + 1), "toBlock": "latest",
                                "topics": [list(GRANT_TOPICS), "0x" + lid.to_bytes(32, "big").hex()]})
     first = min((_int(lg["blockNumber"]) for lg in logs), default=None)

@@ -107,3 +107,33 @@ def test_a_forged_not_covered_fails_on_a_licence_that_existed_at_the_block(recei
     assert f"covered by licence {receipts_pair['before']}, granted at or before" in problems[0]
     assert all(q["fromBlock"] == hex(b + 1) for q in rec.logs_queries())
     assert len(rec.logs_queries()) == (0 if archive else 1)
+
+
+# A contract that answers every call with one zero word: licenceCount() "0" at any block.
+ZERO_WORD_CODE = "0x60206000f3"  # PUSH1 32, PUSH1 0, RETURN
+
+
+@pytest.mark.parametrize("archive", [True, False], ids=["state-at-B", "no-state-at-B"])
+def test_a_forged_not_covered_naming_another_licence_registry_fails(ledger_env: LedgerEnv, monkeypatch, archive):
+    """The licensee edits ``contracts.LicenceRegistry`` too, to a contract that existed at B and
+    says licenceCount() is 0 (or, on a node without state at B, to the current registry's
+    twin with no grant log): step 6 must ask the lens which registry its licence ids are of."""
+    env = ledger_env
+    a = env.addresses
+    led = env.ledger("alice")
+    fake = "0x" + "5e" * 20
+    receipts.JsonRpc(env.settings.network.rpc_url)("anvil_setCode", fake, ZERO_WORD_CODE)  # deployed before B
+    wid = register_text_work(env, "alice")
+    lic = Licensing(led)
+    _r, before = lic.grant(a["licensee"], [wid], lic.terms(["perform"]), again=True)
+    covered = make_receipt(led, wid, a["licensee"], "perform")
+    forged = json.loads(json.dumps(covered))
+    result = bytearray(bytes.fromhex(forged["call"]["result"][2:]))
+    result[0:128] = (0).to_bytes(32, "big") * 2 + (1).to_bytes(32, "big") + (0).to_bytes(32, "big")
+    forged["call"]["result"] = "0x" + result.hex()
+    forged["answer"].update(covered=False, grant=None, licenceId=None, reason="no licence")
+    forged.update(licence=None, events=[], proofs=None)
+    forged["contracts"]["LicenceRegistry"] = fake
+    Recorder(monkeypatch, no_state_at=None if archive else forged["block"]["number"])
+    problems = verify_receipt(forged, env.settings.network.rpc_url)
+    assert any(f"covered by licence {before}, granted at or before" in p for p in problems), problems
