@@ -368,6 +368,18 @@ def _ask_again(r: dict[str, Any], rpc: JsonRpc, data: bytes, covered: bool, log:
     if covered and not now:
         return [f"asked again at block {head_no}, the lens answers not covered (reason {reason}) about the same "
                 f"time: the receipt's 'covered' does not hold (TR1-TR9 keep every answer about a past time)"]
+    if covered and now:
+        # The lens names the best-ranked covering licence (the licensee's own before open ones, then
+        # the lowest id; the tariff last). A licence that covered at B still covers now, so the one named
+        # now ranks at least as well, and when it is another it was made after B (else B's answer).
+        _c, then_kind, _r, then_lid = abi_decode(["bool", "uint8", "uint8", "uint64"], _b(r["call"]["result"])[:128])
+        if then_lid and _granted_after(r, rpc, then_lid)[0]:
+            return [f"the receipt's licence {then_lid} was made after the receipt's block: the lens could not "
+                    f"answer with it then"]
+        if (lid, _kind) != (then_lid, then_kind) and (_rank(_kind, lid) > _rank(then_kind, then_lid)
+                                                     or not _granted_after(r, rpc, lid)[0]):
+            return [f"asked again at block {head_no}, the lens answers covered by licence {lid}, not by licence "
+                    f"{then_lid}: the receipt's answer was not the lens's at its block"]
     if not covered and now:
         after, granted = _granted_after(r, rpc, lid)
         if not after:
@@ -376,6 +388,11 @@ def _ask_again(r: dict[str, Any], rpc: JsonRpc, data: bytes, covered: bool, log:
         when = f"at block {granted}" if granted is not None else f"after block {r['block']['number']}"
         log(f"   licence {lid} was granted {when}, after the receipt, with a term reaching back (TR7)")
     return []
+
+
+def _rank(kind: int, lid: int) -> tuple[int, int]:
+    """The lens's order of covering answers (CoverageLens._consider): own licences, open ones, the tariff."""
+    return (2, 0) if not lid else ((1 if kind == 3 else 0), lid)
 
 
 def _granted_after(r: dict[str, Any], rpc: JsonRpc, lid: int) -> tuple[bool, int | None]:

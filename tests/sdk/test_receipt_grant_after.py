@@ -137,3 +137,49 @@ def test_a_forged_not_covered_naming_another_licence_registry_fails(ledger_env: 
     Recorder(monkeypatch, no_state_at=None if archive else forged["block"]["number"])
     problems = verify_receipt(forged, env.settings.network.rpc_url)
     assert any(f"covered by licence {before}, granted at or before" in p for p in problems), problems
+
+
+def _say_covered(receipt: dict[str, Any], lid: int, kind: int = 1) -> dict[str, Any]:
+    """The receipt with its call result and answer edited to "covered by licence ``lid``"."""
+    forged = json.loads(json.dumps(receipt))
+    result = bytearray(bytes.fromhex(forged["call"]["result"][2:]))
+    result[0:128] = (1).to_bytes(32, "big") + kind.to_bytes(32, "big") + (0).to_bytes(32, "big") + \
+        lid.to_bytes(32, "big")
+    forged["call"]["result"] = "0x" + result.hex()
+    forged["answer"].update(covered=True, grant=receipts.KIND_NAMES[kind], licenceId=lid, reason=None)
+    return forged
+
+
+@pytest.mark.parametrize("archive", [True, False], ids=["state-at-B", "no-state-at-B"])
+def test_a_forged_covered_by_a_licence_made_after_the_block_fails(receipts_pair, monkeypatch, archive):
+    """A "not covered" at B, edited into "covered by" the licence granted later with a term reaching
+    back (no storage proof: the node "offered none"). Asked again, the lens names that licence, but
+    it did not exist at B: the lens could not have answered with it then."""
+    forged = _say_covered(receipts_pair["genuine"], receipts_pair["after"])
+    forged.update(licence=None, events=[], proofs=None)
+    Recorder(monkeypatch, no_state_at=None if archive else forged["block"]["number"])
+    problems = verify_receipt(forged, receipts_pair["url"])
+    assert any(f"licence {receipts_pair['after']} was made after the receipt's block" in p for p in problems), problems
+
+
+def test_a_forged_covered_by_a_licence_of_another_work_fails(ledger_env: LedgerEnv):
+    """A "not covered" at B for work 1, edited into "covered by" the licensee's licence L1 for work 2,
+    with L1's genuine record, storage proofs and events at B. A licence granted later for work 1
+    reaching back makes the lens answer covered now, but by L2 > L1: had L1 covered work 1 at B, the
+    lens would still name it (the lowest id wins)."""
+    env = ledger_env
+    a = env.addresses
+    w1, w2 = register_text_work(env, "alice"), register_text_work(env, "alice")
+    alice = env.ledger("alice")
+    lic = Licensing(alice)
+    _r, l1 = lic.grant(a["licensee"], [w2], lic.terms(["reproduce"]), again=True)
+    refusal = make_receipt(alice, w1, a["licensee"], "reproduce")
+    other = make_receipt(alice, w2, a["licensee"], "reproduce")
+    assert refusal["block"]["number"] == other["block"]["number"] and not refusal["answer"]["covered"]
+    assert other["answer"]["licenceId"] == l1 and other["proofs"]
+    _r, l2 = lic.grant(a["licensee"], [w1], lic.terms(["reproduce"], start=refusal["question"]["at"] - 3600),
+                       again=True)
+    forged = _say_covered(refusal, l1)
+    forged.update(licence=other["licence"], proofs=other["proofs"], events=other["events"])
+    problems = verify_receipt(forged, env.settings.network.rpc_url)
+    assert any(f"covered by licence {l2}, not by licence {l1}" in p for p in problems), problems
