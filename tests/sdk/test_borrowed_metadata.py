@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ledger.content.cid import cid_for_bytes
+from ledger.content.iscc import content_code
 from ledger.content.metadata import build_work_metadata, encode_work_metadata
 from ledger.core.types import Holder
 from tests.fixtures.chain import LedgerEnv
@@ -37,7 +38,8 @@ def borrowed(ledger_env: LedgerEnv) -> dict[str, Any]:
         title=f"Famous {tag}", creators=[{"name": "Famous", "role": "composer"}], work_type="music",
         content_sha256=hashlib.sha256(b"famous " + secrets.token_bytes(8)).hexdigest(), creation_mode="ai-assisted",
         ai_declaration={"models": [{"name": "famous-model", "version": "1"}], "tools": []},
-        identifiers={"isrc": isrc})
+        identifiers={"isrc": isrc},
+        content_code={"kind": "text", "iscc": content_code(b"a famous text " + tag.encode(), "f.txt").iscc})
     doc["cwr"] = {"sender": "PB123456789", "workNumber": "FAMOUS" + tag}
     body = encode_work_metadata(doc)
     cid = alice.store.add(body)  # the document is in the store before its own registration (a first attempt)
@@ -82,3 +84,14 @@ def test_desk_evidence_does_not_show_the_borrowed_ai_declaration(ledger_env, bor
     ev = desk.review(borrowed["copy"])["evidence"]
     assert ev["aiDeclaration"] is None  # else the famous work's declaration, shown as the copy's
     assert any("names content" in n for n in ev["notes"]), ev["notes"]
+
+
+def test_clearance_takes_no_iscc_code_from_another_works_document(ledger_env, borrowed):
+    """The desk indexes the copy's document as none (no code, so no near-duplicate flag); the clearance
+    must not take the borrowed code either (a copy with the lower id would match the famous content).
+    The famous work's own code (the schema's contentCode, as `work register` writes it) is read."""
+    from ledger.domain.clearance import Registry
+
+    codes = Registry.load(ledger_env.ledger()).near.codes_of
+    assert codes.get(borrowed["famous"]) == [borrowed["doc"]["contentCode"]["iscc"]]
+    assert borrowed["copy"] not in codes
