@@ -25,7 +25,7 @@ ledger object), step by step as docs/VERIFYING.md describes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -261,13 +261,23 @@ def write_receipt(receipt: dict[str, Any], path: Path) -> None:
 
 
 def verify_receipt(receipt: dict[str, Any], url: str,
-                   log: Callable[[str], None] = lambda _m: None) -> list[str]:
+                   log: Callable[[str], None] = lambda _m: None, lenses: Sequence[str] | None = None) -> list[str]:
     """Check a receipt against the node at ``url``; the problems found (empty: it verifies).
 
+    ``lenses``: the network's CoverageLens addresses (every version), known from outside the receipt
+    (the deployment record): the receipt's own ``contracts`` could name a lens its maker deployed,
+    answering "covered" to everything. Without them, the lens is the receipt's word (logged).
     Raises :class:`ReceiptError` when it cannot be checked (malformed, node unreachable)."""
     rpc = JsonRpc(url)
     try:
-        return _verify(receipt, rpc, log)
+        problems = _verify(receipt, rpc, log)
+        to = str(receipt["call"]["to"]).lower()
+        if lenses is None:
+            log(f"the lens {receipt['call']['to']} is the receipt's word: no deployment record to check it against")
+        elif to not in {a.lower() for a in lenses}:
+            problems.append(f"the call was made to {receipt['call']['to']}, which is not this network's "
+                            f"CoverageLens ({', '.join(lenses)})")
+        return problems
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, AbiDecodingError,
             RLPException) as exc:  # a field of the wrong type or size: found by the input fuzzer
         raise ReceiptError(f"the receipt is malformed ({exc.__class__.__name__}: {exc})") from exc

@@ -183,3 +183,36 @@ def test_a_forged_covered_by_a_licence_of_another_work_fails(ledger_env: LedgerE
     forged.update(licence=other["licence"], proofs=other["proofs"], events=other["events"])
     problems = verify_receipt(forged, env.settings.network.rpc_url)
     assert any(f"covered by licence {l2}, not by licence {l1}" in p for p in problems), problems
+
+
+# A "lens" that answers every call with covered by the statutory tariff: (true, 4, 0, 0).
+YES_LENS_CODE = "0x" + "6001600052" + "6004602052" + "6080" + "6000" + "f3"  # mstore 1 @0, 4 @32; return 128 bytes
+
+
+def test_a_receipt_from_a_lens_of_the_licensees_own_fails_against_the_deployment(ledger_env: LedgerEnv, tmp_path):
+    """The licensee deploys a contract answering "covered" to everything and writes a receipt whose
+    ``contracts.CoverageLens`` and ``call.to`` name it: every step holds (the header is real, step 6
+    asks that contract again). The lens must be the network's: the deployment record says which."""
+    from click.testing import CliRunner
+
+    from ledger.cli import cli
+
+    env = ledger_env
+    a = env.addresses
+    fake = "0x" + "7e" * 20
+    receipts.JsonRpc(env.settings.network.rpc_url)("anvil_setCode", fake, YES_LENS_CODE)
+    wid = register_text_work(env, "alice")
+    led = env.ledger("alice")
+    genuine = make_receipt(led, wid, a["licensee"], "reproduce")
+    assert genuine["answer"]["covered"] is False
+    forged = _say_covered(genuine, 0, kind=4)
+    forged["call"]["to"] = forged["contracts"]["CoverageLens"] = fake
+    assert verify_receipt(forged, env.settings.network.rpc_url) == []  # the receipt alone cannot tell
+    lenses = led.deployment.versions("CoverageLens")
+    problems = verify_receipt(forged, env.settings.network.rpc_url, lenses=lenses)
+    assert len(problems) == 1 and "not this network's CoverageLens" in problems[0], problems
+    assert verify_receipt(genuine, env.settings.network.rpc_url, lenses=lenses) == []
+    f = tmp_path / "forged.json"
+    f.write_text(json.dumps(forged))
+    r = CliRunner().invoke(cli, ["--network", "local", "licence", "verify-receipt", str(f)], env=env.env())
+    assert r.exit_code == 1 and "not this network's CoverageLens" in r.output, r.output
