@@ -18,7 +18,7 @@ import click
 from ledger.cli import params
 from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
 from ledger.cli.render import when
-from ledger.core.errors import InputError
+from ledger.core.errors import InputError, LedgerError
 from ledger.core.inputs import display, guard, read_json, read_text
 from ledger.core.parsing import parse_uint
 from ledger.core.types import USES, AlreadyDone
@@ -420,8 +420,19 @@ def verify_receipt_cmd(app: App, receipt_file: Path, rpc_url: str | None, as_jso
         raise InputError(str(exc), hint="pass a file written by `licence status ... --receipt FILE`") from None
     url = rpc_url or app.settings.network.rpc_url
     steps: list[str] = []
+    lenses = None  # the lens must be this network's (its deployment record), not only the receipt's word
     try:
-        problems = verify_receipt(receipt, url, log=steps.append)
+        from ledger.core.deployments import load_deployment
+
+        dep = load_deployment(app.settings.deployments_file, app.settings.network.name)
+        # only for the configured node: another --rpc may be another chain with the same id (local anvils)
+        same_chain = dep.chain_id == int((receipt.get("network") or {}).get("chainId", -1))
+        if url == app.settings.network.rpc_url and same_chain:
+            lenses = dep.versions("CoverageLens")
+    except (LedgerError, ValueError, TypeError):
+        lenses = None
+    try:
+        problems = verify_receipt(receipt, url, log=steps.append, lenses=lenses)
     except ReceiptError as exc:
         if "did not answer" in str(exc):
             raise ChainUnavailable(str(exc),

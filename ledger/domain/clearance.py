@@ -256,10 +256,10 @@ def _decode(code: str) -> tuple[tuple[int, int, int], int]:
 
 
 def metadata_iscc(doc: Any) -> list[str]:
-    """The ISCC codes a work's metadata document carries (``iscc``: a code, ``{"iscc": code}``
-    or a list of either), as the registrar's desk stores them."""
+    """The ISCC codes a work's metadata document carries: the schema's ``contentCode`` (``{"kind",
+    "iscc"}``, what `work register` writes), and ``iscc`` (a code, ``{"iscc": code}`` or a list of either)."""
     raw = doc.get("iscc") if isinstance(doc, dict) else None
-    values = raw if isinstance(raw, list) else [raw]
+    values = [*(raw if isinstance(raw, list) else [raw]), doc.get("contentCode") if isinstance(doc, dict) else None]
     out = []
     for v in values:
         code = v.get("iscc") if isinstance(v, dict) else v
@@ -330,6 +330,8 @@ def registered_codes(ledger: Any, cids: dict[str, str], status: dict[str, int]) 
             doc = json.loads(ledger.store.cat(cid))
         except Exception:  # noqa: BLE001 - a missing or foreign document has no code to compare
             continue
+        if not isinstance(doc, dict) or doc.get("contentSha256") != w[2:]:
+            continue  # another work's document (cited by a hostile registrant): its code is not this work's
         for code in metadata_iscc(doc):
             yield w, code
 

@@ -25,7 +25,7 @@ ledger object), step by step as docs/VERIFYING.md describes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -261,13 +261,23 @@ def write_receipt(receipt: dict[str, Any], path: Path) -> None:
 
 
 def verify_receipt(receipt: dict[str, Any], url: str,
-                   log: Callable[[str], None] = lambda _m: None) -> list[str]:
+                   log: Callable[[str], None] = lambda _m: None, lenses: Sequence[str] | None = None) -> list[str]:
     """Check a receipt against the node at ``url``; the problems found (empty: it verifies).
 
+    ``lenses``: the network's CoverageLens addresses (every version), known from outside the receipt
+    (the deployment record): the receipt's own ``contracts`` could name a lens its maker deployed,
+    answering "covered" to everything. Without them, the lens is the receipt's word (logged).
     Raises :class:`ReceiptError` when it cannot be checked (malformed, node unreachable)."""
     rpc = JsonRpc(url)
     try:
-        return _verify(receipt, rpc, log)
+        problems = _verify(receipt, rpc, log)
+        to = str(receipt["call"]["to"]).lower()
+        if lenses is None:
+            log(f"the lens {receipt['call']['to']} is the receipt's word: no deployment record to check it against")
+        elif to not in {a.lower() for a in lenses}:
+            problems.append(f"the call was made to {receipt['call']['to']}, which is not this network's "
+                            f"CoverageLens ({', '.join(lenses)})")
+        return problems
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, AbiDecodingError,
             RLPException) as exc:  # a field of the wrong type or size: found by the input fuzzer
         raise ReceiptError(f"the receipt is malformed ({exc.__class__.__name__}: {exc})") from exc
@@ -368,6 +378,18 @@ def _ask_again(r: dict[str, Any], rpc: JsonRpc, data: bytes, covered: bool, log:
     if covered and not now:
         return [f"asked again at block {head_no}, the lens answers not covered (reason {reason}) about the same "
                 f"time: the receipt's 'covered' does not hold (TR1-TR9 keep every answer about a past time)"]
+    if covered and now:
+        # The lens names the best-ranked covering licence (the licensee's own before open ones, then
+        # the lowest id; the tariff last). A licence that covered at B still covers now, so the one named
+        # now ranks at least as well, and when it is another it was made after B (else B's answer).
+        _c, then_kind, _r, then_lid = abi_decode(["bool", "uint8", "uint8", "uint64"], _b(r["call"]["result"])[:128])
+        if then_lid and _granted_after(r, rpc, then_lid)[0]:
+            return [f"the receipt's licence {then_lid} was made after the receipt's block: the lens could not "
+                    f"answer with it then"]
+        if (lid, _kind) != (then_lid, then_kind) and (_rank(_kind, lid) > _rank(then_kind, then_lid)
+                                                     or not _granted_after(r, rpc, lid)[0]):
+            return [f"asked again at block {head_no}, the lens answers covered by licence {lid}, not by licence "
+                    f"{then_lid}: the receipt's answer was not the lens's at its block"]
     if not covered and now:
         after, granted = _granted_after(r, rpc, lid)
         if not after:
@@ -378,6 +400,11 @@ def _ask_again(r: dict[str, Any], rpc: JsonRpc, data: bytes, covered: bool, log:
     return []
 
 
+def _rank(kind: int, lid: int) -> tuple[int, int]:
+    """The lens's order of covering answers (CoverageLens._consider): own licences, open ones, the tariff."""
+    return (2, 0) if not lid else ((1 if kind == 3 else 0), lid)
+
+
 def _granted_after(r: dict[str, Any], rpc: JsonRpc, lid: int) -> tuple[bool, int | None]:
     """Was licence ``lid`` made after the receipt's block B? ``(after, block)``, the block when known.
 
@@ -386,8 +413,15 @@ def _granted_after(r: dict[str, Any], rpc: JsonRpc, lid: int) -> tuple[bool, int
     ``eth_call`` at B. A node without the state at B (not an archive node, or the embedded node
     after a restart) refuses that call; then the question is whether a grant event of ``lid``
     (LicenceGranted or OpenLicencePublished, topic 1 = ``lid``) lies in (B, head]: one
-    ``eth_getLogs`` over the blocks after the receipt only, never over the chain before it."""
-    registry = r["contracts"]["LicenceRegistry"]
+    ``eth_getLogs`` over the blocks after the receipt only, never over the chain before it.
+
+    The registry is the one the lens reads (its ``licences()``), not the receipt's
+    ``contracts.LicenceRegistry``: an edited receipt could name a contract that says the count was 0."""
+    word = _b(rpc("eth_call", {"to": r["call"]["to"], "data": _hex(function_signature_to_4byte_selector(
+        "licences()"))}, "latest"))
+    if len(word) != 32:
+        raise ReceiptError(f"the lens {r['call']['to']} does not name its licence registry")
+    registry = "0x" + word[-20:].hex()
     number = int(r["block"]["number"])
     try:
         word = _b(rpc("eth_call", {"to": registry, "data": _hex(function_signature_to_4byte_selector(
@@ -396,6 +430,8 @@ def _granted_after(r: dict[str, Any], rpc: JsonRpc, lid: int) -> tuple[bool, int
         word = b""
     if len(word) == 32:
         return lid > int.from_bytes(word, "big"), None
+    if number >= _int(rpc("eth_blockNumber")):  # no block after B yet (a node refuses a range past its head)
+        return False, None
     logs = rpc("eth_getLogs", {"address": registry, "fromBlock": hex(number + 1), "toBlock": "latest",
                                "topics": [list(GRANT_TOPICS), "0x" + lid.to_bytes(32, "big").hex()]})
     first = min((_int(lg["blockNumber"]) for lg in logs), default=None)

@@ -231,7 +231,12 @@ class Desk:
         ai = None
         if info.get("creationMode", 1) != 1:
             try:
-                ai = (self.ledger.metadata(info["metadataCid"]) or {}).get("aiDeclaration")
+                doc = self.ledger.metadata(info["metadataCid"]) or {}
+                if doc.get("contentSha256") == wid[2:]:  # another work's document declares nothing of this one
+                    ai = doc.get("aiDeclaration")
+                else:
+                    notes.append(f"metadata unreadable: the document names content {doc.get('contentSha256')}, "
+                                 f"not the work {wid}")
             except Exception as exc:  # noqa: BLE001
                 notes.append(f"metadata unreadable: {exc}")
         near = self.neighbours(info)

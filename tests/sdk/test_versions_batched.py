@@ -16,6 +16,7 @@ import pytest
 
 from ledger.core import rpc as rpc_mod
 from ledger.core.deploy import deploy_all
+from ledger.core.errors import WorkAlreadyRegistered
 from ledger.domain.licensing import Licensing
 from ledger.domain.licensing.base import licensing_of_works, licensing_versions
 from tests.fixtures.chain import make_env, register_text_work
@@ -101,3 +102,31 @@ def test_one_version_map_for_usage_and_licensing(upgraded):
     _r, lid = alice.grant(env.addresses["licensee"], [b["live"]], alice.terms(["perform"]))
     c = Licensing(env.ledger()).status(b["live"], env.addresses["licensee"], "perform")
     assert c.covered and c.licence_id == lid
+
+
+def test_registries_for_odd_lists(upgraded):
+    """Hostile or odd lists: the same work twice and in mixed case (each key as given), without 0x,
+    an empty list; and a work live in v1 cannot be made 'rejected in v2' (v2 refuses to register it)."""
+    import hashlib
+
+    from ledger.content.metadata import build_work_metadata
+    from ledger.core.types import Holder
+
+    env, old = upgraded["env"], upgraded["old"]
+    led = env.ledger()
+    live = upgraded["before"]["live"]
+    assert led.registries_for([]) == {} and licensing_of_works(led, []) == {}
+    odd = [live, "0x" + live[2:].upper(), live[2:], live]
+    got = led.registries_for(odd)
+    assert set(got) == set(odd) and {c.address for c in got.values()} == {old.address("WorkRegistry")}
+    routes = licensing_of_works(led, odd)
+    assert set(routes.values()) == {(old.address("LicenceRegistry"), old.address("CoverageLens"))}
+    # a work live in v1 cannot be registered (and then rejected) in v2: the new version refuses it
+    alice = env.ledger("alice")
+    doc = build_work_metadata(title="again", creators=[{"name": "a", "role": "author"}], work_type="text",
+                              content_sha256=hashlib.sha256(b"x").hexdigest())
+    fn = alice.registry.functions.register(alice._registration(live, "bafkreih" + "a" * 51, doc,
+                                                               [Holder(env.addresses["alice"], 10000)]))
+    with pytest.raises(WorkAlreadyRegistered, match="registered already"):
+        alice.chain.build(fn, alice.signer)
+    assert led.registries_for([live])[live].address == old.address("WorkRegistry")

@@ -629,14 +629,15 @@ def ledger_works(ledger: Any, sender: str | None = None,
                  unreadable: list[str] | None = None) -> list[tuple[str, ExportWork]]:
     """``(work id, ExportWork)`` for every work on the ledger that came from CWR (``sender``: only its).
 
-    Works whose metadata document the store cannot give are appended to ``unreadable``."""
+    Works whose metadata document the store cannot give, or that is another work's (it does not
+    verify: ``Ledger.verified_metadata``), are appended to ``unreadable``."""
     out = []
     for wid in registered_work_ids(ledger):
         rec = ledger.work(wid)
         if not rec.metadata_cid:
             continue
         try:
-            doc = ledger.metadata(rec.metadata_cid)
+            doc = ledger.verified_metadata(rec)
         except E.LedgerError:
             if unreadable is not None:
                 unreadable.append(wid)

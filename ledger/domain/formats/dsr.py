@@ -268,8 +268,8 @@ def work_finder(ledger: Any) -> Callable[[str, str], str | None]:
         index[("id", wid.lower())] = wid
         try:
             rec = ledger.work(wid)
-            doc = ledger.metadata(rec.metadata_cid) if rec.metadata_cid else {}
-        except E.LedgerError:  # a document the store does not have: matched by its id only
+            doc = ledger.verified_metadata(rec) or {}
+        except E.LedgerError:  # a document the store does not have, or another work's: matched by its id only
             continue
         for key in ("isrc", "iswc"):
             value = (doc.get("identifiers") or {}).get(key)
