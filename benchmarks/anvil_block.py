@@ -16,6 +16,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -42,11 +43,14 @@ def main(argv: list[str] | None = None) -> int:
            str(args.state), "--gas-limit", "30000000", "--base-fee", "0", "--gas-price", "0", "--accounts", "1",
            "--hardfork", "cancun", *(["--prune-history"] if args.prune_history else [])]
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
         while True:
             if proc.poll() is not None:
-                raise SystemExit(f"anvil exited with code {proc.returncode}")
+                log.seek(0)
+                tail = log.read()[-600:].decode(errors="replace")
+                raise SystemExit(f"anvil exited with code {proc.returncode}: {tail}")
             try:
                 head = int(str(_rpc(port, "eth_blockNumber")), 16)
                 break
