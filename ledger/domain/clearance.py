@@ -327,11 +327,9 @@ def registered_codes(ledger: Any, cids: dict[str, str], status: dict[str, int]) 
         if status.get(w) not in (1, 2, 4):
             continue
         try:  # read as JSON only: the code is taken whatever the schema version of the document
-            doc = json.loads(ledger.store.cat(cid))
-        except Exception:  # noqa: BLE001 - a missing or foreign document has no code to compare
-            continue
-        if not isinstance(doc, dict) or doc.get("contentSha256") != w[2:]:
-            continue  # another work's document (cited by a hostile registrant): its code is not this work's
+            doc = ledger.work_document(w, cid)
+        except Exception:  # noqa: BLE001 - a missing document, or another work's (cited by a hostile
+            continue  # registrant), has no code of this work's to compare
         for code in metadata_iscc(doc):
             yield w, code
 

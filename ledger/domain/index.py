@@ -523,13 +523,11 @@ class ReadIndex:
                                (bound,)).fetchall()
         docs = []
         for wid, cid in rows:
-            try:
-                doc = self.ledger.metadata(cid)
+            try:  # a document that describes other content (another work's, cited by a hostile registrant)
+                doc = self.ledger.work_document(wid, cid)  # is indexed as none, like a missing one
             except Exception:  # noqa: BLE001 (a missing or broken blob must not stop the index)
                 doc = None
-            # a document that describes other content (another work's, reused by a hostile registrant)
-            # is indexed as none: its title, creators and ISCC code are not this work's
-            docs.append((wid, doc if isinstance(doc, dict) and doc.get("contentSha256") == wid[2:] else None))
+            docs.append((wid, doc))
         if docs:
             with self._transaction():
                 for wid, doc in docs:

@@ -231,12 +231,8 @@ class Desk:
         ai = None
         if info.get("creationMode", 1) != 1:
             try:
-                doc = self.ledger.metadata(info["metadataCid"]) or {}
-                if doc.get("contentSha256") == wid[2:]:  # another work's document declares nothing of this one
-                    ai = doc.get("aiDeclaration")
-                else:
-                    notes.append(f"metadata unreadable: the document names content {doc.get('contentSha256')}, "
-                                 f"not the work {wid}")
+                # another work's document (it names other content) declares nothing of this one
+                ai = self.ledger.work_document(wid, info["metadataCid"]).get("aiDeclaration")
             except Exception as exc:  # noqa: BLE001
                 notes.append(f"metadata unreadable: {exc}")
         near = self.neighbours(info)

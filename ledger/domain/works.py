@@ -594,15 +594,18 @@ class Ledger:
         :class:`~ledger.core.errors.MetadataMismatch` when it does not hash to the CID or names
         another content hash (both exit 1 in the CLI); ``None`` when the work has no metadata.
         """
-        if not rec.metadata_cid:
-            return None
-        if rec.metadata_cid.startswith("0x"):  # bytes on chain that are no CID (ledger.content.cid.chain_cid)
-            raise E.MetadataMismatch(f"the chain names no valid CID for this work's metadata: {rec.metadata_cid[:80]}")
-        doc = self.metadata(rec.metadata_cid)
+        return self.work_document(rec.work_id, rec.metadata_cid) if rec.metadata_cid else None
+
+    def work_document(self, work_id: str, cid: str) -> dict[str, Any]:
+        """The metadata document under ``cid`` as work ``work_id``'s: verified against the CID, and
+        naming this work's content (a registrant may cite another work's document). Raises
+        :class:`~ledger.core.errors.MetadataMismatch` or :class:`~ledger.core.errors.ContentNotFound`."""
+        if cid.startswith("0x"):  # bytes on chain that are no CID (ledger.content.cid.chain_cid)
+            raise E.MetadataMismatch(f"the chain names no valid CID for this work's metadata: {cid[:80]}")
+        doc = self.metadata(cid)
         said = doc.get("contentSha256") if isinstance(doc, dict) else None
-        if said != rec.work_id[2:]:
-            raise E.MetadataMismatch(f"the document under {rec.metadata_cid} names content {said}, not the work "
-                                     f"{rec.work_id}")
+        if said != work_id[2:]:
+            raise E.MetadataMismatch(f"the document under {cid} names content {said}, not the work {work_id}")
         return doc
 
     def work_metadata(self, rec: WorkRecord) -> tuple[dict[str, Any] | None, str | None]:

@@ -322,9 +322,8 @@ class Reader:
             cid = ev.args.get("metadataCid")
             if isinstance(cid, bytes) and cid:
                 try:
-                    doc = ledger.metadata(chain_cid(cid))
                     # another work's document (cited by a hostile registrant) gives no title
-                    title = doc.get("title") if doc.get("contentSha256") == wid[2:] else None
+                    title = ledger.work_document(wid, chain_cid(cid)).get("title")
                 except E.LedgerError:
                     title = None
             when = self._stamps.get(ev.block)
