@@ -101,12 +101,45 @@ class EmbeddedNode:
                               hint="set RIGHTS_LEDGER_PORT to a port 1..65535") from None
 
     def _pid(self) -> int | None:
+        """The pid of this data directory's running anvil, or None.
+
+        The pid file alone is not proof: after a reboot, or once anvil died without cleaning
+        up, its pid can belong to an unrelated process, which ``stop`` would then signal. Where
+        ``/proc`` shows the process's arguments, the pid counts only if they load this home's
+        state file."""
         try:
             pid = int(self.pid_file.read_text().strip())
             os.kill(pid, 0)
-            return pid
         except (OSError, ValueError):
             return None
+        args = _process_args(pid)
+        if args is not None:
+            state = _flag(args, "--state")
+            if state is None:
+                return None
+            # a relative --state is relative to the node's working directory, not ours
+            if os.path.realpath(Path(_process_cwd(pid) or ".") / state) != os.path.realpath(self.state_file):
+                return None
+        return pid
+
+    def running_port(self) -> int | None:
+        """The port this data directory's anvil listens on, when it runs and ``/proc`` tells."""
+        pid = self._pid()
+        args = _process_args(pid) if pid is not None else None
+        port = _flag(args, "--port") if args else None
+        return int(port) if port and port.isascii() and port.isdigit() else None
+
+    def refuse_a_second_node(self) -> None:
+        """Raise when this data directory's node runs on another port than this profile's.
+
+        A second anvil on the same state file and journal would make two chains that diverge,
+        and whichever dumps its state last would silently drop the other's acknowledged writes."""
+        elsewhere = self.running_port()
+        if elsewhere is not None and elsewhere != self.port:
+            raise ChainUnavailable(
+                f"this data directory's node is already running on port {elsewhere}, not {self.port}",
+                hint=f"set RIGHTS_LEDGER_PORT={elsewhere}, or stop it first with `rights-ledger node stop`",
+            )
 
     def status(self) -> NodeStatus:
         pid = self._pid()
@@ -122,6 +155,7 @@ class EmbeddedNode:
     def start(self, timeout: float = 30.0) -> NodeStatus:
         """Start anvil unless a node already answers on the port; return once it answers."""
         port = self.port  # a malformed port stops here, before anything is written
+        self.refuse_a_second_node()
         answered = rpc_alive(self.profile.rpc_url)
         if answered is not None:
             if self.profile.chain_id is not None and answered != self.profile.chain_id:
@@ -685,6 +719,33 @@ def _signal_group(pid: int, sig: int) -> None:
             os.kill(pid, sig)
         except OSError:
             pass
+
+
+def _process_args(pid: int) -> list[str] | None:
+    """A process's arguments from ``/proc`` ([] for a zombie or a vanished process); None where
+    the system has no ``/proc`` to read them from."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return [] if Path("/proc/self/cmdline").exists() else None
+    except OSError:
+        return None
+    return [a.decode("utf-8", "surrogateescape") for a in raw.split(b"\0") if a]
+
+
+def _process_cwd(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return None
+
+
+def _flag(args: list[str], name: str) -> str | None:
+    """The value after ``name`` in a process's arguments."""
+    for i, arg in enumerate(args[:-1]):
+        if arg == name:
+            return args[i + 1]
+    return None
 
 
 def _is_zombie(pid: int) -> bool:

@@ -189,6 +189,7 @@ class Ledger:
                         f"the embedded node on {settings.network.rpc_url} was stopped with `node stop`",
                         hint="start it again with `rights-ledger node start`",
                     )
+                node.refuse_a_second_node()
                 log(f"starting the embedded chain node on {settings.network.rpc_url}")
                 node.start()
             _check_node_is_this_homes(chain, node, settings)
