@@ -64,6 +64,9 @@ def status(app: App, as_json: bool) -> None:
         emit_json(st)
     elif st.running:
         out_console.print(f"running on {st.rpc_url}, block {st.block_number}, state in {st.state_file}")
+    elif (elsewhere := _node(app).running_port()) is not None:
+        out_console.print(f"not running on {st.rpc_url}: this data directory's node runs on port {elsewhere} "
+                          f"(set RIGHTS_LEDGER_PORT={elsewhere})")
     else:
         out_console.print(f"not running (state in {st.state_file}); start it with `rights-ledger node start`")
     if not st.running:

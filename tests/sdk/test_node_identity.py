@@ -111,3 +111,9 @@ def test_a_relative_home_is_recognised_from_another_directory(tmp_path, monkeypa
     finally:
         monkeypatch.chdir(tmp_path)
         node.stop()
+
+
+def test_node_status_on_another_port_names_the_port_the_node_runs_on(env):
+    r = CliRunner().invoke(cli, ["node", "status"], env={**env.env(), "RIGHTS_LEDGER_PORT": str(free_port())})
+    assert r.exit_code == 1, r.output  # not running on this port: a "no"
+    assert f"runs on port {env.port}" in r.output
