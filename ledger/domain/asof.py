@@ -57,11 +57,6 @@ def _hex(b: Any) -> str:
     return "0x" + bytes(b).hex()
 
 
-def versions(ledger: Any, name: str) -> list[str]:
-    """Every address ``name`` was ever deployed at on this network, oldest first (ADR 002)."""
-    return ledger.deployment.versions(name)
-
-
 def _lookup(hist: list[tuple[int, Any]], at: int, default: Any = 0) -> Any:
     """The value of the latest entry whose key is <= ``at`` (OpenZeppelin Checkpoints'
     ``upperLookupRecent``: a later push with the same key replaces the earlier one)."""
@@ -302,7 +297,7 @@ def past_state(ledger: Any, block: int) -> PastState:
     WorkRegistry and LicenceRegistry. Reads only logs and block headers: any node answers."""
     names = set(WORK_EVENTS) | set(LICENCE_EVENTS)
     topics = [[t for n in sorted(names) for t in ledger.events.topics_of(n)]]
-    addresses = versions(ledger, "WorkRegistry") + versions(ledger, "LicenceRegistry")
+    addresses = ledger.deployment.versions("WorkRegistry") + ledger.deployment.versions("LicenceRegistry")
     events = [ev for ev in ledger.read_events(addresses, topics, to_block=block) if ev.name in names]
     stamps = ledger.rpc.block_timestamps([block] + [ev.block for ev in events])
     state = PastState(block, stamps[block])
@@ -318,7 +313,7 @@ def bound_registries(ledger: Any) -> dict[str, str]:
     from eth_abi import decode as abi_decode
     from eth_utils import function_signature_to_4byte_selector as sel
 
-    lrs = versions(ledger, "LicenceRegistry")
+    lrs = ledger.deployment.versions("LicenceRegistry")
     raw = ledger.rpc.eth_call_many([(a, sel("registry()")) for a in lrs], strict=True)
     return {str(abi_decode(["address"], r or b"")[0]).lower(): to_checksum_address(a) for a, r in zip(lrs, raw,
                                                                                                     strict=True)}

@@ -152,12 +152,11 @@ def _record_ints(rec: dict[str, Any]) -> dict[str, int]:
 
 def _lens_for(ledger: Any, work_id: str) -> tuple[str, str, str]:
     """(CoverageLens, LicenceRegistry, WorkRegistry) of the version that holds the work (ADR 002)."""
-    from ledger.domain.asof import versions
 
     rpc = JsonRpc(ledger.settings.network.rpc_url)
     registry = ledger.registry_for(work_id).address
     sel = function_signature_to_4byte_selector
-    for lens in reversed(versions(ledger, "CoverageLens")):
+    for lens in reversed(ledger.deployment.versions("CoverageLens")):
         works = abi_decode(["address"], _b(rpc("eth_call", {"to": lens, "data": _hex(sel("works()"))}, "latest")))[0]
         if works.lower() == registry.lower():
             lic = abi_decode(["address"], _b(rpc("eth_call", {"to": lens, "data": _hex(sel("licences()"))},

@@ -46,7 +46,7 @@ from ledger.content.cid import chain_cid, cid_for_bytes, cid_to_bytes
 from ledger.content.merkle import MerkleTree, leaf_hash
 from ledger.core import errors as E
 from ledger.core.types import WriteResult
-from ledger.domain.asof import PastState, past_state, pool_licences, versions, weigh_lines
+from ledger.domain.asof import PastState, past_state, pool_licences, weigh_lines
 from ledger.domain.usage import Progress, ReportView, Usage, UsageLine, _no_progress, check_period
 
 CLAIM_TYPES = ("address", "uint32", "address", "uint256")
@@ -319,7 +319,7 @@ class Royalties:
         new pool; the old one keeps its periods): the newest version where the period is not
         empty, else the current pool."""
         cmo, period = to_checksum_address(cmo), check_period(period)
-        for address in reversed(versions(self.ledger, "RoyaltyPool")):
+        for address in reversed(self.ledger.deployment.versions("RoyaltyPool")):
             p = self.pool(cmo, period, pool=address)
             if p.state != "OPEN" or p.report_count or p.paid_in:
                 return address

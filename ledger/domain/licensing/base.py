@@ -80,9 +80,8 @@ def licensing_versions(ledger: Any) -> dict[str, tuple[str, str]]:
     version (ADR 002): the newest of each that names it (``registry()``, ``works()``), read in
     two batched ``eth_call`` rounds. Empty while there is one LicenceRegistry (no upgrade)."""
     from ledger.core.abicodec import selector
-    from ledger.domain.asof import versions
 
-    lrs, lenses = versions(ledger, "LicenceRegistry"), versions(ledger, "CoverageLens")
+    lrs, lenses = ledger.deployment.versions("LicenceRegistry"), ledger.deployment.versions("CoverageLens")
     if len(lrs) < 2:
         return {}
     rpc = ledger.rpc

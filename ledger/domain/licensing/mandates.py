@@ -57,9 +57,7 @@ class Mandates(LicensingBase):
         """Every LicenceRegistry version, oldest first, the current one last (ADR 002). A tariff
         is the use's, not a version's: works of an older WorkRegistry are asked about through the
         LicenceRegistry bound to it, so each version keeps the tariff versions (SPECIFICATION TR5a)."""
-        from ledger.domain.asof import versions
-
-        out = [self.ledger.contract(self.CONTRACT, a) for a in versions(self.ledger, self.CONTRACT)
+        out = [self.ledger.contract(self.CONTRACT, a) for a in self.ledger.deployment.versions(self.CONTRACT)
                if a.lower() != self.address.lower()]
         return [*out, self.contract]
 

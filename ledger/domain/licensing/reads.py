@@ -42,9 +42,7 @@ class Reads(LicensingBase):
     def index(self) -> CoverageIndex:
         """Replay the licence events and the work facts coverage needs into memory; after an
         upgrade, one index per version, each question asked to the version holding its work."""
-        from ledger.domain.asof import versions
-
-        if len(versions(self.ledger, "LicenceRegistry")) > 1:
+        if len(self.ledger.deployment.versions("LicenceRegistry")) > 1:
             return self._versioned_index()  # type: ignore[return-value]
         led = self.ledger
         head = led.chain.block_number()
@@ -59,13 +57,12 @@ class Reads(LicensingBase):
 
     def _versioned_index(self) -> VersionedIndex:
         """ADR 002: a LicenceRegistry (and its licence ids) per WorkRegistry version."""
-        from ledger.domain.asof import versions
 
         led = self.ledger
         head = led.chain.block_number()
         topics = [[t for n in self.WORK_EVENTS for t in led.events.topics_of(n)]]
         parts = []
-        addresses = versions(led, "LicenceRegistry")
+        addresses = led.deployment.versions("LicenceRegistry")
         for address in addresses:
             registry = led.call(led.contract("LicenceRegistry", address).functions.registry())
             idx = CoverageIndex()
