@@ -426,7 +426,8 @@ def verify_receipt_cmd(app: App, receipt_file: Path, rpc_url: str | None, as_jso
 
         dep = load_deployment(app.settings.deployments_file, app.settings.network.name)
         # only for the configured node: another --rpc may be another chain with the same id (local anvils)
-        same_chain = dep.chain_id == int((receipt.get("network") or {}).get("chainId", -1))
+        network = receipt.get("network")  # not checked yet: verify_receipt reads the fields below
+        same_chain = isinstance(network, dict) and dep.chain_id == int(network.get("chainId", -1))
         if url == app.settings.network.rpc_url and same_chain:
             lenses = dep.versions("CoverageLens")
     except (LedgerError, ValueError, TypeError):

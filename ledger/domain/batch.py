@@ -224,9 +224,13 @@ def _content_id(raw: Mapping[str, Any], base: Path) -> tuple[str, str]:
             raise _RowError("file", exc.message) from None
     if sha:
         try:
-            return "sha256", parse_work_id(sha)[2:]
+            digest = parse_work_id(sha)[2:]
         except E.InputError:
             raise _RowError("sha256", f"{sha!r} is not a sha-256 (64 hex digits)") from None
+        if not digest.strip("0"):
+            # no content hashes to zero, and the contract refuses it: refused here, before anything is sent
+            raise _RowError("sha256", "an all-zero sha-256 is no content's hash")
+        return "sha256", digest
     raise _RowError("file", "a row needs `file` (a path) or `sha256`")
 
 

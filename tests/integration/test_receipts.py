@@ -121,6 +121,14 @@ def test_receipt_verifies_later_and_after_a_restart_and_refuses_tampering(own_en
         assert raw_receipt_check.check(t, env.settings.network.rpc_url) or name in ("record", "value"), name
         return got
 
+    # a field of the wrong type is one error, not a crash (stop 24's fuzzer: `network` as a list
+    # reached the lens check before the receipt's own checks and raised AttributeError)
+    odd = json.loads(covered.read_text())
+    odd["network"] = [odd["network"]]
+    (tmp_path / "odd.json").write_text(json.dumps(odd))
+    p = verify(env, tmp_path / "odd.json")
+    assert p.returncode == 2 and p.stderr.startswith("error: ") and "internal error" not in p.stderr, p.stderr
+
     got = tampered("answer", lambda t: t["answer"].update(covered=False))
     assert any("the answer says" in x for x in got["problems"])
     tampered("licensee", lambda t: t["question"].update(licensee=a["bob"]))
