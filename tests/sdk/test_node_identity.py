@@ -206,3 +206,18 @@ def test_two_commands_starting_the_home_on_one_port_at_once_both_get_the_node(tm
         assert {r["pid"] for r in results} == {anvils[0]}
     finally:
         _kill_all(_anvils_on(chain / "state.json"))
+
+
+def test_node_status_of_a_node_that_does_not_answer_does_not_send_it_to_its_own_port(env):
+    """A frozen node (SIGSTOP) on this very port was reported as running "on port P (set
+    RIGHTS_LEDGER_PORT=P)" to a command already on port P."""
+    import signal
+
+    pid = env.node.status().pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        r = CliRunner().invoke(cli, ["node", "status"], env=env.env())
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert r.exit_code == 1, r.output
+    assert "RIGHTS_LEDGER_PORT" not in r.output and f"pid {pid}" in r.output and "does not answer" in r.output
