@@ -413,6 +413,8 @@ class EmbeddedNode:
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop anvil cleanly (SIGTERM, so it dumps its state). False when it was not running.
         A start under way is waited for (the node lock), then its node is stopped."""
+        if not self.dir.exists():
+            return False  # no pid file, no node: and no data directory made for the lock
         with self._locked(self.start_lock_file):
             return self._stop(timeout)
 

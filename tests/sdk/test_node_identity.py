@@ -221,3 +221,9 @@ def test_node_status_of_a_node_that_does_not_answer_does_not_send_it_to_its_own_
         os.kill(pid, signal.SIGCONT)
     assert r.exit_code == 1, r.output
     assert "RIGHTS_LEDGER_PORT" not in r.output and f"pid {pid}" in r.output and "does not answer" in r.output
+
+
+def test_stopping_a_home_that_does_not_exist_makes_no_directory(tmp_path):
+    node = EmbeddedNode(local_profile(port=free_port()), tmp_path / "nowhere" / "chain")
+    assert node.stop(timeout=1) is False
+    assert not (tmp_path / "nowhere").exists()
