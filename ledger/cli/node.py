@@ -64,7 +64,10 @@ def status(app: App, as_json: bool) -> None:
         emit_json(st)
     elif st.running:
         out_console.print(f"running on {st.rpc_url}, block {st.block_number}, state in {st.state_file}")
-    elif (elsewhere := _node(app).running_port()) is not None:
+    elif (elsewhere := _node(app).running_port()) == _node(app).port:
+        out_console.print(f"not answering on {st.rpc_url}: this data directory's node (pid {st.pid}) runs but "
+                          "does not answer; stop it with `rights-ledger node stop`")
+    elif elsewhere is not None:
         out_console.print(f"not running on {st.rpc_url}: this data directory's node runs on port {elsewhere} "
                           f"(set RIGHTS_LEDGER_PORT={elsewhere})")
     else:

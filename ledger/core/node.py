@@ -91,6 +91,8 @@ class EmbeddedNode:
         self.stopped_marker = chain_dir / "stopped-by-user"
         self.journal_file = chain_dir / "journal.jsonl"
         self.lock_file = chain_dir / "journal.lock"
+        #: held while a node is started or stopped: one process at a time decides whether to start
+        self.start_lock_file = chain_dir / "node.lock"
 
     @property
     def port(self) -> int:
@@ -153,8 +155,18 @@ class EmbeddedNode:
         return NodeStatus(chain_id is not None, self.profile.rpc_url, pid, str(self.state_file), block)
 
     def start(self, timeout: float = 30.0) -> NodeStatus:
-        """Start anvil unless a node already answers on the port; return once it answers."""
+        """Start anvil unless a node already answers on the port; return once it answers.
+
+        The check and the start are one step under the data directory's node lock: two commands
+        that both found no node (two CLI calls at once, the desk and a batch) would otherwise both
+        launch anvil, on two ports two chains on one state file and journal, on one port a loser
+        that fails or writes its dying pid over the winner's. The second waits, then finds the
+        first one's node (or is refused, on another port)."""
         port = self.port  # a malformed port stops here, before anything is written
+        with self._locked(self.start_lock_file):
+            return self._start(port, timeout)
+
+    def _start(self, port: int, timeout: float) -> NodeStatus:
         self.refuse_a_second_node()
         answered = rpc_alive(self.profile.rpc_url)
         if answered is not None:
@@ -265,10 +277,13 @@ class EmbeddedNode:
     # --- the write-ahead journal ---------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """One process at a time appends to the journal or snapshots and empties it."""
+    def _locked(self, lock_file: Path | None = None) -> Iterator[None]:
+        """One process at a time appends to the journal or snapshots and empties it (or, with
+        the node lock, starts or stops the node). The two locks are distinct: a start replays the
+        journal under the journal lock, and a second flock of one file in one process would wait
+        for itself."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_file, "a") as fh:
+        with open(lock_file or self.lock_file, "a") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
@@ -396,7 +411,14 @@ class EmbeddedNode:
         self.journal_file.unlink(missing_ok=True)
 
     def stop(self, timeout: float = 30.0) -> bool:
-        """Stop anvil cleanly (SIGTERM, so it dumps its state). False when it was not running."""
+        """Stop anvil cleanly (SIGTERM, so it dumps its state). False when it was not running.
+        A start under way is waited for (the node lock), then its node is stopped."""
+        if not self.dir.exists():
+            return False  # no pid file, no node: and no data directory made for the lock
+        with self._locked(self.start_lock_file):
+            return self._stop(timeout)
+
+    def _stop(self, timeout: float) -> bool:
         import signal
 
         pid = self._pid()

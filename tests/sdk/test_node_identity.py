@@ -117,3 +117,113 @@ def test_node_status_on_another_port_names_the_port_the_node_runs_on(env):
     r = CliRunner().invoke(cli, ["node", "status"], env={**env.env(), "RIGHTS_LEDGER_PORT": str(free_port())})
     assert r.exit_code == 1, r.output  # not running on this port: a "no"
     assert f"runs on port {env.port}" in r.output
+
+
+# --- two commands starting the same home's node at the same moment --------------------------
+
+_RACER = """
+import json, sys, time
+from pathlib import Path
+from ledger.core.config import local_profile
+from ledger.core.node import EmbeddedNode
+port, chain, at = int(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+node = EmbeddedNode(local_profile(port=port), chain)
+while time.time() < at:
+    pass
+try:
+    st = node.start(timeout=30)
+    print(json.dumps({"ok": True, "pid": st.pid}))
+except Exception as exc:
+    print(json.dumps({"ok": False, "error": str(exc)}))
+"""
+
+
+def _race(chain, ports: list[int]) -> list[dict]:
+    """Start the node of ``chain`` from one process per port, all at the same instant."""
+    import json
+    import time
+
+    at = time.time() + 2.0  # every interpreter has imported the SDK by then
+    procs = [subprocess.Popen([sys.executable, "-c", _RACER, str(p), str(chain), str(at)],
+                              stdout=subprocess.PIPE, text=True) for p in ports]
+    return [json.loads(p.communicate(timeout=90)[0]) for p in procs]
+
+
+def _anvils_on(state_file) -> list[int]:
+    """The pids of every anvil loading ``state_file`` (however the pid file reads)."""
+    from ledger.core.node import _flag, _process_args
+
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            args = _process_args(int(entry)) or []
+            if _flag(args, "--state") == str(state_file):
+                out.append(int(entry))
+    return out
+
+
+def _kill_all(pids: list[int]) -> None:
+    import signal
+
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/cmdline"), reason="reads /proc")
+def test_two_commands_starting_the_home_on_two_ports_at_once_start_one_node(tmp_path):
+    """Both saw no node and both launched anvil: two chains on one state file and journal, and the
+    pid file named only one of them (the other could not be stopped). One start now waits for the
+    other, then is refused as the home's node on another port."""
+    chain = tmp_path / "chain"
+    a, b = free_port(), free_port()
+    try:
+        results = _race(chain, [a, b])
+        anvils = _anvils_on(chain / "state.json")
+        assert len(anvils) == 1, (results, anvils)
+        assert sorted(r["ok"] for r in results) == [False, True], results
+        refused = next(r for r in results if not r["ok"])
+        assert "already running on port" in refused["error"], results
+        assert int((chain / "anvil.pid").read_text()) == anvils[0]
+    finally:
+        _kill_all(_anvils_on(chain / "state.json"))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/cmdline"), reason="reads /proc")
+def test_two_commands_starting_the_home_on_one_port_at_once_both_get_the_node(tmp_path):
+    """The loser's anvil found the port taken and its start failed ("anvil exited with code 1"),
+    or, when the winner answered first, wrote its own dying pid over the winner's. The second
+    start now waits for the first and finds its node answering."""
+    chain = tmp_path / "chain"
+    port = free_port()
+    try:
+        results = _race(chain, [port, port])
+        anvils = _anvils_on(chain / "state.json")
+        assert [r["ok"] for r in results] == [True, True], results
+        assert len(anvils) == 1 and int((chain / "anvil.pid").read_text()) == anvils[0], (results, anvils)
+        assert {r["pid"] for r in results} == {anvils[0]}
+    finally:
+        _kill_all(_anvils_on(chain / "state.json"))
+
+
+def test_node_status_of_a_node_that_does_not_answer_does_not_send_it_to_its_own_port(env):
+    """A frozen node (SIGSTOP) on this very port was reported as running "on port P (set
+    RIGHTS_LEDGER_PORT=P)" to a command already on port P."""
+    import signal
+
+    pid = env.node.status().pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        r = CliRunner().invoke(cli, ["node", "status"], env=env.env())
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert r.exit_code == 1, r.output
+    assert "RIGHTS_LEDGER_PORT" not in r.output and f"pid {pid}" in r.output and "does not answer" in r.output
+
+
+def test_stopping_a_home_that_does_not_exist_makes_no_directory(tmp_path):
+    node = EmbeddedNode(local_profile(port=free_port()), tmp_path / "nowhere" / "chain")
+    assert node.stop(timeout=1) is False
+    assert not (tmp_path / "nowhere").exists()
