@@ -59,12 +59,13 @@ def stop(app: App, as_json: bool) -> None:
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
     """Say whether the embedded node runs, where, and at which block: exit 0 running, 1 not running."""
-    st = _node(app).status()
+    node = _node(app)
+    st = node.status()
     if as_json:
         emit_json(st)
     elif st.running:
         out_console.print(f"running on {st.rpc_url}, block {st.block_number}, state in {st.state_file}")
-    elif (elsewhere := _node(app).running_port()) == _node(app).port:
+    elif (elsewhere := node.running_port()) == node.port:
         out_console.print(f"not answering on {st.rpc_url}: this data directory's node (pid {st.pid}) runs but "
                           "does not answer; stop it with `rights-ledger node stop`")
     elif elsewhere is not None:

@@ -103,7 +103,13 @@ class EmbeddedNode:
                               hint="set RIGHTS_LEDGER_PORT to a port 1..65535") from None
 
     def _pid(self) -> int | None:
-        """The pid of this data directory's running anvil, or None.
+        """The pid of this data directory's running anvil, or None."""
+        own = self._own_process()
+        return own[0] if own else None
+
+    def _own_process(self) -> tuple[int, list[str] | None] | None:
+        """(pid, arguments) of this data directory's running anvil (arguments None where there is
+        no ``/proc``), or None.
 
         The pid file alone is not proof: after a reboot, or once anvil died without cleaning
         up, its pid can belong to an unrelated process, which ``stop`` would then signal. Where
@@ -122,13 +128,12 @@ class EmbeddedNode:
             # a relative --state is relative to the node's working directory, not ours
             if os.path.realpath(Path(_process_cwd(pid) or ".") / state) != os.path.realpath(self.state_file):
                 return None
-        return pid
+        return pid, args
 
     def running_port(self) -> int | None:
         """The port this data directory's anvil listens on, when it runs and ``/proc`` tells."""
-        pid = self._pid()
-        args = _process_args(pid) if pid is not None else None
-        port = _flag(args, "--port") if args else None
+        own = self._own_process()
+        port = _flag(own[1], "--port") if own and own[1] else None
         return int(port) if port and port.isascii() and port.isdigit() else None
 
     def refuse_a_second_node(self) -> None:
