@@ -9,6 +9,7 @@ traceback; commands that report take ``--json``.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 
@@ -27,6 +28,9 @@ from ledger.core.i18n import from_environment  # noqa: E402
 def main() -> None:
     """The ``rights-ledger`` entry point: the ``cli`` group (whose error handling tests run in-process),
     and around it a last net for anything raised outside a command (exit 2, traceback to the log)."""
+    for stream in (sys.stdout, sys.stderr):  # what the terminal cannot show is escaped, never a failure
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     try:
         localize(cli, from_environment())  # `--lang` (eager) changes it before any help is printed
         cli(prog_name="rights-ledger")

@@ -30,8 +30,47 @@ if TYPE_CHECKING:  # the SDK (web3, eth-account) is imported when a command firs
 # soft_wrap: rich never breaks a line itself (a terminal wraps long lines; a pipe or a file keeps hex ids,
 # CIDs and commands whole instead of cutting them at 80 columns); emoji=False: a title such as ":smile:" is
 # printed as written (and rich's emoji table is not loaded)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-out_console = Console(highlight=False, soft_wrap=True, emoji=False)
+class _Stream:
+    """``sys.stdout`` or ``sys.stderr`` as it is when written to (a test runner swaps them), writing what the
+    stream cannot encode as a backslash escape: a lone surrogate (a JSON ``"\\ud800"`` escape in a file
+    being quoted back), a non-ASCII title under ``LANG=C``. Without it the write raised, the command
+    ended in an internal error, and rich kept the line in its buffer, to fail every later print of the
+    process with it (the portal's, a test run's)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    @property
+    def _stream(self) -> Any:
+        stream = getattr(sys, self._name)
+        # while a progress bar runs, rich puts a proxy that prints through the console in sys.stderr:
+        # the console writes to the stream behind it (as rich's own Console.file does)
+        return getattr(stream, "rich_proxied_file", stream)
+
+    def write(self, text: str) -> int:
+        stream = self._stream
+        try:
+            return stream.write(text)
+        except UnicodeEncodeError:
+            encoding = getattr(stream, "encoding", None) or "utf-8"
+            return stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self._stream, "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+
+err_console = Console(file=_Stream("stderr"), highlight=False, soft_wrap=True, emoji=False)  # type: ignore[arg-type]
+out_console = Console(file=_Stream("stdout"), highlight=False, soft_wrap=True, emoji=False)  # type: ignore[arg-type]
 
 
 class App:

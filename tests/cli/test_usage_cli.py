@@ -89,3 +89,22 @@ def test_cmo_refuses_a_report_through_the_cli_and_only_once(ledger_env, w, tmp_p
     assert out == {**out, "reportId": rid, "refused": True}
     again = run(env, "usage", "refuse", str(rid), "--reason", "twice", account="cmo", ok=False)
     assert again.exit_code == 2
+
+
+def test_a_lone_surrogate_in_a_report_is_shown_escaped_and_does_not_break_the_next_command(ledger_env, w, tmp_path):
+    """A JSON line's "\\ud800" escape decodes to a character no stream can encode. Quoting it back raised
+    in rich's write, and the text stayed in the console's buffer: every later command of the same process
+    (a test run, the portal) failed with an internal error (CI, stop 25)."""
+    from ledger.cli.app import err_console, out_console
+
+    path = tmp_path / "surrogate.jsonl"
+    line = json.dumps({"work": "\ud800" + w["works"][0][2:], "use": "perform", "units": 1,
+                       "at": w["clock"](), "licence": w["licence"]})
+    path.write_text(line + "\n", encoding="utf-8")
+    r = run(ledger_env, "usage", "report", str(path), "--period", "930401", "--dry-run", account="licensee",
+            ok=False)
+    assert r.exit_code == 2 and "internal error" not in r.output, r.output
+    assert "\\ud800" in r.output  # escaped, and still there for the reader
+    assert not err_console._buffer and not out_console._buffer
+    after = run(ledger_env, "usage", "prove", "999999", "0", ok=False)
+    assert after.exit_code == 2 and "internal error" not in after.output, after.output

@@ -43,6 +43,13 @@ def run_cli(env: LedgerEnv, argv: list[str], extra_env: dict[str, str] | None = 
         signal.signal(signal.SIGALRM, previous)
         _clock["seconds"] += time.perf_counter() - t0
     exc = r.exception if r.exception is not None and not isinstance(r.exception, SystemExit) else None
+    from ledger.cli.app import err_console, out_console
+
+    for console in (err_console, out_console):
+        left = "".join(seg.text for seg in console._buffer)
+        if left:
+            del console._buffer[:]
+            raise AssertionError(f"console left text it did not write: {left[:300]!r} argv={argv[:10]}")
     return r.exit_code, ANSI.sub("", r.stdout), ANSI.sub("", r.stderr), exc
 
 
