@@ -624,6 +624,11 @@ class Ledger:
         data = self.store.cat(cid)
         try:
             doc: dict[str, Any] = json.loads(data)
-        except ValueError as exc:
-            raise E.MetadataMismatch(f"the document under {cid} is not JSON") from exc
+            # a "\ud800" escape decodes to a lone surrogate: no text, and no SQLite, terminal or web page
+            # takes it (another client's document in the read index stopped every desk read)
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        except ValueError as exc:  # (UnicodeEncodeError is one)
+            raise E.MetadataMismatch(f"the document under {cid} is not JSON text") from exc
+        except RecursionError as exc:
+            raise E.MetadataMismatch(f"the document under {cid} nests too deep") from exc
         return doc

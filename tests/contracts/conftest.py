@@ -222,7 +222,13 @@ def kit():
 
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):
-    pass
+    """Each test runs on the snapshot, and ends once Brownie's receipt threads are done: one that
+    finished late, after the revert, marked the next test's transaction of the same sender and nonce
+    as dropped ("Tx dropped without known replacement", seen once under load in an access-matrix cell)."""
+    from tests.fixtures.stateful import receipts_settled
+
+    yield
+    receipts_settled()
 
 
 @pytest.fixture(scope="module")

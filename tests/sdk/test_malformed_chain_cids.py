@@ -132,3 +132,29 @@ def test_protection_reads_answer(env, hostile):
     assert d.evidence_cid == "0x" + GARBAGE.hex()
     records = prot.attestations_of([hostile["good"]], attester=env.addresses["bob"])
     assert records[hostile["good"]].cid == "0x" + GARBAGE.hex()
+
+
+def test_a_document_with_a_lone_surrogate_stops_no_one(env):
+    """Another client stores a metadata document whose title is the JSON escape "\\ud800" (valid JSON,
+    no text: SQLite, a terminal and a web page all refuse it) and registers a work under it. The desk's
+    reads index metadata documents in one transaction: it raised for everyone, and every later
+    `work search --title` or `work similar` failed with an internal error."""
+    from ledger.portal.service import Reader
+
+    a = env.addresses
+    bob, reg = env.ledger("bob"), env.ledger("registrar")
+    wid = "0x" + hashlib.sha256(b"hostile-surrogate").hexdigest()
+    raw = ('{"contentSha256": "%s", "title": "\\ud800 Hostile", "type": "text", "creators": [{"name": "\\udfff"}]}'
+           % wid[2:]).encode()
+    cid = bob.store.add(raw)
+    bob.chain.transact(bob.registry.functions.registerBatch(
+        [(bytes.fromhex(wid[2:]), cid_to_bytes(cid), 2, 1, [(a["bob"], 10000)])]), bob.signer)
+    reg.confirm_work(wid)
+    shown = run(env, "work", "show", wid, "--json")
+    assert shown.exit_code == 1 and "not JSON text" in json.loads(shown.stdout)["metadataError"]
+    for argv in (["work", "search", "--title", "Hostile", "--json"], ["work", "search", "--holder", "bob", "--json"]):
+        r = run(env, *argv)
+        assert r.exit_code in (0, 1), (argv, r.stdout + r.stderr)
+    found = json.loads(run(env, "work", "search", "--holder", "bob", "--json").stdout)
+    assert wid in json.dumps(found)  # listed (the chain's facts), without a title
+    assert Reader(env.settings).work(wid)["workId"] == wid
