@@ -144,8 +144,8 @@ def test_a_document_with_a_lone_surrogate_stops_no_one(env):
     a = env.addresses
     bob, reg = env.ledger("bob"), env.ledger("registrar")
     wid = "0x" + hashlib.sha256(b"hostile-surrogate").hexdigest()
-    raw = ('{"contentSha256": "%s", "title": "\\ud800 Hostile", "type": "text", "creators": [{"name": "\\udfff"}]}'
-           % wid[2:]).encode()
+    raw = (f'{{"contentSha256": "{wid[2:]}", "title": "\\ud800 Hostile", "type": "text", '
+           '"creators": [{"name": "\\udfff"}]}').encode()
     cid = bob.store.add(raw)
     bob.chain.transact(bob.registry.functions.registerBatch(
         [(bytes.fromhex(wid[2:]), cid_to_bytes(cid), 2, 1, [(a["bob"], 10000)])]), bob.signer)
