@@ -219,7 +219,7 @@ def _decode(t: AbiType, data: bytes, pos: int, web3: bool) -> Any:
         if pos + 32 + n > len(data):
             raise DecodeError("bytes beyond the data")
         raw = bytes(data[pos + 32:pos + 32 + n])
-        return raw.decode("utf-8") if b == "string" else raw
+        return _text(raw) if b == "string" else raw
     w = _word(data, pos)
     if b.startswith("uint"):
         return w
@@ -292,8 +292,15 @@ def _bytes_at(d: bytes, pos: int) -> bytes:
     return d[pos + 32:pos + 32 + n]
 
 
+def _text(raw: bytes) -> str:
+    """A Solidity ``string``: bytes the contract never checked. Another client can write any (a
+    licence's suspension reason, an attestation's model name); bytes that are not UTF-8 read as
+    U+FFFD, so one such event never stops anyone's index sync, audit replay or page."""
+    return raw.decode("utf-8", "replace")
+
+
 def _string_at(d: bytes, pos: int) -> str:
-    return _bytes_at(d, pos).decode("utf-8")
+    return _text(_bytes_at(d, pos))
 
 
 def _length_at(d: bytes, pos: int) -> int:

@@ -158,3 +158,52 @@ def test_a_document_with_a_lone_surrogate_stops_no_one(env):
     found = json.loads(run(env, "work", "search", "--holder", "bob", "--json").stdout)
     assert wid in json.dumps(found)  # listed (the chain's facts), without a title
     assert Reader(env.settings).work(wid)["workId"] == wid
+
+
+def _raw_call(member, contract, signature: str, types: list[str], values: list) -> None:
+    """Send a call whose ``string`` arguments are raw bytes (another client: the ABI encodes a string
+    and bytes alike, and the contract never checks that they are UTF-8)."""
+    from eth_abi import encode
+    from eth_utils import function_signature_to_4byte_selector
+
+    data = function_signature_to_4byte_selector(signature) + encode(types, values)
+    tx = {"to": contract.address, "data": "0x" + data.hex(), "gas": 500_000, "gasPrice": member.chain.gas_price(),
+          "chainId": member.chain.chain_id, "value": 0}
+    member.chain.wait(member.chain.send(tx, member.signer))
+    member.chain.make_durable()
+
+
+NOT_UTF8 = b"\xff\xfe not text \xc0\x80 \xed\xa0\x80"
+
+
+def test_strings_that_are_not_utf8_on_chain_stop_no_one(env, hostile):
+    """A licensor suspends a licence, and a holder records an AI generation, with 'string' bytes that are
+    not UTF-8. Decoding the events raised UnicodeDecodeError: every user's index sync (and with it
+    `licence grant`'s duplicate check), `licence list` and the audit replay failed."""
+    from ledger.portal.service import Reader
+
+    a = env.addresses
+    bob = env.ledger("bob")
+    lic = Licensing(bob)
+    terms = lic.terms(["reproduce"])
+    granted = bob.chain.transact(lic.contract.functions.grant(
+        a["licensee"], [bytes.fromhex(hostile["bad"][2:])], terms.as_tuple()), bob.signer)
+    (lid,) = [int(ev.args["licenceId"]) for ev in granted.events if ev.name == "LicenceGranted"]
+    _raw_call(bob, lic.contract, "suspend(uint64,string)", ["uint64", "bytes"], [lid, NOT_UTF8])
+    att = bob.contract("AttestationRegistry")
+    _raw_call(bob, att, "recordGeneration(bytes32,string,string,bytes32,bytes,bytes32)",
+              ["bytes32", "bytes", "bytes", "bytes32", "bytes", "bytes32"],
+              [bytes.fromhex(hostile["bad"][2:]), NOT_UTF8, b"\x80", b"\x01" * 32, b"", b"\x02" * 32])
+    idx = ReadIndex(env.ledger())
+    idx.sync()
+    listed = run(env, "licence", "list", "--licensee", "licensee", "--json")
+    assert listed.exit_code == 0 and "\ufffd" in json.dumps(json.loads(listed.stdout), ensure_ascii=False)
+    for argv in (["licence", "show", str(lid), "--json"], ["licence", "status", hostile["bad"], "licensee", "--use", "reproduce", "--json"],
+                 ["audit", "replay", "--skip-store", "--json"],
+                 ["work", "show", hostile["bad"], "--json"]):
+        r = run(env, *argv)
+        assert r.exit_code in (0, 1), (argv, r.stdout + r.stderr)
+    r = run(env, "--as", "alice", "licence", "grant", "licensee", "--work", hostile["other"], "--use", "perform",
+            "--terms-cid", TERMS, "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert Reader(env.settings).work(hostile["bad"])["workId"] == hostile["bad"]
