@@ -198,7 +198,8 @@ def test_strings_that_are_not_utf8_on_chain_stop_no_one(env, hostile):
     idx.sync()
     listed = run(env, "licence", "list", "--licensee", "licensee", "--json")
     assert listed.exit_code == 0 and "\ufffd" in json.dumps(json.loads(listed.stdout), ensure_ascii=False)
-    for argv in (["licence", "show", str(lid), "--json"], ["licence", "status", hostile["bad"], "licensee", "--use", "reproduce", "--json"],
+    for argv in (["licence", "show", str(lid), "--json"],
+                 ["licence", "status", hostile["bad"], "licensee", "--use", "reproduce", "--json"],
                  ["audit", "replay", "--skip-store", "--json"],
                  ["work", "show", hostile["bad"], "--json"]):
         r = run(env, *argv)
