@@ -247,10 +247,10 @@ def compute(
 def claims_from_document(data: bytes) -> tuple[dict[str, Any], tuple[ClaimEntry, ...]]:
     try:
         doc = json.loads(data)
-        if doc.get("type") != DISTRIBUTION_TYPE:
+        if not isinstance(doc, dict) or doc.get("type") != DISTRIBUTION_TYPE:  # (the CMO's own file: any JSON)
             raise ValueError("not a distribution file")
         claims = tuple(ClaimEntry(to_checksum_address(c["account"]), int(c["amount"])) for c in doc["claims"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise E.MetadataMismatch(f"the distribution file is malformed ({exc})") from exc
     return doc, claims
 

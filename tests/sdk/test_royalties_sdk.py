@@ -171,3 +171,22 @@ def test_residue_is_explicit_when_shares_round(env, w, tmp_path):
     # net = 1001 - 100 = 901, three works of equal weight: 901/3 does not divide
     assert dist.commission == 100 and dist.total + dist.residue == 901 and dist.residue > 0
     assert sdk(env, "cmo").pool(w["cmo"], period).residue == dist.residue
+
+
+@pytest.mark.parametrize("data", [
+    b"[]", b'"a string"', b"null", b"42", b"[" * 100_000 + b"]" * 100_000,
+    b'{"type": "rights-ledger/royalty-distribution", "claims": {"0xab": 1}}',
+    b'{"type": "rights-ledger/royalty-distribution", "claims": [[1, 2]]}',
+    b'{"type": "rights-ledger/royalty-distribution", "claims": [{"account": 7, "amount": 1}]}',
+    b'{"type": "rights-ledger/royalty-distribution", "claims": [{"account": "0x0", "amount": {}}]}',
+    b'{"type": "rights-ledger/royalty-distribution", "claims": "all"}',
+    b'{"type": "rights-ledger/royalty-distribution"}',
+    b"\xff\xfe",
+])
+def test_a_distribution_file_of_any_shape_is_a_mismatch_not_a_crash(data):
+    """The published file is the CMO's own: a member's `royalty claim` and an auditor's replay read it. A JSON
+    array or a bare value raised AttributeError (an internal error) instead of 'the file is malformed'."""
+    from ledger.domain.royalties import claims_from_document
+
+    with pytest.raises(E.MetadataMismatch, match="malformed"):
+        claims_from_document(data)
