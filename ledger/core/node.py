@@ -415,6 +415,16 @@ class EmbeddedNode:
         self.persist()
         self.journal_file.unlink(missing_ok=True)
 
+    def settled(self) -> None:
+        """Return once no start or stop of this data directory's node is under way (another
+        command's: the node lock). A start answers on its port before it has replayed its
+        journal: a read then answered from before the acknowledged writes (a licence not yet
+        there: 'not covered'), and a write could take the nonce of a transaction the replay was
+        about to send again, losing it."""
+        if self.start_lock_file.exists():
+            with self._locked(self.start_lock_file):
+                pass
+
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop anvil cleanly (SIGTERM, so it dumps its state). False when it was not running.
         A start under way is waited for (the node lock), then its node is stopped."""

@@ -181,6 +181,7 @@ class Ledger:
         chain = cls.connect_chain(settings)
         if settings.network.embedded:
             node = EmbeddedNode(settings.network, settings.chain_dir)
+            node.settled()  # a start replaying the journal (another command's) ends first
             if not node.status().running:
                 if not start_node:
                     raise chain.unavailable()

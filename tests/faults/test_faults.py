@@ -432,3 +432,37 @@ def test_node_killed_mid_register_batch_is_one_error_line_with_a_hint(up, tmp_pa
     s = json.loads(r.stdout)
     assert (s["registered"], s["failed"]) == (300, 0)
     assert set(statuses_of(env.ledger(), ids).values()) == {1}
+
+
+def test_a_read_while_the_node_replays_its_journal_waits_for_the_acknowledged_writes(up, tmp_path, monkeypatch):
+    """One command restarts the node after a crash; its anvil answers on the port before the journal's
+    acknowledged writes are replayed. Another command reading at that moment answered from the chain
+    without them: an acknowledged licence read 'not covered' (exit 1). A read now waits for the start
+    under way (the node lock). The replay is slowed here so the window is certain."""
+    import threading
+
+    from ledger.core.node import EmbeddedNode
+
+    env, works = up
+    mine = works[60:70]
+    lid, _ = _ack_then_crash(env, grant_argv(write_works(tmp_path, mine), rate=321), "licenceId")
+    real = EmbeddedNode.replay_journal
+    replaying = threading.Event()
+
+    def slow_replay(self: EmbeddedNode, *a: Any, **k: Any) -> int:
+        replaying.set()
+        time.sleep(1.5)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(EmbeddedNode, "replay_journal", slow_replay)
+    starting = threading.Thread(target=env.node.start)
+    starting.start()
+    try:
+        assert replaying.wait(60), "the node did not start"
+        assert rpc_alive(env.settings.network.rpc_url) is not None  # answering, journal not replayed yet
+        r = invoke(env, "licence", "status", mine[0], "licensee", "--use", "perform", "--json")
+    finally:
+        starting.join(120)
+    assert r.exit_code == 0, (r.exit_code, r.stdout, r.stderr)
+    answer = json.loads(r.stdout)
+    assert answer["covered"] is True and answer["licenceId"] == lid
