@@ -55,7 +55,7 @@ test:   ## lint and static analysis, then the whole suite against real anvil nod
 test-static: lint slither
 
 test-rest: setup /usr/bin/chromium /usr/bin/jq tools/ipfs/node_modules/.installed   ## every test but the contract tests
-	RIGHTS_LEDGER_REQUIRE_IPFS=1 RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) \
+	RIGHTS_LEDGER_REQUIRE_IPFS=1 RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) RIGHTS_LEDGER_FUZZ_SEED=fixed \
 	  $(BIN)/python -m pytest -p no:pytest-brownie tests --ignore=tests/contracts -q --durations=15 $(PYTEST_ARGS)
 
 test-kubo: setup tools/ipfs/node_modules/.installed   ## the IPFS-path tests only (store, CLI, end to end)
