@@ -250,6 +250,9 @@ def claims_from_document(data: bytes) -> tuple[dict[str, Any], tuple[ClaimEntry,
         if not isinstance(doc, dict) or doc.get("type") != DISTRIBUTION_TYPE:  # (the CMO's own file: any JSON)
             raise ValueError("not a distribution file")
         claims = tuple(ClaimEntry(to_checksum_address(c["account"]), int(c["amount"])) for c in doc["claims"])
+        for c in claims:  # the leaf's uint256: else its encoder raised in every holder's claim and the audit
+            if not 0 <= c.amount < 1 << 256:
+                raise ValueError(f"the amount {str(c.amount)[:40]} of {c.account} is not a uint256")
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise E.MetadataMismatch(f"the distribution file is malformed ({exc})") from exc
     return doc, claims

@@ -1,0 +1,259 @@
+"""Documents of any JSON shape from a hostile member (issue 12's threat model, issue 18's desk).
+
+A member using another client stores any bytes in the content store and names them on chain: a
+work's metadata whose fields have other JSON types than the schema's, nest thousands deep, or carry
+rich markup; a usage report file or a distribution file whose values do not fit the Merkle leaf's
+types. None of it may stop anyone else's reads: the desk's index (`work search`, `work pending`,
+`work similar`, `work review`), `work show`, the portal, `audit replay`, `usage prove` and the CMO's
+`royalty distribute` answer, the bad document named as malformed, never an internal error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.cli import cli
+from ledger.content.cid import cid_to_bytes
+from ledger.core.types import Holder
+from tests.fixtures.chain import own_chain
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    yield from own_chain(tmp_path_factory)
+
+
+def run(env, *argv):
+    r = CliRunner().invoke(cli, list(argv), env=env.env())
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out and "internal error" not in out, (argv, out)
+    return r
+
+
+def _good_doc(title: str) -> dict:
+    from ledger.content.iscc import content_code
+    from ledger.content.metadata import build_work_metadata
+
+    data = b"The quiet harbour sleeps under a grey sky while the boats rock. " * 20 + secrets.token_hex(8).encode()
+    return build_work_metadata(title=title, creators=[{"name": "Ana", "role": "author"}], work_type="text",
+                               content_sha256=hashlib.sha256(data).hexdigest(), creation_mode="human",
+                               content_code=content_code(data, "harbour.txt").as_json())
+
+
+def _register_raw(env, name: str, raw: bytes | None = None, mode: int = 1, **fields) -> str:
+    """Bob registers a work (PENDING) whose metadata document is ``raw``, or a document naming the
+    work with ``fields`` (any JSON) over a plain title, type and creator; returns its id."""
+    a, bob = env.addresses, env.ledger("bob")
+    wid = "0x" + hashlib.sha256(b"hostile-doc-" + name.encode()).hexdigest()
+    if raw is None:
+        doc = {"contentSha256": wid[2:], "title": f"Hostile {name}", "type": "text",
+               "creators": [{"name": "Eve", "role": "author"}], **fields}
+        raw = json.dumps(doc).encode()
+    cid = bob.store.add(raw)
+    bob.chain.transact(bob.registry.functions.registerBatch(
+        [(bytes.fromhex(wid[2:]), cid_to_bytes(cid), 2, mode, [(a["bob"], 10000)])]), bob.signer)
+    return wid
+
+
+@pytest.fixture(scope="module")
+def good(env):
+    alice, reg = env.ledger("alice"), env.ledger("registrar")
+    wid = alice.register_work(_good_doc("Quiet Harbour"), [Holder(env.addresses["alice"], 10000)]).work_id
+    reg.confirm_work(wid)
+    return wid
+
+
+# --- metadata fields of another JSON type ---------------------------------------------------
+
+WRONG_TYPES = {
+    "identifiers_list": {"identifiers": ["T-123.456.789-0"]},
+    "cwr_list": {"cwr": ["x"]},
+    "content_code_list": {"contentCode": ["ISCC:EAAQ"]},
+    "creator_name_number": {"creators": [{"name": 5, "role": "author"}]},
+    "creators_number": {"creators": 5},
+    "creators_strings": {"creators": ["Eve"]},
+    "title_object": {"title": {"en": "Hostile"}},
+    "ai_list": {"aiDeclaration": ["model"]},
+    "ai_tools_number": {"aiDeclaration": {"models": [{"name": "m"}], "tools": 7}},
+}
+
+
+@pytest.fixture(scope="module")
+def wrong_types(env, good):
+    return {name: _register_raw(env, name, mode=2 if name.startswith("ai") else 1, **fields)
+            for name, fields in WRONG_TYPES.items()}
+
+
+def test_metadata_fields_of_another_type_stop_no_desk_read(env, good, wrong_types):
+    """A document whose "identifiers" is an array (or "cwr", "contentCode" ..., any field of another
+    type) raised AttributeError while the desk's index read it, in the one transaction that indexes
+    every new document: every later `work search`, `work pending`, `work similar` and `work review`
+    of every user ended in an internal error, and the document was tried again on each read."""
+    for argv in (["work", "search", "--title", "Quiet", "--json"], ["work", "search", "--holder", "bob", "--json"],
+                 ["--as", "registrar", "work", "pending", "--json"], ["work", "similar", good, "--json"]):
+        r = run(env, *argv)
+        assert r.exit_code in (0, 1), (argv, r.stdout + r.stderr)
+    found = json.loads(run(env, "work", "search", "--title", "Quiet", "--json").stdout)
+    assert [w["workId"] for w in found] == [good]
+    listed = json.dumps(json.loads(run(env, "work", "search", "--holder", "bob", "--json").stdout))
+    assert all(wid in listed for wid in wrong_types.values())  # listed by the chain's facts
+
+
+def test_the_index_indexes_any_document_without_raising(env, tmp_path):
+    """ReadIndex.put_metadata (the desk's indexing, and the benchmarks' bulk fill) read the fields as
+    the schema types them, inside the one transaction of a sync: it now indexes what has the schema's
+    type and leaves out the rest, whatever the caller checked before."""
+    from ledger.domain.index import ReadIndex
+
+    idx = ReadIndex(env.ledger(), path=tmp_path / "index.sqlite")
+    docs = [{"title": "Hostile", **fields} for fields in WRONG_TYPES.values() if "title" not in fields]
+    docs += [{"title": "Hostile", "contentCode": {"iscc": {"x": 1}}},
+             {"title": "Hostile", "cwr": {"alternateTitles": [{"title": 5}, "x"]}},
+             {"title": "Hostile", "creators": [{"name": ["Eve"]}, {"name": "Ana"}]}]
+    with idx.bulk():
+        for i, doc in enumerate(docs):
+            wid = "0x" + f"{i:064x}"
+            idx.insert_work(wid, registrant=env.addresses["bob"], holders=[(env.addresses["bob"], 10000)],
+                            work_type=2, creation_mode=1, block=1, at=1, doc=doc)
+    assert len(idx.search(title="Hostile", limit=100)) == len(docs)
+    assert [w["workId"] for w in idx.search(creator="Ana")] == ["0x" + f"{len(docs) - 1:064x}"]
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_TYPES))
+def test_a_malformed_document_is_not_shown_as_verified(env, wrong_types, name):
+    """`work show`, `work review` and the portal's work page (HTML and JSON API) read the document's
+    fields as the schema types them: a number for "creators" raised TypeError in `work show` and in
+    the portal's page; a title object or an aiDeclaration array made the API answer 500. A document
+    whose fields have other types is now treated like one that does not verify: named malformed."""
+    from fastapi.testclient import TestClient
+
+    from ledger.portal import create_app
+    from ledger.portal.service import Reader
+
+    wid = wrong_types[name]
+    shown = run(env, "work", "show", wid, "--json")
+    assert shown.exit_code == 1, shown.stdout + shown.stderr
+    assert "is malformed: its field" in json.loads(shown.stdout)["metadataError"]
+    assert run(env, "work", "show", wid).exit_code == 1
+    reviewed = run(env, "--as", "registrar", "work", "review", wid, "--json")
+    assert reviewed.exit_code == 0 and "is malformed" in json.loads(reviewed.stdout)["metadataError"]
+    assert run(env, "--as", "registrar", "work", "review", wid).exit_code == 0
+    page = Reader(env.settings).work(wid)
+    assert page["metadata"] is None and "is malformed" in page["metadataError"]
+    client = TestClient(create_app(env.settings), raise_server_exceptions=False)
+    for path in (f"/works/{wid}", f"/api/works/{wid}", f"/works/{wid}/review", "/"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_a_creator_without_a_role_is_shown(env):
+    """A creator with a name and no role (the schema requires one; another client left it out):
+    `work show` raised KeyError printing "name (role)"."""
+    wid = _register_raw(env, "no-role", creators=[{"name": "Eve"}])
+    r = run(env, "work", "show", wid)
+    assert r.exit_code == 0 and "Eve (None)" in r.stdout
+
+
+def test_rich_markup_in_a_title_is_printed_as_written(env):
+    """A title such as "[/x]" is not valid rich markup: printing the registrar's queue raised
+    MarkupError, so `work pending` (and `work search`) failed for every registrar while it waited."""
+    wid = _register_raw(env, "markup", title="[/x] Hostile markup [bold")
+    for argv in (["--as", "registrar", "work", "pending"], ["work", "search", "--holder", "bob"],
+                 ["--as", "registrar", "work", "review", wid]):
+        r = run(env, *argv)
+        assert r.exit_code == 0, (argv, r.stdout + r.stderr)
+        assert "[/x] Hostile markup [bold" in r.stdout
+
+
+# --- a document nested thousands deep --------------------------------------------------------
+
+
+def test_a_deeply_nested_document_stops_no_audit(env):
+    """A metadata document nested 100000 arrays deep: the audit's blob check parsed it with the
+    recursive decoder and RecursionError ended every user's `audit replay` (and the portal's replay)
+    in an internal error. It is now a blob-content mismatch of that work."""
+    from ledger.portal.service import Reader
+
+    wid = "0x" + hashlib.sha256(b"hostile-doc-deep").hexdigest()
+    deep = f'{{"contentSha256": "{wid[2:]}", "title": "Deep", "x": '.encode() + b"[" * 100_000 + b"]" * 100_000 \
+        + b"}"
+    assert _register_raw(env, "deep", deep) == wid
+    r = run(env, "audit", "replay", "--json")
+    assert r.exit_code in (0, 1), r.stdout + r.stderr
+    mismatches = json.loads(r.stdout)["mismatches"]
+    assert any(m["kind"] == "blob-content" and wid[2:] in json.dumps(m) for m in mismatches)
+    assert Reader(env.settings).replay(run=True)["error"] is None
+    shown = run(env, "work", "show", wid, "--json")
+    assert shown.exit_code == 1 and "nests too deep" in json.loads(shown.stdout)["metadataError"]
+
+
+# --- report and distribution files whose values no Merkle leaf holds ---------------------------
+
+REPORT_HEADER = '{"type": "rights-ledger/usage-report", "version": 1}'
+WORK = "0x" + "ab" * 32
+HOSTILE_REPORTS = {
+    "header_array": f'["rights-ledger/usage-report"]\n[0, "{WORK}", 1, 1, 1, 0, 4, "1"]\n',
+    "work_not_hex": REPORT_HEADER + f'\n[0, "0x{"zz" * 32}", 1, 1, 1, 0, 4, "1"]\n',
+    "negative_quantity": REPORT_HEADER + f'\n[0, "{WORK}", 1, -1, 1, 0, 4, "1"]\n',
+    "owed_too_large": REPORT_HEADER + f'\n[0, "{WORK}", 1, 1, 1, 0, 4, "{1 << 128}"]\n',
+    "deep": REPORT_HEADER + "\n" + "[" * 100_000 + "]" * 100_000 + "\n",
+}
+PERIOD = 202611
+
+
+@pytest.fixture(scope="module")
+def hostile_reports(env):
+    """The licensee (another client) records one report per file: any root, totals and file."""
+    lic = env.ledger("licensee")
+    pool = lic.contract("RoyaltyPool")
+    out = {}
+    for name, text in HOSTILE_REPORTS.items():
+        cid = lic.store.add(text.encode())
+        r = lic.chain.transact(pool.functions.recordReport(env.addresses["cmo"], PERIOD, b"\x07" * 32, (1, 1, 1),
+                                                           cid_to_bytes(cid)), lic.signer)
+        (out[name],) = [int(ev.args["reportId"]) for ev in r.events if ev.name == "UsageReportRecorded"]
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_REPORTS))
+def test_a_report_file_whose_values_fit_no_leaf_is_malformed(env, hostile_reports, name):
+    """A report file whose header is an array, or whose line holds a work id that is not hex or a
+    number outside its leaf type: `usage prove` raised AttributeError / ValueError (an internal
+    error) or the encoder's "does not fit" as if the user had typed it. It is a malformed file."""
+    r = run(env, "usage", "prove", str(hostile_reports[name]), "0", "--json")
+    assert r.exit_code in (1, 2) and "the stored usage report is malformed" in r.stderr, r.stdout + r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 2  # one error line (and its hint)
+    assert run(env, "usage", "show", "--period", str(PERIOD), "--json").exit_code == 0
+
+
+def test_the_cmo_is_told_which_report_is_malformed(env, hostile_reports):
+    """The CMO's distribution reads every report file of the period: one licensee's file stopped it
+    with an internal error. It now stops with the malformed file named (the CMO refuses that report)."""
+    r = run(env, "--as", "cmo", "royalty", "distribute", "--period", str(PERIOD), "--json")
+    assert r.exit_code in (1, 2) and "malformed" in r.stderr, r.stdout + r.stderr
+
+
+def test_a_distribution_amount_that_is_no_uint256_stops_no_claim_nor_audit(env):
+    """A CMO (another client) publishes a distribution file whose amount is negative: every holder's
+    `royalty claim` and `royalty verify` stopped at the leaf encoder's "-1 does not fit uint256", and
+    so did every user's `audit replay` (exit 2, nothing checked). The file is now malformed: a claim
+    says so, verify and the audit report it as a finding of that period."""
+    a, cmo = env.addresses, env.ledger("cmo")
+    pool = cmo.contract("RoyaltyPool")
+    period = 202612
+    data = json.dumps({"type": "rights-ledger/royalty-distribution", "cmo": a["cmo"], "period": period,
+                       "claims": [{"account": a["alice"], "amount": "-1"}]}).encode()
+    cid = cmo.store.add(data)
+    cmo.chain.transact(pool.functions.closePeriod(period), cmo.signer)
+    cmo.chain.transact(pool.functions.publishDistribution(period, b"\x07" * 32, 0, cid_to_bytes(cid)), cmo.signer)
+    claim = run(env, "--as", "alice", "royalty", "claim", "--cmo", a["cmo"], "--period", str(period), "--json")
+    assert claim.exit_code in (1, 2) and "the distribution file is malformed" in claim.stderr, claim.stderr
+    verify = run(env, "royalty", "verify", "--cmo", a["cmo"], "--period", str(period), "--json")
+    assert verify.exit_code == 1 and "the distribution file is malformed" in verify.stdout, verify.stderr
+    audit = run(env, "audit", "replay", "--skip-store", "--json")
+    assert audit.exit_code == 1, audit.stdout + audit.stderr
+    assert any("malformed" in m["what"] and str(period) in m["where"] for m in json.loads(audit.stdout)["mismatches"])
