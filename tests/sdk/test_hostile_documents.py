@@ -104,6 +104,21 @@ def test_metadata_fields_of_another_type_stop_no_desk_read(env, good, wrong_type
     assert all(wid in listed for wid in wrong_types.values())  # listed by the chain's facts
 
 
+def test_readers_of_every_work_s_document_pass_malformed_ones(env, good, wrong_types):
+    """Two reads walk every registered work's document: a licensee's DSR import matches ISRC/ISWC
+    over them, a CMO's CWR export collects the works of its sender. An "identifiers" or "cwr" array
+    in one hostile document raised AttributeError in both, for everyone. They now skip it."""
+    from ledger.domain.formats import cwr as CWR
+    from ledger.domain.formats import dsr as DSR
+
+    led = env.ledger()
+    find = DSR.work_finder(led)
+    assert find("id", good) == good
+    unreadable: list[str] = []
+    assert CWR.ledger_works(led, None, unreadable) == []
+    assert wrong_types["cwr_list"] in unreadable and wrong_types["identifiers_list"] in unreadable
+
+
 def test_the_index_indexes_any_document_without_raising(env, tmp_path):
     """ReadIndex.put_metadata (the desk's indexing, and the benchmarks' bulk fill) read the fields as
     the schema types them, inside the one transaction of a sync: it now indexes what has the schema's
