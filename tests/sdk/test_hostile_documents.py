@@ -272,3 +272,16 @@ def test_a_distribution_amount_that_is_no_uint256_stops_no_claim_nor_audit(env):
     audit = run(env, "audit", "replay", "--skip-store", "--json")
     assert audit.exit_code == 1, audit.stdout + audit.stderr
     assert any("malformed" in m["what"] and str(period) in m["where"] for m in json.loads(audit.stdout)["mismatches"])
+
+
+def test_a_holder_s_statement_names_another_licensee_s_malformed_report(env, hostile_reports):
+    """`royalty statement` reads every usage report of the period, whoever made it: one licensee's
+    malformed (or lost) file ended every holder's statement (an internal error, then the file's
+    MetadataMismatch as the whole answer). The statement now answers, naming the unreadable reports."""
+    r = run(env, "royalty", "statement", "--holder", "alice", "--period", str(PERIOD), "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    bad = json.loads(r.stdout)["unreadableReports"]
+    assert sorted(b["report"] for b in bad) == sorted(hostile_reports.values())
+    assert all("malformed" in b["error"] for b in bad)
+    human = run(env, "royalty", "statement", "--holder", "alice", "--period", str(PERIOD))
+    assert human.exit_code == 0 and f"report {hostile_reports['deep']} unreadable" in human.stdout
