@@ -245,11 +245,22 @@ def test_a_report_file_whose_values_fit_no_leaf_is_malformed(env, hostile_report
     assert run(env, "usage", "show", "--period", str(PERIOD), "--json").exit_code == 0
 
 
-def test_the_cmo_is_told_which_report_is_malformed(env, hostile_reports):
-    """The CMO's distribution reads every report file of the period: one licensee's file stopped it
-    with an internal error. It now stops with the malformed file named (the CMO refuses that report)."""
+def test_the_cmo_is_told_which_report_to_refuse_before_the_close(env, hostile_reports):
+    """The CMO's distribution reads every report file of the period: one licensee's file ended it in an
+    internal error, after the period was closed, when no report can be refused any more: the period
+    could never be distributed. Every file is now read before the close; an unusable one stops the
+    distribution with the report named, the period stays open, and once refused it distributes."""
+    from ledger.domain.royalties import Royalties
+
     r = run(env, "--as", "cmo", "royalty", "distribute", "--period", str(PERIOD), "--json")
-    assert r.exit_code in (1, 2) and "malformed" in r.stderr, r.stdout + r.stderr
+    assert r.exit_code in (1, 2) and "is unusable: the stored usage report is malformed" in r.stderr, r.stderr
+    assert "usage refuse" in r.stderr
+    cmo = Royalties(env.ledger("cmo"))
+    assert cmo.pool(env.addresses["cmo"], PERIOD).state == "OPEN"
+    for rid in hostile_reports.values():
+        assert run(env, "--as", "cmo", "usage", "refuse", str(rid), "--reason", "unusable file").exit_code == 0
+    done = run(env, "--as", "cmo", "royalty", "distribute", "--period", str(PERIOD), "--json")
+    assert done.exit_code == 0, done.stdout + done.stderr
 
 
 def test_a_distribution_amount_that_is_no_uint256_stops_no_claim_nor_audit(env):
