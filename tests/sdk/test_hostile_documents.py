@@ -263,19 +263,30 @@ def test_the_cmo_is_told_which_report_to_refuse_before_the_close(env, hostile_re
     assert done.exit_code == 0, done.stdout + done.stderr
 
 
-def test_a_distribution_amount_that_is_no_uint256_stops_no_claim_nor_audit(env):
+def _publish_raw(env, period: int, cid: str) -> None:
+    """The CMO (another client) closes ``period`` and publishes any file under any root."""
+    cmo = env.ledger("cmo")
+    pool = cmo.contract("RoyaltyPool")
+    cmo.chain.transact(pool.functions.closePeriod(period), cmo.signer)
+    cmo.chain.transact(pool.functions.publishDistribution(period, b"\x07" * 32, 0, cid_to_bytes(cid)), cmo.signer)
+
+
+@pytest.fixture(scope="module")
+def negative_amount(env):
+    """Period 202612: a published distribution file whose amount is -1."""
+    a = env.addresses
+    data = json.dumps({"type": "rights-ledger/royalty-distribution", "cmo": a["cmo"], "period": 202612,
+                       "claims": [{"account": a["alice"], "amount": "-1"}]}).encode()
+    _publish_raw(env, 202612, env.ledger("cmo").store.add(data))
+    return 202612
+
+
+def test_a_distribution_amount_that_is_no_uint256_stops_no_claim_nor_audit(env, negative_amount):
     """A CMO (another client) publishes a distribution file whose amount is negative: every holder's
     `royalty claim` and `royalty verify` stopped at the leaf encoder's "-1 does not fit uint256", and
     so did every user's `audit replay` (exit 2, nothing checked). The file is now malformed: a claim
     says so, verify and the audit report it as a finding of that period."""
-    a, cmo = env.addresses, env.ledger("cmo")
-    pool = cmo.contract("RoyaltyPool")
-    period = 202612
-    data = json.dumps({"type": "rights-ledger/royalty-distribution", "cmo": a["cmo"], "period": period,
-                       "claims": [{"account": a["alice"], "amount": "-1"}]}).encode()
-    cid = cmo.store.add(data)
-    cmo.chain.transact(pool.functions.closePeriod(period), cmo.signer)
-    cmo.chain.transact(pool.functions.publishDistribution(period, b"\x07" * 32, 0, cid_to_bytes(cid)), cmo.signer)
+    a, period = env.addresses, negative_amount
     claim = run(env, "--as", "alice", "royalty", "claim", "--cmo", a["cmo"], "--period", str(period), "--json")
     assert claim.exit_code in (1, 2) and "the distribution file is malformed" in claim.stderr, claim.stderr
     verify = run(env, "royalty", "verify", "--cmo", a["cmo"], "--period", str(period), "--json")
@@ -296,3 +307,19 @@ def test_a_holder_s_statement_names_another_licensee_s_malformed_report(env, hos
     assert all("malformed" in b["error"] for b in bad)
     human = run(env, "royalty", "statement", "--holder", "alice", "--period", str(PERIOD))
     assert human.exit_code == 0 and f"report {hostile_reports['deep']} unreadable" in human.stdout
+
+
+def test_a_cmo_s_unusable_distribution_file_stops_no_balance(env, negative_amount):
+    """`royalty balance` asks every distributed period of every CMO what the account can claim: one
+    CMO's malformed or lost distribution file ended every account's balance with that file's error.
+    The balance now answers; that period's row says its claim cannot be read."""
+    from ledger.content.cid import cid_for_bytes
+
+    lost = cid_for_bytes(b"a distribution file never stored")
+    _publish_raw(env, 202701, lost)
+    r = run(env, "royalty", "balance", "alice", "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    rows = {row["period"]: row for row in json.loads(r.stdout)["periods"]}
+    assert "malformed" in rows[negative_amount]["claimError"] and lost in rows[202701]["claimError"]
+    human = run(env, "royalty", "balance", "alice")
+    assert human.exit_code == 0 and "claimable unknown" in human.stdout
