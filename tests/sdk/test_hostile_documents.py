@@ -323,3 +323,34 @@ def test_a_cmo_s_unusable_distribution_file_stops_no_balance(env, negative_amoun
     assert "malformed" in rows[negative_amount]["claimError"] and lost in rows[202701]["claimError"]
     human = run(env, "royalty", "balance", "alice")
     assert human.exit_code == 0 and "claimable unknown" in human.stdout
+
+
+GARBAGE = b"\x01\x55\x12\x21" + b"\xee" * 33  # no CID (as in test_malformed_chain_cids)
+
+
+def test_an_attestation_whose_token_cid_is_no_cid_does_not_verify(env):
+    """Another client attests a hash with bytes that are no CID as its RFC 3161 token: `attest
+    verify` asked the store for "0x..." and ended in "invalid CID" (exit 2), as if the user had
+    typed it. The attestation now does not verify (exit 1) and says why."""
+    bob = env.ledger("bob")
+    digest = "0x" + hashlib.sha256(b"hostile-token").hexdigest()
+    att = bob.contract("AttestationRegistry")
+    bob.chain.transact(att.functions.attest(bytes.fromhex(digest[2:]), 1, b"", GARBAGE), bob.signer)
+    r = run(env, "attest", "verify", digest, "--json")
+    assert r.exit_code == 1, r.stdout + r.stderr
+    assert any("no valid CID" in p for p in json.loads(r.stdout)["problems"])
+
+
+def test_a_generation_s_c2pa_manifest_passes_another_s_token_that_is_no_cid(env, good, tmp_path):
+    """The C2PA manifest of a holder's generation record carries the RFC 3161 token of the output's
+    earliest attestation, whoever made it: another member who attested the work first with bytes
+    that are no CID as the token made the holder's `work generation --c2pa-out` end in "invalid CID"
+    (exit 2) after its record was written. The manifest is now written without that token."""
+    bob = env.ledger("bob")
+    att = bob.contract("AttestationRegistry")
+    bob.chain.transact(att.functions.attest(bytes.fromhex(good[2:]), 1, b"", GARBAGE), bob.signer)
+    manifest = tmp_path / "m.json"
+    r = run(env, "--as", "alice", "work", "generation", good, "--model", "m@1", "--inputs-root", "0x" + "12" * 32,
+            "--no-attest", "--c2pa-out", str(manifest), "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["c2pa"]["timestamped"] is False and manifest.is_file()
