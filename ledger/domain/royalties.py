@@ -493,6 +493,8 @@ class Royalties:
         for ev in reversed(self.usage.pool_events(("DistributionPublished",), pool=pool)):
             if ev.args["cmo"] == cmo and int(ev.args["period"]) == int(period):
                 cid = chain_cid(ev.args["cid"])
+                if cid.startswith("0x"):  # bytes on chain that are no CID (another client's)
+                    raise E.MetadataMismatch(f"the chain names no valid CID for the distribution file: {cid[:80]}")
                 data = self.ledger.store.cat(cid)
                 doc, claims = claims_from_document(data)
                 return doc, claims, cid, data

@@ -667,6 +667,9 @@ class Usage:
             return [view.line]
         if view.cid is None:
             raise E.InputError(f"report {view.report_id} has no file")
+        if view.cid.startswith("0x"):  # bytes on chain that are no CID (another client's; chain_cid)
+            raise E.MetadataMismatch(f"the chain names no valid CID for the file of report {view.report_id}: "
+                                     f"{view.cid[:80]}")
         _header, lines = parse_document(self.ledger.store.cat(view.cid))
         return lines
 

@@ -354,3 +354,21 @@ def test_a_generation_s_c2pa_manifest_passes_another_s_token_that_is_no_cid(env,
             "--no-attest", "--c2pa-out", str(manifest), "--json")
     assert r.exit_code == 0, r.stdout + r.stderr
     assert json.loads(r.stdout)["c2pa"]["timestamped"] is False and manifest.is_file()
+
+
+def test_report_and_distribution_files_named_by_no_cid(env):
+    """A usage report, and a distribution, recorded with bytes that are no CID as their file: `usage
+    prove` and `royalty claim` asked the store for "0x..." and ended in "invalid CID" (exit 2) as if
+    the user had typed it. Both are now files that do not verify (exit 1), named as such."""
+    a, lic = env.addresses, env.ledger("licensee")
+    pool = lic.contract("RoyaltyPool")
+    r = lic.chain.transact(pool.functions.recordReport(a["cmo"], 202702, b"\x07" * 32, (1, 1, 1), GARBAGE), lic.signer)
+    (rid,) = [int(ev.args["reportId"]) for ev in r.events if ev.name == "UsageReportRecorded"]
+    proved = run(env, "usage", "prove", str(rid), "0", "--json")
+    assert proved.exit_code == 1 and "no valid CID for the file of report" in proved.stderr, proved.stderr
+    cmo = env.ledger("cmo")
+    cmo.chain.transact(cmo.contract("RoyaltyPool").functions.closePeriod(202703), cmo.signer)
+    cmo.chain.transact(cmo.contract("RoyaltyPool").functions.publishDistribution(202703, b"\x07" * 32, 0, GARBAGE),
+                       cmo.signer)
+    claim = run(env, "--as", "alice", "royalty", "claim", "--cmo", a["cmo"], "--period", "202703", "--json")
+    assert claim.exit_code == 1 and "no valid CID for the distribution file" in claim.stderr, claim.stderr
