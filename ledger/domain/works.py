@@ -29,7 +29,7 @@ from ledger.core.chain import Chain, ErrorDecoder, TxResult
 from ledger.core.config import Settings
 from ledger.core.deployments import Deployment, load_deployment
 from ledger.core.events import Event, EventDecoder
-from ledger.core.inputs import file_sha256
+from ledger.core.inputs import MAX_JSON_DEPTH, _depth_error, file_sha256
 from ledger.core.keystore import Keystore
 from ledger.core.node import EmbeddedNode
 from ledger.core.parsing import ROLE_IDS, parse_address, parse_holders, parse_work_id  # noqa: F401  (re-exported)
@@ -670,6 +670,10 @@ class Ledger:
     def metadata(self, cid: str) -> dict[str, Any]:
         """The metadata document under ``cid``, verified against the CID."""
         data = self.store.cat(cid)
+        # a document nested hundreds deep parses, then every reader that walks it recursively (the JSON
+        # output, the portal's response) hits the recursion limit: the schema's documents nest 4 deep
+        if _depth_error(data.decode("utf-8", "replace"), MAX_JSON_DEPTH) is not None:
+            raise E.MetadataMismatch(f"the document under {cid} nests too deep")
         try:
             doc: dict[str, Any] = json.loads(data)
             # a "\ud800" escape decodes to a lone surrogate: no text, and no SQLite, terminal or web page

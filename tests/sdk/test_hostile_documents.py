@@ -372,3 +372,24 @@ def test_report_and_distribution_files_named_by_no_cid(env):
                        cmo.signer)
     claim = run(env, "--as", "alice", "royalty", "claim", "--cmo", a["cmo"], "--period", "202703", "--json")
     assert claim.exit_code == 1 and "no valid CID for the distribution file" in claim.stderr, claim.stderr
+
+
+def test_a_document_nested_hundreds_deep_is_not_shown(env):
+    """A metadata document nested 700 arrays deep parses (below the decoder's limit), then every
+    reader that walks it recursively hit the recursion limit: `work show --json` ended in an internal
+    error, the portal's JSON API answered 500. Metadata nested deeper than 64 levels (the schema's
+    nest 4) now does not verify: "nests too deep"."""
+    from fastapi.testclient import TestClient
+
+    from ledger.portal import create_app
+
+    wid = "0x" + hashlib.sha256(b"hostile-doc-depth700").hexdigest()
+    raw = f'{{"contentSha256": "{wid[2:]}", "title": "Deep 700", "x": '.encode() + b"[" * 700 + b"]" * 700 + b"}"
+    assert _register_raw(env, "depth700", raw) == wid
+    for argv in (["work", "show", wid, "--json"], ["work", "show", wid]):
+        r = run(env, *argv)
+        assert r.exit_code == 1 and "nests too deep" in r.stdout + r.stderr, (argv, r.stdout + r.stderr)
+    assert run(env, "--as", "registrar", "work", "review", wid, "--json").exit_code == 0
+    client = TestClient(create_app(env.settings), raise_server_exceptions=False)
+    for path in (f"/works/{wid}", f"/api/works/{wid}"):
+        assert client.get(path).status_code == 200, path
