@@ -567,7 +567,7 @@ def check_blobs(state: State, ledger: Ledger) -> list[Mismatch]:
             try:
                 doc = json.loads(data)
                 said = doc.get("contentSha256") if isinstance(doc, dict) else None
-            except ValueError:
+            except (ValueError, RecursionError):  # (another client's document: any bytes, nested any depth)
                 said = None
             if said != ref["contentSha256"]:
                 out.append(Mismatch("blob-content", where, "metadata contentSha256 is not the work id",

@@ -69,8 +69,23 @@ class _Stream:
         return getattr(self._stream, "encoding", None) or "utf-8"
 
 
-err_console = Console(file=_Stream("stderr"), highlight=False, soft_wrap=True, emoji=False)  # type: ignore[arg-type]
-out_console = Console(file=_Stream("stdout"), highlight=False, soft_wrap=True, emoji=False)  # type: ignore[arg-type]
+class _Console(Console):
+    """A console whose line is printed as written when it is not valid markup: the commands' lines
+    carry titles, names and reasons from other clients' documents and events, and one such as
+    ``[/x]`` raised MarkupError (`work pending`, the registrar's queue, ended in an internal error
+    for every registrar while that work waited)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        from rich.errors import MarkupError
+
+        try:
+            super().print(*objects, **kwargs)
+        except MarkupError:
+            super().print(*objects, **{**kwargs, "markup": False})
+
+
+err_console = _Console(file=_Stream("stderr"), highlight=False, soft_wrap=True, emoji=False)  # type: ignore[arg-type]
+out_console = _Console(file=_Stream("stdout"), highlight=False, soft_wrap=True, emoji=False)  # type: ignore[arg-type]
 
 
 class App:

@@ -326,6 +326,9 @@ def _royalty_statement() -> None:
         for d in st["distributions"]:
             out_console.print(f"  distribution of CMO {d['cmo']}: {d['amount']} claimable"
                               + (" (claimed)" if d["claimed"] else ""), markup=False)
+        for u in st["unreadableReports"]:
+            out_console.print(f"  report {u['report']} unreadable (licensee {u['licensee']}, CMO {u['cmo']}): "
+                              f"{u['error']}; its lines are not in this statement", markup=False)
 
 
 _royalty_statement()

@@ -141,15 +141,17 @@ def c2pa_for_generation(app: App, g: Any, inputs: tuple[Path, ...], output_file:
     from ledger.domain.protection import Protection
 
     ledger = app.ledger()
-    att = Protection(ledger).attestation(g.output_hash)
-    token = ledger.store.cat(att.tsa_token_cid) if att is not None and att.tsa_token_cid else None
+    att = Protection(ledger).attestation(g.output_hash)  # the earliest, by anyone: bytes that are no CID
+    token_cid = att.tsa_token_cid if att is not None and att.tsa_token_cid else None  # (another client's) give none
+    token_cid = None if token_cid is not None and token_cid.startswith("0x") else token_cid
+    token = ledger.store.cat(token_cid) if token_cid else None
     target = embed_into or output_file
     mime = C2PA.mime_of(target) if target is not None else "application/octet-stream"
     ingredients = [{"title": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in inputs]
     manifest = C2PA.generation_manifest(
         g, title=(target.name if target is not None else g.work_id), mime=mime,
         chain_id=int(ledger.chain.w3.eth.chain_id), registry=ledger.deployment.address("AttestationRegistry"),
-        token=token, token_cid=att.tsa_token_cid if att is not None else None, ingredients=ingredients)
+        token=token, token_cid=token_cid, ingredients=ingredients)
     out: dict[str, Any] = {"timestamped": token is not None}
     if c2pa_out is not None:
         c2pa_out.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

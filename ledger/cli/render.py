@@ -75,7 +75,7 @@ def print_work(rec: WorkRecord, metadata: dict[str, Any] | None, note: str | Non
     t.add_row("work", rec.work_id)
     if metadata:
         t.add_row("title", str(metadata.get("title")))
-        creators = ", ".join(f"{c['name']} ({c['role']})" for c in metadata.get("creators", []))
+        creators = ", ".join(f"{c.get('name')} ({c.get('role')})" for c in metadata.get("creators", []))
         t.add_row("creators", creators)
     t.add_row("status", rec.status.name)
     t.add_row("type / creation", f"{WorkType(rec.work_type).label} / {CreationMode(rec.creation_mode).label}")

@@ -11,7 +11,7 @@ import click
 from ledger.cli import params
 from ledger.cli.app import App, cli, emit_json, fail, json_option, out_console, phase_progress
 from ledger.cli.render import when
-from ledger.core.errors import ContentNotFound, InputError
+from ledger.core.errors import ContentNotFound, InputError, LedgerError, StoreUnavailable
 from ledger.domain.royalties import Royalties
 from ledger.domain.usage import KIND_NAMES, Usage, UsageRefused, check_period
 from ledger.domain.works import parse_work_id
@@ -343,18 +343,26 @@ def royalty_balance(app: App, account: str | None, period: int | None, as_json: 
             continue
         bal = roy.account(pool, p, who)
         view = roy.pool(pool, p)
-        claimable, claimed = 0, False
+        claimable, claimed, error = 0, False, None
         if view.state == "DISTRIBUTED":
-            info = roy.claimable(pool, p, who)
-            claimable, claimed = info.amount, info.claimed
-        if bal.owed or bal.paid or claimable:
+            try:
+                info = roy.claimable(pool, p, who)
+                claimable, claimed = info.amount, info.claimed
+            except StoreUnavailable:
+                raise
+            except LedgerError as exc:  # one CMO's lost or malformed file: that period's row says so
+                error = exc.message
+        if bal.owed or bal.paid or claimable or error:
             rows.append({"cmo": pool, "period": p, "state": view.state, "owed": str(bal.owed), "paid": str(bal.paid),
-                         "outstanding": str(bal.outstanding), "claimable": str(claimable), "claimed": claimed})
+                         "outstanding": str(bal.outstanding), "claimable": str(claimable), "claimed": claimed,
+                         "claimError": error})
     doc = {"account": who, "token": roy.token_address, "balance": str(roy.token_balance(who)), "periods": rows}
     if as_json:
         emit_json(doc)
         return
     out_console.print(f"{who}: {doc['balance']} settlement token units")
     for r in rows:
-        out_console.print(f"  period {r['period']} ({r['state']}): owed {r['owed']}, paid {r['paid']}, "
-                          f"claimable {r['claimable']}{' (claimed)' if r['claimed'] else ''}")
+        claim = (f"claimable unknown ({r['claimError']})" if r["claimError"] else
+                 f"claimable {r['claimable']}{' (claimed)' if r['claimed'] else ''}")
+        out_console.print(f"  period {r['period']} ({r['state']}): owed {r['owed']}, paid {r['paid']}, {claim}",
+                          markup=False)

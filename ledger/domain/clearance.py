@@ -1099,9 +1099,17 @@ def holder_statement(ledger: Any, holder: str, period: int) -> dict[str, Any]:
                                        "due": 0})
 
     cmos = set()
+    unreadable = []
     for view in usage.reports(period=int(period)):
         cmos.add(view.cmo)
-        lines = usage.lines_of(view)
+        try:
+            lines = usage.lines_of(view)
+        except E.StoreUnavailable:
+            raise
+        except E.LedgerError as exc:  # any licensee's file, lost or malformed: named, not the whole answer
+            unreadable.append({"report": view.report_id, "cmo": view.cmo, "licensee": view.licensee,
+                               "error": exc.message})
+            continue
         tree = MerkleTree.build([ln.leaf() for ln in lines]) if view.line is None else None
         for i, ln in enumerate(lines):
             if not share(ln.work_id):
@@ -1141,7 +1149,8 @@ def holder_statement(ledger: Any, holder: str, period: int) -> dict[str, Any]:
     for e in out:
         e["due"] = str(e["due"])
     return {"holder": holder, "period": int(period), "works": out,
-            "totalDue": str(sum(int(e["due"]) for e in out)), "distributions": claims}
+            "totalDue": str(sum(int(e["due"]) for e in out)), "distributions": claims,
+            "unreadableReports": unreadable}
 
 
 def environ_threshold() -> int | None:

@@ -192,6 +192,16 @@ def _work_of(ev: Any, log: dict[str, Any], key: str, positions: tuple[int, ...])
     return wid if any(p < len(topics) and topics[p] == wid for p in positions) else None
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """A document field that should be an object: itself, or empty when it is anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """A document field that should be an array: itself, or empty when it is anything else."""
+    return value if isinstance(value, list) else []
+
+
 def _log_json(log: dict[str, Any]) -> str:
     """The fields of a raw log the event decoder reads, as JSON text."""
     return json.dumps({k: log[k] for k in ("address", "topics", "data", "blockNumber", "transactionHash", "logIndex")},
@@ -566,13 +576,18 @@ class ReadIndex:
         if not isinstance(doc, dict) or not isinstance(doc.get("title"), str):
             self.db.execute("UPDATE work_info SET meta_state = 2 WHERE work = ?", (wid,))
             return
-        creators = [c.get("name", "") for c in doc.get("creators") or [] if isinstance(c, dict)]
-        idents = {k: v for k, v in (doc.get("identifiers") or {}).items() if isinstance(v, str)}
-        cwr = doc.get("cwr") or {}
-        titles = [doc["title"]] + [t.get("title", "") for t in cwr.get("alternateTitles") or [] if isinstance(t, dict)]
-        code = (doc.get("contentCode") or {}).get("iscc")
+        # any field of another client's document may have any JSON shape: what is not the schema's
+        # shape is indexed as absent (one document that raised here stopped every desk read)
+        creators = [n for c in _list(doc.get("creators"))
+                    if isinstance(c, dict) and isinstance(n := c.get("name", ""), str)]
+        idents = {str(k): v for k, v in _dict(doc.get("identifiers")).items() if isinstance(v, str)}
+        titles = [doc["title"]] + [n for t in _list(_dict(doc.get("cwr")).get("alternateTitles"))
+                                   if isinstance(t, dict) and isinstance(n := t.get("title", ""), str)]
+        code = _dict(doc.get("contentCode")).get("iscc")
         kind = body = None
-        if isinstance(code, str):
+        if not isinstance(code, str):
+            code = None
+        else:
             try:
                 kind, body = code_body(code)
             except Exception:  # noqa: BLE001 (an unreadable code is indexed as none)

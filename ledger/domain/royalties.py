@@ -250,6 +250,9 @@ def claims_from_document(data: bytes) -> tuple[dict[str, Any], tuple[ClaimEntry,
         if not isinstance(doc, dict) or doc.get("type") != DISTRIBUTION_TYPE:  # (the CMO's own file: any JSON)
             raise ValueError("not a distribution file")
         claims = tuple(ClaimEntry(to_checksum_address(c["account"]), int(c["amount"])) for c in doc["claims"])
+        for c in claims:  # the leaf's uint256: else its encoder raised in every holder's claim and the audit
+            if not 0 <= c.amount < 1 << 256:
+                raise ValueError(f"the amount {str(c.amount)[:40]} of {c.account} is not a uint256")
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise E.MetadataMismatch(f"the distribution file is malformed ({exc})") from exc
     return doc, claims
@@ -390,25 +393,39 @@ class Royalties:
         """As the CMO, after the claim window: move what holders left unclaimed into the carry."""
         return self.ledger.write(self.pool_contract.functions.sweepUnclaimed(check_period(period)))
 
+    def _live_reports(self, cmo: str, period: int, pool: str | None) -> list[ReportView]:
+        refused = self.refused_reports(cmo, pool=pool)
+        return [v for v in self.usage.reports(cmo=cmo, period=period, pool=pool) if v.report_id not in refused]
+
+    def _report_lines(self, v: ReportView, pool: str | None) -> list[UsageLine]:
+        """A report's lines, its file checked against its on-chain root and totals (MetadataMismatch);
+        kept per (pool, report) for this object: a report's root and file never change."""
+        cache = self.__dict__.setdefault("_checked_lines", {})
+        key = (pool or self.pool_contract.address, v.report_id)
+        if key in cache:
+            return cache[key]  # type: ignore[no-any-return]
+        lines = self.usage.lines_of(v)
+        root = MerkleTree.build([ln.leaf() for ln in lines]).root_hex if lines else None
+        if root != v.root or len(lines) != v.totals.line_count:
+            raise E.MetadataMismatch(
+                f"report {v.report_id}: its file gives root {root} over {len(lines)} lines, "
+                f"the chain holds {v.root} over {v.totals.line_count}")
+        owed = sum(ln.owed for ln in lines)
+        qty = sum(ln.quantity for ln in lines)
+        if (qty, owed) != (v.totals.quantity, v.totals.owed):
+            raise E.MetadataMismatch(f"report {v.report_id}: its lines total {qty} uses / {owed} owed, "
+                                     f"the chain holds {v.totals.quantity} / {v.totals.owed}")
+        cache[key] = lines
+        return lines
+
     def _usage_of(self, cmo: str, period: int, problems: list[str] | None,
                   progress: Progress, pool: str | None = None) -> list[tuple[ReportView, list[UsageLine]]]:
         """Each report of the period with its lines, each file checked against its on-chain root."""
-        refused = self.refused_reports(cmo, pool=pool)
-        views = [v for v in self.usage.reports(cmo=cmo, period=period, pool=pool) if v.report_id not in refused]
         out = []
+        views = self._live_reports(cmo, period, pool)
         for i, v in enumerate(views):
             try:
-                lines = self.usage.lines_of(v)
-                root = MerkleTree.build([ln.leaf() for ln in lines]).root_hex if lines else None
-                if root != v.root or len(lines) != v.totals.line_count:
-                    raise E.MetadataMismatch(
-                        f"report {v.report_id}: its file gives root {root} over {len(lines)} lines, "
-                        f"the chain holds {v.root} over {v.totals.line_count}")
-                owed = sum(ln.owed for ln in lines)
-                qty = sum(ln.quantity for ln in lines)
-                if (qty, owed) != (v.totals.quantity, v.totals.owed):
-                    raise E.MetadataMismatch(f"report {v.report_id}: its lines total {qty} uses / {owed} owed, "
-                                             f"the chain holds {v.totals.quantity} / {v.totals.owed}")
+                lines = self._report_lines(v, pool)
             except E.LedgerError as exc:
                 if problems is None:
                     raise
@@ -446,6 +463,22 @@ class Royalties:
         """As the CMO: close the period if open, compute its distribution, publish it."""
         me, period = self._me(), check_period(period)
         if self.pool(me, period).state == "OPEN":
+            # every report file is read before the close: once closed, a report can no longer be refused,
+            # and one licensee's unusable file would keep the period from ever being distributed
+            pool = self.pool_address_of(me, period)
+            views = self._live_reports(me, period, pool)
+            for i, v in enumerate(views):
+                try:
+                    self._report_lines(v, pool)
+                    progress("reports", i + 1, len(views))
+                except E.StoreUnavailable:
+                    raise
+                except E.LedgerError as exc:
+                    raise E.MetadataMismatch(
+                        f"usage report {v.report_id} of period {period} (licensee {v.licensee}) is unusable: "
+                        f"{exc.message}",
+                        hint=f"refuse it while the period is open: rights-ledger usage refuse {v.report_id} "
+                             "--reason \"...\"; nothing was closed") from None
             self.close(period)
         dist = self.compute(me, period, progress=progress)
         r, cid = self.publish(dist)
@@ -460,6 +493,8 @@ class Royalties:
         for ev in reversed(self.usage.pool_events(("DistributionPublished",), pool=pool)):
             if ev.args["cmo"] == cmo and int(ev.args["period"]) == int(period):
                 cid = chain_cid(ev.args["cid"])
+                if cid.startswith("0x"):  # bytes on chain that are no CID (another client's)
+                    raise E.MetadataMismatch(f"the chain names no valid CID for the distribution file: {cid[:80]}")
                 data = self.ledger.store.cat(cid)
                 doc, claims = claims_from_document(data)
                 return doc, claims, cid, data

@@ -420,17 +420,32 @@ def parse_document(data: bytes) -> tuple[dict[str, Any], list[UsageLine]]:
         text = data.decode("utf-8")
         rows = text.splitlines()
         header = json.loads(rows[0])
-        if header.get("type") != REPORT_TYPE:
+        if not isinstance(header, dict) or header.get("type") != REPORT_TYPE:  # (another client's file: any JSON)
             raise ValueError("not a usage report")
         lines = []
         for row in rows[1:]:
             if not row:
                 continue
             i, w, u, q, at, lid, k, owed = json.loads(row)
-            lines.append(UsageLine(int(i), str(w).lower(), int(u), int(q), int(at), int(lid), int(k), int(owed)))
-    except (ValueError, IndexError, TypeError, UnicodeDecodeError) as exc:
+            lines.append(_fitting(UsageLine(int(i), str(w).lower(), int(u), int(q), int(at), int(lid), int(k),
+                                            int(owed))))
+    except (ValueError, IndexError, TypeError, UnicodeDecodeError, RecursionError) as exc:
         raise E.MetadataMismatch(f"the stored usage report is malformed ({exc})") from exc
     return header, lines
+
+
+def _fitting(ln: UsageLine) -> UsageLine:
+    """The line, when each value fits its Merkle leaf type (else ValueError): a value that does not
+    made the leaf's encoder raise in the reader's `usage prove`, the CMO's distribution, the audit."""
+    w = ln.work_id
+    if len(w) != 66 or not w.startswith("0x") or w[2:].strip("0123456789abcdef"):
+        raise ValueError(f"line {ln.index}: {w[:70]!r} is not a work id")
+    for name, value, bits in zip(("index", "use", "quantity", "usedAt", "licenceId", "kind", "owed"),
+                                 (ln.index, ln.use, ln.quantity, ln.used_at, ln.licence_id, ln.kind, ln.owed),
+                                 (32, 32, 64, 40, 64, 8, 128), strict=True):
+        if not 0 <= value < 1 << bits:
+            raise ValueError(f"line {ln.index}: {name} {str(value)[:40]} does not fit uint{bits}")
+    return ln
 
 
 def check_period(period: int | str) -> int:
@@ -652,6 +667,9 @@ class Usage:
             return [view.line]
         if view.cid is None:
             raise E.InputError(f"report {view.report_id} has no file")
+        if view.cid.startswith("0x"):  # bytes on chain that are no CID (another client's; chain_cid)
+            raise E.MetadataMismatch(f"the chain names no valid CID for the file of report {view.report_id}: "
+                                     f"{view.cid[:80]}")
         _header, lines = parse_document(self.ledger.store.cat(view.cid))
         return lines
 

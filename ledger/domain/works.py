@@ -29,7 +29,7 @@ from ledger.core.chain import Chain, ErrorDecoder, TxResult
 from ledger.core.config import Settings
 from ledger.core.deployments import Deployment, load_deployment
 from ledger.core.events import Event, EventDecoder
-from ledger.core.inputs import file_sha256
+from ledger.core.inputs import MAX_JSON_DEPTH, _depth_error, file_sha256
 from ledger.core.keystore import Keystore
 from ledger.core.node import EmbeddedNode
 from ledger.core.parsing import ROLE_IDS, parse_address, parse_holders, parse_work_id  # noqa: F401  (re-exported)
@@ -51,6 +51,50 @@ if TYPE_CHECKING:  # web3 and eth-account load with the first write, never for a
     from web3.contract import Contract
 
 GOVERNOR_ACCOUNT = "governor"
+
+#: the JSON type every field a reader uses must have in a work's metadata document (work-metadata
+#: schema): ``str``, ``dict`` or ``list`` of the inner shape; a field may be absent (older documents)
+_OBJ, _STR = ("obj", {}), ("str", None)
+_SHAPES: dict[str, Any] = {
+    "title": _STR, "description": _STR, "creationDate": _STR, "language": _STR, "workType": _STR,
+    "creationMode": _STR, "schemaVersion": _STR,
+    "creators": ("list", ("obj", {"name": _STR, "role": _STR, "realNameCommitment": _STR})),
+    "identifiers": ("obj", {"iswc": _STR, "isrc": _STR, "isbn": _STR, "dci": _STR}),
+    "aiDeclaration": ("obj", {"models": ("list", ("obj", {"name": _STR, "version": _STR})),
+                              "tools": ("list", _STR), "description": _STR}),
+    "cwr": ("obj", {"sender": _STR, "workNumber": _STR,
+                    "alternateTitles": ("list", ("obj", {"title": _STR, "type": _STR})),
+                    "parties": ("list", ("obj", {"record": _STR, "ip": _STR, "name": _STR, "role": _STR,
+                                                 "ipi": _STR}))}),
+    "contentCode": ("obj", {"kind": _STR, "iscc": _STR}),
+}
+
+
+def malformed_field(doc: dict[str, Any], shapes: dict[str, Any] = _SHAPES, path: str = "") -> str | None:
+    """The first field of a metadata document (another client's: any JSON) whose JSON type is not
+    the schema's, as a path like ``creators[0].name``; None when every known field has its type.
+    Readers (the desk's index, `work show`, the portal, certificates) rely on these types."""
+    for key, (kind, inner) in shapes.items():
+        if key not in doc:
+            continue
+        value, where = doc[key], f"{path}{key}"
+        if kind == "str":
+            if not isinstance(value, str):
+                return where
+        elif kind == "obj":
+            if not isinstance(value, dict):
+                return where
+            wrong = malformed_field(value, inner, where + ".")
+            if wrong is not None:
+                return wrong
+        else:  # a list whose items have the inner shape
+            if not isinstance(value, list):
+                return where
+            for i, item in enumerate(value):
+                wrong = malformed_field({f"[{i}]": item}, {f"[{i}]": inner}, where)
+                if wrong is not None:
+                    return wrong
+    return None
 
 
 def sha256_of_file(path: Path) -> str:
@@ -608,6 +652,10 @@ class Ledger:
         said = doc.get("contentSha256") if isinstance(doc, dict) else None
         if said != work_id[2:]:
             raise E.MetadataMismatch(f"the document under {cid} names content {said}, not the work {work_id}")
+        wrong = malformed_field(doc)
+        if wrong is not None:
+            raise E.MetadataMismatch(f"the document under {cid} is malformed: its field {wrong} is not of the "
+                                     "schema's type")
         return doc
 
     def work_metadata(self, rec: WorkRecord) -> tuple[dict[str, Any] | None, str | None]:
@@ -623,6 +671,10 @@ class Ledger:
     def metadata(self, cid: str) -> dict[str, Any]:
         """The metadata document under ``cid``, verified against the CID."""
         data = self.store.cat(cid)
+        # a document nested hundreds deep parses, then every reader that walks it recursively (the JSON
+        # output, the portal's response) hits the recursion limit: the schema's documents nest 4 deep
+        if _depth_error(data.decode("utf-8", "replace"), MAX_JSON_DEPTH) is not None:
+            raise E.MetadataMismatch(f"the document under {cid} nests too deep")
         try:
             doc: dict[str, Any] = json.loads(data)
             # a "\ud800" escape decodes to a lone surrogate: no text, and no SQLite, terminal or web page

@@ -116,7 +116,9 @@ class Attestations(ProtectionBase):
             raise E.LedgerError(f"{digest} is not attested", hint="attest it with `rights-ledger attest file FILE`")
         problems: list[str] = []
         info = None
-        if rec.tsa_token_cid:
+        if rec.tsa_token_cid and rec.tsa_token_cid.startswith("0x"):  # bytes on chain that are no CID (chain_cid)
+            problems.append(f"the chain names no valid CID for the timestamp token: {rec.tsa_token_cid[:80]}")
+        elif rec.tsa_token_cid:
             try:
                 reply = self.ledger.store.cat(rec.tsa_token_cid)
             except E.StoreUnavailable:
