@@ -39,6 +39,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from rlp.exceptions import DecodingError, RLPException
 from trie import HexaryTrie
 from trie.exceptions import BadTrieProof
+from trie.exceptions import ValidationError as TrieNodeInvalid
 
 RECEIPT_TYPE = "rights-ledger/coverage-receipt"
 COVERAGE_SIG = "coverage(bytes32,address,uint32,bytes2,uint40)"
@@ -446,7 +447,7 @@ def _check_proofs(r: dict[str, Any], lic: dict[str, Any], proofs: dict[str, Any]
     try:
         account = HexaryTrie.get_from_proof(state_root, keccak(_b(lic["registry"])),
                                             [rlp.decode(_b(n)) for n in proofs["accountProof"]])
-    except (BadTrieProof, DecodingError) as exc:
+    except (BadTrieProof, DecodingError, TrieNodeInvalid) as exc:  # (TrieNodeInvalid: a node of another shape)
         return [f"the account proof of {lic['registry']} does not verify against the state root: {exc}"]
     if not account:
         return [f"the state root holds no account {lic['registry']}"]
@@ -464,7 +465,7 @@ def _check_proofs(r: dict[str, Any], lic: dict[str, Any], proofs: dict[str, Any]
         try:
             raw = HexaryTrie.get_from_proof(storage_root, keccak(_int(sp["key"]).to_bytes(32, "big")),
                                             [rlp.decode(_b(n)) for n in sp["proof"]])
-        except (BadTrieProof, DecodingError) as exc:
+        except (BadTrieProof, DecodingError, TrieNodeInvalid) as exc:
             problems.append(f"the proof of slot {sp['key']} does not verify against the storage root: {exc}")
             words.append(-1)
             continue

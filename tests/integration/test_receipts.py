@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import rlp
 
 from ledger.core.types import Holder
 from ledger.domain.licensing import Licensing
@@ -139,6 +140,13 @@ def test_receipt_verifies_later_and_after_a_restart_and_refuses_tampering(own_en
     assert any("the receipt says" in x for x in got["problems"])
     got = tampered("proof", lambda t: t["proofs"]["accountProof"].__setitem__(0, "0x" + "c0" * 40))
     assert any("does not verify against the state root" in x for x in got["problems"])
+    # a proof node that decodes but is no trie node (a branch whose children are 1 byte, not 32-byte
+    # hashes): the trie library's ValidationError reached the last line of defence (the fuzzer, 8x)
+    not_a_node = "0x" + rlp.encode([b"\x01"] * 17).hex()
+    got = tampered("node-account", lambda t: t["proofs"]["accountProof"].__setitem__(0, not_a_node))
+    assert any("does not verify against the state root" in x for x in got["problems"])
+    got = tampered("node-storage", lambda t: t["proofs"]["storageProof"][0]["proof"].__setitem__(0, not_a_node))
+    assert any("does not verify against the storage root" in x for x in got["problems"])
     got = tampered("header", lambda t: t["block"]["header"].update(timestamp=hex(1)))
     assert any("the header hashes to" in x for x in got["problems"])
     tampered("event", lambda t: t["events"][0].update(data=t["events"][0]["data"][:-2] + "ff"))
