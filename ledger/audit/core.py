@@ -34,7 +34,7 @@ from ledger.content.cid import cid_from_bytes
 from ledger.core import abicodec
 from ledger.core import errors as E
 from ledger.core.events import Event
-from ledger.core.inputs import guard, read_text
+from ledger.core.inputs import guard, lone_surrogate, read_text
 from ledger.core.rpc import Rpc
 
 if TYPE_CHECKING:
@@ -200,7 +200,8 @@ class State:
         """A checkpoint, checked against its schema (a bad one is refused with a hint to start over)."""
         fresh = "start over with --fresh (or delete the checkpoint file)"
         try:  # parsed by the C decoder in one pass (read_json's nesting pre-scan costs seconds at 10k works)
-            doc = json.loads(read_text(path, what="checkpoint", limit=1 << 30), parse_constant=_no_constant)
+            text = read_text(path, what="checkpoint", limit=1 << 30)
+            doc = json.loads(text, parse_constant=_no_constant)
         except E.InputError as exc:
             raise E.InputError(f"unreadable checkpoint: {exc.message}", hint=fresh) from None
         except (ValueError, RecursionError) as exc:
@@ -208,6 +209,8 @@ class State:
                                hint=fresh) from None
         if not isinstance(doc, dict):
             raise E.InputError(f"unreadable checkpoint: {path} is not a JSON object", hint=fresh)
+        if lone_surrogate(text, doc):  # (its digest's canonical JSON, and the JSON output, cannot take one)
+            raise E.InputError(f"unreadable checkpoint: {path} holds a lone surrogate, no text", hint=fresh)
 
         def bad(field: str, why: str) -> E.InputError:
             return E.InputError(f"{path}: malformed checkpoint: {field} {why}", hint=fresh)

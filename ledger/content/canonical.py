@@ -52,5 +52,5 @@ def canonical_json(obj: Any, *, name: str = "$") -> bytes:
     _check(obj, name)
     try:
         return rfc8785.dumps(obj)
-    except rfc8785.CanonicalizationError as e:  # e.g. a lone surrogate in a string
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError) as e:  # a lone surrogate in a string (or a key)
         raise InputError(f"cannot encode as canonical JSON: {e}", where=name) from None

@@ -204,6 +204,22 @@ def _depth_error(text: str, max_depth: int) -> int | None:
     return None
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def lone_surrogate(text: str, value: Any) -> bool:
+    """Whether ``value``, parsed from the JSON ``text``, holds a lone surrogate: a ``"\\ud800"``
+    escape that is valid JSON but no character (a pair of escapes is one character). No file,
+    SQLite, terminal, web page or canonical JSON encoder takes it: refused where it is read."""
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return False
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def parse_json(text: str, name: str, *, max_depth: int = MAX_JSON_DEPTH, first_line: int = 1) -> Any:
     """JSON text to a value. Errors name ``name:line:column`` (lines counted from ``first_line``)."""
     deep = _depth_error(text, max_depth)
@@ -212,13 +228,17 @@ def parse_json(text: str, name: str, *, max_depth: int = MAX_JSON_DEPTH, first_l
         col = deep - (text.rfind("\n", 0, deep) + 1) + 1
         raise InputError(f"JSON nested more than {max_depth} levels deep", where=f"{name}:{line}:{col}")
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_float=_finite, parse_constant=_constant)
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_float=_finite, parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON ({exc.msg})", where=f"{name}:{exc.lineno + first_line - 1}:{exc.colno}") from None
     except _JsonRefused as exc:
         raise InputError(str(exc), where=f"{name}:{first_line}:-") from None
     except (RecursionError, ValueError, OverflowError) as exc:  # pragma: no cover - defence in depth
         raise InputError(f"not JSON ({type(exc).__name__})", where=f"{name}:{first_line}:-") from None
+    if lone_surrogate(text, value):
+        raise InputError("a \\u escape of a lone surrogate (\\ud800 to \\udfff without its pair) is no character",
+                         where=f"{name}:{first_line}:-")
+    return value
 
 
 def bare(exc: InputError) -> str:

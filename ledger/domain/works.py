@@ -29,7 +29,7 @@ from ledger.core.chain import Chain, ErrorDecoder, TxResult
 from ledger.core.config import Settings
 from ledger.core.deployments import Deployment, load_deployment
 from ledger.core.events import Event, EventDecoder
-from ledger.core.inputs import MAX_JSON_DEPTH, _depth_error, file_sha256
+from ledger.core.inputs import MAX_JSON_DEPTH, _depth_error, file_sha256, lone_surrogate
 from ledger.core.keystore import Keystore
 from ledger.core.node import EmbeddedNode
 from ledger.core.parsing import ROLE_IDS, parse_address, parse_holders, parse_work_id  # noqa: F401  (re-exported)
@@ -677,11 +677,12 @@ class Ledger:
             raise E.MetadataMismatch(f"the document under {cid} nests too deep")
         try:
             doc: dict[str, Any] = json.loads(data)
-            # a "\ud800" escape decodes to a lone surrogate: no text, and no SQLite, terminal or web page
-            # takes it (another client's document in the read index stopped every desk read)
-            json.dumps(doc, ensure_ascii=False).encode("utf-8")
-        except ValueError as exc:  # (UnicodeEncodeError is one)
+        except ValueError as exc:
             raise E.MetadataMismatch(f"the document under {cid} is not JSON text") from exc
         except RecursionError as exc:
             raise E.MetadataMismatch(f"the document under {cid} nests too deep") from exc
+        # a "\ud800" escape decodes to a lone surrogate: no text, and no SQLite, terminal or web page
+        # takes it (another client's document in the read index stopped every desk read)
+        if lone_surrogate(data.decode("utf-8", "replace"), doc):
+            raise E.MetadataMismatch(f"the document under {cid} is not JSON text")
         return doc

@@ -116,3 +116,16 @@ def test_audit_replay_and_export(ledger_env, tmp_path, fmt):
     out = tmp_path / f"events.{fmt}"
     exp = ok(run(ledger_env, "audit", "export", "--format", fmt, "-o", str(out), "--json"))
     assert exp["rows"] > 0 and out.stat().st_size > 0
+
+
+def test_a_checkpoint_holding_a_lone_surrogate_is_refused_with_the_fresh_hint(ledger_env, tmp_path):
+    """A checkpoint whose key or value is the JSON escape "\\ud800" (valid JSON, no text): the state digest's
+    canonical JSON raised UnicodeEncodeError, an internal error (the fuzzer at 8x)."""
+    cp = tmp_path / "cp.json"
+    assert run(ledger_env, "audit", "replay", "--json", "--skip-store", "--checkpoint", str(cp)).returncode in (0, 1)
+    text = cp.read_text()
+    cp.write_text(text.replace('"state":{', '"state":{"\\ud800":{},', 1))
+    assert '"\\ud800"' in cp.read_text()
+    bad = run(ledger_env, "audit", "replay", "--json", "--skip-store", "--checkpoint", str(cp))
+    assert bad.returncode == 2 and "internal error" not in bad.stderr, bad.stderr
+    assert "lone surrogate" in bad.stderr and "--fresh" in bad.stderr

@@ -104,7 +104,17 @@ def test_a_lone_surrogate_in_a_report_is_shown_escaped_and_does_not_break_the_ne
     r = run(ledger_env, "usage", "report", str(path), "--period", "930401", "--dry-run", account="licensee",
             ok=False)
     assert r.exit_code == 2 and "internal error" not in r.output, r.output
-    assert "\\ud800" in r.output  # escaped, and still there for the reader
+    assert "lone surrogate" in r.output  # refused where it is read (ledger.core.inputs.parse_json)
     assert not err_console._buffer and not out_console._buffer
+    # and any such text that still reaches the terminal is escaped there
+    import contextlib
+    import io
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8")
+    with contextlib.redirect_stdout(stream):
+        out_console.print("before \ud800 after")
+        stream.flush()
+    assert raw.getvalue() == b"before \\ud800 after\n" and not out_console._buffer
     after = run(ledger_env, "usage", "prove", "999999", "0", ok=False)
     assert after.exit_code == 2 and "internal error" not in after.output, after.output
