@@ -84,8 +84,20 @@ class _Console(Console):
             super().print(*objects, **{**kwargs, "markup": False})
 
 
-err_console = _Console(file=_Stream("stderr"), highlight=False, soft_wrap=True, emoji=False)  # type: ignore[arg-type]
-out_console = _Console(file=_Stream("stdout"), highlight=False, soft_wrap=True, emoji=False)  # type: ignore[arg-type]
+# markup=False: a line is printed as written, whatever brackets its titles, names, reasons and paths
+# hold (another client's document titled "[link=https://...]..." was a terminal hyperlink, and
+# "[conceal]" hid the rest of the line); the few styled lines pass markup=True and escape what
+# they quote (``styled``).
+err_console = _Console(file=_Stream("stderr"), highlight=False, soft_wrap=True, emoji=False,  # type: ignore[arg-type]
+                       markup=False)
+out_console = _Console(file=_Stream("stdout"), highlight=False, soft_wrap=True, emoji=False,  # type: ignore[arg-type]
+                       markup=False)
+
+
+def styled(markup: str, *values: Any) -> str:
+    """``markup`` (rich markup of ours, with ``{}`` placeholders) with ``values`` escaped into it:
+    print the result with ``markup=True``."""
+    return markup.format(*(escape(str(v)) for v in values))
 
 
 class App:
@@ -123,7 +135,7 @@ class App:
                 self.settings,
                 account=self.account if signer else None,
                 password=self.signing_password() if signer else self.password,
-                log=lambda m: err_console.print(f"[dim]{m}[/dim]"),
+                log=lambda m: err_console.print(styled("[dim]{}[/dim]", m), markup=True),
             )
         elif signer and self._ledger.signer is None:
             if not self.account:
@@ -194,9 +206,10 @@ def fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
     one_line = " ".join(i18n.error_text(" ".join(str(message).split())).split())
     hint = i18n.error_text(" ".join(str(hint).split())) if hint else hint
     error_label, hint_label = _("error:"), _("hint:")
-    err_console.print(f"[red]{error_label}[/red] {escape(one_line)}", soft_wrap=True)
+    err_console.print(f"[red]{error_label}[/red] {escape(one_line)}", soft_wrap=True, markup=True)
     if hint:
-        err_console.print(f"[dim]{hint_label} {escape(' '.join(str(hint).split()))}[/dim]", soft_wrap=True)
+        err_console.print(f"[dim]{hint_label} {escape(' '.join(str(hint).split()))}[/dim]", soft_wrap=True,
+                          markup=True)
     sys.exit(code)
 
 

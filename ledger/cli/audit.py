@@ -10,7 +10,7 @@ from rich.progress import Progress, TextColumn
 from rich.table import Table
 
 from ledger.cli import params
-from ledger.cli.app import App, cli, emit_json, json_option, out_console, progress_bar
+from ledger.cli.app import App, cli, emit_json, json_option, out_console, progress_bar, styled
 
 
 @cli.group()
@@ -68,13 +68,13 @@ def _print_report(report) -> None:
     out_console.print(t)
     out_console.print(f"state digest  {report.digest}")
     for note in report.notes:
-        out_console.print(f"[dim]note: {note}[/dim]")
+        out_console.print(styled("[dim]note: {}[/dim]", note), markup=True)
     if report.mismatches:
-        out_console.print(f"[red]{len(report.mismatches)} mismatch(es):[/red]")
+        out_console.print(f"[red]{len(report.mismatches)} mismatch(es):[/red]", markup=True)
         for m in report.mismatches:
             out_console.print("  " + m.line(), soft_wrap=True)
     else:
-        out_console.print("[green]clean: the chain and the store agree with the events[/green]")
+        out_console.print("[green]clean: the chain and the store agree with the events[/green]", markup=True)
 
 
 @audit.command()

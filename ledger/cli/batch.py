@@ -80,7 +80,7 @@ def _report(summary: BatchSummary, verb: str, as_json: bool) -> None:
         for note in summary.notes:
             out_console.print(f"  note: {note}")
         if summary.failed:
-            out_console.print(f"  [red]failed: {summary.failed}[/red]")
+            out_console.print(f"  [red]failed: {summary.failed}[/red]", markup=True)
             for f in summary.failures[:20]:
                 out_console.print(f"    {f}")
         out_console.print(f"  journal: {summary.journal}")

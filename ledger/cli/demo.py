@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ledger.cli.app import App, cli, out_console
+from ledger.cli.app import App, cli, out_console, styled
 from ledger.content.metadata import build_work_metadata
 from ledger.core.errors import WorkAlreadyRegistered
 from ledger.core.node import EmbeddedNode
@@ -29,11 +29,12 @@ Prompted sketch refined by hand: cranes, lanterns, a tide of light.
 
 
 def say(text: str) -> None:
-    out_console.print(text)
+    """A line of the demo's script (ours: rich markup; what it quotes, escaped with ``styled``)."""
+    out_console.print(text, markup=True)
 
 
 def step(n: int, text: str) -> None:
-    out_console.print(f"\n[bold cyan]{n}.[/bold cyan] [bold]{text}[/bold]")
+    out_console.print(styled("\n[bold cyan]{}.[/bold cyan] [bold]{}[/bold]", n, text), markup=True)
 
 
 @cli.command()

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from ledger.cli import params
-from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
+from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console, styled
 from ledger.cli.render import when
 from ledger.core.errors import InputError, LedgerError
 from ledger.core.inputs import display, guard, read_json, read_text
@@ -287,7 +287,7 @@ def licence_json(r: LicenceRecord) -> dict[str, Any]:
 def _print_licence(r: LicenceRecord) -> None:
     who = r.licensee or f"everyone (open licence {r.open_code})"
     out_console.print(f"[bold]licence #{r.licence_id}[/bold]  {r.state}  {r.scope}"
-                      f"{' exclusive' if r.exclusive else ''}{' collective' if r.collective else ''}")
+                      f"{' exclusive' if r.exclusive else ''}{' collective' if r.collective else ''}", markup=True)
     out_console.print(f"  licensor {r.licensor}\n  licensee {who}")
     out_console.print(f"  uses {', '.join(r.uses)}; territories {', '.join(r.territories) or 'worldwide'}")
     out_console.print(f"  term {when(r.start)} .. {when(r.end) if r.end else 'no end'}")
@@ -332,7 +332,7 @@ def list_(app: App, work_id: str | None, licensee: str | None, as_json: bool) ->
     lic = _licensing(app)
     recs = lic.licences_for(work=work_id, licensee=app.resolve(licensee, "licensee") if licensee else None)
     if lic.index_note:  # the read index could not catch up within its bound: say so
-        err_console.print(f"[yellow]note:[/yellow] {lic.index_note}")
+        err_console.print(styled("[yellow]note:[/yellow] {}", lic.index_note), markup=True)
     if as_json:
         emit_json([licence_json(r) for r in recs])
         return
@@ -447,13 +447,13 @@ def verify_receipt_cmd(app: App, receipt_file: Path, rpc_url: str | None, as_jso
         for line in steps:
             out_console.print(f"  {line}")
         for p in problems:
-            out_console.print(f"  [red]problem:[/red] {p}")
+            out_console.print(styled("  [red]problem:[/red] {}", p), markup=True)
         verdict = "covered" if answer.get("covered") else "not covered"
         if problems:
-            out_console.print(f"[red]the receipt does not verify[/red] ({len(problems)} problems)")
+            out_console.print(f"[red]the receipt does not verify[/red] ({len(problems)} problems)", markup=True)
         else:
-            out_console.print(f"[green]verified[/green]: {verdict} at block {receipt['block']['number']} "
-                              f"({receipt['block']['hash']})")
+            out_console.print(styled("[green]verified[/green]: {} at block {} ({})", verdict,
+                                     receipt['block']['number'], receipt['block']['hash']), markup=True)
     sys.exit(1 if problems else 0)
 
 
@@ -482,7 +482,7 @@ def check(app: App, file: Path, licensee: str, out_file: Path | None) -> None:
     t2 = time.perf_counter()
     rate = n / (t2 - t1) if t2 > t1 else 0.0
     err_console.print(f"[dim]{n} checks, {covered} covered; index {t1 - t0:.2f}s, checks {t2 - t1:.2f}s "
-                      f"({rate:,.0f}/s)[/dim]")
+                      f"({rate:,.0f}/s)[/dim]", markup=True)
 
 
 # --- mandate ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import click
 from rich.table import Table
 
 from ledger.cli import params
-from ledger.cli.app import App, cli, emit_json, json_option, out_console
+from ledger.cli.app import App, cli, emit_json, json_option, out_console, styled
 from ledger.cli.render import print_table, when
 from ledger.cli.work import work
 from ledger.content.timestamp import TSA_CA_ENV, TSA_URL_ENV, TsaClient
@@ -312,7 +312,7 @@ def attest_verify(app: App, target: str, tsa_ca: Path | None, as_json: bool) -> 
             out_console.print(f"  RFC 3161 token verified: {when(check.token.gen_time)} by {check.token.tsa}, "
                               f"serial {check.token.serial}")
         for prob in check.problems:
-            out_console.print(f"  [red]problem:[/red] {prob}", soft_wrap=True)
+            out_console.print(styled("  [red]problem:[/red] {}", prob), soft_wrap=True, markup=True)
     sys.exit(0 if check.ok else 1)
 
 

@@ -102,7 +102,7 @@ def _progress(enabled: bool):
 
 
 def _print_sync(report) -> None:
-    from ledger.cli.app import out_console
+    from ledger.cli.app import out_console, styled
 
     out_console.print(f"{report.total} blobs referenced by the ledger: {len(report.copied)} copied "
                       f"({report.bytes_copied:,} bytes), {len(report.present)} there already, "
@@ -110,6 +110,7 @@ def _print_sync(report) -> None:
     out_console.print(f"  from {report.source}", soft_wrap=True)
     out_console.print(f"  to   {report.destination}", soft_wrap=True)
     for p in report.problems:
-        out_console.print(f"  [red]not copied[/red] {p.cid} ({p.where}): {p.reason}", soft_wrap=True)
+        out_console.print(styled("  [red]not copied[/red] {} ({}): {}", p.cid, p.where, p.reason), soft_wrap=True,
+                          markup=True)
     if not report.problems:
-        out_console.print("[green]every referenced blob is in the destination[/green]")
+        out_console.print("[green]every referenced blob is in the destination[/green]", markup=True)

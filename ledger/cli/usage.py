@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ledger.cli import params
-from ledger.cli.app import App, cli, emit_json, fail, json_option, out_console, phase_progress
+from ledger.cli.app import App, cli, emit_json, fail, json_option, out_console, phase_progress, styled
 from ledger.cli.render import when
 from ledger.core.errors import ContentNotFound, InputError, LedgerError, StoreUnavailable
 from ledger.domain.royalties import Royalties
@@ -211,7 +211,8 @@ def usage_prove(app: App, report_id: int, line: int, as_json: bool) -> None:
                           f"{d['work']} at {when(int(d['usedAt']))} under {licence}, owing {d['owed']} token units")
         hashes = "hash" if len(p.proof) == 1 else "hashes"
         out_console.print(f"  a proof of {len(p.proof)} {hashes} to root {p.root}: "
-                          + ("[green]verified on-chain[/green]" if p.verified_on_chain else "[red]NOT verified[/red]"))
+                          + ("[green]verified on-chain[/green]" if p.verified_on_chain else "[red]NOT verified[/red]"),
+                          markup=True)
     if not p.verified_on_chain:  # a mismatch: exit 1
         sys.exit(1)
 
@@ -282,14 +283,14 @@ def royalty_verify(app: App, cmo: str | None, period: int, as_json: bool) -> Non
         out_console.print(f"period {period}: {v.reports} reports, {v.lines} lines; recomputed root "
                           f"{v.recomputed_root}, on-chain {v.published_root}")
         for p in v.problems:
-            out_console.print(f"  [red]problem:[/red] {p}")
+            out_console.print(styled("  [red]problem:[/red] {}", p), markup=True)
         if v.ok:
             out_console.print(f"  [green]verified[/green]: total {v.total}, commission {v.commission}, "
-                              f"residue {v.residue}")
+                              f"residue {v.residue}", markup=True)
     if not v.ok:  # a mismatch, not an error: exit 1 with the problems (as `audit replay` does)
         if not as_json:
             out_console.print(f"[red]the distribution of period {period} does not verify[/red] "
-                              f"({len(v.problems)} problems)")
+                              f"({len(v.problems)} problems)", markup=True)
         sys.exit(1)
 
 

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.markup import escape
 
-from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
+from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console, styled
 from ledger.cli.render import print_work, work_json
 from ledger.core.errors import ContentNotFound, InputError, LedgerError, MetadataMismatch
 from ledger.core.i18n import gettext as _
@@ -49,12 +48,12 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
         if as_json:
             emit_json({"file": str(file), "sha256": digest, "registered": False, "confirmed": False})
         else:
-            out_console.print(_("{file}: not registered (sha-256 {digest})").format(file=escape(str(file)),
+            out_console.print(_("{file}: not registered (sha-256 {digest})").format(file=str(file),
                                                                                      digest=digest))
         sys.exit(1)
     rec = ledger.work(wid)
     if ledger.index_note:  # the read index was behind: the newest blocks' events came from the chain
-        err_console.print(f"[yellow]note:[/yellow] {ledger.index_note}")
+        err_console.print(styled("[yellow]note:[/yellow] {}", ledger.index_note), markup=True)
     metadata, note, code = checked_metadata(ledger, rec)
     confirmed = rec.status == WorkStatus.CONFIRMED
     if as_json:
@@ -62,7 +61,7 @@ def verify(app: App, file: Path | None, certificate: Path | None, qr_payload: st
                    **work_json(rec, metadata), "metadataError": note})
     else:
         state = _("{status} registration").format(status=rec.status.name)
-        out_console.print(f"{escape(str(file))}: {state}")
+        out_console.print(f"{file}: {state}")
         print_work(rec, metadata, note)
     sys.exit(code or (0 if confirmed else 1))
 
@@ -98,9 +97,9 @@ def _verify_certificate(app: App, certificate: Path | None, qr_payload: str | No
     elif diffs:
         what = _("certificate does not match the chain") if certificate is not None else \
             _("QR payload does not match the chain")
-        out_console.print(f"[red]{what}[/red] " + _("(work {work}):").format(work=wid))
+        out_console.print(styled("[red]{}[/red] {}", what, _("(work {work}):").format(work=wid)), markup=True)
         for d in diffs:
-            out_console.print(f"  - {escape(d)}", soft_wrap=True)
+            out_console.print(f"  - {d}", soft_wrap=True)
     elif certificate is not None:
         assert payload is not None
         out_console.print(_("certificate valid: signed by registrar {signer}; work {work} is {status} on chain "

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ledger.cli import params
-from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console
+from ledger.cli.app import App, cli, emit_json, err_console, json_option, out_console, styled
 from ledger.cli.render import print_work, work_json
 from ledger.cli.verify import checked_metadata
 from ledger.content.metadata import CREATOR_ROLES, CreationMode, WorkType, build_work_metadata, validate_work_metadata
@@ -300,7 +300,7 @@ def show(app: App, work_id: str, as_json: bool) -> None:
     ledger = app.ledger()
     rec = ledger.work(wid)
     if ledger.index_note:  # the read index was behind: the newest blocks' events came from the chain
-        err_console.print(f"[yellow]note:[/yellow] {ledger.index_note}")
+        err_console.print(styled("[yellow]note:[/yellow] {}", ledger.index_note), markup=True)
     metadata, note, code = checked_metadata(ledger, rec)
     if as_json:
         emit_json({**work_json(rec, metadata), "metadataError": note})

@@ -184,6 +184,19 @@ def test_rich_markup_in_a_title_is_printed_as_written(env):
         assert "[/x] Hostile markup [bold" in r.stdout
 
 
+def test_valid_rich_markup_in_a_title_is_printed_as_written_too(env):
+    """Valid markup from another client's document was applied: "[link=...]" made a terminal hyperlink
+    out of the title (a registrar clicking through to the attacker's page), "[conceal]" hid the rest of
+    the line. The consoles print without markup; only our own styled lines use it."""
+    title = "[link=https://evil.example/]Official notice[/link] [conceal]hidden[/conceal]"
+    wid = _register_raw(env, "markup-valid", title=title)
+    for argv in (["--as", "registrar", "work", "pending"], ["work", "search", "--holder", "bob"],
+                 ["--as", "registrar", "work", "review", wid]):
+        r = run(env, *argv)
+        assert r.exit_code == 0, (argv, r.stdout + r.stderr)
+        assert title in r.stdout, (argv, r.stdout)
+
+
 # --- a document nested thousands deep --------------------------------------------------------
 
 
