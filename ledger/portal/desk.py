@@ -17,6 +17,7 @@ from ledger.core import errors as E
 from ledger.core.i18n import gettext as _
 
 SEARCH_FIELDS = ("title", "creator", "id", "holder", "type", "status", "since", "until")
+MAX_TERMS = 200  # per text field: the index's query grows with each term, and SQLite's has limits (1000 deep)
 
 
 def _filters(reader: Any, q: dict[str, str]) -> dict[str, Any]:
@@ -59,8 +60,12 @@ def add_desk_routes(app: FastAPI, reader: Any, page: Callable[..., HTMLResponse]
         from ledger.domain.review import query_terms
 
         for key in ("title", "creator"):
-            if q.get(key) and not query_terms(q[key])[0]:
+            terms = query_terms(q[key])[0] if q.get(key) else None
+            if terms is not None and not terms:
                 raise E.InputError(f"{key} {q[key]!r} has no letters or digits to search for")
+            if terms and len(terms) > MAX_TERMS:
+                raise E.InputError(_("{field} has {count} search terms; at most {limit} are searched for").format(
+                    field=key, count=len(terms), limit=MAX_TERMS))
         return desk().search(**_filters(reader, q), limit=100)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)

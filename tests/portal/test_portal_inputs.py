@@ -100,3 +100,19 @@ def test_a_work_with_a_licence_ending_after_the_year_9999_is_shown(portal, ledge
     (licence,) = r.json()["licences"]
     assert licence["end"] == (1 << 40) - 2 and licence["endIso"] is None
     assert get(f"{portal}/works/{wid}").status_code == 200
+
+
+# --- a search with very many words ---------------------------------------------------------------
+
+
+def test_a_search_with_too_many_words_is_400(portal):
+    r = get(f"{portal}/api/search", title="a b " * 3000)  # 6000 terms: SQLite refused the query (500)
+    assert r.status_code == 400
+    assert r.json()["error"] == "title has 6000 search terms; at most 200 are searched for"
+    page = get(f"{portal}/search", creator="Alice Author " * 300)
+    assert page.status_code == 400 and "at most 200" in page.text
+
+
+def test_a_search_of_200_words_is_answered(portal, works):
+    r = get(f"{portal}/api/search", title="harbour " * 200)
+    assert r.status_code == 200 and works.confirmed in {w["workId"] for w in r.json()}
