@@ -19,6 +19,7 @@ trailing slash, 501 for a certificate, 405 for a write), never 500; JSON API err
 ``ErrorOut`` shape; HTML with the portal's Content-Security-Policy; no traceback and no Python
 exception class name in the body; an answer within ``RIGHTS_LEDGER_FUZZ_TIMEOUT`` seconds.
 
+A third as many cases run against the portal whose chain node is down (a 503 is then allowed).
 Case counts scale with ``RIGHTS_LEDGER_FUZZ_SCALE``; ``RIGHTS_LEDGER_FUZZ_SEED`` (any value)
 derandomizes Hypothesis (as tests/fuzz does). The terminal summary prints one tally line.
 """
@@ -55,7 +56,7 @@ from tests.portal.conftest import PortalWorks
 
 SCALE = float(os.environ.get("RIGHTS_LEDGER_FUZZ_SCALE", "1"))
 CASE_TIMEOUT = float(os.environ.get("RIGHTS_LEDGER_FUZZ_TIMEOUT", "20"))
-EXAMPLES = 60  # per route, times SCALE
+EXAMPLES = 60  # per route, times SCALE (and a third as many with the chain down)
 TALLY: Counter[str] = Counter()  # statuses of the cases
 CLOCK = {"seconds": 0.0}  # time spent waiting for answers
 
@@ -303,19 +304,20 @@ def send(base: str, case: Case) -> tuple[int, dict[str, str], bytes, float]:
     return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body, time.perf_counter() - t0
 
 
-def check(base: str, case: Case) -> int:
+def check(base: str, case: Case, chain_down: bool = False) -> int:
     status, headers, body, seconds = send(base, case)
     TALLY[str(status)] += 1
     CLOCK["seconds"] += seconds
     text = body.decode("utf-8", "replace")
     where = f"{case.method} {case.target} {case.headers or ''} -> {status}: {text[:400]!r}"
     decoded = unquote_to_bytes(case.target.split("?", 1)[0].split("#", 1)[0]).decode("utf-8", "replace")
-    assert status < 500 or status == 501, where  # never a server error
+    unreachable = {503} if chain_down else set()  # the chain node is not reachable: said so, with a 503
+    assert status < 500 or status in {501, *unreachable}, where  # never a server error
     if case.method in WRITE_METHODS:
         assert status == 405, where
         assert headers.get("allow") == "GET, HEAD", where
     else:
-        allowed = {200, 400, 404}
+        allowed = {200, 400, 404, *unreachable}
         if decoded.rstrip("/").endswith("/certificate.pdf"):
             allowed.add(501)
         if decoded == "/lookup":
@@ -378,5 +380,16 @@ def test_fuzz_route(route: Any, portal: str, world: World):
     @given(cases(route, world))
     def one(case: Case) -> None:
         check(portal, case)
+
+    one()
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_PATHS)
+def test_fuzz_route_chain_down(route: Any, portal_down: str, world: World):
+    """The same cases against a portal whose chain node is a closed port: 503 is then an answer."""
+    @_settings(EXAMPLES // 3)
+    @given(cases(route, world))
+    def one(case: Case) -> None:
+        check(portal_down, case, chain_down=True)
 
     one()
