@@ -348,4 +348,18 @@ def create_app(settings: Settings) -> FastAPI:
         """Event counts by type, over time, and the latest audit replay result (or checkpoint file)."""
         return reader.audit_summary(run_replay=replay)
 
+    schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document without its 422 "Validation Error": an unconvertible parameter is a 400."""
+        if app.openapi_schema is None:
+            doc = schema()
+            for operations in doc.get("paths", {}).values():
+                for op in operations.values():
+                    op.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                doc.get("components", {}).get("schemas", {}).pop(name, None)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

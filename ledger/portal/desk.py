@@ -15,8 +15,13 @@ from fastapi.responses import HTMLResponse
 
 from ledger.core import errors as E
 from ledger.core.i18n import gettext as _
+from ledger.portal.models import ErrorOut
 
 SEARCH_FIELDS = ("title", "creator", "id", "holder", "type", "status", "since", "until")
+SEARCH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Malformed filter (holder, type, status, date, too many words)"},
+    503: {"model": ErrorOut, "description": "The chain node is not reachable"},
+}
 MAX_TERMS = 200  # per text field: the index's query grows with each term, and SQLite's has limits (1000 deep)
 
 
@@ -76,7 +81,7 @@ def add_desk_routes(app: FastAPI, reader: Any, page: Callable[..., HTMLResponse]
         results = run_search(q) if q else None
         return page("search.html", nav="search", q=q, results=results)
 
-    @app.get("/api/search", tags=["works"])
+    @app.get("/api/search", tags=["works"], responses=SEARCH_ERRORS)
     def api_search(title: str = "", creator: str = "", id: str = "", holder: str = "", type: str = "",  # noqa: A002
                    status: str = "", since: str = "", until: str = "") -> list[dict[str, Any]]:
         """Works matching every given filter (title words, the last a prefix; CJK as a substring),

@@ -116,3 +116,12 @@ def test_a_search_with_too_many_words_is_400(portal):
 def test_a_search_of_200_words_is_answered(portal, works):
     r = get(f"{portal}/api/search", title="harbour " * 200)
     assert r.status_code == 200 and works.confirmed in {w["workId"] for w in r.json()}
+
+
+def test_the_openapi_document_promises_400_not_422(portal):
+    doc = get(f"{portal}/openapi.json").json()
+    for path, operations in doc["paths"].items():
+        responses = operations["get"]["responses"]
+        assert "422" not in responses, path  # an unconvertible parameter is a 400 now
+        assert responses["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
