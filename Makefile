@@ -61,8 +61,8 @@ test-rest: setup /usr/bin/chromium /usr/bin/jq tools/ipfs/node_modules/.installe
 test-kubo: setup tools/ipfs/node_modules/.installed   ## the IPFS-path tests only (store, CLI, end to end)
 	RIGHTS_LEDGER_REQUIRE_IPFS=1 $(BIN)/python -m pytest -p no:pytest-brownie tests/sdk/test_store.py tests/integration/test_kubo_cli.py $(PYTEST_ARGS)
 
-fuzz: setup              ## the input fuzzer alone (it also runs in `make test`); FUZZ_SCALE=10 for 10x the cases
-	RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) $(BIN)/python -m pytest -p no:pytest-brownie tests/fuzz -q
+fuzz: setup              ## the input and portal fuzzers alone (they also run in `make test`); FUZZ_SCALE=10 for 10x the cases
+	RIGHTS_LEDGER_FUZZ_SCALE=$(or $(FUZZ_SCALE),1) $(BIN)/python -m pytest -p no:pytest-brownie tests/fuzz tests/portal/test_portal_fuzz.py -q
 
 test-contracts: setup   ## the contract tests (Brownie starts anvil on port 8545)
 	$(BIN)/brownie test tests/contracts -q --durations=15 $(PYTEST_ARGS)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -32,6 +33,39 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'"
 )
+
+
+class HeadAsGet:
+    """HEAD is answered as GET without the body (FastAPI's GET routes would refuse it with 405)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: dict[str, Any]) -> None:
+            await send({**message, "body": b""} if message["type"] == "http.response.body" else message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+def invalid_parameter(exc: RequestValidationError) -> str:
+    """One sentence for the first parameter FastAPI could not convert (a page number that is no number...)."""
+    err = (exc.errors() or [{}])[0]
+    name = str((err.get("loc") or ("?",))[-1])
+    kind = str(err.get("type", ""))
+    value = repr(str(err.get("input", "")))
+    value = value if len(value) <= 60 else value[:57] + "..."
+    if kind == "missing":
+        return _("the parameter {name} is required").format(name=name)
+    if kind.startswith("int"):
+        return _("{name} {value} is not a whole number").format(name=name, value=value)
+    if kind.startswith("bool"):
+        return _("{name} {value} is not true or false").format(name=name, value=value)
+    return _("{name} {value} is malformed").format(name=name, value=value)
 
 
 def status_of(exc: BaseException) -> int:
@@ -120,6 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.reader = reader
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(packages=[("ledger.portal", "static")]), name="static")
 
     def page(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -149,6 +184,10 @@ def create_app(settings: Settings) -> FastAPI:
         exc = reader.guard(exc)  # type: ignore[assignment]
         return error_response(request, status_of(exc), exc.message, exc.hint)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request, 400, invalid_parameter(exc), None)  # a malformed input, as everywhere
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = {404: _("There is no page at {path}.").format(path=request.url.path)}.get(
@@ -160,13 +199,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def read_only(request: Request, call_next: Any) -> Response:
         lang = i18n.set_language(request_language(request))
         if request.method not in READ_METHODS:
-            resp = error_response(
+            response: Response = error_response(
                 request, 405, _("The portal is read-only: {method} is not accepted.").format(method=request.method),
                 _("use the rights-ledger CLI to change the ledger"),
             )  # fmt: skip
-            resp.headers["Allow"] = ", ".join(READ_METHODS)
-            return resp
-        response: Response = await call_next(request)
+            response.headers["Allow"] = ", ".join(READ_METHODS)  # a page too: it gets the headers below
+        else:
+            response = await call_next(request)
         response.headers.setdefault("Content-Language", "zh-CN" if lang == "zh_CN" else "en")
         response.headers.setdefault("Vary", "Accept-Language, Cookie")
         if request.query_params.get("lang") and i18n.normalize(request.query_params.get("lang")):
@@ -309,4 +348,18 @@ def create_app(settings: Settings) -> FastAPI:
         """Event counts by type, over time, and the latest audit replay result (or checkpoint file)."""
         return reader.audit_summary(run_replay=replay)
 
+    schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document without its 422 "Validation Error": an unconvertible parameter is a 400."""
+        if app.openapi_schema is None:
+            doc = schema()
+            for operations in doc.get("paths", {}).values():
+                for op in operations.values():
+                    op.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                doc.get("components", {}).get("schemas", {}).pop(name, None)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -15,8 +15,14 @@ from fastapi.responses import HTMLResponse
 
 from ledger.core import errors as E
 from ledger.core.i18n import gettext as _
+from ledger.portal.models import ErrorOut
 
 SEARCH_FIELDS = ("title", "creator", "id", "holder", "type", "status", "since", "until")
+SEARCH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Malformed filter (holder, type, status, date, too many words)"},
+    503: {"model": ErrorOut, "description": "The chain node is not reachable"},
+}
+MAX_TERMS = 200  # per text field: the index's query grows with each term, and SQLite's has limits (1000 deep)
 
 
 def _filters(reader: Any, q: dict[str, str]) -> dict[str, Any]:
@@ -59,8 +65,12 @@ def add_desk_routes(app: FastAPI, reader: Any, page: Callable[..., HTMLResponse]
         from ledger.domain.review import query_terms
 
         for key in ("title", "creator"):
-            if q.get(key) and not query_terms(q[key])[0]:
+            terms = query_terms(q[key])[0] if q.get(key) else None
+            if terms is not None and not terms:
                 raise E.InputError(f"{key} {q[key]!r} has no letters or digits to search for")
+            if terms and len(terms) > MAX_TERMS:
+                raise E.InputError(_("{field} has {count} search terms; at most {limit} are searched for").format(
+                    field=key, count=len(terms), limit=MAX_TERMS))
         return desk().search(**_filters(reader, q), limit=100)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
@@ -71,7 +81,7 @@ def add_desk_routes(app: FastAPI, reader: Any, page: Callable[..., HTMLResponse]
         results = run_search(q) if q else None
         return page("search.html", nav="search", q=q, results=results)
 
-    @app.get("/api/search", tags=["works"])
+    @app.get("/api/search", tags=["works"], responses=SEARCH_ERRORS)
     def api_search(title: str = "", creator: str = "", id: str = "", holder: str = "", type: str = "",  # noqa: A002
                    status: str = "", since: str = "", until: str = "") -> list[dict[str, Any]]:
         """Works matching every given filter (title words, the last a prefix; CJK as a substring),

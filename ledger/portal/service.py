@@ -38,6 +38,7 @@ from ledger.domain.works import ROLE_IDS, Ledger, parse_address, parse_work_id
 from ledger.portal import words
 
 NOT_AVAILABLE = "not available in this build"
+MAX_ISO = 253402300800  # 10000-01-01 00:00:00 UTC: the first second a datetime cannot show
 
 
 class FeatureUnavailable(E.LedgerError):
@@ -48,8 +49,11 @@ class FeatureUnavailable(E.LedgerError):
 
 
 def iso(ts: int | None) -> str | None:
-    """A block time as ``YYYY-MM-DD HH:MM:SS UTC`` (None for 0 or None)."""
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if ts else None
+    """A block time as ``YYYY-MM-DD HH:MM:SS UTC`` (None for 0 or None, and after the year 9999:
+    a licence may end, or be checked, as late as 2**40 - 1 seconds, in the year 36812)."""
+    if not ts or ts >= MAX_ISO:
+        return None
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def plain(value: Any, key: str = "") -> Any:
