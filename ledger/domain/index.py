@@ -116,6 +116,8 @@ def band_values(body: int) -> list[int]:
     return [(body >> shift) & ((1 << width) - 1) for shift, width in zip(_BAND_SHIFTS, BAND_WIDTHS, strict=True)]
 # a search term matched by at most this many works drives the query (else the newest works are walked)
 RARE = 2000
+MAX_TERMS = 200  # different words searched for, over title and creator (each is a subquery of the search)
+MAX_CJK_PAIRS = 32  # pairs of neighbouring CJK characters used to find candidates (the text is checked again)
 # how many metadata documents one sync reads from the store at most (the rest on the next read)
 META_FETCH_BOUND = 20_000
 
@@ -762,13 +764,28 @@ class ReadIndex:
             words, cjk = query_terms(text)
             if not words:
                 raise ValueError(f"nothing to search for in {text!r}")
+            seen: set[tuple[str, bool]] = set()
+            pairs = 0
             for i, word in enumerate(words):
-                if i == len(words) - 1 and not cjk[i]:
+                prefix = i == len(words) - 1 and not cjk[i]
+                if (word, prefix) in seen:
+                    continue
+                seen.add((word, prefix))
+                if cjk[i]:  # CJK pairs: the whole text is checked again below, so some pairs suffice
+                    pairs += 1
+                    if pairs > MAX_CJK_PAIRS:
+                        continue
+                if prefix:
                     conds.append(("t.field = ? AND t.term >= ? AND t.term < ?", [field, word, word + "\U0010ffff"]))
                 else:
                     conds.append(("t.field = ? AND t.term = ?", [field, word]))
             if any(cjk):
                 post.append((field, text))
+        if len(conds) > MAX_TERMS:  # each term is a subquery: thousands made SQLite refuse the query
+            from ledger.core.errors import InputError
+
+            raise InputError(f"the search has {len(conds)} different words; at most {MAX_TERMS} are searched for",
+                             hint="search for fewer words: a few rare ones find the work")
         if conds:
             # A hand-made plan, in portable SQL: when some term is rare (at most RARE works), the
             # matching works are collected through the term index and sorted (few rows); when every

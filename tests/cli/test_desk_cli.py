@@ -208,3 +208,15 @@ def test_unsupported_media_and_dispute_queue(ledger_env, tmp_path):
     every = ok(run(env, "work", "dispute", "list", "--all", "--json"))
     assert next(d for d in every if d["workId"] == s["workId"])["outcome"] == "dismissed"
     one_line_error(run(env, "work", "dispute", "list"), "--open")
+
+
+def test_work_search_with_thousands_of_words_is_one_error_and_repeats_are_one_word(ledger_env):
+    """`work search --title` with some 6000 words ended in an internal error (SQLite: "Expression tree is
+    too large"), found by the portal's fuzzer. Different words beyond 200 are refused; a word repeated
+    is one word; a long CJK text uses some of its character pairs (the text is checked again)."""
+    p = run(ledger_env, "work", "search", "--title", " ".join(f"w{i}" for i in range(3000)), "--json")
+    one_line_error(p, "3000 different words", "at most 200")
+    assert "internal error" not in p.stderr
+    for title in ("tide " * 3000, "春眠不觉晓处处闻啼鸟" * 30):
+        p = run(ledger_env, "work", "search", "--title", title, "--json")
+        assert p.returncode == 1 and json.loads(p.stdout) == [], p.stderr  # answered: nothing found
