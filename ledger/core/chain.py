@@ -477,12 +477,19 @@ class Chain:
             raise E.TransactionFailed(f"the node refused the transaction: {exc}") from exc
         self._nonces[sender] = tx["nonce"] + 1
         tx_hex = "0x" + bytes(tx_hash).hex()
+        self.sent_raw(tx_hex, bytes(signed.raw_transaction))
+        return tx_hex
+
+    def sent_raw(self, tx_hash: str, raw: bytes) -> None:
+        """Remember a transaction this process sent, for the next :meth:`make_durable` (the embedded
+        node's journal). Every sender of raw transactions calls it: a transaction the journal misses
+        is lost in a crash, and with it every later journaled one of its sender (a nonce gap: the
+        replayed transactions wait in the node's queue forever)."""
         if self.on_durable is not None and self._sent is not None:
             if len(self._sent) >= JOURNAL_LIMIT:
                 self._sent = None  # too many to journal one by one: the node snapshots instead
             else:
-                self._sent.append({"hash": tx_hex, "raw": "0x" + bytes(signed.raw_transaction).hex()})
-        return tx_hex
+                self._sent.append({"hash": tx_hash, "raw": "0x" + raw.hex()})
 
     def wait(self, tx_hash: str, timeout: float | None = None) -> TxResult:
         from web3.exceptions import TimeExhausted

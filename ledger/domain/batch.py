@@ -677,8 +677,10 @@ class _Pipeline:
                 self.journal.append({"event": "summary", **{k: v for k, v in vars(summary).items()
                                                             if k not in ("notes", "failures")}})
             self.journal.close()
-        # the journal makes a batch run crash-safe on its own (a resume re-sends what the node
-        # lost); saving the embedded node's state once at the end keeps the next run short
+        # what this run got mined goes into the embedded node's journal (or, past JOURNAL_LIMIT
+        # transactions, a snapshot of its state): a batch acknowledged as registered survives a
+        # crash of the node, and so do the later writes of the same signer (stop 26: they were
+        # lost behind the nonces the journal missed)
         self.chain.make_durable()
         return summary
 
@@ -840,6 +842,7 @@ class _Pipeline:
                 f"the node refused batch {batch.id}: {exc}",
                 hint="rerun the same command: the journal resumes where this run stopped",
             ) from exc
+        self.chain.sent_raw(batch.tx, bytes(signed.raw_transaction))  # the node's journal (make_durable)
 
     def _refused(self, works: list[str], exc: E.ContractError,
                  queue: deque[list[str]]) -> list[tuple[str, str, str]]:
