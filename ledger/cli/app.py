@@ -27,9 +27,7 @@ if TYPE_CHECKING:  # the SDK (web3, eth-account) is imported when a command firs
     from ledger.core.keystore import Keystore
     from ledger.domain.works import Ledger
 
-# soft_wrap: rich never breaks a line itself (a terminal wraps long lines; a pipe or a file keeps hex ids,
-# CIDs and commands whole instead of cutting them at 80 columns); emoji=False: a title such as ":smile:" is
-# printed as written (and rich's emoji table is not loaded)
+
 class _Stream:
     """``sys.stdout`` or ``sys.stderr`` as it is when written to (a test runner swaps them), writing what the
     stream cannot encode as a backslash escape: a lone surrogate (a JSON ``"\\ud800"`` escape in a file
@@ -84,6 +82,9 @@ class _Console(Console):
             super().print(*objects, **{**kwargs, "markup": False})
 
 
+# soft_wrap: rich never breaks a line itself (a terminal wraps long lines; a pipe or a file keeps hex ids,
+# CIDs and commands whole instead of cutting them at 80 columns); emoji=False: a title such as ":smile:" is
+# printed as written (and rich's emoji table is not loaded)
 # markup=False: a line is printed as written, whatever brackets its titles, names, reasons and paths
 # hold (another client's document titled "[link=https://...]..." was a terminal hyperlink, and
 # "[conceal]" hid the rest of the line); the few styled lines pass markup=True and escape what
