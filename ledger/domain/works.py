@@ -237,6 +237,11 @@ class Ledger:
                 node.refuse_a_second_node()
                 log(f"starting the embedded chain node on {settings.network.rpc_url}")
                 node.start()
+                if node.replay_lost:
+                    log(f"warning: {len(node.replay_lost)} acknowledged transaction(s) of the node's journal could "
+                        f"not be replayed, so the chain lacks those writes (first {node.replay_lost[0]}); a "
+                        f"transaction of the same account sent by another tool leaves such a gap. Details: "
+                        f"{node.log_file}")
             _check_node_is_this_homes(chain, node, settings)
             chain.on_durable = node.durable  # acknowledged writes survive a crash of the node (journal)
             if not settings.deployments_file.exists():

@@ -107,3 +107,35 @@ def test_a_node_with_interval_mining_replays_and_waits_for_the_blocks(tmp_path):
         assert again.status_of(wid1).name == "PENDING" and again.status_of(wid2).name == "PENDING"
     finally:
         e.node.stop()
+
+
+def test_a_journaled_write_the_replay_cannot_mine_is_a_warning_not_a_silent_loss(env):
+    """An acknowledged write whose transaction cannot be mined again (its account's earlier nonce is
+    missing: a transaction the journal never saw, another tool's) was only noted in the node's log:
+    the command that restarted the node said nothing, and waited 60 s for it. It now warns on stderr
+    and waits a few seconds (each original block is mined during the replay)."""
+    import time
+
+    from click.testing import CliRunner
+
+    from ledger.cli import cli
+
+    led = env.ledger("alice")
+    node = env.node
+    node.durable(None)
+    wid, tx = _register(led, "journal:gap:1")
+    # the same account's next transaction, sent past the journal (as another tool would): not journaled
+    led.chain.send(led.chain.build(led.registry.functions.registerBatch(
+        [(hashlib.sha256(b"journal:gap:0").digest(), CID, 2, 1, [(led.signer.address, 10000)])]), led.signer),
+        led.signer)
+    led.chain._sent = []  # (never made durable)
+    _wid3, tx3 = _register(led, "journal:gap:2")  # journaled, its nonce after the one the journal misses
+    node.kill()
+    node.journal_file.write_text("".join(
+        json.dumps(e) + "\n" for e in node.journal() if e["hash"] != tx))  # only the one behind the gap
+    t0 = time.monotonic()
+    r = CliRunner().invoke(cli, ["work", "show", wid, "--json"], env=env.env())
+    took = time.monotonic() - t0
+    assert "warning: 1 acknowledged transaction(s) of the node's journal could not be replayed" in r.stderr
+    assert tx3 in r.stderr and took < 30, (took, r.stderr)
+    assert tx3 in node.log_file.read_text()
