@@ -129,11 +129,11 @@ def clearance_run(app: App, manifest: Path, licensee: str | None, use: str, at: 
                    "recorded": None if rec is None else {"tx": rec.tx_hash, "block": rec.block, "cid": rec.cid}})
         return
     for line in text:
-        out_console.print(line, markup=False, highlight=False)
-    out_console.print(f"report {out} (summary {out.with_suffix('.txt')})", markup=False)
+        out_console.print(line, highlight=False)
+    out_console.print(f"report {out} (summary {out.with_suffix('.txt')})")
     if rec is not None:
         out_console.print(f"recorded on-chain: tx {rec.tx_hash}, block {rec.block}, file {rec.cid}"
-                          + (" (recorded before)" if again else ""), markup=False)
+                          + (" (recorded before)" if again else ""))
 
 
 @clearance.command("record")
@@ -155,7 +155,7 @@ def clearance_record(app: App, report: Path, as_json: bool) -> None:
                    "alreadyRecorded": again})
     else:
         out_console.print(f"{'already recorded' if again else 'recorded'}: digest {doc['digest']}, tx {rec.tx_hash}, "
-                          f"block {rec.block}, file {rec.cid}", markup=False)
+                          f"block {rec.block}, file {rec.cid}")
 
 
 @clearance.command("verify")
@@ -202,10 +202,9 @@ def clearance_verify(app: App, report: Path, on_chain: bool, as_json: bool) -> N
                    "items": doc.get("itemCount"), "problems": problems, "recorded": recorded})
     else:
         for p in problems[:50]:
-            out_console.print(f"  mismatch: {p}", markup=False)
+            out_console.print(f"  mismatch: {p}")
         out_console.print(("valid" if ok else "INVALID") + f": {doc.get('itemCount')} items, root {check.root}, "
-                          f"signed by {check.signer}" + (f", recorded in tx {recorded['tx']}" if recorded else ""),
-                          markup=False)
+                          f"signed by {check.signer}" + (f", recorded in tx {recorded['tx']}" if recorded else ""))
     if not ok:
         raise SystemExit(1)
 
@@ -224,7 +223,7 @@ def clearance_prove(app: App, report: Path, index: int, as_json: bool) -> None:
     if as_json:
         emit_json(p)
         return
-    out_console.print(json.dumps(p, indent=1), markup=False, highlight=False)
+    out_console.print(json.dumps(p, indent=1), highlight=False)
     if not p["verified"]:
         raise SystemExit(1)
 
@@ -248,16 +247,16 @@ def clearance_show(app: App, report: Path, verdict: str | None, as_json: bool) -
         emit_json({k: v for k, v in doc.items() if k != "items"} | {"items": items})
         return
     for line in summary_lines(doc):
-        out_console.print(line, markup=False, highlight=False)
+        out_console.print(line, highlight=False)
     for d in items[:200]:
         basis = f" by {d['basis']}" + (f" #{d['licenceId']}" if d["licenceId"] else "") + f", fee {d['fee']}" \
             if d["verdict"] == "covered" else f" ({d['reason']})" if d["verdict"] != "unregistered" else \
             f" (C2PA: {d['signal']}{': ' + d['detail'] if d.get('detail') else ''})"
         dist = f", distance {d['distance']}" if d["match"] == "near" else ""
         match = f" = {d['work'][:18]}... ({d['match']}{dist})" if d["match"] != "none" else ""
-        out_console.print(f"  {d['index']}: {d['source']}{match}: {d['verdict']}{basis}", markup=False, highlight=False)
+        out_console.print(f"  {d['index']}: {d['source']}{match}: {d['verdict']}{basis}", highlight=False)
     if len(items) > 200:
-        out_console.print(f"  ... and {len(items) - 200} more (see --json)", markup=False)
+        out_console.print(f"  ... and {len(items) - 200} more (see --json)")
 
 
 def usage_from_clearance(app: App, ledger: Any, report: Path, cmo: str, period: int) -> Any:
@@ -309,26 +308,24 @@ def _royalty_statement() -> None:
             emit_json(st)
             return
         out_console.print(f"statement of {st['holder']} for {period}: {len(st['works'])} works, "
-                          f"{st['totalDue']} due before commission", markup=False)
+                          f"{st['totalDue']} due before commission")
         for e in st["works"]:
             out_console.print(f"  work {e['work']} (share {e['shareBps']} bps): {len(e['usage'])} usage lines, "
-                              f"{len(e['clearance'])} clearance items, due {e['due']}", markup=False)
+                              f"{len(e['clearance'])} clearance items, due {e['due']}")
             for u in e["usage"][:20]:
                 ok = "proof ok" if u["verified"] else "PROOF FAILS"
                 out_console.print(f"    report {u['report']} line {u['line']['index']}: {u['line']['quantity']} x "
-                                  f"{u['line']['use']} owed {u['line']['owed']}, due {u['due']} ({ok})",
-                                  markup=False)
+                                  f"{u['line']['use']} owed {u['line']['owed']}, due {u['due']} ({ok})")
             for c in e["clearance"][:20]:
                 ok = "proof ok" if c["verified"] else "PROOF FAILS"
                 out_console.print(f"    clearance {c['digest'][:18]}... item {c['item']['index']}: "
-                                  f"{c['item']['verdict']} ({c['item']['match']}), fee {c['item']['fee']} ({ok})",
-                                  markup=False)
+                                  f"{c['item']['verdict']} ({c['item']['match']}), fee {c['item']['fee']} ({ok})")
         for d in st["distributions"]:
             out_console.print(f"  distribution of CMO {d['cmo']}: {d['amount']} claimable"
-                              + (" (claimed)" if d["claimed"] else ""), markup=False)
+                              + (" (claimed)" if d["claimed"] else ""))
         for u in st["unreadableReports"]:
             out_console.print(f"  report {u['report']} unreadable (licensee {u['licensee']}, CMO {u['cmo']}): "
-                              f"{u['error']}; its lines are not in this statement", markup=False)
+                              f"{u['error']}; its lines are not in this statement")
 
 
 _royalty_statement()

@@ -120,9 +120,9 @@ def prepare_dsr(u: Any, path: Path, cmo: str, period: int, min_match: float, use
     if not as_json:
         out_console.print(f"DSR {path.name}: {len(report.matched)} of {len(report.lines)} usage line(s) matched a work"
                           + "".join(f", {n} by {k}" for k, n in matching["matchedBy"].items() if n),
-                          soft_wrap=True, markup=False, highlight=False)
+                          soft_wrap=True, highlight=False)
         for ln in report.unmatched[:50]:
-            out_console.print(f"  unmatched {path}:{ln.line}: {ln.reason}", soft_wrap=True, markup=False,
+            out_console.print(f"  unmatched {path}:{ln.line}: {ln.reason}", soft_wrap=True,
                               highlight=False)
         if len(report.unmatched) > 50:
             out_console.print(f"  ... and {len(report.unmatched) - 50} more (see --json)")
@@ -137,13 +137,14 @@ def c2pa_for_generation(app: App, g: Any, inputs: tuple[Path, ...], output_file:
     """Write the generation record ``g`` as a C2PA manifest and/or sign it into a copy of a file."""
     import hashlib
 
+    from ledger.content.cid import names_no_cid
     from ledger.domain.formats import c2pa_provenance as C2PA
     from ledger.domain.protection import Protection
 
     ledger = app.ledger()
     att = Protection(ledger).attestation(g.output_hash)  # the earliest, by anyone: bytes that are no CID
     token_cid = att.tsa_token_cid if att is not None and att.tsa_token_cid else None  # (another client's) give none
-    token_cid = None if token_cid is not None and token_cid.startswith("0x") else token_cid
+    token_cid = None if token_cid is not None and names_no_cid(token_cid) else token_cid
     token = ledger.store.cat(token_cid) if token_cid else None
     target = embed_into or output_file
     mime = C2PA.mime_of(target) if target is not None else "application/octet-stream"

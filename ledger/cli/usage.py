@@ -117,7 +117,7 @@ def usage_report(app: App, file: Path | None, clearance: Path | None, cmo: str |
         else:  # the list goes to stdout: stderr keeps the one error line (and its hint)
             for r in exc.refusals[:50]:
                 out_console.print(f"  refused {r.where or 'line ' + str(r.line_no)}: {r.reason}"
-                                  + (f" ({r.work_id})" if r.work_id else ""), soft_wrap=True, markup=False,
+                                  + (f" ({r.work_id})" if r.work_id else ""), soft_wrap=True,
                                   highlight=False)
             if len(exc.refusals) > 50:
                 out_console.print(f"  ... and {len(exc.refusals) - 50} more (see --json for every line)",
@@ -365,5 +365,4 @@ def royalty_balance(app: App, account: str | None, period: int | None, as_json: 
     for r in rows:
         claim = (f"claimable unknown ({r['claimError']})" if r["claimError"] else
                  f"claimable {r['claimable']}{' (claimed)' if r['claimed'] else ''}")
-        out_console.print(f"  period {r['period']} ({r['state']}): owed {r['owed']}, paid {r['paid']}, {claim}",
-                          markup=False)
+        out_console.print(f"  period {r['period']} ({r['state']}): owed {r['owed']}, paid {r['paid']}, {claim}")

@@ -248,6 +248,11 @@ def chain_cid(b: bytes) -> str:
         return "0x" + bytes(b).hex()
 
 
+def names_no_cid(text: str) -> bool:
+    """Whether a CID read from the chain (:func:`chain_cid`) stands for bytes that are no CID."""
+    return text.startswith("0x")
+
+
 # --- building the DAG -------------------------------------------------------------------
 
 

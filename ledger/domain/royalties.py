@@ -42,7 +42,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from ledger.content.canonical import canonical_json
-from ledger.content.cid import chain_cid, cid_for_bytes, cid_to_bytes
+from ledger.content.cid import chain_cid, cid_for_bytes, cid_to_bytes, names_no_cid
 from ledger.content.merkle import MerkleTree, leaf_hash
 from ledger.core import errors as E
 from ledger.core.types import WriteResult
@@ -266,6 +266,7 @@ class Royalties:
         self.usage = usage or Usage(ledger)
         self.pool_contract = self.usage.pool
         self.token = ledger.contract("SettlementToken")
+        self._checked_lines: dict[tuple[str, int], list[UsageLine]] = {}  # (pool, report id): see _report_lines
 
     def _me(self) -> str:
         return str(self.ledger.require_signer().address)
@@ -400,10 +401,9 @@ class Royalties:
     def _report_lines(self, v: ReportView, pool: str | None) -> list[UsageLine]:
         """A report's lines, its file checked against its on-chain root and totals (MetadataMismatch);
         kept per (pool, report) for this object: a report's root and file never change."""
-        cache = self.__dict__.setdefault("_checked_lines", {})
         key = (pool or self.pool_contract.address, v.report_id)
-        if key in cache:
-            return cache[key]  # type: ignore[no-any-return]
+        if key in self._checked_lines:
+            return self._checked_lines[key]
         lines = self.usage.lines_of(v)
         root = MerkleTree.build([ln.leaf() for ln in lines]).root_hex if lines else None
         if root != v.root or len(lines) != v.totals.line_count:
@@ -415,7 +415,7 @@ class Royalties:
         if (qty, owed) != (v.totals.quantity, v.totals.owed):
             raise E.MetadataMismatch(f"report {v.report_id}: its lines total {qty} uses / {owed} owed, "
                                      f"the chain holds {v.totals.quantity} / {v.totals.owed}")
-        cache[key] = lines
+        self._checked_lines[key] = lines
         return lines
 
     def _usage_of(self, cmo: str, period: int, problems: list[str] | None,
@@ -493,7 +493,7 @@ class Royalties:
         for ev in reversed(self.usage.pool_events(("DistributionPublished",), pool=pool)):
             if ev.args["cmo"] == cmo and int(ev.args["period"]) == int(period):
                 cid = chain_cid(ev.args["cid"])
-                if cid.startswith("0x"):  # bytes on chain that are no CID (another client's)
+                if names_no_cid(cid):  # (another client's bytes)
                     raise E.MetadataMismatch(f"the chain names no valid CID for the distribution file: {cid[:80]}")
                 data = self.ledger.store.cat(cid)
                 doc, claims = claims_from_document(data)

@@ -30,7 +30,7 @@ from typing import Any
 
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
-from ledger.content.cid import chain_cid, cid_to_bytes
+from ledger.content.cid import chain_cid, cid_to_bytes, names_no_cid
 from ledger.content.merkle import MerkleTree, abi_encode_static, leaf_hash
 from ledger.core import errors as E
 from ledger.core import parsing
@@ -667,7 +667,7 @@ class Usage:
             return [view.line]
         if view.cid is None:
             raise E.InputError(f"report {view.report_id} has no file")
-        if view.cid.startswith("0x"):  # bytes on chain that are no CID (another client's; chain_cid)
+        if names_no_cid(view.cid):  # (another client's bytes)
             raise E.MetadataMismatch(f"the chain names no valid CID for the file of report {view.report_id}: "
                                      f"{view.cid[:80]}")
         _header, lines = parse_document(self.ledger.store.cat(view.cid))

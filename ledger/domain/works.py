@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.content.cid import CODEC_RAW, chain_cid, cid_for_bytes, cid_to_bytes, parse_cid
+from ledger.content.cid import CODEC_RAW, chain_cid, cid_for_bytes, cid_to_bytes, names_no_cid, parse_cid
 from ledger.content.metadata import encode_work_metadata
 from ledger.content.store import MetadataStore, open_store
 from ledger.core import abicodec
@@ -651,7 +651,7 @@ class Ledger:
         """The metadata document under ``cid`` as work ``work_id``'s: verified against the CID, and
         naming this work's content (a registrant may cite another work's document). Raises
         :class:`~ledger.core.errors.MetadataMismatch` or :class:`~ledger.core.errors.ContentNotFound`."""
-        if cid.startswith("0x"):  # bytes on chain that are no CID (ledger.content.cid.chain_cid)
+        if names_no_cid(cid):
             raise E.MetadataMismatch(f"the chain names no valid CID for this work's metadata: {cid[:80]}")
         doc = self.metadata(cid)
         said = doc.get("contentSha256") if isinstance(doc, dict) else None
@@ -676,18 +676,17 @@ class Ledger:
     def metadata(self, cid: str) -> dict[str, Any]:
         """The metadata document under ``cid``, verified against the CID."""
         data = self.store.cat(cid)
+        text = data.decode("utf-8", "replace")  # (for the scans; the bytes themselves are parsed)
         # a document nested hundreds deep parses, then every reader that walks it recursively (the JSON
         # output, the portal's response) hits the recursion limit: the schema's documents nest 4 deep
-        if _depth_error(data.decode("utf-8", "replace"), MAX_JSON_DEPTH) is not None:
+        if _depth_error(text, MAX_JSON_DEPTH) is not None:
             raise E.MetadataMismatch(f"the document under {cid} nests too deep")
         try:
             doc: dict[str, Any] = json.loads(data)
         except ValueError as exc:
             raise E.MetadataMismatch(f"the document under {cid} is not JSON text") from exc
-        except RecursionError as exc:
-            raise E.MetadataMismatch(f"the document under {cid} nests too deep") from exc
         # a "\ud800" escape decodes to a lone surrogate: no text, and no SQLite, terminal or web page
         # takes it (another client's document in the read index stopped every desk read)
-        if lone_surrogate(data.decode("utf-8", "replace"), doc):
+        if lone_surrogate(text, doc):
             raise E.MetadataMismatch(f"the document under {cid} is not JSON text")
         return doc

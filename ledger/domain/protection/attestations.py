@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ledger.content.cid import chain_cid, cid_for_bytes, cid_for_file, cid_to_bytes
+from ledger.content.cid import chain_cid, cid_for_bytes, cid_for_file, cid_to_bytes, names_no_cid
 from ledger.content.timestamp import verify_token
 from ledger.core import errors as E
 from ledger.domain.protection.base import ProtectionBase
@@ -116,7 +116,7 @@ class Attestations(ProtectionBase):
             raise E.LedgerError(f"{digest} is not attested", hint="attest it with `rights-ledger attest file FILE`")
         problems: list[str] = []
         info = None
-        if rec.tsa_token_cid and rec.tsa_token_cid.startswith("0x"):  # bytes on chain that are no CID (chain_cid)
+        if rec.tsa_token_cid and names_no_cid(rec.tsa_token_cid):
             problems.append(f"the chain names no valid CID for the timestamp token: {rec.tsa_token_cid[:80]}")
         elif rec.tsa_token_cid:
             try:
